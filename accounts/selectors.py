@@ -1,0 +1,26 @@
+"""Reads about who may act for which company."""
+
+from accounts.models import Company, Membership, Role
+
+SUPERVISING_ROLES = (Role.ADMIN, Role.SUPERVISOR)
+FINANCE_ROLES = (Role.ADMIN, Role.FINANCE)
+
+
+def company_ids_for(user, roles=None) -> list[int]:
+    """Companies where ``user`` holds one of ``roles`` (any role when None)."""
+    if not user.is_authenticated:
+        return []
+    cache = user.__dict__.setdefault("_homeslot_roles", None)
+    if cache is None:
+        cache = dict(Membership.objects.filter(user=user).values_list("company_id", "role"))
+        user.__dict__["_homeslot_roles"] = cache
+    return [cid for cid, role in cache.items() if roles is None or role in roles]
+
+
+def role_in(user, company_id: int) -> str | None:
+    company_ids_for(user)
+    return user.__dict__["_homeslot_roles"].get(company_id) if user.is_authenticated else None
+
+
+def companies_for(user):
+    return Company.objects.filter(id__in=company_ids_for(user))

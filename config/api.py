@@ -1,0 +1,85 @@
+"""API plumbing shared by every app: pagination and the error shape of API.md."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from config.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def error_response(*, status_code: int, code: str, message, details=None, headers=None) -> Response:
+    body = {"error": {"code": code, "message": str(message), "details": details or {}}}
+    return Response(body, status=status_code, headers=headers)
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.ParseError: "malformed_request",
+    exceptions.Throttled: "rate_limited",
+    exceptions.ValidationError: "invalid",
+}
+
+
+def exception_handler(exc, context):
+    """Render every error as ``{"error": {"code", "message", "details"}}``."""
+    if isinstance(exc, DomainError):
+        return error_response(status_code=exc.status, code=exc.code, message=exc.message, details=exc.details)
+    if isinstance(exc, Http404):
+        return error_response(status_code=404, code="not_found", message=_("Not found."))
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django log it and answer 500
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        message = _first_message(exc.detail) or _("The request is not valid.")
+        return error_response(status_code=400, code=code, message=message, details=details)
+    if isinstance(exc, exceptions.Throttled):
+        message = _("Too many attempts. Please wait %(seconds)s seconds and try again.") % {
+            "seconds": int(exc.wait or 60)
+        }
+        return error_response(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS, code=code, message=message, headers=headers
+        )
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # 401 when we can name the scheme, as DRF would.
+        status_code = 401 if headers.get("WWW-Authenticate") else exc.status_code
+        return error_response(status_code=status_code, code=code, message=exc.detail, headers=headers)
+    return error_response(status_code=exc.status_code, code=code, message=exc.detail, headers=headers)
+
+
+def _first_message(detail):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            inner = _first_message(value)
+            if inner:
+                return inner if key == "non_field_errors" else f"{key}: {inner}"
+        return None
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else None
+    return str(detail)

@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from ledger import api as ledger_api
+from tasks import api as tasks_api
+from workers import api as workers_api
+
+v1 = [
+    path("auth/token", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("auth/sign-out", accounts_api.SignOutView.as_view(), name="auth-sign-out"),
+    path("me", accounts_api.MeView.as_view(), name="me"),
+    path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
+    path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
+    path("projects", tasks_api.ProjectListView.as_view(), name="projects"),
+    path("projects/<int:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
+    *[
+        path(
+            f"projects/<int:pk>/{action}",
+            tasks_api.ProjectTransitionView.as_view(action_name=action),
+            name=f"project-{action}",
+        )
+        for action in ("publish", "pause", "close")
+    ],
+    path("projects/<int:pk>/split", tasks_api.ProjectSplitView.as_view(), name="project-split"),
+    path("projects/<int:pk>/slots", tasks_api.ProjectSlotsView.as_view(), name="project-slots"),
+    path("projects/<int:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
+    path("projects/<int:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
+    path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
+    path("tasks/<int:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),
+    path("claims", tasks_api.ClaimListView.as_view(), name="claims"),
+    path("claims/<int:pk>/release", tasks_api.ClaimReleaseView.as_view(), name="claim-release"),
+    path("claims/<int:pk>/submit", tasks_api.ClaimSubmitView.as_view(), name="claim-submit"),
+    path("reviews/queue", tasks_api.ReviewQueueView.as_view(), name="review-queue"),
+    path("submissions/<int:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
+    path("submissions/<int:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
+    path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
+    path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("frontend.urls")),
+]
+
+handler404 = "frontend.views.not_found"
+handler500 = "frontend.views.server_error"

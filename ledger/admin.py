@@ -1,0 +1,46 @@
+"""Ledger rows are shown, never changed: the admin is read-only, like the database."""
+
+from django.contrib import admin
+
+from ledger.models import Account, Posting, Transaction
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    extra = 0
+    can_delete = False
+    readonly_fields = ["account", "direction", "amount_fen", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "company", "worker", "created_at"]
+    list_filter = ["kind", "company"]
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "kind", "company", "worker", "units", "created_at"]
+    list_filter = ["kind", "company"]
+    search_fields = ["key"]
+    inlines = [PostingInline]
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyAdmin):
+    list_display = ["id", "transaction", "account", "direction", "amount_fen", "created_at"]
+    list_filter = ["direction"]

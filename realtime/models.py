@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxEvent(models.Model):
+    """One event for one group, written in the transaction of the change it describes."""
+
+    type = models.CharField(max_length=32)
+    group = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "id"], name="outbox_group_id_idx")]
+
+    def __str__(self):
+        return f"{self.id} {self.type} → {self.group}"
+
+    def as_message(self) -> dict:
+        return {"type": self.type, "id": self.id, "at": self.at.isoformat(), "data": self.data}

@@ -1,0 +1,42 @@
+"""``publish()``: the one way services emit realtime events.
+
+The event rows are written in the caller's transaction (the outbox); they are pushed
+to the channel layer only after commit, so no event exists for work that rolled back.
+Losing the channel layer loses live delivery, never the write: clients resume from
+the outbox.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from realtime.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+_layer_down = False
+
+
+def publish(event_type: str, *, groups: list[str], data: dict) -> None:
+    """Record ``event_type`` for each group now; push after commit. Call inside the service's atomic block."""
+    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type=event_type, group=g, data=data) for g in groups])
+    transaction.on_commit(lambda: _push(rows))
+
+
+def _push(rows: list[OutboxEvent]) -> None:
+    global _layer_down
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        for row in rows:
+            async_to_sync(layer.group_send)(row.group, {"type": "outbox.event", "event": row.as_message()})
+    except Exception:  # the layer being down must not fail a committed write
+        if not _layer_down:
+            logger.exception("realtime: channel layer unavailable; events stay in the outbox for resume")
+        _layer_down = True
+    else:
+        if _layer_down:
+            logger.warning("realtime: channel layer is back")
+        _layer_down = False

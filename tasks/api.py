@@ -1,0 +1,222 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from config.errors import Invalid
+from tasks import selectors, services
+from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
+from tasks.serializers import (
+    ClaimIn,
+    ClaimOut,
+    ProjectCreateIn,
+    ProjectOut,
+    ProjectPatchIn,
+    ReleaseIn,
+    ReviewIn,
+    SlotIn,
+    SlotOut,
+    SplitIn,
+    SubmissionOut,
+    SubmitIn,
+    TaskOut,
+)
+
+
+def _valid(serializer_class, request, **kwargs) -> dict:
+    given = serializer_class(data=request.data, **kwargs)
+    given.is_valid(raise_exception=True)
+    return given.validated_data
+
+
+class ProjectListView(generics.ListAPIView):
+    """Projects of the caller's companies; POST creates a draft."""
+
+    permission_classes = [IsCompanyStaff]
+    serializer_class = ProjectOut
+
+    def get_queryset(self):
+        return selectors.projects_for_staff(self.request.user).order_by("-id")
+
+    @extend_schema(request=ProjectCreateIn, responses={201: ProjectOut})
+    def post(self, request):
+        fields = _valid(ProjectCreateIn, request)
+        company_id = fields.pop("company", None)
+        if company_id is None:
+            supervised = company_ids_for(request.user, SUPERVISING_ROLES)
+            if len(supervised) != 1:
+                raise Invalid(code="company_required", details={"field": "company"})
+            company_id = supervised[0]
+        project = services.project_create(actor=request.user, company_id=company_id, **fields)
+        return Response(ProjectOut(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailView(APIView):
+    permission_classes = [IsCompanyStaff]
+
+    @extend_schema(responses=ProjectOut)
+    def get(self, request, pk):
+        return Response(ProjectOut(get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)).data)
+
+    @extend_schema(request=ProjectPatchIn, responses=ProjectOut)
+    def patch(self, request, pk):
+        get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+        changes = _valid(ProjectPatchIn, request)
+        project = services.project_update(actor=request.user, project_id=pk, changes=changes)
+        return Response(ProjectOut(project).data)
+
+
+class ProjectTransitionView(APIView):
+    """publish / pause / close a project."""
+
+    permission_classes = [IsSupervising]
+    action_name = ""
+
+    @extend_schema(request=None, responses=ProjectOut)
+    def post(self, request, pk):
+        project = services.project_transition(actor=request.user, project_id=pk, action=self.action_name)
+        return Response(ProjectOut(project).data)
+
+
+class ProjectSplitView(APIView):
+    """Make tasks: assembly ``{total_units, units_per_task}``; copywriting ``{briefs}``;
+    labelling: multipart ``file`` (CSV with a header, or JSONL) + ``items_per_task`` (+ ``text_field``)."""
+
+    permission_classes = [IsSupervising]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=SplitIn, responses={201: dict})
+    def post(self, request, pk):
+        fields = _valid(SplitIn, request)
+        tasks = services.project_split(actor=request.user, project_id=pk, **fields)
+        return Response(
+            {"created": len(tasks), "first_task": tasks[0].pk, "units": sum(t.units for t in tasks)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProjectSlotsView(generics.ListAPIView):
+    """Staff see every slot; a mother sees the slots she can still claim in."""
+
+    permission_classes = [IsCompanyStaff | IsWorker]
+    serializer_class = SlotOut
+
+    def get_queryset(self):
+        user = self.request.user
+        staff_project = selectors.projects_for_staff(user).filter(pk=self.kwargs["pk"]).first()
+        if staff_project is not None:
+            return selectors.slots_for_project(staff_project)
+        if hasattr(user, "worker_profile"):
+            return selectors.open_slots_for_worker(user).filter(project_id=self.kwargs["pk"])
+        return selectors.slots_for_project(None).none()
+
+    @extend_schema(request=SlotIn, responses={201: SlotOut})
+    def post(self, request, pk):
+        get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+        slot = services.slot_create(actor=request.user, project_id=pk, **_valid(SlotIn, request))
+        return Response(SlotOut(slot).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectProgressView(APIView):
+    permission_classes = [IsCompanyStaff]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        project = get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+        return Response({"project": project.pk, "status": project.status, **selectors.project_progress(project)})
+
+
+class TaskListView(generics.ListAPIView):
+    """Open tasks the mother may claim, each with its pay and implied hourly pay."""
+
+    permission_classes = [IsWorker]
+    serializer_class = TaskOut
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        return selectors.claimable_tasks_for_worker(self.request.user)
+
+
+class TaskClaimView(APIView):
+    permission_classes = [IsWorker]
+
+    @extend_schema(request=ClaimIn, responses={201: ClaimOut})
+    def post(self, request, pk):
+        claim = services.task_claim(worker=request.user, task_id=pk, **_valid(ClaimIn, request))
+        return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimNextView(APIView):
+    """Claim any open task of the project, or 409 ``no_task_available``."""
+
+    permission_classes = [IsWorker]
+
+    @extend_schema(request=ClaimIn, responses={201: ClaimOut})
+    def post(self, request, pk):
+        claim = services.task_claim_next(worker=request.user, project_id=pk, **_valid(ClaimIn, request))
+        return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimListView(generics.ListAPIView):
+    permission_classes = [IsWorker]
+    serializer_class = ClaimOut
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        return selectors.claims_for_worker(self.request.user).prefetch_related("submissions__review")
+
+
+class ClaimReleaseView(APIView):
+    permission_classes = [IsWorker]
+
+    @extend_schema(request=ReleaseIn, responses=ClaimOut)
+    def post(self, request, pk):
+        claim = services.claim_release(worker=request.user, claim_id=pk, **_valid(ReleaseIn, request))
+        return Response(ClaimOut(claim).data)
+
+
+class ClaimSubmitView(APIView):
+    """copywriting ``{text}``; assembly ``{completed_units}``; labelling ``{labels: {item_id: label}}``."""
+
+    permission_classes = [IsWorker]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(request=SubmitIn, responses={201: SubmissionOut})
+    def post(self, request, pk):
+        submission = services.claim_submit(worker=request.user, claim_id=pk, **_valid(SubmitIn, request))
+        return Response(SubmissionOut(submission).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewQueueView(generics.ListAPIView):
+    """Submissions waiting for review, oldest first."""
+
+    permission_classes = [IsSupervising]
+    serializer_class = SubmissionOut
+    filterset_class = SubmissionFilter
+
+    def get_queryset(self):
+        return selectors.review_queue_for(self.request.user)
+
+
+class SubmissionDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsCompanyStaff]
+    serializer_class = SubmissionOut
+
+    def get_queryset(self):
+        return selectors.submissions_for_staff(self.request.user)
+
+
+class SubmissionReviewView(APIView):
+    """``{decision: accept | partial | reject | revise, accepted_units?, reason?, score?}``."""
+
+    permission_classes = [IsSupervising]
+
+    @extend_schema(request=ReviewIn, responses=SubmissionOut)
+    def post(self, request, pk):
+        get_object_or_404(selectors.submissions_for_staff(request.user), pk=pk)
+        services.submission_review(actor=request.user, submission_id=pk, **_valid(ReviewIn, request))
+        return Response(SubmissionOut(selectors.submissions_for_staff(request.user).get(pk=pk)).data)

@@ -1,0 +1,38 @@
+"""Domain errors of the work flow (codes are part of the public API)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import Conflict, Invalid, NotFound
+
+
+class ProjectNotOpen(Conflict):
+    code = "project_not_open"
+    message = _("This project is not taking claims right now.")
+
+
+class SlotClosed(Conflict):
+    code = "slot_closed"
+    message = _("This time slot has already ended. Please choose a later one.")
+
+
+class InvalidSlot(Invalid):
+    code = "invalid_slot"
+    message = _("Please choose one of this project's time slots.")
+
+
+class ClaimNotActive(Conflict):
+    code = "claim_not_active"
+    message = _("This task is no longer in your hands.")
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+    message = _("This submission has already been reviewed.")
+
+
+class InvalidFile(Invalid):
+    code = "invalid_file"
+
+
+class ProjectNotFound(NotFound):
+    code = "not_found"

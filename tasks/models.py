@@ -1,0 +1,273 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Company
+
+
+class Kind(models.TextChoices):
+    COPYWRITING = "copywriting", _("copywriting")
+    ASSEMBLY = "assembly", _("assembly")
+    LABELLING = "labelling", _("labelling")
+
+
+DEFAULT_UNITS = {Kind.COPYWRITING: "篇", Kind.ASSEMBLY: "件", Kind.LABELLING: "条"}
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+    PAUSED = "paused", _("paused")
+    CLOSED = "closed", _("closed")
+
+
+class Project(models.Model):
+    """One order of work from a company, with one kind, one piece rate and one set of rules."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="projects")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    piece_rate = models.DecimalField(_("piece rate (yuan per unit)"), max_digits=10, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=8)
+    minutes_per_unit = models.DecimalField(_("estimated minutes per unit"), max_digits=7, decimal_places=2)
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    pickup_point = models.CharField(_("material pick-up point"), max_length=200, blank=True)
+    dropoff_point = models.CharField(_("drop-off point"), max_length=200, blank=True)
+    label_set = models.JSONField(_("label set"), default=list, blank=True)
+    grace_minutes = models.PositiveIntegerField(_("grace period (minutes)"), default=30)
+    review_window_hours = models.PositiveIntegerField(_("review window (hours)"), default=48)
+    claim_limit = models.PositiveSmallIntegerField(_("claims one mother may hold at once"), default=2)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(piece_rate__gt=0), name="project_piece_rate_positive"),
+            models.CheckConstraint(condition=Q(minutes_per_unit__gt=0), name="project_minutes_positive"),
+            models.CheckConstraint(condition=Q(claim_limit__gte=1), name="project_claim_limit_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def implied_hourly_pay(self) -> Decimal:
+        """Piece rate × 60 ÷ minutes per unit, in yuan, to the fen."""
+        return (self.piece_rate * 60 / self.minutes_per_unit).quantize(Decimal("0.01"))
+
+
+class TimeSlot(models.Model):
+    """A window on a date in which claims of a project are worked, with a capacity."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    # Claims that hold a place (not released, not expired). Moved only by conditional
+    # UPDATEs in the claim services, so concurrent claims cannot overfill the slot.
+    claimed_count = models.PositiveIntegerField(_("places taken"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="slot_capacity_positive"),
+            models.CheckConstraint(condition=Q(claimed_count__lte=F("capacity")), name="slot_not_overfilled"),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLAIMED = "claimed", _("claimed")
+    SUBMITTED = "submitted", _("submitted")
+    ACCEPTED = "accepted", _("accepted")
+    PARTIALLY_ACCEPTED = "partially_accepted", _("partly accepted")
+    REJECTED = "rejected", _("rejected")
+
+
+# A claimed task whose claim deadline passed is claimable again: time is data.
+CLAIMABLE_STATUSES = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+
+
+class Task(models.Model):
+    """One claimable unit of a project: a brief, a batch of pieces, or N items to label."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    number = models.PositiveIntegerField(_("number in project"))
+    brief = models.TextField(_("brief"), blank=True)
+    units = models.PositiveIntegerField(_("units"))
+    status = models.CharField(_("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    # The live claim's deadline while status is "claimed" (copied from the claim so the
+    # hot "any open task" query needs no join).
+    claim_expires_at = models.DateTimeField(_("claim deadline"), null=True, blank=True)
+    accepted_units = models.PositiveIntegerField(_("accepted units"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["project_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="task_number_unique_in_project"),
+            models.CheckConstraint(condition=Q(units__gte=1), name="task_units_positive"),
+            models.CheckConstraint(condition=Q(accepted_units__lte=F("units")), name="task_accepted_le_units"),
+        ]
+        indexes = [
+            # The claim hot path: "any claimable task of project P, lowest id first".
+            models.Index(
+                fields=["project", "id"], name="task_claimable_idx", condition=Q(status__in=CLAIMABLE_STATUSES)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}#{self.number}"
+
+
+class LabelItem(models.Model):
+    """One item to label, from the uploaded file; a labelling task holds N of them."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position"))
+    source_line = models.PositiveIntegerField(_("line in the uploaded file"))
+    text = models.TextField(_("text"))
+    payload = models.JSONField(_("original record"), default=dict)
+
+    class Meta:
+        verbose_name = _("label item")
+        verbose_name_plural = _("label items")
+        ordering = ["task_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["task", "position"], name="label_item_position_unique")]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class ClaimStatus(models.TextChoices):
+    ACTIVE = "active", _("in progress")
+    SUBMITTED = "submitted", _("submitted")
+    RELEASED = "released", _("given back")
+    EXPIRED = "expired", _("expired")
+    DONE = "done", _("reviewed")
+
+
+LIVE_CLAIM_STATUSES = (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED)
+
+
+class Claim(models.Model):
+    """A mother's hold on one task for one time slot, live until ``expires_at``."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="claims")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
+    slot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="claims")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(_("status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE)
+    claimed_at = models.DateTimeField(_("claimed at"))
+    expires_at = models.DateTimeField(_("deadline"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    release_reason = models.CharField(_("reason for giving back"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-id"]
+        constraints = [
+            # The guard against double assignment, whatever the code above it does.
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(status__in=LIVE_CLAIM_STATUSES), name="claim_one_live_per_task"
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("claimed_at")), name="claim_expires_after_claim"),
+        ]
+        indexes = [models.Index(fields=["worker", "status"], name="claim_worker_status_idx")]
+
+    def __str__(self):
+        return f"claim {self.pk} on task {self.task_id}"
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for review")
+    ACCEPTED = "accepted", _("accepted")
+    PARTIALLY_ACCEPTED = "partially_accepted", _("partly accepted")
+    REJECTED = "rejected", _("rejected")
+    REVISION_REQUESTED = "revision_requested", _("sent back for changes")
+
+
+class Submission(models.Model):
+    """What a mother handed in for a claim; a revised task has several, one per round."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="submissions")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="submissions")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="submissions")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions")
+    status = models.CharField(
+        _("status"), max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING
+    )
+    submitted_units = models.PositiveIntegerField(_("units submitted"))
+    text = models.TextField(_("text"), blank=True)
+    labels = models.JSONField(_("labels"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    review_due_at = models.DateTimeField(_("review due by"))
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(submitted_units__gte=1), name="submission_units_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["project", "submitted_at"],
+                name="submission_pending_idx",
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self):
+        return f"submission {self.pk} of task {self.task_id}"
+
+
+class Decision(models.TextChoices):
+    ACCEPT = "accept", _("accept")
+    PARTIAL = "partial", _("partly accept")
+    REJECT = "reject", _("reject")
+    REVISE = "revise", _("send back for changes")
+
+
+class Review(models.Model):
+    """A supervisor's one decision on one submission."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="review")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    accepted_units = models.PositiveIntegerField(_("accepted units"), default=0)
+    reason = models.TextField(_("reason"), blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="review_score_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.decision} on submission {self.submission_id}"

@@ -1,0 +1,109 @@
+"""Reads of the work flow, scoped to the acting user at the source."""
+
+from django.db.models import Count, F, Min, Q, Sum
+from django.utils import timezone
+
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from ledger.models import Transaction, TransactionKind
+from ledger.money import fen_for_units
+from tasks.models import (
+    Claim,
+    Project,
+    ProjectStatus,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TaskStatus,
+    TimeSlot,
+)
+
+
+def projects_for_staff(user):
+    return Project.objects.filter(company_id__in=company_ids_for(user)).select_related("company")
+
+
+def projects_for_worker(user):
+    """Projects a mother may see: published or paused ones."""
+    return Project.objects.filter(status__in=(ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)).select_related("company")
+
+
+def slots_for_project(project):
+    return TimeSlot.objects.filter(project=project).order_by("starts_at", "id")
+
+
+def open_slots_for_worker(user):
+    """Slots of published projects that have not ended and still have room."""
+    return TimeSlot.objects.filter(
+        project__status=ProjectStatus.PUBLISHED, ends_at__gt=timezone.now(), claimed_count__lt=F("capacity")
+    ).order_by("starts_at", "id")
+
+
+def claimable_tasks_for_worker(user):
+    """Open tasks of published projects, including ones whose claim ran out (time is data)."""
+    now = timezone.now()
+    claimable = Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
+    return (
+        Task.objects.filter(claimable, project__status=ProjectStatus.PUBLISHED)
+        .select_related("project", "project__company")
+        .order_by("project_id", "id")
+    )
+
+
+def claims_for_worker(user):
+    return Claim.objects.filter(worker=user).select_related("task", "project", "slot", "project__company")
+
+
+def review_queue_for(user):
+    """Submissions waiting for review in the companies the user supervises, oldest first."""
+    return (
+        Submission.objects.filter(
+            status=SubmissionStatus.PENDING, project__company_id__in=company_ids_for(user, SUPERVISING_ROLES)
+        )
+        .select_related("project", "task", "worker", "worker__worker_profile")
+        .order_by("submitted_at", "id")
+    )
+
+
+def submissions_for_staff(user):
+    return Submission.objects.filter(project__company_id__in=company_ids_for(user)).select_related(
+        "project", "task", "worker"
+    )
+
+
+def project_progress(project) -> dict:
+    """Counts by task state, units accepted, money accrued (fen)."""
+    now = timezone.now()
+    rows = Task.objects.filter(project=project).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)),
+        claimed=Count("id", filter=Q(status=TaskStatus.CLAIMED, claim_expires_at__gt=now)),
+        submitted=Count("id", filter=Q(status=TaskStatus.SUBMITTED)),
+        accepted=Count("id", filter=Q(status=TaskStatus.ACCEPTED)),
+        partially_accepted=Count("id", filter=Q(status=TaskStatus.PARTIALLY_ACCEPTED)),
+        rejected=Count("id", filter=Q(status=TaskStatus.REJECTED)),
+        units_total=Sum("units"),
+        units_accepted=Sum("accepted_units"),
+    )
+    accrued = Transaction.objects.filter(project=project, kind=TransactionKind.EARNING).aggregate(
+        fen=Sum("postings__amount_fen", filter=Q(postings__direction="C"))
+    )["fen"]
+    pending = Submission.objects.filter(project=project, status=SubmissionStatus.PENDING).aggregate(
+        n=Count("id"), oldest=Min("submitted_at")
+    )
+    return {
+        "tasks": {
+            "total": rows["total"],
+            "open": rows["open"],
+            "claimed": rows["claimed"],
+            "submitted": rows["submitted"],
+            "accepted": rows["accepted"],
+            "partially_accepted": rows["partially_accepted"],
+            "rejected": rows["rejected"],
+        },
+        "units_total": rows["units_total"] or 0,
+        "units_accepted": rows["units_accepted"] or 0,
+        "accrued_fen": accrued or 0,
+        "budget_fen": fen_for_units(units=rows["units_total"] or 0, piece_rate=project.piece_rate),
+        "submissions_waiting": pending["n"],
+        "oldest_waiting_since": pending["oldest"].isoformat() if pending["oldest"] else None,
+    }

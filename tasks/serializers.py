@@ -1,0 +1,268 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from ledger.money import fen_for_units, format_fen, format_rate
+from tasks.models import Claim, ClaimStatus, Decision, Kind, LabelItem, Project, Submission, Task, TimeSlot
+
+
+def hourly_display(project: Project) -> str:
+    return _("about %(amount)s per hour") % {"amount": format_fen(int(project.implied_hourly_pay * 100))}
+
+
+class ProjectOut(serializers.ModelSerializer):
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    piece_rate_display = serializers.SerializerMethodField()
+    implied_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    implied_hourly_pay_display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "company",
+            "company_name",
+            "kind",
+            "title",
+            "instructions",
+            "status",
+            "piece_rate",
+            "piece_rate_display",
+            "unit",
+            "minutes_per_unit",
+            "implied_hourly_pay",
+            "implied_hourly_pay_display",
+            "region",
+            "pickup_point",
+            "dropoff_point",
+            "label_set",
+            "grace_minutes",
+            "review_window_hours",
+            "claim_limit",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_piece_rate_display(self, project) -> str:
+        return f"{format_rate(project.piece_rate)}/{project.unit}"
+
+    def get_implied_hourly_pay_display(self, project) -> str:
+        return hourly_display(project)
+
+
+class ProjectCreateIn(serializers.Serializer):
+    company = serializers.IntegerField(required=False, help_text="Needed only if you work for several companies.")
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField(max_length=200)
+    instructions = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    piece_rate = serializers.DecimalField(max_digits=10, decimal_places=4, min_value=0)
+    unit = serializers.CharField(max_length=8, required=False)
+    minutes_per_unit = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    pickup_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    dropoff_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    label_set = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    grace_minutes = serializers.IntegerField(required=False)
+    review_window_hours = serializers.IntegerField(required=False)
+    claim_limit = serializers.IntegerField(required=False)
+
+
+class ProjectPatchIn(ProjectCreateIn):
+    kind = None
+    company = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+class SplitIn(serializers.Serializer):
+    total_units = serializers.IntegerField(required=False)
+    units_per_task = serializers.IntegerField(required=False)
+    briefs = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
+    file = serializers.FileField(required=False)
+    items_per_task = serializers.IntegerField(required=False)
+    text_field = serializers.CharField(required=False, max_length=64)
+
+
+class SlotOut(serializers.ModelSerializer):
+    places_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimeSlot
+        fields = ["id", "project", "starts_at", "ends_at", "capacity", "claimed_count", "places_left"]
+
+    def get_places_left(self, slot) -> int:
+        return max(slot.capacity - slot.claimed_count, 0)
+
+
+class SlotIn(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1, max_value=100000)
+
+
+class ProjectBrief(serializers.ModelSerializer):
+    piece_rate_display = serializers.SerializerMethodField()
+    implied_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    implied_hourly_pay_display = serializers.SerializerMethodField()
+    company_name = serializers.CharField(source="company.name", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "company",
+            "company_name",
+            "unit",
+            "piece_rate",
+            "piece_rate_display",
+            "minutes_per_unit",
+            "implied_hourly_pay",
+            "implied_hourly_pay_display",
+            "region",
+            "pickup_point",
+            "dropoff_point",
+            "label_set",
+        ]
+
+    get_piece_rate_display = ProjectOut.get_piece_rate_display
+    get_implied_hourly_pay_display = ProjectOut.get_implied_hourly_pay_display
+
+
+class LabelItemOut(serializers.ModelSerializer):
+    class Meta:
+        model = LabelItem
+        fields = ["id", "position", "text"]
+
+
+class TaskOut(serializers.ModelSerializer):
+    project = ProjectBrief()
+    pay_fen = serializers.SerializerMethodField()
+    pay_display = serializers.SerializerMethodField()
+    estimated_minutes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = ["id", "number", "project", "brief", "units", "pay_fen", "pay_display", "estimated_minutes"]
+
+    def get_pay_fen(self, task) -> int:
+        return fen_for_units(units=task.units, piece_rate=task.project.piece_rate)
+
+    def get_pay_display(self, task) -> str:
+        return format_fen(self.get_pay_fen(task))
+
+    def get_estimated_minutes(self, task) -> int:
+        return int(-(-(task.units * task.project.minutes_per_unit) // 1))
+
+
+class ReviewOut(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    accepted_units = serializers.IntegerField()
+    reason = serializers.CharField()
+    score = serializers.IntegerField(allow_null=True)
+    decided_at = serializers.DateTimeField()
+
+
+class SubmissionBrief(serializers.ModelSerializer):
+    review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Submission
+        fields = ["id", "status", "submitted_units", "text", "labels", "submitted_at", "review_due_at", "review"]
+
+    def get_review(self, submission) -> dict | None:
+        review = getattr(submission, "review", None)
+        return ReviewOut(review).data if review else None
+
+
+class ClaimOut(serializers.ModelSerializer):
+    task = serializers.SerializerMethodField()
+    project = ProjectBrief()
+    slot = SlotOut()
+    live = serializers.SerializerMethodField()
+    submissions = SubmissionBrief(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "status",
+            "live",
+            "task",
+            "project",
+            "slot",
+            "claimed_at",
+            "expires_at",
+            "ended_at",
+            "release_reason",
+            "submissions",
+        ]
+
+    def get_task(self, claim) -> dict:
+        task = claim.task
+        body = {"id": task.pk, "number": task.number, "brief": task.brief, "units": task.units}
+        if claim.project.kind == Kind.LABELLING:
+            body["items"] = LabelItemOut(task.items.all(), many=True).data
+        return body
+
+    def get_live(self, claim) -> bool:
+        if claim.status == ClaimStatus.SUBMITTED:
+            return True
+        return claim.status == ClaimStatus.ACTIVE and claim.expires_at > timezone.now()
+
+
+class ClaimIn(serializers.Serializer):
+    slot = serializers.IntegerField()
+
+
+class ReleaseIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class SubmitIn(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=20000)
+    completed_units = serializers.IntegerField(required=False)
+    labels = serializers.DictField(child=serializers.CharField(max_length=64), required=False)
+
+
+class ReviewIn(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    accepted_units = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+
+
+class SubmissionOut(serializers.ModelSerializer):
+    project = ProjectBrief()
+    task = serializers.SerializerMethodField()
+    worker = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "status",
+            "project",
+            "task",
+            "claim",
+            "worker",
+            "submitted_units",
+            "text",
+            "labels",
+            "submitted_at",
+            "review_due_at",
+            "review",
+        ]
+
+    def get_task(self, submission) -> dict:
+        return ClaimOut.get_task(self, submission)
+
+    def get_worker(self, submission) -> dict:
+        profile = getattr(submission.worker, "worker_profile", None)
+        return {"id": submission.worker_id, "display_name": profile.display_name if profile else ""}
+
+    get_review = SubmissionBrief.get_review

@@ -1,0 +1,632 @@
+"""Every write of the work flow: projects, splitting, slots, claims, submissions, reviews.
+
+Each service checks what the caller can get wrong first (raising a domain error with a
+stable code), then does the trusted write inside one transaction, records an audit row
+and publishes its events on commit. The database constraints are the last guard.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.selectors import SUPERVISING_ROLES, role_in
+from config.errors import (
+    ClaimExpired,
+    ClaimLimitReached,
+    Forbidden,
+    Invalid,
+    NoTaskAvailable,
+    NotFound,
+    ReasonRequired,
+    SlotFull,
+    TaskAlreadyClaimed,
+    WrongState,
+)
+from ledger.services import earning_credit
+from realtime import events
+from realtime.groups import company_staff_group, project_group, worker_group
+from realtime.publish import publish
+from tasks import splitting
+from tasks.errors import AlreadyReviewed, ClaimNotActive, InvalidSlot, ProjectNotOpen, SlotClosed
+from tasks.models import (
+    DEFAULT_UNITS,
+    Claim,
+    ClaimStatus,
+    Decision,
+    Kind,
+    LabelItem,
+    Project,
+    ProjectStatus,
+    Review,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TaskStatus,
+    TimeSlot,
+)
+
+EDITABLE_FIELDS = (
+    "title",
+    "instructions",
+    "piece_rate",
+    "unit",
+    "minutes_per_unit",
+    "region",
+    "pickup_point",
+    "dropoff_point",
+    "label_set",
+    "grace_minutes",
+    "review_window_hours",
+    "claim_limit",
+)
+# Mothers claimed at the terms they saw: once a project is out, its pay may only go up.
+TERMS_FIXED_AFTER_DRAFT = ("piece_rate", "minutes_per_unit")
+MAX_SLOT_HOURS = 12
+MAX_RELEASE_REASON = 200
+MAX_TEXT_CHARS = 20000
+
+
+# --- projects ---------------------------------------------------------------
+
+
+def _require_supervising(actor, company_id: int) -> None:
+    role = role_in(actor, company_id)
+    if role is None:
+        raise NotFound()
+    if role not in SUPERVISING_ROLES:
+        raise Forbidden(_("Only a supervisor or a company admin can do this."))
+
+
+@transaction.atomic
+def project_create(*, actor, company_id: int, kind: str, title: str, piece_rate, minutes_per_unit, **fields) -> Project:
+    _require_supervising(actor, company_id)
+    if kind not in Kind.values:
+        raise Invalid(_("Unknown kind of work."), code="invalid_kind", details={"kind": kind})
+    fields.setdefault("unit", DEFAULT_UNITS[Kind(kind)])
+    project = Project(company_id=company_id, kind=kind, title=title, created_by=actor)
+    _apply_terms(project, {"piece_rate": piece_rate, "minutes_per_unit": minutes_per_unit, **fields})
+    project.save()
+    audit_record(actor=actor, action="project.create", target=project, company_id=company_id)
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor, project_id: int, changes: dict) -> Project:
+    project = _locked_project(actor, project_id)
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot be changed."))
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise Invalid(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    before = {name: getattr(project, name) for name in changes}
+    _apply_terms(project, changes)
+    pay_went_down = project.piece_rate < before.get("piece_rate", project.piece_rate) or (
+        project.minutes_per_unit > before.get("minutes_per_unit", project.minutes_per_unit)
+    )
+    if project.status != ProjectStatus.DRAFT and pay_went_down:
+        raise WrongState(_("Once a project is published its pay can only go up."), code="terms_fixed")
+    project.save(update_fields=[*changes, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="project.update",
+        target=project,
+        company_id=project.company_id,
+        changed={k: str(v) for k, v in changes.items()},
+    )
+    return project
+
+
+def _apply_terms(project: Project, values: dict) -> None:
+    for name, value in values.items():
+        if name in ("piece_rate", "minutes_per_unit"):
+            value = _positive_decimal(value, name, places=4 if name == "piece_rate" else 2)
+        elif name in ("grace_minutes", "review_window_hours", "claim_limit"):
+            value = _bounded_int(
+                value,
+                name,
+                low=0 if name == "grace_minutes" else 1,
+                high=24 * 60 if name == "grace_minutes" else 24 * 30,
+            )
+        elif name == "label_set":
+            value = _label_set(value)
+        elif name in ("title",) and not str(value or "").strip():
+            raise Invalid(_("Please give the project a title."), details={"field": "title"})
+        setattr(project, name, value)
+    if project.kind == Kind.LABELLING and not project.label_set:
+        raise Invalid(_("A labelling project needs a label set."), code="label_set_required")
+
+
+def _positive_decimal(value, name: str, *, places: int) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        number = Decimal(0)
+    if not number.is_finite() or number <= 0 or number.as_tuple().exponent < -places or number >= 10**6:
+        raise Invalid(
+            _("%(field)s must be a positive number with at most %(places)s decimal places.")
+            % {"field": name, "places": places},
+            details={"field": name},
+        )
+    return number
+
+
+def _bounded_int(value, name: str, *, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value = None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = low - 1
+    if not low <= number <= high:
+        raise Invalid(
+            _("%(field)s must be a whole number from %(low)s to %(high)s.") % {"field": name, "low": low, "high": high},
+            details={"field": name},
+        )
+    return number
+
+
+def _label_set(value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise Invalid(_("The label set must be a list of labels."), details={"field": "label_set"})
+    labels = [v.strip() for v in value]
+    if len(set(labels)) != len(labels) or not 2 <= len(labels) <= 50:
+        raise Invalid(_("The label set needs 2 to 50 different labels."), details={"field": "label_set"})
+    return labels
+
+
+def _locked_project(actor, project_id: int) -> Project:
+    project = Project.objects.select_for_update().filter(pk=project_id).first()
+    if project is None:
+        raise NotFound()
+    _require_supervising(actor, project.company_id)
+    return project
+
+
+_TRANSITIONS = {
+    "publish": ({ProjectStatus.DRAFT, ProjectStatus.PAUSED}, ProjectStatus.PUBLISHED),
+    "pause": ({ProjectStatus.PUBLISHED}, ProjectStatus.PAUSED),
+    "close": ({ProjectStatus.DRAFT, ProjectStatus.PUBLISHED, ProjectStatus.PAUSED}, ProjectStatus.CLOSED),
+}
+
+
+@transaction.atomic
+def project_transition(*, actor, project_id: int, action: str) -> Project:
+    """publish / pause / close."""
+    allowed_from, target = _TRANSITIONS[action]
+    project = _locked_project(actor, project_id)
+    if project.status not in allowed_from:
+        raise WrongState(
+            _("A %(status)s project cannot be %(action)s.")
+            % {"status": project.get_status_display(), "action": _TRANSITION_WORDS[action]},
+            details={"status": project.status},
+        )
+    if action == "publish" and not project.tasks.exists():
+        raise WrongState(_("Split the work into tasks before publishing."), code="no_tasks")
+    before = project.status
+    project.status = target
+    project.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=f"project.{action}", target=project, company_id=project.company_id, before=before)
+    _publish_progress(project)
+    return project
+
+
+_TRANSITION_WORDS = {"publish": _("published"), "pause": _("paused"), "close": _("closed")}
+
+
+@transaction.atomic
+def project_split(*, actor, project_id: int, **request) -> list[Task]:
+    """Make tasks from an order; all or nothing."""
+    project = _locked_project(actor, project_id)
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot get new tasks."))
+    max_tasks = settings.HOMESLOT_SPLIT_MAX_TASKS
+    if project.kind == Kind.ASSEMBLY:
+        specs = splitting.split_assembly(
+            total_units=request.get("total_units"), units_per_task=request.get("units_per_task"), max_tasks=max_tasks
+        )
+    elif project.kind == Kind.COPYWRITING:
+        specs = splitting.split_copywriting(briefs=request.get("briefs"), max_tasks=max_tasks)
+    else:
+        upload = request.get("file")
+        if upload is None:
+            raise Invalid(_("Please upload a CSV or JSONL file."), code="file_required")
+        if upload.size > splitting.MAX_FILE_BYTES:
+            raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
+        specs = splitting.split_labelling(
+            raw=upload.read(),
+            filename=upload.name,
+            items_per_task=request.get("items_per_task"),
+            text_field=request.get("text_field") or "text",
+            max_tasks=max_tasks,
+        )
+    first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
+    tasks = Task.objects.bulk_create(
+        [Task(project=project, number=first + i, brief=spec.brief, units=spec.units) for i, spec in enumerate(specs)]
+    )
+    items = [
+        LabelItem(task=task, position=pos, source_line=item["line"], text=item["text"], payload=item["payload"])
+        for task, spec in zip(tasks, specs, strict=True)
+        for pos, item in enumerate(spec.items, start=1)
+    ]
+    if items:
+        LabelItem.objects.bulk_create(items, batch_size=2000)
+    audit_record(
+        actor=actor,
+        action="project.split",
+        target=project,
+        company_id=project.company_id,
+        tasks=len(tasks),
+        units=sum(s.units for s in specs),
+        first_number=first,
+    )
+    if project.status == ProjectStatus.PUBLISHED:
+        publish(
+            events.TASK_OPENED,
+            groups=[project_group(project.pk)],
+            data={"project": project.pk, "tasks": [t.pk for t in tasks[:500]], "count": len(tasks)},
+        )
+    _publish_progress(project)
+    return tasks
+
+
+@transaction.atomic
+def slot_create(
+    *, actor, project_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity
+) -> TimeSlot:
+    project = _locked_project(actor, project_id)
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot get new time slots."))
+    capacity = _bounded_int(capacity, "capacity", low=1, high=100000)
+    if ends_at <= starts_at:
+        raise Invalid(_("A time slot must end after it starts."), code="invalid_slot_times")
+    if ends_at - starts_at > datetime.timedelta(hours=MAX_SLOT_HOURS):
+        raise Invalid(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS}, code="invalid_slot_times")
+    if ends_at <= timezone.now():
+        raise Invalid(_("This time slot is already over."), code="invalid_slot_times")
+    slot = TimeSlot.objects.create(project=project, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    audit_record(actor=actor, action="slot.create", target=slot, company_id=project.company_id, capacity=capacity)
+    return slot
+
+
+# --- claims -----------------------------------------------------------------
+
+
+def task_claim(*, worker, task_id: int, slot_id: int) -> Claim:
+    """Claim this task for a slot (a conditional update: no waiting on other claims)."""
+    return _claim(worker=worker, slot_id=slot_id, task_id=task_id)
+
+
+def task_claim_next(*, worker, project_id: int, slot_id: int) -> Claim:
+    """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``)."""
+    return _claim(worker=worker, slot_id=slot_id, project_id=project_id)
+
+
+@transaction.atomic
+def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
+    now = timezone.now()
+    # One mother's claims run one at a time, so her limit holds under concurrency;
+    # different mothers never wait on each other here.
+    if not _lock_worker(worker):
+        raise Forbidden(_("Only a registered mother can claim tasks."))
+    if task_id is not None:
+        task_row = Task.objects.filter(pk=task_id, project__status__in=_VISIBLE).values("project_id").first()
+        if task_row is None:
+            raise NotFound()
+        project_id = task_row["project_id"]
+    slot = _open_slot(slot_id=slot_id, project_id=project_id, now=now)
+    project = slot.project
+    live = Claim.objects.filter(worker=worker, project_id=project_id, status=ClaimStatus.ACTIVE, expires_at__gt=now)
+    if live.count() >= project.claim_limit:
+        raise ClaimLimitReached(details={"limit": project.claim_limit})
+    if slot.claimed_count >= slot.capacity:
+        raise SlotFull()
+
+    claimable = Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
+    candidates = Task.objects.filter(claimable, project_id=project_id)
+    if task_id is not None:
+        candidates = candidates.filter(pk=task_id)
+    elif connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True)
+    task = candidates.order_by("pk").first()
+    if task is None:
+        raise TaskAlreadyClaimed() if task_id is not None else NoTaskAvailable()
+    expires_at = slot.ends_at + datetime.timedelta(minutes=project.grace_minutes)
+    # The conditional update is the claim for "this task": whoever changes the row wins.
+    won = Task.objects.filter(claimable, pk=task.pk).update(
+        status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now
+    )
+    if not won:
+        raise TaskAlreadyClaimed()
+    if task.status == TaskStatus.CLAIMED:
+        _expire_claims_of(task_id=task.pk, now=now)
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(
+                task_id=task.pk,
+                worker=worker,
+                slot=slot,
+                project_id=project_id,
+                claimed_at=now,
+                expires_at=expires_at,
+            )
+    except IntegrityError as exc:  # the partial unique index: one live claim per task
+        raise TaskAlreadyClaimed() from exc
+    audit_record(actor=worker, action="claim.create", target=claim, company_id=project.company_id, task=task.pk)
+    publish(
+        events.TASK_CLAIMED,
+        groups=[project_group(project_id), company_staff_group(project.company_id), worker_group(worker.pk)],
+        data={"project": project_id, "task": task.pk, "slot": slot.pk, "claim": claim.pk},
+    )
+    # Last, so the slot row is locked only for the end of the transaction.
+    if not TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")).update(
+        claimed_count=F("claimed_count") + 1
+    ):
+        raise SlotFull()
+    claim.task = task
+    claim.slot = slot
+    claim.project = project
+    return claim
+
+
+_VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
+
+
+def _lock_worker(worker) -> bool:
+    from workers.models import WorkerProfile
+
+    locked = WorkerProfile.objects.select_for_update().filter(user_id=worker.pk).values_list("pk", flat=True)
+    return locked.first() is not None
+
+
+def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
+    try:
+        slot_id = int(slot_id)
+    except (TypeError, ValueError):
+        raise InvalidSlot() from None
+    slot = TimeSlot.objects.select_related("project").filter(pk=slot_id, project_id=project_id).first()
+    if slot is None:
+        if not Project.objects.filter(pk=project_id, status__in=_VISIBLE).exists():
+            raise NotFound()
+        raise InvalidSlot()
+    if slot.project.status not in _VISIBLE:
+        raise NotFound()
+    if slot.project.status != ProjectStatus.PUBLISHED:
+        raise ProjectNotOpen()
+    if slot.ends_at <= now:
+        raise SlotClosed()
+    return slot
+
+
+def _expire_claims_of(*, task_id: int, now) -> None:
+    """Mark as expired the claim on ``task_id`` whose deadline passed. Call holding the task row."""
+    stale = list(
+        Claim.objects.filter(task_id=task_id, status=ClaimStatus.ACTIVE, expires_at__lte=now).values_list(
+            "pk", "slot_id", "worker_id"
+        )
+    )
+    for claim_id, slot_id, worker_id in stale:
+        Claim.objects.filter(pk=claim_id).update(status=ClaimStatus.EXPIRED, ended_at=now)
+        TimeSlot.objects.filter(pk=slot_id, claimed_count__gt=0).update(claimed_count=F("claimed_count") - 1)
+        audit_record(actor=None, action="claim.expire", target=Claim(pk=claim_id), task=task_id)
+        publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task_id})
+
+
+def _locked_claim(*, worker, claim_id) -> Claim:
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("task", "project", "slot")
+        .filter(pk=claim_id, worker=worker)
+        .first()
+    )
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+def _require_live(claim: Claim, now) -> None:
+    if claim.status != ClaimStatus.ACTIVE:
+        raise ClaimNotActive(details={"status": claim.status})
+    if claim.expires_at <= now:
+        raise ClaimExpired()
+
+
+@transaction.atomic
+def claim_release(*, worker, claim_id: int, reason: str = "") -> Claim:
+    now = timezone.now()
+    claim = _locked_claim(worker=worker, claim_id=claim_id)
+    _require_live(claim, now)
+    reason = (reason or "").strip()
+    if len(reason) > MAX_RELEASE_REASON:
+        raise Invalid(_("The reason is too long."), details={"field": "reason"})
+    if now >= claim.slot.starts_at and not reason:
+        raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason)
+    Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED).update(
+        status=TaskStatus.OPEN, claim_expires_at=None, updated_at=now
+    )
+    TimeSlot.objects.filter(pk=claim.slot_id, claimed_count__gt=0).update(claimed_count=F("claimed_count") - 1)
+    audit_record(
+        actor=worker,
+        action="claim.release",
+        target=claim,
+        company_id=claim.project.company_id,
+        during_slot=now >= claim.slot.starts_at,
+        reason=reason,
+    )
+    publish(
+        events.TASK_RELEASED,
+        groups=[
+            project_group(claim.project_id),
+            company_staff_group(claim.project.company_id),
+            worker_group(worker.pk),
+        ],
+        data={"project": claim.project_id, "task": claim.task_id, "claim": claim.pk},
+    )
+    claim.refresh_from_db()
+    return claim
+
+
+@transaction.atomic
+def claim_submit(*, worker, claim_id: int, text=None, completed_units=None, labels=None) -> Submission:
+    now = timezone.now()
+    claim = _locked_claim(worker=worker, claim_id=claim_id)
+    _require_live(claim, now)
+    task, project = claim.task, claim.project
+    fields = _submission_content(project=project, task=task, text=text, completed_units=completed_units, labels=labels)
+    submission = Submission.objects.create(
+        claim=claim,
+        task=task,
+        project=project,
+        worker=worker,
+        submitted_at=now,
+        review_due_at=now + datetime.timedelta(hours=project.review_window_hours),
+        **fields,
+    )
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.SUBMITTED)
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.SUBMITTED, updated_at=now)
+    audit_record(
+        actor=worker, action="submission.create", target=submission, company_id=project.company_id, claim=claim.pk
+    )
+    publish(
+        events.SUBMISSION_CREATED,
+        groups=[company_staff_group(project.company_id), worker_group(worker.pk)],
+        data={
+            "project": project.pk,
+            "task": task.pk,
+            "claim": claim.pk,
+            "submission": submission.pk,
+            "units": submission.submitted_units,
+        },
+    )
+    return submission
+
+
+def _submission_content(*, project: Project, task: Task, text, completed_units, labels) -> dict:
+    if project.kind == Kind.COPYWRITING:
+        if not isinstance(text, str) or not text.strip():
+            raise Invalid(_("Please write the text before submitting."), code="text_required")
+        if len(text) > MAX_TEXT_CHARS:
+            raise Invalid(_("The text is longer than %(max)s characters.") % {"max": MAX_TEXT_CHARS})
+        return {"text": text.strip(), "submitted_units": task.units}
+    if project.kind == Kind.ASSEMBLY:
+        units = _bounded_int(completed_units, "completed_units", low=1, high=task.units)
+        return {"submitted_units": units}
+    if not isinstance(labels, dict) or not labels:
+        raise Invalid(_("Please label every item before submitting."), code="labels_required")
+    item_ids = {str(i) for i in task.items.values_list("pk", flat=True)}
+    given = {str(k): v for k, v in labels.items()}
+    missing = sorted(item_ids - set(given), key=int)
+    unknown = sorted(set(given) - item_ids)
+    bad = sorted((k for k, v in given.items() if k in item_ids and v not in project.label_set), key=int)
+    if missing or unknown or bad:
+        raise Invalid(
+            _("Every item needs exactly one label from the label set."),
+            code="invalid_labels",
+            details={"missing": missing[:50], "unknown": unknown[:50], "invalid_label": bad[:50]},
+        )
+    return {"labels": given, "submitted_units": len(item_ids)}
+
+
+# --- reviews ----------------------------------------------------------------
+
+_FINAL = {
+    Decision.ACCEPT: (SubmissionStatus.ACCEPTED, TaskStatus.ACCEPTED),
+    Decision.PARTIAL: (SubmissionStatus.PARTIALLY_ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED),
+    Decision.REJECT: (SubmissionStatus.REJECTED, TaskStatus.REJECTED),
+}
+
+
+@transaction.atomic
+def submission_review(
+    *, actor, submission_id: int, decision: str, accepted_units=None, reason: str = "", score=None
+) -> Review:
+    now = timezone.now()
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("project", "claim")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise NotFound()
+    project = submission.project
+    _require_supervising(actor, project.company_id)
+    if submission.status != SubmissionStatus.PENDING:
+        raise AlreadyReviewed(details={"status": submission.status})
+    if decision not in Decision.values:
+        raise Invalid(_("The decision must be accept, partial, reject or revise."), code="invalid_decision")
+    reason = (reason or "").strip()
+    if decision != Decision.ACCEPT and not reason:
+        raise ReasonRequired()
+    if score is not None:
+        score = _bounded_int(score, "score", low=1, high=5)
+    if decision == Decision.ACCEPT:
+        units = submission.submitted_units
+    elif decision == Decision.PARTIAL:
+        units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)
+    else:
+        units = 0
+
+    review = Review.objects.create(
+        submission=submission,
+        reviewer=actor,
+        decision=decision,
+        accepted_units=units,
+        reason=reason,
+        score=score,
+        decided_at=now,
+    )
+    claim = submission.claim
+    if decision == Decision.REVISE:
+        expires_at = max(claim.expires_at, now) + datetime.timedelta(minutes=project.grace_minutes)
+        Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.REVISION_REQUESTED)
+        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.ACTIVE, expires_at=expires_at)
+        Task.objects.filter(pk=submission.task_id).update(
+            status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now
+        )
+    else:
+        submission_status, task_status = _FINAL[Decision(decision)]
+        Submission.objects.filter(pk=submission.pk).update(status=submission_status)
+        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.DONE, ended_at=now)
+        Task.objects.filter(pk=submission.task_id).update(status=task_status, accepted_units=units, updated_at=now)
+    audit_record(
+        actor=actor,
+        action=f"review.{decision}",
+        target=review,
+        company_id=project.company_id,
+        submission=submission.pk,
+        accepted_units=units,
+    )
+    earning_credit(review=review, actor=actor)
+    publish(
+        events.REVIEW_DECIDED,
+        groups=[worker_group(submission.worker_id), company_staff_group(project.company_id)],
+        data={
+            "project": project.pk,
+            "task": submission.task_id,
+            "claim": claim.pk,
+            "submission": submission.pk,
+            "decision": decision,
+            "accepted_units": units,
+            "reason": reason,
+        },
+    )
+    _publish_progress(project)
+    return review
+
+
+def _publish_progress(project: Project) -> None:
+    from tasks.selectors import project_progress
+
+    progress = project_progress(project)
+    publish(
+        events.PROJECT_PROGRESS,
+        groups=[company_staff_group(project.company_id)],
+        data={"project": project.pk, "status": project.status, **progress},
+    )

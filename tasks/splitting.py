@@ -1,0 +1,173 @@
+"""Turning an order into tasks: parse and chunk, before anything is written.
+
+Everything here is pure: it returns task specs or raises ``InvalidFile``/``Invalid``
+naming what is wrong (for a file, the line), so a bad request creates nothing.
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from config.errors import Invalid, TooLarge
+from tasks.errors import InvalidFile
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_BRIEF_CHARS = 5000
+MAX_ITEM_CHARS = 5000
+
+
+@dataclass
+class TaskSpec:
+    units: int
+    brief: str = ""
+    items: list[dict] = field(default_factory=list)  # labelling: {"line", "text", "payload"}
+
+
+def split_assembly(*, total_units, units_per_task, max_tasks: int) -> list[TaskSpec]:
+    total = _positive_int(total_units, "total_units")
+    per = _positive_int(units_per_task, "units_per_task")
+    if per > total:
+        raise Invalid(_("Pieces per batch cannot be more than the total."), code="invalid_split")
+    count = -(-total // per)
+    _check_count(count, max_tasks)
+    specs = [TaskSpec(units=per) for _ in range(total // per)]
+    if total % per:
+        specs.append(TaskSpec(units=total % per))
+    return specs
+
+
+def split_copywriting(*, briefs, max_tasks: int) -> list[TaskSpec]:
+    if not isinstance(briefs, list) or not briefs:
+        raise Invalid(_("Please give at least one brief."), code="invalid_split", details={"field": "briefs"})
+    specs = []
+    for index, brief in enumerate(briefs, start=1):
+        if not isinstance(brief, str) or not brief.strip():
+            raise Invalid(_("Brief %(n)s is empty.") % {"n": index}, code="invalid_split", details={"brief": index})
+        if len(brief) > MAX_BRIEF_CHARS:
+            raise Invalid(
+                _("Brief %(n)s is longer than %(max)s characters.") % {"n": index, "max": MAX_BRIEF_CHARS},
+                code="invalid_split",
+                details={"brief": index},
+            )
+        specs.append(TaskSpec(units=1, brief=brief.strip()))
+    _check_count(len(specs), max_tasks)
+    return specs
+
+
+def split_labelling(*, raw: bytes, filename: str, items_per_task, text_field: str, max_tasks: int) -> list[TaskSpec]:
+    per = _positive_int(items_per_task, "items_per_task")
+    if len(raw) > MAX_FILE_BYTES:
+        raise TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
+    text = _decode(raw)
+    name = (filename or "").lower()
+    is_jsonl = name.endswith((".jsonl", ".ndjson", ".json")) or (not name.endswith(".csv") and text.lstrip()[:1] == "{")
+    items = _parse_jsonl(text, text_field) if is_jsonl else _parse_csv(text, text_field)
+    if not items:
+        raise InvalidFile(_("The file has no items."), details={"line": None})
+    _check_count(-(-len(items) // per), max_tasks)
+    return [
+        TaskSpec(units=len(chunk), items=chunk) for chunk in (items[i : i + per] for i in range(0, len(items), per))
+    ]
+
+
+def _decode(raw: bytes) -> str:
+    # Excel on Chinese Windows saves CSV as GB18030/GBK; phones and scripts use UTF-8.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidFile(_("The file is not UTF-8 or GBK text."), details={"line": None})
+
+
+def _item(line: int, value, payload: dict, text_field: str) -> dict:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidFile(
+            _("Line %(line)s: the field “%(field)s” is missing or empty.") % {"line": line, "field": text_field},
+            details={"line": line, "field": text_field},
+        )
+    if len(value) > MAX_ITEM_CHARS:
+        raise InvalidFile(
+            _("Line %(line)s: the text is longer than %(max)s characters.") % {"line": line, "max": MAX_ITEM_CHARS},
+            details={"line": line},
+        )
+    return {"line": line, "text": value.strip(), "payload": payload}
+
+
+def _parse_jsonl(text: str, text_field: str) -> list[dict]:
+    items = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidFile(
+                _("Line %(line)s is not valid JSON (%(error)s).") % {"line": line_no, "error": exc.msg},
+                details={"line": line_no},
+            ) from exc
+        if not isinstance(record, dict):
+            raise InvalidFile(_("Line %(line)s must be a JSON object.") % {"line": line_no}, details={"line": line_no})
+        items.append(_item(line_no, record.get(text_field), record, text_field))
+    return items
+
+
+def _parse_csv(text: str, text_field: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise InvalidFile(_("Line 1 is not valid CSV."), details={"line": 1}) from exc
+    if not header or text_field not in header:
+        raise InvalidFile(
+            _("Line 1: the header has no column “%(field)s”.") % {"field": text_field},
+            details={"line": 1, "field": text_field},
+        )
+    items = []
+    try:
+        for row in reader:
+            line_no = reader.line_num
+            if None in row or any(v is None for v in row.values()):
+                raise InvalidFile(
+                    _("Line %(line)s does not have the same number of columns as the header (%(want)s).")
+                    % {"line": line_no, "want": len(header)},
+                    details={"line": line_no},
+                )
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            items.append(_item(line_no, row[text_field], dict(row), text_field))
+    except csv.Error as exc:
+        raise InvalidFile(
+            _("Line %(line)s is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc},
+            details={"line": reader.line_num},
+        ) from exc
+    return items
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool):
+        value = None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(number) != str(value).strip():
+        raise Invalid(
+            _("%(field)s must be a whole number of at least 1.") % {"field": name},
+            code="invalid_split",
+            details={"field": name},
+        )
+    return number
+
+
+def _check_count(count: int, max_tasks: int) -> None:
+    if count > max_tasks:
+        raise Invalid(
+            _("This would create %(count)s tasks; at most %(max)s can be made at once.")
+            % {"count": count, "max": max_tasks},
+            code="too_many_tasks",
+            details={"tasks": count, "max": max_tasks},
+        )

@@ -1,0 +1,44 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsWorker
+from workers import services
+from workers.serializers import AvailabilityWindowSerializer, WorkerProfileIn, WorkerProfileOut
+
+
+class ProfileView(APIView):
+    """The mother's own profile; PUT creates it on first use."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=WorkerProfileOut)
+    def get(self, request):
+        profile = getattr(request.user, "worker_profile", None)
+        return Response(WorkerProfileOut(profile).data if profile else None)
+
+    @extend_schema(request=WorkerProfileIn, responses=WorkerProfileOut)
+    def put(self, request):
+        given = WorkerProfileIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        profile = services.worker_profile_save(user=request.user, **given.validated_data)
+        return Response(WorkerProfileOut(profile).data)
+
+
+class AvailabilityView(APIView):
+    """Weekly windows: ``[{weekday: 0-6 (Monday=0), start: "09:00", end: "11:30"}]``."""
+
+    permission_classes = [IsWorker]
+
+    @extend_schema(responses=AvailabilityWindowSerializer(many=True))
+    def get(self, request):
+        windows = request.user.worker_profile.availability.all()
+        return Response(AvailabilityWindowSerializer(windows, many=True).data)
+
+    @extend_schema(request=AvailabilityWindowSerializer(many=True), responses=AvailabilityWindowSerializer(many=True))
+    def put(self, request):
+        given = AvailabilityWindowSerializer(data=request.data, many=True)
+        given.is_valid(raise_exception=True)
+        windows = services.availability_replace(user=request.user, windows=given.validated_data)
+        return Response(AvailabilityWindowSerializer(windows, many=True).data)

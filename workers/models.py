@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkerProfile(models.Model):
+    """A mother who takes work: the little we need to know about her, nothing more."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worker_profile")
+    display_name = models.CharField(_("display name"), max_length=64)
+    region = models.CharField(
+        _("region"), max_length=64, blank=True, help_text=_("Province or city, e.g. 广东省佛山市")
+    )
+    city = models.CharField(_("city"), max_length=64, blank=True)
+    children_under_12 = models.PositiveSmallIntegerField(_("children under 12"), default=1)
+    youngest_birth_year = models.PositiveSmallIntegerField(_("youngest child's birth year"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("worker profile")
+        verbose_name_plural = _("worker profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(youngest_birth_year__isnull=True) | Q(youngest_birth_year__gte=1990),
+                name="worker_youngest_birth_year_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class AvailabilityWindow(models.Model):
+    """One weekly window in which a mother can work, e.g. Monday 09:00–11:30."""
+
+    worker = models.ForeignKey(WorkerProfile, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+
+    class Meta:
+        verbose_name = _("availability window")
+        verbose_name_plural = _("availability windows")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="availability_end_after_start"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="availability_weekday_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
