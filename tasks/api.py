@@ -146,7 +146,7 @@ class TaskClaimView(APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk):
-        claim = services.task_claim(worker=request.user, task_id=pk, **_valid(ClaimIn, request))
+        claim = services.task_claim(worker=request.user, task_id=pk, slot_id=_valid(ClaimIn, request)["slot"])
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
 
 
@@ -157,7 +157,9 @@ class ClaimNextView(APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk):
-        claim = services.task_claim_next(worker=request.user, project_id=pk, **_valid(ClaimIn, request))
+        claim = services.task_claim_next(
+            worker=request.user, project_id=pk, slot_id=_valid(ClaimIn, request)["slot"]
+        )
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
 
 

@@ -368,6 +368,7 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
         claimed_count=F("claimed_count") + 1
     ):
         raise SlotFull()
+    slot.claimed_count += 1
     claim.task = task
     claim.slot = slot
     claim.project = project
