@@ -1,0 +1,79 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests import factories
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Argon2 is the real hasher (asserted in tests/accounts); MD5 keeps the suite fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+def api_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def company(db):
+    return factories.CompanyFactory(name="甲公司")
+
+
+@pytest.fixture
+def other_company(db):
+    return factories.CompanyFactory(name="乙公司")
+
+
+@pytest.fixture
+def supervisor(company):
+    return factories.staff(company, Role.SUPERVISOR)
+
+
+@pytest.fixture
+def admin_user(company):
+    return factories.staff(company, Role.ADMIN)
+
+
+@pytest.fixture
+def finance(company):
+    return factories.staff(company, Role.FINANCE)
+
+
+@pytest.fixture
+def mother(db):
+    return factories.mother()
+
+
+@pytest.fixture
+def other_mother(db):
+    return factories.mother()
+
+
+@pytest.fixture
+def assembly(supervisor, company):
+    return factories.project(supervisor, company, tasks=3, units_per_task=10)
+
+
+@pytest.fixture
+def slot(supervisor, assembly):
+    return factories.slot(supervisor, assembly)

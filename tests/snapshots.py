@@ -1,0 +1,29 @@
+"""A snapshot of everything a refused action must leave alone."""
+
+from accounts.models import AuditEntry
+from ledger.models import Posting, Transaction
+from realtime.models import OutboxEvent
+from tasks.models import Claim, Project, Review, Submission, Task, TimeSlot
+
+
+def world() -> dict:
+    return {
+        "projects": list(Project.objects.order_by("pk").values_list("pk", "status", "piece_rate")),
+        "tasks": list(Task.objects.order_by("pk").values_list("pk", "status", "claim_expires_at", "accepted_units")),
+        "slots": list(TimeSlot.objects.order_by("pk").values_list("pk", "claimed_count")),
+        "claims": list(Claim.objects.order_by("pk").values_list("pk", "status", "expires_at")),
+        "submissions": list(Submission.objects.order_by("pk").values_list("pk", "status")),
+        "reviews": Review.objects.count(),
+        "transactions": Transaction.objects.count(),
+        "postings": Posting.objects.count(),
+        "events": OutboxEvent.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def assert_refused(response, status: int, code: str, before: dict) -> None:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["error"]["code"] == code, body
+    assert body["error"]["message"]
+    assert world() == before, "a refused action changed something"
