@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint migrate seed clean
+.PHONY: run test lint migrate seed clean messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# Collect msgids, write the Chinese .po from locale/zh_Hans.py and compile it (needs gettext's msgfmt).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) locale/build.py

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -6,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
-from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from accounts.selectors import company_ids_for
 from config.errors import Invalid
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
@@ -47,10 +48,10 @@ class ProjectListView(generics.ListAPIView):
         fields = _valid(ProjectCreateIn, request)
         company_id = fields.pop("company", None)
         if company_id is None:
-            supervised = company_ids_for(request.user, SUPERVISING_ROLES)
-            if len(supervised) != 1:
-                raise Invalid(code="company_required", details={"field": "company"})
-            company_id = supervised[0]
+            companies = company_ids_for(request.user)
+            if len(companies) != 1:
+                raise Invalid(_("Please say which company this project is for."), code="company_required")
+            company_id = companies[0]
         project = services.project_create(actor=request.user, company_id=company_id, **fields)
         return Response(ProjectOut(project).data, status=status.HTTP_201_CREATED)
 
@@ -157,9 +158,7 @@ class ClaimNextView(APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk):
-        claim = services.task_claim_next(
-            worker=request.user, project_id=pk, slot_id=_valid(ClaimIn, request)["slot"]
-        )
+        claim = services.task_claim_next(worker=request.user, project_id=pk, slot_id=_valid(ClaimIn, request)["slot"])
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
 
 

@@ -107,7 +107,10 @@ def project(
     elif kind == Kind.COPYWRITING:
         split = {"briefs": [f"文案 {i}" for i in range(1, tasks + 1)]}
     else:
-        split = {"file": jsonl_upload([f"评论 {i}" for i in range(tasks * units_per_task)]), "items_per_task": units_per_task}
+        split = {
+            "file": jsonl_upload([f"评论 {i}" for i in range(tasks * units_per_task)]),
+            "items_per_task": units_per_task,
+        }
     task_services.project_split(actor=supervisor, project_id=created.pk, **split)
     if publish:
         task_services.project_transition(actor=supervisor, project_id=created.pk, action="publish")

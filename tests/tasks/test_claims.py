@@ -36,7 +36,9 @@ def test_claim_next_takes_the_first_open_task_until_the_slot_ends_plus_grace(mot
     assert AuditEntry.objects.filter(action="claim.create", target_id=str(body["id"]), actor=mother).count() == 1
 
 
-def test_claim_publishes_task_claimed_to_project_staff_and_worker(mother, assembly, slot, django_capture_on_commit_callbacks):
+def test_claim_publishes_task_claimed_to_project_staff_and_worker(
+    mother, assembly, slot, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = claim_next(mother, assembly, slot)
 
@@ -257,4 +259,3 @@ def test_mother_sees_only_open_slots_of_a_published_project(supervisor, assembly
     listed = api_for(mother).get(f"/api/v1/projects/{assembly.pk}/slots").json()
 
     assert [s["id"] for s in listed["results"]] == [open_slot.pk]
-

@@ -136,7 +136,9 @@ def test_accept_credits_the_ledger_once(supervisor, mother, submission, django_c
 
 def test_partial_needs_a_reason_and_units_within_what_was_submitted(supervisor, mother, submission):
     before = world()
-    assert_refused(review(supervisor, submission["id"], decision="partial", accepted_units=5), 400, "reason_required", before)
+    assert_refused(
+        review(supervisor, submission["id"], decision="partial", accepted_units=5), 400, "reason_required", before
+    )
     too_many = review(supervisor, submission["id"], decision="partial", accepted_units=11, reason="线头")
     assert_refused(too_many, 400, "invalid", before)
 
