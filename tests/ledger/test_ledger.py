@@ -57,7 +57,7 @@ def test_non_positive_amounts_are_refused(company, accounts):
 
 def test_postings_cannot_be_added_to_a_posted_transaction(company, accounts):
     txn, _ = post(company, accounts)
-    expense, payable = accounts
+    _expense, payable = accounts
 
     with pytest.raises(DatabaseError), transaction.atomic():
         Posting.objects.create(transaction=txn, account=payable, direction="C", amount_fen=1)

@@ -1,0 +1,115 @@
+"""Real threads against PostgreSQL: no double claim, no double credit."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from ledger.models import Transaction
+from tasks.models import Claim, ClaimStatus, TaskStatus
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(count: int, action):
+    """Run ``action(i)`` in ``count`` threads released at once; return their results."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            return action(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+@pytest.fixture
+def setup(on_postgres, company, supervisor):
+    project = factories.project(supervisor, company, tasks=20, units_per_task=5, claim_limit=5)
+    slot = factories.slot(supervisor, project, capacity=100)
+    return project, slot
+
+
+def test_fifty_mothers_claim_next_on_twenty_tasks(setup):
+    project, slot = setup
+    mothers = [factories.mother() for _ in range(50)]
+
+    def claim(i):
+        client = APIClient()
+        client.force_authenticate(mothers[i])
+        response = client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
+        return response.status_code, response.json()
+
+    results = _race(50, claim)
+
+    created = [body for code, body in results if code == 201]
+    refused = [body for code, body in results if code == 409]
+    assert len(created) == 20 and len(refused) == 30
+    assert {b["error"]["code"] for b in refused} == {"no_task_available"}
+    assert len({b["task"]["id"] for b in created}) == 20
+    assert Claim.objects.filter(project=project, status=ClaimStatus.ACTIVE).count() == 20
+    assert project.tasks.filter(status=TaskStatus.CLAIMED).count() == 20
+    slot.refresh_from_db()
+    assert slot.claimed_count == 20
+
+
+def test_slot_capacity_holds_under_concurrency(on_postgres, company, supervisor):
+    project = factories.project(supervisor, company, tasks=30)
+    slot = factories.slot(supervisor, project, capacity=7)
+    mothers = [factories.mother() for _ in range(20)]
+
+    def claim(i):
+        client = APIClient()
+        client.force_authenticate(mothers[i])
+        return client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json").status_code
+
+    codes = _race(20, claim)
+
+    assert codes.count(201) == 7 and codes.count(409) == 13
+    slot.refresh_from_db()
+    assert slot.claimed_count == 7 == Claim.objects.filter(slot=slot).count()
+
+
+def test_one_mothers_limit_holds_under_concurrency(on_postgres, company, supervisor, mother):
+    project = factories.project(supervisor, company, tasks=10, claim_limit=3)
+    slot = factories.slot(supervisor, project)
+
+    def claim(i):
+        client = APIClient()
+        client.force_authenticate(mother)
+        return client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json").status_code
+
+    codes = _race(10, claim)
+
+    assert codes.count(201) == 3
+    assert Claim.objects.filter(worker=mother).count() == 3
+
+
+def test_twenty_supervisors_accepting_one_submission_credit_once(setup, company, mother):
+    project, slot = setup
+    client = APIClient()
+    client.force_authenticate(mother)
+    claim = client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json").json()
+    submission = client.post(f"/api/v1/claims/{claim['id']}/submit", {"completed_units": 5}, format="json").json()
+    reviewers = [factories.staff(company) for _ in range(20)]
+
+    def accept(i):
+        api = APIClient()
+        api.force_authenticate(reviewers[i])
+        response = api.post(f"/api/v1/submissions/{submission['id']}/review", {"decision": "accept"}, format="json")
+        return response.status_code, response.json()
+
+    results = _race(20, accept)
+
+    assert [code for code, _ in results].count(200) == 1
+    assert {body["error"]["code"] for code, body in results if code != 200} == {"already_reviewed"}
+    assert Transaction.objects.filter(key__startswith="review:").count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ledger_posting")
+        assert cursor.fetchone()[0] == 2

@@ -1,0 +1,98 @@
+"""Conventions the suite enforces cheaply."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.permissions import AllowAny
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+
+def _api_views():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                view = getattr(p.callback, "view_class", None) or getattr(p.callback, "cls", None)
+                if view and issubclass(view, APIView) and (prefix + str(p.pattern)).startswith("api/v1/"):
+                    yield prefix + str(p.pattern), view
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_api_view_declares_its_permission_classes():
+    views = _api_views()
+    assert len(views) >= 20
+    for route, view in views:
+        assert "permission_classes" in view.__dict__, f"{route}: {view.__name__} relies on the default permission"
+        if route != "api/v1/auth/token":
+            assert AllowAny not in view.permission_classes, route
+
+
+def test_every_api_endpoint_refuses_anonymous_callers(db):
+    client = APIClient()
+    for route, _view in _api_views():
+        if route == "api/v1/auth/token":
+            continue
+        url = "/" + route.replace("<int:pk>", "1")
+        for method in ("get", "post", "put", "patch"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (401, 405), (method, url, response.status_code)
+
+
+def test_openapi_schema_generates(db):
+    response = APIClient().get("/api/schema/?format=json")
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/projects/{id}/claim-next" in paths
+    assert "/api/v1/submissions/{id}/review" in paths
+
+
+def test_api_docs_page(db):
+    assert APIClient().get("/api/docs/").status_code == 200
+
+
+def test_unknown_api_path_is_a_json_404(db, settings):
+    settings.DEBUG = False
+    response = APIClient().get("/api/v1/nope")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update({"DJANGO_DEBUG": "0", "HOMESLOT_VAR_DIR": str(tmp_path)})
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_settings_start_with_a_key(tmp_path, debug):
+    env = {**os.environ, "DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": "x" * 50, "HOMESLOT_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.TIME_ZONE, settings.LANGUAGE_CODE)",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Asia/Shanghai", "zh-hans"]
