@@ -346,16 +346,12 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
     if task.status == TaskStatus.CLAIMED:
         _expire_claims_of(task_id=task.pk, now=now)
     try:
-        with transaction.atomic():
-            claim = Claim.objects.create(
-                task_id=task.pk,
-                worker=worker,
-                slot=slot,
-                project_id=project_id,
-                claimed_at=now,
-                expires_at=expires_at,
-            )
-    except IntegrityError as exc:  # the partial unique index: one live claim per task
+        claim = Claim.objects.create(
+            task_id=task.pk, worker=worker, slot=slot, project_id=project_id, claimed_at=now, expires_at=expires_at
+        )
+    except IntegrityError as exc:
+        # The partial unique index (one live claim per task) is the last guard; the
+        # raise rolls the whole claim back, so no savepoint is needed on the hot path.
         raise TaskAlreadyClaimed() from exc
     audit_record(actor=worker, action="claim.create", target=claim, company_id=project.company_id, task=task.pk)
     publish(
@@ -390,7 +386,9 @@ def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
         slot_id = int(slot_id)
     except (TypeError, ValueError):
         raise InvalidSlot() from None
-    slot = TimeSlot.objects.select_related("project").filter(pk=slot_id, project_id=project_id).first()
+    slot = (
+        TimeSlot.objects.select_related("project", "project__company").filter(pk=slot_id, project_id=project_id).first()
+    )
     if slot is None:
         if not Project.objects.filter(pk=project_id, status__in=_VISIBLE).exists():
             raise NotFound()
