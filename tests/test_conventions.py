@@ -53,8 +53,12 @@ def test_openapi_schema_generates(db):
     assert "/api/v1/submissions/{id}/review" in paths
 
 
-def test_api_docs_page(db):
-    assert APIClient().get("/api/docs/").status_code == 200
+def test_api_docs_page_loads_its_assets_from_us_not_a_cdn(db):
+    page = APIClient().get("/api/docs/")
+
+    assert page.status_code == 200
+    assert "cdn" not in page.content.decode().lower()
+    assert APIClient().get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
 
 
 def test_unknown_api_path_is_a_json_404(db, settings):
