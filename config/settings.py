@@ -165,7 +165,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # no collectstatic step needed to run
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("HOMESLOT_MEDIA_ROOT", VAR_DIR / "media"))
