@@ -20,9 +20,8 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-def error_response(*, status_code: int, code: str, message, details=None, headers=None) -> Response:
-    body = {"error": {"code": code, "message": str(message), "details": details or {}}}
-    return Response(body, status=status_code, headers=headers)
+def error_body(*, code: str, message, details=None) -> dict:
+    return {"error": {"code": code, "message": str(message), "details": details or {}}}
 
 
 _DRF_CODES = {
@@ -39,16 +38,16 @@ _DRF_CODES = {
 }
 
 
-def exception_handler(exc, context):
-    """Render every error as ``{"error": {"code", "message", "details"}}``."""
+def error_payload(exc) -> tuple[int, dict, dict] | None:
+    """``(status, body, headers)`` for an error a caller can cause; None for a real bug."""
     if isinstance(exc, DomainError):
-        return error_response(status_code=exc.status, code=exc.code, message=exc.message, details=exc.details)
+        return exc.status, error_body(code=exc.code, message=exc.message, details=exc.details), {}
     if isinstance(exc, Http404):
-        return error_response(status_code=404, code="not_found", message=_("Not found."))
+        return 404, error_body(code="not_found", message=_("Not found.")), {}
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
-        return None  # a real bug: let Django log it and answer 500
+        return None
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     headers = {}
     if getattr(exc, "auth_header", None):
@@ -58,19 +57,27 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         message = _first_message(exc.detail) or _("The request is not valid.")
-        return error_response(status_code=400, code=code, message=message, details=details)
+        return 400, error_body(code=code, message=message, details=details), headers
     if isinstance(exc, exceptions.Throttled):
         message = _("Too many attempts. Please wait %(seconds)s seconds and try again.") % {
             "seconds": int(exc.wait or 60)
         }
-        return error_response(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS, code=code, message=message, headers=headers
-        )
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        # 401 when we can name the scheme, as DRF would.
-        status_code = 401 if headers.get("WWW-Authenticate") else exc.status_code
-        return error_response(status_code=status_code, code=code, message=exc.detail, headers=headers)
-    return error_response(status_code=exc.status_code, code=code, message=exc.detail, headers=headers)
+        return status.HTTP_429_TOO_MANY_REQUESTS, error_body(code=code, message=message), headers
+    status_code = exc.status_code
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed) and headers.get(
+        "WWW-Authenticate"
+    ):
+        status_code = 401
+    return status_code, error_body(code=code, message=exc.detail), headers
+
+
+def exception_handler(exc, context):
+    """Render every error as ``{"error": {"code", "message", "details"}}``."""
+    payload = error_payload(exc)
+    if payload is None:
+        return None  # a real bug: let Django log it and answer 500
+    status_code, body, headers = payload
+    return Response(body, status=status_code, headers=headers)
 
 
 def _first_message(detail):

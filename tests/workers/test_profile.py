@@ -51,7 +51,10 @@ def test_availability_is_replaced_as_a_whole(mother):
 @pytest.mark.parametrize(
     ("windows", "code"),
     [
-        ([{"weekday": 0, "start": "09:00", "end": "11:00"}, {"weekday": 0, "start": "10:30", "end": "12:00"}], "availability_overlap"),
+        (
+            [{"weekday": 0, "start": "09:00", "end": "11:00"}, {"weekday": 0, "start": "10:30", "end": "12:00"}],
+            "availability_overlap",
+        ),
         ([{"weekday": 7, "start": "09:00", "end": "11:00"}], "invalid"),
         ([{"weekday": 0, "start": "11:00", "end": "09:00"}], "invalid"),
         ([{"weekday": 0, "start": "9am", "end": "11:00"}], "invalid"),

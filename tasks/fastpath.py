@@ -1,0 +1,133 @@
+"""The claim hot path as a bare ASGI route in front of Django.
+
+``POST /api/v1/projects/<id>/claim-next`` with ``Authorization: Token …`` is what thousands of
+phones send when a batch is released. Under ASGI, Django's handler costs several thread
+hand-offs per request (DESIGN.md §9); this route makes one. It is not a second set of
+rules: it uses the same token check (:func:`accounts.tokens.user_for_token`), the same
+input serializer, the same service (:func:`tasks.services.task_claim_next`), the same
+output serializer and the same error shapes as the DRF view. Anything else — session
+auth, other methods, malformed requests it cannot answer exactly as the API would — is
+passed to Django untouched.
+"""
+
+import json
+import re
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.http.request import validate_host
+from django.utils import translation
+from rest_framework import exceptions
+
+from accounts.authentication import INVALID_TOKEN
+from accounts.tokens import user_for_token
+from config.api import error_body, error_payload
+
+CLAIM_NEXT = re.compile(r"^/api/v1/projects/(\d{1,18})/claim-next$")
+MAX_BODY = 4096
+
+
+def claim_next_response(*, key: str, project_id: int, body: bytes, accept_language: str) -> tuple[int, dict, dict]:
+    """Everything the DRF ``ClaimNextView`` does, in one thread hop."""
+    from tasks import services
+    from tasks.serializers import ClaimIn, ClaimOut
+
+    close_old_connections()
+    language = translation.get_language_from_request(_LanguageOnly(accept_language))
+    try:
+        with translation.override(language):
+            try:
+                user = user_for_token(key)
+                if user is None:
+                    failed = exceptions.AuthenticationFailed(INVALID_TOKEN)
+                    failed.auth_header = "Token"  # as DRF's TokenAuthentication would answer
+                    raise failed
+                try:
+                    data = json.loads(body.decode() or "{}")
+                except ValueError as exc:
+                    raise exceptions.ParseError(f"JSON parse error - {exc}") from exc  # DRF's JSONParser words
+                given = ClaimIn(data=data)
+                given.is_valid(raise_exception=True)
+                claim = services.task_claim_next(
+                    worker=user, project_id=project_id, slot_id=given.validated_data["slot"]
+                )
+                return 201, ClaimOut(claim).data, {}
+            except Exception as exc:
+                payload = error_payload(exc)
+                if payload is None:
+                    raise
+                return payload
+    finally:
+        close_old_connections()
+
+
+class _LanguageOnly:
+    """Just enough of a request for ``get_language_from_request``."""
+
+    def __init__(self, accept_language: str):
+        self.META = {"HTTP_ACCEPT_LANGUAGE": accept_language}
+        self.COOKIES = {}
+        self.path_info = "/"
+
+
+class ClaimFastPath:
+    def __init__(self, app):
+        self.app = app
+        self._handle = sync_to_async(claim_next_response, thread_sensitive=False)
+        self.allowed_hosts = [*settings.ALLOWED_HOSTS, *(["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        match = CLAIM_NEXT.match(scope["path"])
+        headers = dict(scope["headers"]) if match else {}
+        auth = headers.get(b"authorization", b"")
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip()
+        if (
+            not match
+            or not auth.startswith(b"Token ")
+            or content_type != b"application/json"
+            or not validate_host(headers.get(b"host", b"").decode("latin-1").rsplit(":", 1)[0], self.allowed_hosts)
+        ):
+            return await self.app(scope, receive, send)
+        body = await _read_body(receive)
+        if body is None:  # too large or client gone: let nothing half-read reach Django
+            return await _send(send, 413, error_body(code="too_large", message="Request body too large."), {})
+        status, payload, extra = await self._handle(
+            key=auth[6:].decode("latin-1").strip(),
+            project_id=int(match.group(1)),
+            body=body,
+            accept_language=headers.get(b"accept-language", b"").decode("latin-1"),
+        )
+        await _send(send, status, payload, extra)
+
+
+async def _read_body(receive) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _send(send, status: int, payload, extra: dict) -> None:
+    from rest_framework.utils.encoders import JSONEncoder
+
+    body = json.dumps(payload, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"vary", b"Accept-Language, Authorization"),
+        (b"x-content-type-options", b"nosniff"),
+        *[(k.lower().encode(), v.encode()) for k, v in extra.items()],
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,135 @@
+"""The claim fast path answers exactly as the DRF view does (same check, service, shapes)."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tasks.models import Claim
+from tests import factories
+
+# The fast path runs the service on another thread, which must see committed data.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def via_asgi(path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json"):
+    from config.asgi import application
+
+    headers = [(b"host", b"testserver"), (b"content-type", content_type), (b"accept-language", language.encode())]
+    if token:
+        headers.append((b"authorization", f"Token {token}".encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+
+    async def run():
+        sent, delivered = [], False
+
+        async def receive():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(30)
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        await application(scope, receive, send)
+        return sent
+
+    sent = async_to_sync(run)()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(payload), dict(start["headers"])
+
+
+def via_drf(path: str, body: bytes, *, token: str | None, language: str = "zh-hans"):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.post(path, body, content_type="application/json")
+    return response.status_code, response.json(), dict(response.headers)
+
+
+@pytest.fixture
+def world(company, supervisor):
+    project = factories.project(supervisor, company, tasks=2, claim_limit=5)
+    slot = factories.slot(supervisor, project)
+    mothers = [factories.mother() for _ in range(4)]
+    return project, slot, [Token.objects.create(user=m).key for m in mothers]
+
+
+@pytest.mark.parametrize("via", [via_asgi, via_drf])
+def test_claims_until_drained_then_409(via, world):
+    project, slot, tokens = world
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    body = json.dumps({"slot": slot.pk}).encode()
+
+    first = via(path, body, token=tokens[0])
+    second = via(path, body, token=tokens[1])
+    drained = via(path, body, token=tokens[2])
+
+    assert first[0] == second[0] == 201
+    assert first[1]["task"]["id"] != second[1]["task"]["id"]
+    assert first[1]["slot"]["claimed_count"] == 1 and first[1]["live"] is True
+    assert drained[0] == 409
+    assert drained[1] == {"error": {"code": "no_task_available", "message": "这个项目的任务都被领完了。", "details": {}}}
+    assert Claim.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "token_index", "status", "code"),
+    [
+        (b'{"slot": "x"}', 0, 400, "invalid"),
+        (b"{not json", 0, 400, "malformed_request"),
+        (b'{"slot": 1}', None, 401, "not_authenticated"),
+        (b'{"slot": 1}', "bogus", 401, "authentication_failed"),
+    ],
+)
+def test_refusals_match_the_api(world, body, token_index, status, code):
+    project, _slot, tokens = world
+    token = tokens[token_index] if isinstance(token_index, int) else token_index
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+
+    fast = via_asgi(path, body, token=token, language="en")
+    slow = via_drf(path, body, token=token, language="en")
+
+    assert fast[0] == slow[0] == status
+    assert fast[1] == slow[1]
+    assert fast[1]["error"]["code"] == code
+    assert Claim.objects.count() == 0
+
+
+def test_staff_token_is_forbidden_on_both_paths(world, supervisor):
+    project, slot, _ = world
+    key = Token.objects.create(user=supervisor).key
+    body = json.dumps({"slot": slot.pk}).encode()
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+
+    assert via_asgi(path, body, token=key)[0] == via_drf(path, body, token=key)[0] == 403
+
+
+def test_other_requests_go_through_django(world):
+    project, slot, tokens = world
+    status, body, _ = via_asgi(
+        f"/api/v1/projects/{project.pk}/claim-next", b"slot=1", token=tokens[0], content_type=b"application/x-www-form-urlencoded"
+    )
+
+    assert status in (201, 400)  # answered by the DRF view, which parses forms too
+    assert via_asgi("/api/v1/projects/1/publish", b"{}", token=tokens[0])[0] == 403
