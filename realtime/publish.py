@@ -24,14 +24,24 @@ def publish(event_type: str, *, groups: list[str], data: dict) -> None:
     transaction.on_commit(lambda: _push(rows))
 
 
+def publish_written(rows: list[OutboxEvent]) -> None:
+    """Push outbox rows the caller wrote itself (in one SQL statement) after commit."""
+    transaction.on_commit(lambda: _push(rows))
+
+
 def _push(rows: list[OutboxEvent]) -> None:
+    async_to_sync(push_now)(rows)
+
+
+async def push_now(rows: list[OutboxEvent]) -> None:
+    """Send committed outbox rows to their groups; a layer that is down is logged once."""
     global _layer_down
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not rows:
         return
     try:
         for row in rows:
-            async_to_sync(layer.group_send)(row.group, {"type": "outbox.event", "event": row.as_message()})
+            await layer.group_send(row.group, {"type": "outbox.event", "event": row.as_message()})
     except Exception:  # the layer being down must not fail a committed write
         if not _layer_down:
             logger.exception("realtime: channel layer unavailable; events stay in the outbox for resume")

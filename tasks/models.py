@@ -100,10 +100,6 @@ class TaskStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
-# A claimed task whose claim deadline passed is claimable again: time is data.
-CLAIMABLE_STATUSES = (TaskStatus.OPEN, TaskStatus.CLAIMED)
-
-
 class Task(models.Model):
     """One claimable unit of a project: a brief, a batch of pieces, or N items to label."""
 
@@ -129,9 +125,12 @@ class Task(models.Model):
             models.CheckConstraint(condition=Q(accepted_units__lte=F("units")), name="task_accepted_le_units"),
         ]
         indexes = [
-            # The claim hot path: "any claimable task of project P, lowest id first".
+            # The claim hot path: "any open task of project P, lowest id first". Only open
+            # rows, so a draining batch does not walk past the tasks already claimed.
+            models.Index(fields=["project", "id"], name="task_open_idx", condition=Q(status="open")),
+            # Claimed tasks whose claim ran out are claimable again (found by deadline).
             models.Index(
-                fields=["project", "id"], name="task_claimable_idx", condition=Q(status__in=CLAIMABLE_STATUSES)
+                fields=["project", "claim_expires_at"], name="task_claimed_deadline_idx", condition=Q(status="claimed")
             ),
         ]
 

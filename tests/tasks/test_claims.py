@@ -259,3 +259,35 @@ def test_mother_sees_only_open_slots_of_a_published_project(supervisor, assembly
     listed = api_for(mother).get(f"/api/v1/projects/{assembly.pk}/slots").json()
 
     assert [s["id"] for s in listed["results"]] == [open_slot.pk]
+
+
+def test_one_statement_claim_writes_what_the_orm_path_writes(on_postgres, supervisor, company, mother, other_mother):
+    from accounts.models import AuditEntry
+    from tasks import services
+
+    project = factories.project(supervisor, company, tasks=2)
+    slot = factories.slot(supervisor, project)
+
+    fast = services.task_claim_next(worker=mother, project_id=project.pk, slot_id=slot.pk)  # one statement
+    slow = services._claim(worker=other_mother, project_id=project.pk, slot_id=slot.pk)  # the ORM path
+
+    def written(claim, worker):
+        row = (
+            Claim.objects.filter(pk=claim.pk)
+            .values("status", "slot_id", "project_id", "expires_at", "release_reason")
+            .get()
+        )
+        audit = AuditEntry.objects.filter(action="claim.create", target_id=str(claim.pk)).values(
+            "actor_id", "company_id", "target_type", "data"
+        )
+        events = OutboxEvent.objects.filter(type="task.claimed", data__claim=claim.pk).order_by("id")
+        return (
+            row,
+            [{**a, "actor_id": a["actor_id"] == worker.pk, "data": set(a["data"])} for a in audit],
+            [(e.group.replace(str(worker.pk), "W"), sorted(e.data)) for e in events],
+        )
+
+    assert written(fast, mother) == written(slow, other_mother)
+    assert fast.slot.claimed_count == 1 and slow.slot.claimed_count == 2
+    assert TimeSlot.objects.get(pk=slot.pk).claimed_count == 2
+    assert Task.objects.filter(project=project, status=TaskStatus.CLAIMED).count() == 2

@@ -89,7 +89,9 @@ def test_claims_until_drained_then_409(via, world):
     assert first[1]["task"]["id"] != second[1]["task"]["id"]
     assert first[1]["slot"]["claimed_count"] == 1 and first[1]["live"] is True
     assert drained[0] == 409
-    assert drained[1] == {"error": {"code": "no_task_available", "message": "这个项目的任务都被领完了。", "details": {}}}
+    assert drained[1] == {
+        "error": {"code": "no_task_available", "message": "这个项目的任务都被领完了。", "details": {}}
+    }
     assert Claim.objects.count() == 2
 
 
@@ -126,9 +128,12 @@ def test_staff_token_is_forbidden_on_both_paths(world, supervisor):
 
 
 def test_other_requests_go_through_django(world):
-    project, slot, tokens = world
-    status, body, _ = via_asgi(
-        f"/api/v1/projects/{project.pk}/claim-next", b"slot=1", token=tokens[0], content_type=b"application/x-www-form-urlencoded"
+    project, _slot, tokens = world
+    status, _body, _ = via_asgi(
+        f"/api/v1/projects/{project.pk}/claim-next",
+        b"slot=1",
+        token=tokens[0],
+        content_type=b"application/x-www-form-urlencoded",
     )
 
     assert status in (201, 400)  # answered by the DRF view, which parses forms too
