@@ -1,13 +1,28 @@
-"""The one API-token check, shared by the DRF authentication class and the claim fast path."""
+"""The one API-token rule — a token exists and its user is active — for every caller.
 
-from rest_framework.authtoken.models import Token
+``user_for_token`` serves the DRF authentication class and the sync claim path;
+``user_id_for_token_async`` is the same rule in SQL, for the async claim fast path.
+"""
+
+TOKEN_USER_SQL = (
+    "SELECT u.id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s AND u.is_active"
+)
+MAX_KEY_LENGTH = 64
 
 
 def user_for_token(key: str):
     """The active user holding ``key``, or None."""
-    if not key or len(key) > 64:
+    from accounts.models import User
+
+    if not key or len(key) > MAX_KEY_LENGTH:
         return None
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
+    return User.objects.filter(auth_token__key=key, is_active=True).first()
+
+
+async def user_id_for_token_async(conn, key: str) -> int | None:
+    """The same rule on an async psycopg connection."""
+    if not key or len(key) > MAX_KEY_LENGTH:
         return None
-    return token.user
+    cursor = await conn.execute(TOKEN_USER_SQL, (key,))
+    row = await cursor.fetchone()
+    return row[0] if row else None

@@ -23,7 +23,10 @@ What it does, in one run:
 4. app phase: ``--clients`` concurrent HTTP clients (aiohttp, one keep-alive connection
    each, each a distinct mother) loop ``POST /api/v1/projects/{A}/claim-next {"slot": S}``
    with ``Authorization: Token <key>`` until 409 ``no_task_available``; then the servers
-   are stopped;
+   are stopped. ``--route fast`` (default) sends ``Token <key>``, which the ASGI fast path
+   (tasks/fastpath.py) serves when the app has one; ``--route django`` sends ``token <key>``
+   (DRF matches the keyword case-insensitively, the fast path does not), so the request goes
+   through Django's handler and the DRF ``ClaimNextView``;
 5. raw phase: the same number of asyncio psycopg connections (autocommit, prepared) loop the
    one-statement claim on project B until it returns no row::
 
@@ -37,6 +40,9 @@ What it does, in one run:
    rows == tasks claimed == ``--tasks``, slot.claimed_count == tasks, no open task left, every
    client ended on 409 ``no_task_available`` and one more probe still gets it; for raw,
    ids returned are distinct and equal the claimed count. It prints a table.
+
+``--py-spy FILE`` records the first server (collapsed stacks; set ``BENCH_SPY_GIL=1`` to
+sample only the thread holding the GIL). The output names the git commit benchmarked.
 
 While each phase runs it samples pg_stat_activity (what the bench database's sessions are
 waiting on) and CPU time of the servers, this client process and the whole machine.
@@ -61,6 +67,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import secrets
@@ -311,6 +318,18 @@ def machine_cpu() -> tuple[float, float]:
     return sum(values), idle
 
 
+def wait_idle(max_wait: float, threshold: float = 0.15) -> float:
+    """Wait (at most max_wait s) until the machine is below threshold busy over 1 s; return the last busy share."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        t0, i0 = machine_cpu()
+        time.sleep(1.0)
+        t1, i1 = machine_cpu()
+        busy = 1 - (i1 - i0) / max(1, t1 - t0)
+        if busy < threshold or time.monotonic() >= deadline:
+            return busy
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -391,19 +410,15 @@ class Servers:
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + 10
         for proc in self.procs:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 proc.wait(timeout=5)
         self.procs = []
 
@@ -471,10 +486,8 @@ async def sample_activity(db_url: str, dbname: str, stop: asyncio.Event, result:
                 if wtype == "Lock":
                     key += f" [{query.strip()}]"
                 result.waits[key] += 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05)
-            except TimeoutError:
-                pass
 
 
 async def app_phase(args, data: dict, ports: list[int], server_pids: list[int]) -> PhaseResult:
@@ -488,7 +501,10 @@ async def app_phase(args, data: dict, ports: list[int], server_pids: list[int]) 
 
     async def one_client(i: int, token: str, session) -> None:
         url = f"http://127.0.0.1:{ports[i % len(ports)]}/api/v1/projects/{project}/claim-next"
-        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        # The ASGI fast path (tasks/fastpath.py) takes only "Token <key>"; DRF's TokenAuthentication
+        # matches the keyword case-insensitively, so "token <key>" measures the Django/DRF route.
+        keyword = "Token" if args.route == "fast" else "token"
+        headers = {"Authorization": f"{keyword} {token}", "Content-Type": "application/json"}
         errors = 0
         for _ in range(max_requests):
             if time.perf_counter() > deadline_box[0]:
@@ -541,6 +557,31 @@ async def app_phase(args, data: dict, ports: list[int], server_pids: list[int]) 
         await asyncio.gather(*(warm(i, t, s) for i, (t, s) in enumerate(zip(data["tokens"], sessions, strict=True))))
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_activity(args.db_url, args.db_name, stop, res))
+        spy = None
+        if args.py_spy:
+            spy = subprocess.Popen(
+                [
+                    str(VENV_BIN / "py-spy"),
+                    "record",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--subprocesses",
+                    *(["--gil"] if os.environ.get("BENCH_SPY_GIL") else []),
+                    "--duration",
+                    str(int(args.timeout)),
+                    "--nonblocking",
+                    "-o",
+                    args.py_spy,
+                    "--pid",
+                    str(server_pids[0]),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            await asyncio.sleep(1.0)
         cpu0, wall0 = cpu_seconds(server_pids), time.process_time()
         mtotal0, midle0 = machine_cpu()
         res.started = time.perf_counter()
@@ -557,6 +598,13 @@ async def app_phase(args, data: dict, ports: list[int], server_pids: list[int]) 
         }
         stop.set()
         await sampler
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(spy.pid, signal.SIGKILL)
+                spy.wait(timeout=5)
         # One more claim after the drain must still say no_task_available.
         async with sessions[0].post(
             f"http://127.0.0.1:{ports[0]}/api/v1/projects/{project}/claim-next",
@@ -690,7 +738,9 @@ def verify(args, data: dict, app: PhaseResult | None, raw: PhaseResult | None) -
 
 def report(args, data: dict, app: PhaseResult | None, raw: PhaseResult | None, checks: dict) -> None:
     ms = 1000
-    setup = f"{args.server} x{args.servers}" + (" (DEBUG on)" if args.debug else "")
+    setup = f"{args.server} x{args.servers}, route {args.route}, code {args.code_version}" + (
+        " (DEBUG on)" if args.debug else ""
+    )
     print()
     print(
         f"== claim storm: {setup}, {args.clients} clients, {args.tasks} tasks/project, redis={args.redis_url or 'off'}"
@@ -733,10 +783,14 @@ async def main_async(args, data: dict, env: dict, logdir: Path) -> tuple:
         servers = Servers(args, env, logdir)
         try:
             servers.start()
+            busy = wait_idle(args.wait_idle)
+            print(f"machine busy before app phase: {busy:.0%}" + ("  (WARNING: other load)" if busy > 0.15 else ""))
             app = await app_phase(args, data, servers.ports, servers.pids())
         finally:
             servers.stop()
     if not args.skip_raw:
+        busy = wait_idle(args.wait_idle)
+        print(f"machine busy before raw phase: {busy:.0%}" + ("  (WARNING: other load)" if busy > 0.15 else ""))
         raw = await raw_phase(args, data)
     return app, raw
 
@@ -762,13 +816,33 @@ def main() -> int:
     p.add_argument("--skip-app", action="store_true")
     p.add_argument("--skip-raw", action="store_true")
     p.add_argument("--show-queries", action="store_true", help="print the SQL of one claim-next")
+    p.add_argument(
+        "--wait-idle", type=float, default=120, help="wait up to this long for an idle machine before each phase"
+    )
+    p.add_argument(
+        "--route",
+        choices=["fast", "django"],
+        default="fast",
+        help="fast: 'Authorization: Token k' (the ASGI fast path if the app has one); django: 'token k' (DRF view)",
+    )
     p.add_argument("--top-waits", type=int, default=6)
+    p.add_argument(
+        "--py-spy", metavar="FILE", help="py-spy record (collapsed stacks) the first server during the app phase"
+    )
     args = p.parse_args()
     if not (1 <= args.servers <= 8 and 1 <= args.clients <= 512 and 1 <= args.tasks <= 200_000):
         p.error("keep --servers 1..8, --clients 1..512, --tasks 1..200000")
     if args.tasks > 720 * args.clients:
         p.error("claim_limit is at most 720 per mother: need --tasks <= 720 * --clients")
     args.db_name = urlsplit(args.db_url).path.lstrip("/")
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    args.code_version = (git.stdout.strip() or "?") + ("+dirty" if dirty.stdout.strip() else "")
 
     ensure_database(args.db_url, args.fresh)
     env = django_env(args)
@@ -804,7 +878,9 @@ def main() -> int:
         + (f", history built in {data['history_built_s']}s" if "history_built_s" in data else "")
     )
     probe = data["probe"]
-    print(f"one claim-next (in-process test client): HTTP {probe['status']}, {len(probe['queries'])} SQL statements")
+    print(
+        f"one claim-next through the DRF view (in-process test client): HTTP {probe['status']}, {len(probe['queries'])} SQL statements"
+    )
     if args.show_queries:
         for q in probe["queries"]:
             print("   ", q[:160])
@@ -817,6 +893,11 @@ def main() -> int:
     logdir = Path(tempfile.mkdtemp(prefix="claim_storm_"))
     app, raw = asyncio.run(main_async(args, data, server_env, logdir))
     checks = verify(args, data, app, raw)
+    head_now = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    if not args.code_version.startswith(head_now or "?"):
+        print(f"WARNING: HEAD moved from {args.code_version} to {head_now} during the run")
     report(args, data, app, raw, checks)
     if raw is not None:
         plan = explain(args.db_url, data["raw"]["project"], analyze=True)

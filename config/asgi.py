@@ -15,9 +15,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from tasks.fastpath import ClaimFastPath  # noqa: E402
 
+http_application = ClaimFastPath(django_asgi_app)
 application = ProtocolTypeRouter(
     {
-        "http": ClaimFastPath(django_asgi_app),
+        "http": http_application,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

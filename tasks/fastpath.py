@@ -11,17 +11,18 @@ passed to Django untouched.
 """
 
 import json
+import os
 import re
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.http.request import validate_host
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework import exceptions
 
 from accounts.authentication import INVALID_TOKEN
-from accounts.tokens import user_for_token
+from accounts.tokens import user_for_token, user_id_for_token_async
 from config.api import error_body, error_payload
 
 CLAIM_NEXT = re.compile(r"^/api/v1/projects/(\d{1,18})/claim-next$")
@@ -71,10 +72,67 @@ class _LanguageOnly:
         self.path_info = "/"
 
 
+class _Unanswered(Exception):
+    """The async path cannot answer exactly as the API would: the sync path will."""
+
+
+async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, accept_language: str):
+    """The common success case on PostgreSQL without leaving the event loop: the token rule and
+    the one-statement claim (the same SQL the service runs), then the same serializer. Raises
+    ``_Unanswered`` for everything else — refusals, expired tasks, odd input — and writes nothing then."""
+    import psycopg
+
+    from accounts.models import User
+    from realtime.publish import push_now
+    from tasks import claim_sql
+    from tasks.serializers import ClaimOut
+
+    try:
+        slot_id = json.loads(body.decode())["slot"]
+    except (ValueError, KeyError, TypeError):
+        raise _Unanswered() from None
+    if type(slot_id) is not int:
+        raise _Unanswered()
+    now = timezone.now()
+    async with pool.connection() as conn:
+        user_id = await user_id_for_token_async(conn, key)
+        if user_id is None:
+            raise _Unanswered()
+        params = {"worker": user_id, "project": project_id, "slot": slot_id, "now": now}
+        async with conn.transaction():
+            row = await (await conn.execute(claim_sql.CLAIM_NEXT, params)).fetchone()
+            if row is None:
+                raise _Unanswered()
+            claim, events, seated = claim_sql.claim_from_row(
+                row, worker=User(pk=user_id), project_id=project_id, slot_id=slot_id, now=now
+            )
+            if not seated:
+                raise psycopg.Rollback()
+    if not seated:
+        raise _Unanswered()
+    await push_now(events)
+    with translation.override(translation.get_language_from_request(_LanguageOnly(accept_language))):
+        if claim.project.kind == "labelling":  # the items are read from the database
+            return 201, await sync_to_async(_serialize_with_items, thread_sensitive=False)(claim), {}
+        return 201, ClaimOut(claim).data, {}
+
+
+def _serialize_with_items(claim) -> dict:
+    from tasks.serializers import ClaimOut
+
+    try:
+        return ClaimOut(claim).data
+    finally:
+        close_old_connections()
+
+
 class ClaimFastPath:
     def __init__(self, app):
         self.app = app
         self._handle = sync_to_async(claim_next_response, thread_sensitive=False)
+        database = settings.DATABASES["default"]
+        self._on_postgres = database["ENGINE"] == "django.db.backends.postgresql"
+        self._pool = self._pool_lock = self._pool_loop = None
         self.allowed_hosts = [*settings.ALLOWED_HOSTS, *(["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])]
 
     async def __call__(self, scope, receive, send):
@@ -94,13 +152,51 @@ class ClaimFastPath:
         body = await _read_body(receive)
         if body is None:  # too large or client gone: let nothing half-read reach Django
             return await _send(send, 413, error_body(code="too_large", message="Request body too large."), {})
-        status, payload, extra = await self._handle(
-            key=auth[6:].decode("latin-1").strip(),
-            project_id=int(match.group(1)),
-            body=body,
-            accept_language=headers.get(b"accept-language", b"").decode("latin-1"),
-        )
-        await _send(send, status, payload, extra)
+        request = {
+            "key": auth[6:].decode("latin-1").strip(),
+            "project_id": int(match.group(1)),
+            "body": body,
+            "accept_language": headers.get(b"accept-language", b"").decode("latin-1"),
+        }
+        if self._on_postgres:
+            try:
+                return await _send(send, *await claim_next_async(await self._async_pool(), **request))
+            except _Unanswered:
+                pass
+        await _send(send, *await self._handle(**request))
+
+    async def _async_pool(self):
+        """One async psycopg pool per server process, opened on first use."""
+        import asyncio
+
+        from psycopg.conninfo import make_conninfo
+        from psycopg_pool import AsyncConnectionPool
+
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool_loop is not loop:
+            if self._pool_loop is not loop:  # a pool belongs to the loop that opened it
+                self._pool, self._pool_lock, self._pool_loop = None, asyncio.Lock(), loop
+            async with self._pool_lock:
+                if self._pool is None:
+                    db = settings.DATABASES["default"]
+                    conninfo = make_conninfo(
+                        dbname=db["NAME"],
+                        user=db.get("USER") or None,
+                        password=db.get("PASSWORD") or None,
+                        host=db.get("HOST") or None,
+                        port=db.get("PORT") or None,
+                    )
+                    pool = AsyncConnectionPool(
+                        conninfo, min_size=2, max_size=int(os.environ.get("DB_POOL_MAX", "20")), open=False
+                    )
+                    await pool.open()
+                    self._pool = pool
+        return self._pool
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
 
 async def _read_body(receive) -> bytes | None:

@@ -4,7 +4,6 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -13,6 +12,19 @@ from tests import factories
 
 # The fast path runs the service on another thread, which must see committed data.
 pytestmark = pytest.mark.django_db(transaction=True)
+_loop = None
+
+
+@pytest.fixture(autouse=True)
+def _one_event_loop():
+    """Like a server: one event loop for every request of a test, the pool closed after."""
+    global _loop
+    from config.asgi import http_application
+
+    _loop = asyncio.new_event_loop()
+    yield
+    _loop.run_until_complete(http_application.aclose())
+    _loop.close()
 
 
 def via_asgi(path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json"):
@@ -53,7 +65,7 @@ def via_asgi(path: str, body: bytes, *, token: str | None, language: str = "zh-h
         await application(scope, receive, send)
         return sent
 
-    sent = async_to_sync(run)()
+    sent = _loop.run_until_complete(run())
     start = next(m for m in sent if m["type"] == "http.response.start")
     payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], json.loads(payload), dict(start["headers"])
@@ -138,3 +150,24 @@ def test_other_requests_go_through_django(world):
 
     assert status in (201, 400)  # answered by the DRF view, which parses forms too
     assert via_asgi("/api/v1/projects/1/publish", b"{}", token=tokens[0])[0] == 403
+
+
+@pytest.mark.parametrize("kind", ["assembly", "labelling"])
+def test_fast_answer_equals_what_the_api_reads_back(company, supervisor, kind):
+    from django.db import connection
+
+    from config.asgi import http_application
+
+    project = factories.project(supervisor, company, kind=kind, tasks=1, units_per_task=3)
+    slot = factories.slot(supervisor, project)
+    mother = factories.mother()
+    key = Token.objects.create(user=mother).key
+
+    status, created, _ = via_asgi(
+        f"/api/v1/projects/{project.pk}/claim-next", json.dumps({"slot": slot.pk}).encode(), token=key
+    )
+
+    assert status == 201
+    assert (http_application._pool is not None) == (connection.vendor == "postgresql")  # answered in the loop
+    listed = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/claims").json()
+    assert listed["results"] == [created]
