@@ -1,71 +1,100 @@
-"""claim-next on PostgreSQL in one statement: the hot path of a batch release.
+"""claim-next on PostgreSQL in one round trip: the hot path of a batch release.
 
-The statement does, in one round trip, exactly what ``services._claim`` does for the common
-case — the mother is a worker (her profile row locked, so her limit holds), the project is
-published, the slot is the project's, has not ended, has room, she is under her limit, and an
-*open* task exists — and writes the same rows: the task claimed, the claim, the audit entry,
-the outbox events, and the slot's count (last, so the hot slot row is locked for the shortest
-time). When any of that does not hold it writes nothing and returns what it saw; the caller
-then runs the ORM path, which raises the precise error or takes a task whose claim expired.
+``homeslot_claim_next`` (installed by a migration) does exactly what ``services._claim`` does
+for the common case — the mother is a worker (her profile row locked first, so her limit
+holds: each statement after the lock sees claims committed meanwhile), the project is
+published, the slot is the project's, has not ended and has room, she is under her limit, and
+an *open* task exists (``FOR UPDATE SKIP LOCKED``) — and writes the same rows: the task
+claimed, the claim, the audit entry, the outbox events, and the slot's count last, so the hot
+slot row is locked only for the end of the call. Run as one statement in autocommit, no
+lock waits on a client round trip. When any rule does not hold it writes nothing and returns
+no row; the caller then runs the ORM path, which raises the precise error or takes a task
+whose claim expired. A slot filled by a concurrent claim raises SQLSTATE ``HS409``.
 """
 
-CLAIM_NEXT = """
-WITH me AS (
-    SELECT user_id FROM workers_workerprofile WHERE user_id = %(worker)s FOR UPDATE
-), slot AS (
-    SELECT s.id, s.starts_at, s.ends_at, s.capacity, s.claimed_count, p.claim_limit, p.grace_minutes, p.company_id
+SLOT_FULL_SQLSTATE = "HS409"
+
+INSTALL = """
+CREATE OR REPLACE FUNCTION homeslot_claim_next(p_worker bigint, p_project bigint, p_slot bigint, p_now timestamptz)
+RETURNS TABLE (
+    o_claim bigint, o_task bigint, o_number integer, o_brief text, o_units integer, o_expires_at timestamptz,
+    o_seat integer, o_events json, o_starts_at timestamptz, o_ends_at timestamptz, o_capacity integer,
+    o_title text, o_kind text, o_company bigint, o_company_name text, o_unit text, o_piece_rate numeric,
+    o_minutes numeric, o_region text, o_pickup text, o_dropoff text, o_label_set jsonb, o_status text,
+    o_claim_limit integer, o_grace integer
+) LANGUAGE plpgsql AS $$
+DECLARE
+    v_slot record;
+    v_held integer;
+    v_task bigint;
+    v_expires timestamptz;
+    v_claim bigint;
+    v_seat integer;
+    v_events json;
+BEGIN
+    PERFORM 1 FROM workers_workerprofile WHERE user_id = p_worker FOR UPDATE;
+    IF NOT FOUND THEN RETURN; END IF;
+    SELECT s.ends_at, p.claim_limit, p.grace_minutes, p.company_id INTO v_slot
       FROM tasks_timeslot s JOIN tasks_project p ON p.id = s.project_id
-     WHERE s.id = %(slot)s AND s.project_id = %(project)s AND p.status = 'published'
-       AND s.ends_at > %(now)s AND s.claimed_count < s.capacity
-), held AS (
-    SELECT count(*) AS n FROM tasks_claim
-     WHERE worker_id = %(worker)s AND project_id = %(project)s AND status = 'active' AND expires_at > %(now)s
-), ok AS (
-    SELECT slot.* FROM slot, me, held WHERE held.n < slot.claim_limit
-), picked AS (
-    UPDATE tasks_task t
-       SET status = 'claimed', claim_expires_at = ok.ends_at + make_interval(mins => ok.grace_minutes),
-           updated_at = %(now)s
-      FROM ok
-     WHERE t.id = (SELECT id FROM tasks_task WHERE project_id = %(project)s AND status = 'open'
-                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING t.id, t.number, t.brief, t.units, t.claim_expires_at, ok.company_id
-), claim AS (
+     WHERE s.id = p_slot AND s.project_id = p_project AND p.status = 'published'
+       AND s.ends_at > p_now AND s.claimed_count < s.capacity;
+    IF NOT FOUND THEN RETURN; END IF;
+    SELECT count(*) INTO v_held FROM tasks_claim
+     WHERE worker_id = p_worker AND project_id = p_project AND status = 'active' AND expires_at > p_now;
+    IF v_held >= v_slot.claim_limit THEN RETURN; END IF;
+    UPDATE tasks_task
+       SET status = 'claimed', claim_expires_at = v_slot.ends_at + make_interval(mins => v_slot.grace_minutes),
+           updated_at = p_now
+     WHERE id = (SELECT id FROM tasks_task WHERE project_id = p_project AND status = 'open'
+                  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING id, claim_expires_at INTO v_task, v_expires;
+    IF NOT FOUND THEN RETURN; END IF;
     INSERT INTO tasks_claim (task_id, worker_id, slot_id, project_id, status, claimed_at, expires_at, release_reason)
-    SELECT id, %(worker)s, %(slot)s, %(project)s, 'active', %(now)s, claim_expires_at, '' FROM picked
-    RETURNING id, task_id
-), audit AS (
+    VALUES (v_task, p_worker, p_slot, p_project, 'active', p_now, v_expires, '')
+    RETURNING id INTO v_claim;
     INSERT INTO accounts_auditentry (actor_id, company_id, action, target_type, target_id, data, at)
-    SELECT %(worker)s, picked.company_id, 'claim.create', 'tasks.claim', claim.id::text,
-           jsonb_build_object('task', claim.task_id), %(now)s
-      FROM claim JOIN picked ON picked.id = claim.task_id
-), events AS (
-    INSERT INTO realtime_outboxevent (type, "group", data, at)
-    SELECT 'task.claimed', g.name,
-           jsonb_build_object('project', %(project)s, 'task', claim.task_id, 'slot', %(slot)s, 'claim', claim.id),
-           %(now)s
-      FROM claim JOIN picked ON picked.id = claim.task_id
-     CROSS JOIN LATERAL (VALUES (1, 'project.' || %(project)s),
-                                (2, 'company.' || picked.company_id || '.staff'),
-                                (3, 'worker.' || %(worker)s)) AS g(position, name)
-     ORDER BY g.position
-    RETURNING id, "group", data
-), seat AS (
+    VALUES (p_worker, v_slot.company_id, 'claim.create', 'tasks.claim', v_claim::text,
+            jsonb_build_object('task', v_task), p_now);
+    WITH written AS (
+        INSERT INTO realtime_outboxevent (type, "group", data, at)
+        SELECT 'task.claimed', g.name,
+               jsonb_build_object('project', p_project, 'task', v_task, 'slot', p_slot, 'claim', v_claim), p_now
+          FROM (VALUES (1, 'project.' || p_project), (2, 'company.' || v_slot.company_id || '.staff'),
+                       (3, 'worker.' || p_worker)) AS g(position, name)
+         ORDER BY g.position
+        RETURNING id, "group", data
+    )
+    SELECT json_agg(json_build_object('id', id, 'group', "group", 'data', data) ORDER BY id) INTO v_events FROM written;
     UPDATE tasks_timeslot SET claimed_count = claimed_count + 1
-     WHERE id = %(slot)s AND claimed_count < capacity AND EXISTS (SELECT 1 FROM claim)
-    RETURNING claimed_count
-)
-SELECT claim.id, picked.id, picked.number, picked.brief, picked.units, picked.claim_expires_at,
-       (SELECT claimed_count FROM seat),
-       (SELECT json_agg(json_build_object('id', id, 'group', "group", 'data', data) ORDER BY id) FROM events),
-       s.starts_at, s.ends_at, s.capacity,
-       p.title, p.kind, p.company_id, c.name, p.unit, p.piece_rate, p.minutes_per_unit, p.region,
-       p.pickup_point, p.dropoff_point, p.label_set, p.status, p.claim_limit, p.grace_minutes
-  FROM claim JOIN picked ON picked.id = claim.task_id
-  JOIN tasks_timeslot s ON s.id = %(slot)s
-  JOIN tasks_project p ON p.id = %(project)s
-  JOIN accounts_company c ON c.id = p.company_id
+     WHERE id = p_slot AND claimed_count < capacity
+    RETURNING claimed_count INTO v_seat;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'slot_full' USING ERRCODE = 'HS409';
+    END IF;
+    RETURN QUERY
+    SELECT v_claim, v_task, t.number::integer, t.brief::text, t.units::integer, v_expires, v_seat, v_events,
+           s.starts_at, s.ends_at, s.capacity::integer, p.title::text, p.kind::text, p.company_id, c.name::text,
+           p.unit::text, p.piece_rate, p.minutes_per_unit, p.region::text, p.pickup_point::text,
+           p.dropoff_point::text, p.label_set, p.status::text, p.claim_limit::integer, p.grace_minutes::integer
+      FROM tasks_task t, tasks_timeslot s, tasks_project p, accounts_company c
+     WHERE t.id = v_task AND s.id = p_slot AND p.id = p_project AND c.id = p.company_id;
+END $$;
 """
+
+REMOVE = "DROP FUNCTION IF EXISTS homeslot_claim_next(bigint, bigint, bigint, timestamptz);"
+
+CLAIM_NEXT = "SELECT * FROM homeslot_claim_next(%(worker)s, %(project)s, %(slot)s, %(now)s)"
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(INSTALL)
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(REMOVE)
+
 
 COLUMNS = [
     *("claim_id", "task_id", "number", "brief", "units", "expires_at", "seat", "events"),
@@ -132,4 +161,4 @@ def claim_from_row(row, *, worker, project_id: int, slot_id: int, now):
     claim._prefetched_objects_cache = {"submissions": Submission.objects.none()}
     events = r["events"] if isinstance(r["events"], list) else json.loads(r["events"])
     rows = [OutboxEvent(id=e["id"], type="task.claimed", group=e["group"], data=e["data"], at=now) for e in events]
-    return claim, rows, r["seat"] is not None
+    return claim, rows

@@ -94,22 +94,22 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     if type(slot_id) is not int:
         raise _Unanswered()
     now = timezone.now()
-    async with pool.connection() as conn:
+    async with pool.connection() as conn:  # autocommit: the claim is one statement, one transaction
         user_id = await user_id_for_token_async(conn, key)
         if user_id is None:
             raise _Unanswered()
         params = {"worker": user_id, "project": project_id, "slot": slot_id, "now": now}
-        async with conn.transaction():
+        try:
             row = await (await conn.execute(claim_sql.CLAIM_NEXT, params)).fetchone()
-            if row is None:
-                raise _Unanswered()
-            claim, events, seated = claim_sql.claim_from_row(
-                row, worker=User(pk=user_id), project_id=project_id, slot_id=slot_id, now=now
-            )
-            if not seated:
-                raise psycopg.Rollback()
-    if not seated:
+        except psycopg.Error as exc:
+            if exc.sqlstate == claim_sql.SLOT_FULL_SQLSTATE:
+                raise _Unanswered() from exc
+            raise
+    if row is None:
         raise _Unanswered()
+    claim, events = claim_sql.claim_from_row(
+        row, worker=User(pk=user_id), project_id=project_id, slot_id=slot_id, now=now
+    )
     await push_now(events)
     with translation.override(translation.get_language_from_request(_LanguageOnly(accept_language))):
         if claim.project.kind == "labelling":  # the items are read from the database
@@ -187,7 +187,11 @@ class ClaimFastPath:
                         port=db.get("PORT") or None,
                     )
                     pool = AsyncConnectionPool(
-                        conninfo, min_size=2, max_size=int(os.environ.get("DB_POOL_MAX", "20")), open=False
+                        conninfo,
+                        kwargs={"autocommit": True},
+                        min_size=2,
+                        max_size=int(os.environ.get("DB_POOL_MAX", "20")),
+                        open=False,
                     )
                     await pool.open()
                     self._pool = pool

@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -319,18 +319,20 @@ def _claim_next_in_one_statement(*, worker, project_id: int, slot_id) -> Claim |
     except (TypeError, ValueError):
         return None
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            claim_sql.CLAIM_NEXT, {"worker": worker.pk, "project": int(project_id), "slot": slot_id, "now": now}
-        )
-        row = cursor.fetchone()
+    params = {"worker": worker.pk, "project": int(project_id), "slot": slot_id, "now": now}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(claim_sql.CLAIM_NEXT, params)
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == claim_sql.SLOT_FULL_SQLSTATE:
+            raise SlotFull() from exc  # filled by a concurrent claim; the atomic block undoes it all
+        raise
     if row is None:
         return None
-    claim, event_rows, seated = claim_sql.claim_from_row(
+    claim, event_rows = claim_sql.claim_from_row(
         row, worker=worker, project_id=int(project_id), slot_id=slot_id, now=now
     )
-    if not seated:  # the slot filled up between the check and the seat: undo it all
-        raise SlotFull()
     publish_written(event_rows)
     return claim
 
