@@ -85,7 +85,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     from accounts.models import User
     from realtime.publish import push_now
     from tasks import claim_sql
-    from tasks.serializers import ClaimOut
+    from tasks.serializers import claim_created_representation
 
     try:
         slot_id = json.loads(body.decode())["slot"]
@@ -114,7 +114,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     with translation.override(translation.get_language_from_request(_LanguageOnly(accept_language))):
         if claim.project.kind == "labelling":  # the items are read from the database
             return 201, await sync_to_async(_serialize_with_items, thread_sensitive=False)(claim), {}
-        return 201, ClaimOut(claim).data, {}
+        return 201, claim_created_representation(claim), {}
 
 
 def _serialize_with_items(claim) -> dict:

@@ -266,3 +266,58 @@ class SubmissionOut(serializers.ModelSerializer):
         return {"id": submission.worker_id, "display_name": profile.display_name if profile else ""}
 
     get_review = SubmissionBrief.get_review
+
+
+def _drf_datetime(value) -> str | None:
+    """A datetime as DRF's DateTimeField renders it (current time zone, ISO 8601)."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def claim_created_representation(claim: Claim) -> dict:
+    """``ClaimOut(claim).data`` for a claim just made, without DRF's per-call field building.
+
+    The claim hot path answers with this; it must stay equal to ClaimOut's output, which
+    tests/tasks/test_fastpath.py checks. Labelling claims (their items are read from the
+    database) use ClaimOut itself.
+    """
+    project, slot, task = claim.project, claim.slot, claim.task
+    return {
+        "id": claim.pk,
+        "status": claim.status,
+        "live": True,
+        "task": {"id": task.pk, "number": task.number, "brief": task.brief, "units": task.units},
+        "project": {
+            "id": project.pk,
+            "title": project.title,
+            "kind": project.kind,
+            "company": project.company_id,
+            "company_name": project.company.name,
+            "unit": project.unit,
+            "piece_rate": f"{project.piece_rate:.4f}",
+            "piece_rate_display": f"{format_rate(project.piece_rate)}/{project.unit}",
+            "minutes_per_unit": f"{project.minutes_per_unit:.2f}",
+            "implied_hourly_pay": f"{project.implied_hourly_pay:.2f}",
+            "implied_hourly_pay_display": hourly_display(project),
+            "region": project.region,
+            "pickup_point": project.pickup_point,
+            "dropoff_point": project.dropoff_point,
+            "label_set": project.label_set,
+        },
+        "slot": {
+            "id": slot.pk,
+            "project": project.pk,
+            "starts_at": _drf_datetime(slot.starts_at),
+            "ends_at": _drf_datetime(slot.ends_at),
+            "capacity": slot.capacity,
+            "claimed_count": slot.claimed_count,
+            "places_left": max(slot.capacity - slot.claimed_count, 0),
+        },
+        "claimed_at": _drf_datetime(claim.claimed_at),
+        "expires_at": _drf_datetime(claim.expires_at),
+        "ended_at": None,
+        "release_reason": claim.release_reason,
+        "submissions": [],
+    }

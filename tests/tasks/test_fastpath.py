@@ -171,3 +171,17 @@ def test_fast_answer_equals_what_the_api_reads_back(company, supervisor, kind):
     assert (http_application._pool is not None) == (connection.vendor == "postgresql")  # answered in the loop
     listed = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/claims").json()
     assert listed["results"] == [created]
+
+
+def test_hand_built_representation_equals_claim_out(company, supervisor, mother):
+    from tasks.serializers import ClaimOut, claim_created_representation
+
+    project = factories.project(supervisor, company, tasks=1, pickup_point="东门", region="佛山")
+    slot = factories.slot(supervisor, project)
+    created = APIClient()
+    created.force_authenticate(mother)
+    claim_id = created.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json").json()["id"]
+
+    claim = Claim.objects.select_related("task", "slot", "project__company").get(pk=claim_id)
+
+    assert claim_created_representation(claim) == ClaimOut(claim).data
