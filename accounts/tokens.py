@@ -1,11 +1,12 @@
 """The one API-token rule — a token exists and its user is active — for every caller.
 
 ``user_for_token`` serves the DRF authentication class and the sync claim path;
-``user_id_for_token_async`` is the same rule in SQL, for the async claim fast path.
+``TOKEN_USER_SQL`` is the same rule in SQL, for the async claim fast path (which joins it to
+the claim call, so a claim costs one round trip).
 """
 
 TOKEN_USER_SQL = (
-    "SELECT u.id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %s AND u.is_active"
+    "SELECT u.id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE t.key = %(key)s AND u.is_active"
 )
 MAX_KEY_LENGTH = 64
 
@@ -17,12 +18,3 @@ def user_for_token(key: str):
     if not key or len(key) > MAX_KEY_LENGTH:
         return None
     return User.objects.filter(auth_token__key=key, is_active=True).first()
-
-
-async def user_id_for_token_async(conn, key: str) -> int | None:
-    """The same rule on an async psycopg connection."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        return None
-    cursor = await conn.execute(TOKEN_USER_SQL, (key,))
-    row = await cursor.fetchone()
-    return row[0] if row else None

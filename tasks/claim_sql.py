@@ -85,6 +85,12 @@ REMOVE = "DROP FUNCTION IF EXISTS homeslot_claim_next(bigint, bigint, bigint, ti
 
 CLAIM_NEXT = "SELECT * FROM homeslot_claim_next(%(worker)s, %(project)s, %(slot)s, %(now)s)"
 
+# The fast path's one round trip: the token rule (accounts.tokens.TOKEN_USER_SQL), then the claim.
+CLAIM_NEXT_FOR_TOKEN = (
+    "SELECT me.id, f.* FROM ({token_user}) AS me, "
+    "LATERAL homeslot_claim_next(me.id, %(project)s, %(slot)s, %(now)s) AS f"
+)
+
 
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":

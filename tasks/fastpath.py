@@ -10,6 +10,7 @@ auth, other methods, malformed requests it cannot answer exactly as the API woul
 passed to Django untouched.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -22,9 +23,11 @@ from django.utils import timezone, translation
 from rest_framework import exceptions
 
 from accounts.authentication import INVALID_TOKEN
-from accounts.tokens import user_for_token, user_id_for_token_async
+from accounts.tokens import MAX_KEY_LENGTH, TOKEN_USER_SQL, user_for_token
 from config.api import error_body, error_payload
+from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
+CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
 CLAIM_NEXT = re.compile(r"^/api/v1/projects/(\d{1,18})/claim-next$")
 MAX_BODY = 4096
 
@@ -72,6 +75,9 @@ class _LanguageOnly:
         self.path_info = "/"
 
 
+_pushing: set = set()
+
+
 class _Unanswered(Exception):
     """The async path cannot answer exactly as the API would: the sync path will."""
 
@@ -91,26 +97,27 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         slot_id = json.loads(body.decode())["slot"]
     except (ValueError, KeyError, TypeError):
         raise _Unanswered() from None
-    if type(slot_id) is not int:
+    if type(slot_id) is not int or not key or len(key) > MAX_KEY_LENGTH:
         raise _Unanswered()
     now = timezone.now()
+    params = {"key": key, "project": project_id, "slot": slot_id, "now": now}
     async with pool.connection() as conn:  # autocommit: the claim is one statement, one transaction
-        user_id = await user_id_for_token_async(conn, key)
-        if user_id is None:
-            raise _Unanswered()
-        params = {"worker": user_id, "project": project_id, "slot": slot_id, "now": now}
         try:
-            row = await (await conn.execute(claim_sql.CLAIM_NEXT, params)).fetchone()
+            row = await (await conn.execute(CLAIM_FOR_TOKEN, params)).fetchone()
         except psycopg.Error as exc:
             if exc.sqlstate == claim_sql.SLOT_FULL_SQLSTATE:
                 raise _Unanswered() from exc
             raise
-    if row is None:
+    if row is None:  # unknown token, or any rule did not hold: the sync path answers exactly
         raise _Unanswered()
+    user_id, row = row[0], row[1:]
     claim, events = claim_sql.claim_from_row(
         row, worker=User(pk=user_id), project_id=project_id, slot_id=slot_id, now=now
     )
-    await push_now(events)
+    # The answer goes out first; live delivery follows (clients recover from the outbox).
+    pushing = asyncio.get_running_loop().create_task(push_now(events))
+    _pushing.add(pushing)  # keep a reference until it is done (the loop holds only a weak one)
+    pushing.add_done_callback(_pushing.discard)
     with translation.override(translation.get_language_from_request(_LanguageOnly(accept_language))):
         if claim.project.kind == "labelling":  # the items are read from the database
             return 201, await sync_to_async(_serialize_with_items, thread_sensitive=False)(claim), {}
@@ -167,8 +174,6 @@ class ClaimFastPath:
 
     async def _async_pool(self):
         """One async psycopg pool per server process, opened on first use."""
-        import asyncio
-
         from psycopg.conninfo import make_conninfo
         from psycopg_pool import AsyncConnectionPool
 
