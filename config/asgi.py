@@ -11,14 +11,17 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from realtime.publish import RelayAttach  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 from realtime.security import BrowserOriginValidator  # noqa: E402
 from tasks.fastpath import ClaimFastPath  # noqa: E402
 
 http_application = ClaimFastPath(django_asgi_app)
-application = ProtocolTypeRouter(
-    {
-        "http": http_application,
-        "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+application = RelayAttach(
+    ProtocolTypeRouter(
+        {
+            "http": http_application,
+            "websocket": BrowserOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

@@ -107,3 +107,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def outbox_event(self, message):
         await self.send_json(message["event"])
+
+    async def outbox_batch(self, message):
+        events = message["events"]
+        await self.send_json({"type": "batch", "latest": events[-1]["id"], "events": events})

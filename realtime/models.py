@@ -17,4 +17,4 @@ class OutboxEvent(models.Model):
         return f"{self.id} {self.type} → {self.group}"
 
     def as_message(self) -> dict:
-        return {"type": self.type, "id": self.id, "at": self.at.isoformat(), "data": self.data}
+        return {"type": self.type, "id": self.id, "at": timezone.localtime(self.at).isoformat(), "data": self.data}

@@ -1,12 +1,21 @@
-"""``publish()``: the one way services emit realtime events.
+"""``publish()``: the one way services emit realtime events, and the relay that delivers them.
 
-The event rows are written in the caller's transaction (the outbox); they are pushed
-to the channel layer only after commit, so no event exists for work that rolled back.
-Losing the channel layer loses live delivery, never the write: clients resume from
-the outbox.
+The event rows are written in the caller's transaction (the outbox); they are handed to the
+relay only after commit, so no event exists for work that rolled back. Losing the channel
+layer loses live delivery, never the write: clients resume from the outbox.
+
+The relay is one long-lived async path per server process. Events for a mother
+(``worker.<id>``) go out at once, one message each. Feeds that many sockets share
+(``project.<id>``, ``company.<id>.staff``) are coalesced: what arrives within
+``COALESCE_SECONDS`` goes to the group as one ``{"type": "batch", "events": [...]}``
+message, so a follower gets a few messages a second however fast tasks are claimed.
+Outside a server (management commands, jobs) nothing runs the relay: rows are pushed
+directly, one group message per call.
 """
 
+import asyncio
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -15,38 +24,109 @@ from django.db import transaction
 from realtime.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
-_layer_down = False
+COALESCE_SECONDS = 0.25
+_PERSONAL_PREFIX = "worker."
 
 
 def publish(event_type: str, *, groups: list[str], data: dict) -> None:
-    """Record ``event_type`` for each group now; push after commit. Call inside the service's atomic block."""
+    """Record ``event_type`` for each group now; deliver after commit. Call inside the service's atomic block."""
     rows = OutboxEvent.objects.bulk_create([OutboxEvent(type=event_type, group=g, data=data) for g in groups])
-    transaction.on_commit(lambda: _push(rows))
+    transaction.on_commit(lambda: relay.submit(rows))
 
 
 def publish_written(rows: list[OutboxEvent]) -> None:
-    """Push outbox rows the caller wrote itself (in one SQL statement) after commit."""
-    transaction.on_commit(lambda: _push(rows))
+    """Deliver, after commit, outbox rows the caller wrote itself (in one SQL statement)."""
+    transaction.on_commit(lambda: relay.submit(rows))
 
 
-def _push(rows: list[OutboxEvent]) -> None:
-    async_to_sync(push_now)(rows)
+class Relay:
+    def __init__(self):
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: dict[str, list[dict]] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._lock = threading.Lock()
+        self._layer_down = False
 
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run on ``loop`` from now on (the server's event loop; called for every ASGI connection)."""
+        if self._loop is not loop:
+            with self._lock:
+                self._loop, self._pending = loop, {}
 
-async def push_now(rows: list[OutboxEvent]) -> None:
-    """Send committed outbox rows to their groups; a layer that is down is logged once."""
-    global _layer_down
-    layer = get_channel_layer()
-    if layer is None or not rows:
-        return
-    try:
+    def submit(self, rows: list[OutboxEvent]) -> None:
+        """Hand committed rows to the relay, from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or not loop.is_running():
+            async_to_sync(self._send_each)(rows)
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.enqueue(rows)
+        else:
+            loop.call_soon_threadsafe(self.enqueue, rows)
+
+    def enqueue(self, rows: list[OutboxEvent]) -> None:
+        """On the relay's loop: personal events now, shared feeds after the coalescing window."""
+        personal = [row for row in rows if row.group.startswith(_PERSONAL_PREFIX)]
+        if personal:
+            self._spawn(self._send_each(personal))
         for row in rows:
-            await layer.group_send(row.group, {"type": "outbox.event", "event": row.as_message()})
-    except Exception:  # the layer being down must not fail a committed write
-        if not _layer_down:
-            logger.exception("realtime: channel layer unavailable; events stay in the outbox for resume")
-        _layer_down = True
-    else:
-        if _layer_down:
-            logger.warning("realtime: channel layer is back")
-        _layer_down = False
+            if row.group.startswith(_PERSONAL_PREFIX):
+                continue
+            waiting = self._pending.setdefault(row.group, [])
+            if not waiting:
+                asyncio.get_running_loop().call_later(COALESCE_SECONDS, self._flush, row.group)
+            waiting.append(row.as_message())
+
+    def _flush(self, group: str) -> None:
+        events = self._pending.pop(group, [])
+        if events:
+            self._spawn(self._send(group, {"type": "outbox.batch", "events": events}))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_each(self, rows: list[OutboxEvent]) -> None:
+        for row in rows:
+            await self._send(row.group, {"type": "outbox.event", "event": row.as_message()})
+
+    async def _send(self, group: str, message: dict) -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            await layer.group_send(group, message)
+        except Exception:  # the layer being down must not fail a committed write
+            if not self._layer_down:
+                logger.exception("realtime: channel layer unavailable; events stay in the outbox for resume")
+            self._layer_down = True
+        else:
+            if self._layer_down:
+                logger.warning("realtime: channel layer is back")
+            self._layer_down = False
+
+    async def drain(self) -> None:
+        """Send everything waiting now (tests, shutdown)."""
+        for group in list(self._pending):
+            self._flush(group)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+relay = Relay()
+
+
+class RelayAttach:
+    """ASGI wrapper: the relay runs on the loop that serves requests."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        relay.attach(asyncio.get_running_loop())
+        return await self.app(scope, receive, send)

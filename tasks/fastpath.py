@@ -75,9 +75,6 @@ class _LanguageOnly:
         self.path_info = "/"
 
 
-_pushing: set = set()
-
-
 class _Unanswered(Exception):
     """The async path cannot answer exactly as the API would: the sync path will."""
 
@@ -89,7 +86,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     import psycopg
 
     from accounts.models import User
-    from realtime.publish import push_now
+    from realtime.publish import relay
     from tasks import claim_sql
     from tasks.serializers import claim_created_representation
 
@@ -115,9 +112,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         row, worker=User(pk=user_id), project_id=project_id, slot_id=slot_id, now=now
     )
     # The answer goes out first; live delivery follows (clients recover from the outbox).
-    pushing = asyncio.get_running_loop().create_task(push_now(events))
-    _pushing.add(pushing)  # keep a reference until it is done (the loop holds only a weak one)
-    pushing.add_done_callback(_pushing.discard)
+    relay.enqueue(events)  # committed: the answer goes out now, live delivery follows
     with translation.override(translation.get_language_from_request(_LanguageOnly(accept_language))):
         if claim.project.kind == "labelling":  # the items are read from the database
             return 201, await sync_to_async(_serialize_with_items, thread_sensitive=False)(claim), {}

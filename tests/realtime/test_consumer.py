@@ -52,6 +52,10 @@ async def signed_in(user) -> WebsocketCommunicator:
     return ws
 
 
+def batch(*events) -> dict:
+    return {"type": "batch", "latest": events[-1]["id"], "events": list(events)}
+
+
 def claim_through_api(user, project, slot, capture):
     with capture(execute=True):
         return api_for(user).post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
@@ -150,14 +154,45 @@ def test_each_event_reaches_exactly_the_right_groups(
         assert set(by_group) == {f"project.{project.pk}", f"company.{company.pk}.staff", f"worker.{mother.pk}"}
 
         assert await her.receive_json_from(timeout=5) == by_group[f"worker.{mother.pk}"]
-        assert await follower.receive_json_from(timeout=5) == by_group[f"project.{project.pk}"]
-        assert await staff.receive_json_from(timeout=5) == by_group[f"company.{company.pk}.staff"]
+        # shared feeds arrive coalesced: one batch per window
+        project_event = by_group[f"project.{project.pk}"]
+        staff_event = by_group[f"company.{company.pk}.staff"]
+        assert await follower.receive_json_from(timeout=5) == batch(project_event)
+        assert await staff.receive_json_from(timeout=5) == batch(staff_event)
         for message in by_group.values():
             assert message["type"] == "task.claimed" and message["data"] == expected_data
         assert await stranger.receive_nothing(timeout=0.3)
         assert await her.receive_nothing(timeout=0.1)
         for ws in (her, follower, staff, stranger):
             await ws.disconnect()
+
+    run(scenario)
+
+
+def test_a_busy_project_feed_is_coalesced(db, supervisor, company, django_capture_on_commit_callbacks):
+    project = factories.project(supervisor, company, tasks=5)
+    slot = factories.slot(supervisor, project)
+    mothers = [factories.mother() for _ in range(5)]
+    watcher = factories.mother()
+
+    async def scenario():
+        follower = await signed_in(watcher)
+        await follower.send_json_to({"type": "follow", "project": project.pk})
+        await follower.receive_json_from(timeout=5)
+        for m in mothers:  # five claims well inside one window
+            await sync_to_async(claim_through_api)(m, project, slot, django_capture_on_commit_callbacks)
+        rows = await sync_to_async(
+            lambda: [r.as_message() for r in OutboxEvent.objects.filter(group=f"project.{project.pk}").order_by("id")]
+        )()
+        assert len(rows) == 5
+        received = await follower.receive_json_from(timeout=5)
+        assert received["type"] == "batch"
+        got = list(received["events"])
+        while len(got) < 5:  # a slow machine may split them over two windows, never more messages than windows
+            got += (await follower.receive_json_from(timeout=5))["events"]
+        assert got == rows
+        assert await follower.receive_nothing(timeout=0.4)
+        await follower.disconnect()
 
     run(scenario)
 
