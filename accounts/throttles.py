@@ -3,13 +3,28 @@
 Counted in the cache (Redis when configured), so every server process shares them.
 """
 
+import logging
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.phones import phone_normalize
 from config.errors import Invalid
 
+logger = logging.getLogger(__name__)
 
-class SignInPhoneThrottle(SimpleRateThrottle):
+
+class _FailOpen(SimpleRateThrottle):
+    """If the shared cache (Redis) is down, let sign-in through rather than answer 500."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("sign-in limits unavailable (cache down); allowing the attempt", exc_info=True)
+            return True
+
+
+class SignInPhoneThrottle(_FailOpen):
     scope = "sign_in_phone"
 
     def get_cache_key(self, request, view):
@@ -21,7 +36,7 @@ class SignInPhoneThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": phone}
 
 
-class SignInAddressThrottle(SimpleRateThrottle):
+class SignInAddressThrottle(_FailOpen):
     scope = "sign_in_address"
 
     def get_cache_key(self, request, view):

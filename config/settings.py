@@ -126,10 +126,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache ---------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    # After a Redis restart the pooled connections are dead: retry on a fresh one instead
+    # of failing the first command of every consumer.
+    _redis_resilience = {
+        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        "health_check_interval": 15,
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot")},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, **_redis_resilience}],
+                "prefix": os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot"),
+            },
         }
     }
     CACHES = {

@@ -1,0 +1,246 @@
+"""Real daphne processes, real Redis, a real WebSocket client (the ``websockets`` package).
+
+PostgreSQL only: the servers are separate processes that must share the test database.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import websockets
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from realtime.models import OutboxEvent
+from tasks.models import Claim
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, deadline: float = 30) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {port}")
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def daphne_servers(count: int, redis_url: str, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url,
+        "HOMESLOT_REDIS_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "e2e-test-key",
+        "HOMESLOT_VAR_DIR": str(tmp_path),
+    }
+    ports, procs = [free_port() for _ in range(count)], []
+    try:
+        for port in ports:
+            log = open(tmp_path / f"daphne-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        for port in ports:
+            wait_for_port(port)
+        yield ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def private_redis(tmp_path, port: int | None = None):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield port, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def claim_over_http(port: int, token: str, project_id: int, slot_id: int) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/projects/{project_id}/claim-next",
+        data=json.dumps({"slot": slot_id}).encode(),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+class Follower:
+    """A client that keeps the last event id it saw and every claim it heard of."""
+
+    def __init__(self, port: int, token: str, project_id: int):
+        self.port, self.token, self.project_id = port, token, project_id
+        self.last_id = 0
+        self.claims: list[int] = []
+        self.ws = None
+
+    async def connect(self, *, resume: bool = False) -> None:
+        self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/ws/", open_timeout=10)
+        await self.ws.send(json.dumps({"type": "auth", "token": self.token}))
+        assert json.loads(await asyncio.wait_for(self.ws.recv(), 10))["type"] == "ready"
+        await self.ws.send(json.dumps({"type": "follow", "project": self.project_id}))
+        assert json.loads(await asyncio.wait_for(self.ws.recv(), 10))["type"] == "followed"
+        if resume:
+            await self.ws.send(json.dumps({"type": "resume", "after": self.last_id}))
+            while True:
+                message = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+                if message["type"] in ("resumed", "resync"):
+                    assert message["type"] == "resumed"
+                    break
+                self._take(message)
+
+    def _take(self, message: dict) -> None:
+        events = message["events"] if message["type"] == "batch" else [message]
+        for event in events:
+            if event.get("id") and event["id"] <= self.last_id:
+                continue  # already seen (a resume may overlap a live batch)
+            if event.get("type") == "task.claimed":
+                self.claims.append(event["data"]["claim"])
+            if event.get("id"):
+                self.last_id = event["id"]
+
+    async def listen(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        with contextlib.suppress(asyncio.TimeoutError, websockets.ConnectionClosed):
+            while (left := end - time.monotonic()) > 0:
+                self._take(json.loads(await asyncio.wait_for(self.ws.recv(), left)))
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+
+
+@pytest.fixture
+def claimable(on_postgres, supervisor, company):
+    project = factories.project(supervisor, company, tasks=12, claim_limit=12)
+    slot = factories.slot(supervisor, project, capacity=100)
+    watcher, claimer = factories.mother(), factories.mother()
+    tokens = {user: Token.objects.create(user=user).key for user in (watcher, claimer)}
+    return project, slot, tokens[watcher], tokens[claimer]
+
+
+def test_a_claim_through_server_b_reaches_a_follower_on_server_a(claimable, tmp_path):
+    project, slot, watcher_token, claimer_token = claimable
+    redis_url = os.environ.get("REDIS_URL") or pytest.skip("needs REDIS_URL")
+
+    async def scenario(port_a, port_b):
+        follower = Follower(port_a, watcher_token, project.pk)
+        await follower.connect()
+        status, body = await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk)
+        assert status == 201, body
+        await follower.listen(3)
+        await follower.close()
+        return body["id"], follower.claims
+
+    with daphne_servers(2, redis_url, tmp_path) as (port_a, port_b):
+        claim_id, heard = asyncio.run(scenario(port_a, port_b))
+
+    assert heard == [claim_id]
+
+
+def test_redis_restart_loses_nothing_a_client_cannot_recover(claimable, tmp_path):
+    project, slot, watcher_token, claimer_token = claimable
+
+    async def scenario(redis_port, redis_proc, port_a, port_b):
+        follower = Follower(port_a, watcher_token, project.pk)
+        await follower.connect()
+        for _ in range(3):
+            assert (await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk))[0] == 201
+        await follower.listen(2)
+        assert len(follower.claims) == 3
+
+        redis_proc.terminate()  # Redis goes away; work goes on
+        redis_proc.wait(timeout=10)
+        for _ in range(4):
+            status, body = await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk)
+            assert status == 201, body
+        await follower.listen(1)
+        await follower.close()
+
+        with private_redis(tmp_path, port=redis_port):  # Redis is back (empty)
+            await asyncio.sleep(1)
+            for _ in range(2):
+                assert (await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk))[0] == 201
+            follower.port = port_a
+            await follower.connect(resume=True)
+            await follower.listen(2)
+            await follower.close()
+        return follower.claims
+
+    with (
+        private_redis(tmp_path) as (redis_port, redis_proc),
+        daphne_servers(2, f"redis://127.0.0.1:{redis_port}/0", tmp_path) as (port_a, port_b),
+    ):
+        heard = asyncio.run(scenario(redis_port, redis_proc, port_a, port_b))
+
+    in_database = list(Claim.objects.filter(project=project).order_by("id").values_list("id", flat=True))
+    assert len(in_database) == 9
+    assert heard == in_database  # nothing missing, nothing twice, in order
+    assert OutboxEvent.objects.filter(group=f"project.{project.pk}", type="task.claimed").count() == 9
