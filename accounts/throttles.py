@@ -5,6 +5,7 @@ Counted in the cache (Redis when configured), so every server process shares the
 
 import logging
 
+from rest_framework.exceptions import APIException
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.phones import phone_normalize
@@ -19,6 +20,8 @@ class _FailOpen(SimpleRateThrottle):
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
+        except APIException:
+            raise  # the caller's own mistake (e.g. malformed JSON), not the cache's
         except Exception:
             logger.warning("sign-in limits unavailable (cache down); allowing the attempt", exc_info=True)
             return True

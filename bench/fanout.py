@@ -22,8 +22,10 @@ What it does, in one run:
    sockets, and a publisher sending the same number of events at the same rate into Redis;
 5. prints a table (app vs baseline) against the goals: delivery 1.000, p99 ≤ 1 s, ≤ 4 msgs/follower/s.
 
-Also reported: events read out of id order by a follower (ids are taken at INSERT, batches go
-out in commit order) and batches whose ``latest`` is not their highest id.
+Also reported: events read out of id order by a follower (``inversions``; ``behind_earlier_msg``
+counts those below the highest id of an *earlier* message, which a client resuming "after the
+last id" would never get back: ids are taken at INSERT, events go out in commit order) and
+batches whose ``latest`` is not their highest id.
 
 Commands (from the repo root; needs ``.venv/bin/pip install -r bench/requirements.txt`` and websockets)::
 
