@@ -267,8 +267,11 @@ async def app_phase(args, data: dict, server_pids: list[int]) -> dict:
                 for _ in data["claimers"]]  # fmt: skip
     spy = None
     try:
+
         async def warm(session, key: str) -> None:  # open each keep-alive connection (not timed)
-            async with session.get(f"http://127.0.0.1:{args.port}/api/v1/me", headers={"Authorization": f"Token {key}"}) as r:
+            async with session.get(
+                f"http://127.0.0.1:{args.port}/api/v1/me", headers={"Authorization": f"Token {key}"}
+            ) as r:
                 await r.read()
 
         await asyncio.gather(*(warm(s, k) for s, k in zip(sessions, data["claimers"], strict=True)))
@@ -441,7 +444,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 def report(args, results: list[dict]) -> bool:
     ms = 1000
-    print(f"\n== fan-out: {args.followers} followers, {args.rate} claims/s for {args.duration}s, code {args.code_version}")
+    print(
+        f"\n== fan-out: {args.followers} followers, {args.rate} claims/s for {args.duration}s, code {args.code_version}"
+    )
     head = (f"{'path':<9} {'delivered/expected':>20} {'ratio':>6} {'dups':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}"
             f" {'p50/p99 from at':>16} {'msgs/f/s':>8} {'peak/s':>6} {'events/s':>8}")  # fmt: skip
     print(head + "\n" + "-" * len(head))
@@ -506,7 +511,12 @@ def main() -> int:
     p.add_argument("--py-spy", metavar="FILE", help="py-spy record (raw collapsed stacks) daphne during the app phase")
     args = p.parse_args()
     n = args.rate * args.duration
-    if not (1 <= args.followers <= 5000 and 1 <= args.rate <= 5000 and 1 <= args.duration <= 600 and 1 <= args.claimers <= 512):
+    if not (
+        1 <= args.followers <= 5000
+        and 1 <= args.rate <= 5000
+        and 1 <= args.duration <= 600
+        and 1 <= args.claimers <= 512
+    ):
         p.error("keep --followers 1..5000, --rate 1..5000, --duration 1..600, --claimers 1..512")
     if n > 720 * args.claimers:
         p.error("claim_limit is 720 per mother: need rate*duration <= 720*claimers")

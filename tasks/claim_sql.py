@@ -10,6 +10,9 @@ slot row is locked only for the end of the call. Run as one statement in autocom
 lock waits on a client round trip. When any rule does not hold it writes nothing and returns
 no row; the caller then runs the ORM path, which raises the precise error or takes a task
 whose claim expired. A slot filled by a concurrent claim raises SQLSTATE ``HS409``.
+
+The function is installed by ``tasks/migrations/0003_claim_function.py`` from ``INSTALL``
+below; a change to it needs a new migration that runs ``install`` again (CREATE OR REPLACE).
 """
 
 SLOT_FULL_SQLSTATE = "HS409"

@@ -190,7 +190,7 @@ class ClaimFastPath:
                         conninfo,
                         kwargs={"autocommit": True},
                         min_size=2,
-                        max_size=int(os.environ.get("DB_POOL_MAX", "20")),
+                        max_size=int(os.environ.get("DB_ASYNC_POOL_MAX", "10")),
                         open=False,
                     )
                     await pool.open()
