@@ -137,6 +137,11 @@ if REDIS_URL:
         "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
         "retry_on_error": [RedisConnectionError, RedisTimeoutError],
         "health_check_interval": 15,
+        # Above channels_redis's 5 s blocking pop: an idle socket's receive must not time out.
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        # A thousand sockets closing at once each discard their groups.
+        "max_connections": 2000,
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -144,6 +149,9 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, **_redis_resilience}],
                 "prefix": os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot"),
+                # Members that vanished without a discard drop out after this; live sockets
+                # re-join their groups with every heartbeat.
+                "group_expiry": 600,
             },
         }
     }

@@ -8,6 +8,7 @@ a project and ``resume`` after the last event id it saw. The server sends events
 """
 
 import asyncio
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -16,6 +17,7 @@ from django.conf import settings
 from accounts.tokens import user_for_token
 from realtime import security, selectors
 
+logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 AUTH_TIMEOUT_SECONDS = 10
 
@@ -55,6 +57,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         interval = getattr(settings, "HOMESLOT_HEARTBEAT_SECONDS", 25)
         while True:
             await asyncio.sleep(interval)
+            for group in list(self.joined):  # refresh membership (groups expire members that vanished)
+                await self.channel_layer.group_add(group, self.channel_name)
             latest = await database_sync_to_async(selectors.latest_event_id)(sorted(self.joined))
             await self.send_json({"type": "heartbeat", "latest": latest})
 
@@ -94,7 +98,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return await self.send_json({"type": "resync"})
         for message in missed:
             await self.send_json(message)
-        await self.send_json({"type": "resumed", "latest": missed[-1]["id"] if missed else after})
+        await self.send_json({"type": "resumed", "latest": max([after, *(m["id"] for m in missed)])})
 
     async def _error(self, code: str, about, **details):
         await self.send_json({"type": "error", "code": code, "about": about, **details})
@@ -103,11 +107,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for task in getattr(self, "_tasks", []):
             task.cancel()
         for group in getattr(self, "joined", set()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the layer is busy or down: the membership expires on its own
+                logger.warning("realtime: could not leave %s; it will expire", group, exc_info=True)
 
     async def outbox_event(self, message):
         await self.send_json(message["event"])
 
     async def outbox_batch(self, message):
         events = message["events"]
-        await self.send_json({"type": "batch", "latest": events[-1]["id"], "events": events})
+        await self.send_json({"type": "batch", "latest": max(e["id"] for e in events), "events": events})

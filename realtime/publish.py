@@ -14,6 +14,7 @@ directly, one group message per call.
 """
 
 import asyncio
+import contextlib
 import logging
 import threading
 
@@ -43,7 +44,8 @@ class Relay:
     def __init__(self):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: dict[str, list[dict]] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._outgoing: asyncio.Queue | None = None
+        self._sender: asyncio.Task | None = None
         self._lock = threading.Lock()
         self._layer_down = False
 
@@ -51,7 +53,7 @@ class Relay:
         """Run on ``loop`` from now on (the server's event loop; called for every ASGI connection)."""
         if self._loop is not loop:
             with self._lock:
-                self._loop, self._pending = loop, {}
+                self._loop, self._pending, self._outgoing, self._sender = loop, {}, None, None
 
     def submit(self, rows: list[OutboxEvent]) -> None:
         """Hand committed rows to the relay, from any thread."""
@@ -70,11 +72,9 @@ class Relay:
 
     def enqueue(self, rows: list[OutboxEvent]) -> None:
         """On the relay's loop: personal events now, shared feeds after the coalescing window."""
-        personal = [row for row in rows if row.group.startswith(_PERSONAL_PREFIX)]
-        if personal:
-            self._spawn(self._send_each(personal))
         for row in rows:
             if row.group.startswith(_PERSONAL_PREFIX):
+                self._put(row.group, {"type": "outbox.event", "event": row.as_message()})
                 continue
             waiting = self._pending.setdefault(row.group, [])
             if not waiting:
@@ -84,12 +84,23 @@ class Relay:
     def _flush(self, group: str) -> None:
         events = self._pending.pop(group, [])
         if events:
-            self._spawn(self._send(group, {"type": "outbox.batch", "events": events}))
+            # Ids are taken at insert, before commit, so they can arrive a little out of order.
+            events.sort(key=lambda event: event["id"])
+            self._put(group, {"type": "outbox.batch", "events": events})
 
-    def _spawn(self, coroutine) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)  # the loop keeps only a weak reference
-        task.add_done_callback(self._tasks.discard)
+    def _put(self, group: str, message: dict) -> None:
+        # One sender per process, in order: two batches for a group never overtake each other.
+        if self._outgoing is None:
+            self._outgoing = asyncio.Queue()
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send_forever(self._outgoing))
+        self._outgoing.put_nowait((group, message))
+
+    async def _send_forever(self, outgoing: asyncio.Queue) -> None:
+        while True:
+            group, message = await outgoing.get()
+            await self._send(group, message)
+            outgoing.task_done()
 
     async def _send_each(self, rows: list[OutboxEvent]) -> None:
         for row in rows:
@@ -114,8 +125,17 @@ class Relay:
         """Send everything waiting now (tests, shutdown)."""
         for group in list(self._pending):
             self._flush(group)
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._outgoing is not None:
+            await self._outgoing.join()
+
+    async def aclose(self) -> None:
+        """Drain, then stop the sender (a server shutting down; a test closing its loop)."""
+        await self.drain()
+        if self._sender is not None:
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+            self._sender = None
 
 
 relay = Relay()

@@ -23,7 +23,10 @@ def _one_event_loop():
 
     _loop = asyncio.new_event_loop()
     yield
+    from realtime.publish import relay
+
     _loop.run_until_complete(http_application.aclose())
+    _loop.run_until_complete(relay.aclose())
     _loop.close()
 
 
