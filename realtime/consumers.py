@@ -112,9 +112,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # the layer is busy or down: the membership expires on its own
                 logger.warning("realtime: could not leave %s; it will expire", group, exc_info=True)
 
-    async def outbox_event(self, message):
-        await self.send_json(message["event"])
+    async def dispatch(self, message):
+        # Outbox messages touch no database: skip Channels' per-message thread hop to close
+        # stale connections (the database calls above go through database_sync_to_async).
+        if message["type"] == "outbox.text":
+            return await self.outbox_text(message)
+        return await super().dispatch(message)
 
-    async def outbox_batch(self, message):
-        events = message["events"]
-        await self.send_json({"type": "batch", "latest": max(e["id"] for e in events), "events": events})
+    async def outbox_text(self, message):
+        await self.send(text_data=message["text"])

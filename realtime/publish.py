@@ -9,12 +9,14 @@ The relay is one long-lived async path per server process. Events for a mother
 (``project.<id>``, ``company.<id>.staff``) are coalesced: what arrives within
 ``COALESCE_SECONDS`` goes to the group as one ``{"type": "batch", "events": [...]}``
 message, so a follower gets a few messages a second however fast tasks are claimed.
+Messages travel already encoded as JSON text.
 Outside a server (management commands, jobs) nothing runs the relay: rows are pushed
 directly, one group message per call.
 """
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 
@@ -74,7 +76,7 @@ class Relay:
         """On the relay's loop: personal events now, shared feeds after the coalescing window."""
         for row in rows:
             if row.group.startswith(_PERSONAL_PREFIX):
-                self._put(row.group, {"type": "outbox.event", "event": row.as_message()})
+                self._put(row.group, _event_message(row))
                 continue
             waiting = self._pending.setdefault(row.group, [])
             if not waiting:
@@ -86,7 +88,8 @@ class Relay:
         if events:
             # Ids are taken at insert, before commit, so they can arrive a little out of order.
             events.sort(key=lambda event: event["id"])
-            self._put(group, {"type": "outbox.batch", "events": events})
+            batch = {"type": "batch", "latest": events[-1]["id"], "events": events}
+            self._put(group, {"type": "outbox.text", "text": _encode(batch)})
 
     def _put(self, group: str, message: dict) -> None:
         # One sender per process, in order: two batches for a group never overtake each other.
@@ -104,7 +107,7 @@ class Relay:
 
     async def _send_each(self, rows: list[OutboxEvent]) -> None:
         for row in rows:
-            await self._send(row.group, {"type": "outbox.event", "event": row.as_message()})
+            await self._send(row.group, _event_message(row))
 
     async def _send(self, group: str, message: dict) -> None:
         layer = get_channel_layer()
@@ -136,6 +139,15 @@ class Relay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
             self._sender = None
+
+
+def _encode(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _event_message(row: OutboxEvent) -> dict:
+    # Encoded once here, not once per listening socket.
+    return {"type": "outbox.text", "text": _encode(row.as_message())}
 
 
 relay = Relay()
