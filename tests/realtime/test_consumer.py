@@ -22,6 +22,12 @@ from tests.conftest import api_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _in_memory_layer(settings):
+    """The consumer in isolation; the Redis layer is exercised by real servers in test_live_servers."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 def run(scenario):
     return async_to_sync(scenario)()
 
