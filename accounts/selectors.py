@@ -1,6 +1,6 @@
 """Reads about who may act for which company."""
 
-from accounts.models import Company, Membership, Role
+from accounts.models import Membership, Role
 
 SUPERVISING_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 FINANCE_ROLES = (Role.ADMIN, Role.FINANCE)
@@ -20,7 +20,3 @@ def company_ids_for(user, roles=None) -> list[int]:
 def role_in(user, company_id: int) -> str | None:
     company_ids_for(user)
     return user.__dict__["_homeslot_roles"].get(company_id) if user.is_authenticated else None
-
-
-def companies_for(user):
-    return Company.objects.filter(id__in=company_ids_for(user))

@@ -11,6 +11,7 @@ from accounts.selectors import company_ids_for
 from config.errors import Invalid
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
+from tasks.models import TimeSlot
 from tasks.serializers import (
     ClaimIn,
     ClaimOut,
@@ -113,7 +114,7 @@ class ProjectSlotsView(generics.ListAPIView):
             return selectors.slots_for_project(staff_project)
         if hasattr(user, "worker_profile"):
             return selectors.open_slots_for_worker(user).filter(project_id=self.kwargs["pk"])
-        return selectors.slots_for_project(None).none()
+        return TimeSlot.objects.none()
 
     @extend_schema(request=SlotIn, responses={201: SlotOut})
     def post(self, request, pk):

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict, Invalid, NotFound
+from config.errors import Conflict, Invalid
 
 
 class ProjectNotOpen(Conflict):
@@ -32,7 +32,3 @@ class AlreadyReviewed(Conflict):
 
 class InvalidFile(Invalid):
     code = "invalid_file"
-
-
-class ProjectNotFound(NotFound):
-    code = "not_found"
