@@ -51,12 +51,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "workers",
     "tasks",
     "ledger",
     "realtime",
     "frontend",
+    "background",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +168,27 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background tasks (django-tasks) ---------------------------------------
+# The database backend by default (a `db_worker` process runs the jobs); with Redis the same
+# jobs can run on RQ workers (`rqworker`): HOMESLOT_TASKS_BACKEND=rq makes that the default.
+# Periodic jobs are enqueued by one `scheduler` process (background/periodic.py lists them).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+HOMESLOT_TASKS_BACKEND = os.environ.get("HOMESLOT_TASKS_BACKEND", "database")
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+    TASKS["rq"] = {"BACKEND": "django_tasks_rq.RQBackend"}
+if HOMESLOT_TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("HOMESLOT_TASKS_BACKEND=rq needs REDIS_URL (RQ keeps its queue in Redis).")
+    TASKS["default"] = TASKS["rq"]
+elif HOMESLOT_TASKS_BACKEND != "database":
+    raise ImproperlyConfigured("HOMESLOT_TASKS_BACKEND must be 'database' or 'rq'.")
+# Seconds between heartbeats ({"type": "heartbeat", "latest": id}) on every socket.
+HOMESLOT_HEARTBEAT_SECONDS = float(os.environ.get("HOMESLOT_HEARTBEAT_SECONDS", "25"))
+# Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
+HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -12,10 +12,11 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
+from channels.layers import get_channel_layer
 
 from accounts.tokens import user_for_token
 from realtime import security, selectors
+from realtime.hub import hub_for
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
@@ -23,6 +24,9 @@ AUTH_TIMEOUT_SECONDS = 10
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    # No channel of its own: events reach the socket through the process hub, so a socket
+    # costs the channel layer nothing and outlives a Redis restart.
+    channel_layer_alias = None
     user = None
     joined: set
 
@@ -45,22 +49,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         for group in await database_sync_to_async(security.home_groups)(user):
             await self._join(group)
-        latest = await database_sync_to_async(selectors.latest_event_id)(sorted(self.joined))
+        latest = await database_sync_to_async(selectors.cursor)()
         await self.send_json({"type": "ready", "user": user.pk, "latest": latest})
-        self._tasks.append(asyncio.ensure_future(self._heartbeats()))
 
+    # Events and heartbeats reach this socket through the process hub (realtime/hub.py),
+    # which is the one member of each group for all sockets of this process.
     async def _join(self, group: str):
-        await self.channel_layer.group_add(group, self.channel_name)
         self.joined.add(group)
+        await hub_for(get_channel_layer()).join(group, self)
 
-    async def _heartbeats(self):
-        interval = getattr(settings, "HOMESLOT_HEARTBEAT_SECONDS", 25)
-        while True:
-            await asyncio.sleep(interval)
-            for group in list(self.joined):  # refresh membership (groups expire members that vanished)
-                await self.channel_layer.group_add(group, self.channel_name)
-            latest = await database_sync_to_async(selectors.latest_event_id)(sorted(self.joined))
-            await self.send_json({"type": "heartbeat", "latest": latest})
+    async def deliver(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def heartbeat(self, latest: int) -> None:
+        await self.send_json({"type": "heartbeat", "latest": latest})
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -85,8 +87,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _unfollow(self, content):
         group = security.follow_group(content.get("project")) if type(content.get("project")) is int else None
         if group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
             self.joined.discard(group)
+            await hub_for(get_channel_layer()).leave(group, self)
         await self.send_json({"type": "unfollowed", "project": content.get("project")})
 
     async def _resume(self, content):
@@ -106,18 +108,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         for task in getattr(self, "_tasks", []):
             task.cancel()
-        for group in getattr(self, "joined", set()):
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:  # the layer is busy or down: the membership expires on its own
-                logger.warning("realtime: could not leave %s; it will expire", group, exc_info=True)
-
-    async def dispatch(self, message):
-        # Outbox messages touch no database: skip Channels' per-message thread hop to close
-        # stale connections (the database calls above go through database_sync_to_async).
-        if message["type"] == "outbox.text":
-            return await self.outbox_text(message)
-        return await super().dispatch(message)
-
-    async def outbox_text(self, message):
-        await self.send(text_data=message["text"])
+        hub = hub_for(get_channel_layer())
+        for group in list(getattr(self, "joined", ())):
+            await hub.leave(group, self)
+        self.joined = set()

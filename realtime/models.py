@@ -18,3 +18,14 @@ class OutboxEvent(models.Model):
 
     def as_message(self) -> dict:
         return {"type": self.type, "id": self.id, "at": timezone.localtime(self.at).isoformat(), "data": self.data}
+
+
+class PruneMark(models.Model):
+    """How far the outbox has been pruned: a resume from before ``pruned_through`` cannot be
+    replayed (the client re-reads through the API); one from after it always can."""
+
+    pruned_through = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"pruned through {self.pruned_through}"

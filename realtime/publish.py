@@ -114,7 +114,8 @@ class Relay:
         if layer is None:
             return
         try:
-            await layer.group_send(group, message)
+            # The group travels in the message: each process's hub hands it to its own sockets.
+            await layer.group_send(group, {**message, "group": group})
         except Exception:  # the layer being down must not fail a committed write
             if not self._layer_down:
                 logger.exception("realtime: channel layer unavailable; events stay in the outbox for resume")

@@ -61,6 +61,7 @@ def daphne_servers(count: int, redis_url: str, tmp_path):
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "e2e-test-key",
         "HOMESLOT_VAR_DIR": str(tmp_path),
+        "HOMESLOT_HEARTBEAT_SECONDS": "2",
     }
     ports, procs = [free_port() for _ in range(count)], []
     try:
@@ -141,11 +142,16 @@ class Follower:
         self.seen: set[int] = set()
         self.claims: list[int] = []
         self.ws = None
+        self.behind = False
+        self.resumes = 0
 
     async def connect(self, *, resume: bool = False) -> None:
         self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/ws/", open_timeout=10)
         await self.ws.send(json.dumps({"type": "auth", "token": self.token}))
-        assert json.loads(await asyncio.wait_for(self.ws.recv(), 10))["type"] == "ready"
+        ready = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+        assert ready["type"] == "ready"
+        if not resume:  # a new client starts where the outbox is now
+            self.last_id = ready["latest"]
         await self.ws.send(json.dumps({"type": "follow", "project": self.project_id}))
         assert json.loads(await asyncio.wait_for(self.ws.recv(), 10))["type"] == "followed"
         if resume:
@@ -159,6 +165,9 @@ class Follower:
 
     def _take(self, message: dict) -> None:
         if message["type"] == "heartbeat":
+            self.behind = message["latest"] > self.last_id
+            return
+        if message["type"] == "resumed":
             return
         events = message["events"] if message["type"] == "batch" else [message]
         for event in events:
@@ -174,6 +183,10 @@ class Follower:
         with contextlib.suppress(asyncio.TimeoutError, websockets.ConnectionClosed):
             while (left := end - time.monotonic()) > 0:
                 self._take(json.loads(await asyncio.wait_for(self.ws.recv(), left)))
+                if self.behind:  # a heartbeat says we missed something: replay it on this socket
+                    self.behind = False
+                    self.resumes += 1
+                    await self.ws.send(json.dumps({"type": "resume", "after": self.last_id}))
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -232,39 +245,44 @@ def test_redis_restart_loses_nothing_a_client_cannot_recover(claimable, tmp_path
     project, slot, watcher_token, claimer_token = claimable
 
     async def scenario(redis_port, redis_proc, port_a, port_b):
-        follower = Follower(port_a, watcher_token, project.pk)
+        follower = Follower(port_a, watcher_token, project.pk)  # reconnects after the outage
+        stayer = Follower(port_a, watcher_token, project.pk)  # keeps its socket open throughout
         await follower.connect()
+        await stayer.connect()
         for _ in range(3):
             assert (await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk))[0] == 201
-        await follower.listen(2)
-        assert len(follower.claims) == 3
+        await asyncio.gather(follower.listen(2), stayer.listen(2))
+        assert len(follower.claims) == len(stayer.claims) == 3
 
         redis_proc.terminate()  # Redis goes away; work goes on
         redis_proc.wait(timeout=10)
         for _ in range(4):
             status, body = await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk)
             assert status == 201, body
-        await follower.listen(1)
+        await asyncio.gather(follower.listen(1), stayer.listen(1))
         await follower.close()
 
         with private_redis(tmp_path, port=redis_port):  # Redis is back (empty)
-            await asyncio.sleep(1)
+            await stayer.listen(4)  # the hub re-joins; a heartbeat shows the gap; the stayer resumes
+            assert stayer.resumes >= 1 and len(stayer.claims) == 7
             for _ in range(2):
                 assert (await asyncio.to_thread(claim_over_http, port_b, claimer_token, project.pk, slot.pk))[0] == 201
             follower.port = port_a
             await follower.connect(resume=True)
-            await follower.listen(2)
+            await asyncio.gather(follower.listen(2), stayer.listen(2))
             await follower.close()
-        return follower.claims
+            await stayer.close()
+        return follower.claims, stayer.claims
 
     with (
         private_redis(tmp_path) as (redis_port, redis_proc),
         daphne_servers(2, f"redis://127.0.0.1:{redis_port}/0", tmp_path) as (port_a, port_b),
     ):
-        heard = asyncio.run(scenario(redis_port, redis_proc, port_a, port_b))
+        heard_by = asyncio.run(scenario(redis_port, redis_proc, port_a, port_b))
 
     in_database = list(Claim.objects.filter(project=project).order_by("id").values_list("id", flat=True))
     assert len(in_database) == 9
-    assert sorted(heard) == in_database  # nothing missing
-    assert len(heard) == len(set(heard))  # nothing twice
+    for heard in heard_by:
+        assert sorted(heard) == in_database  # nothing missing
+        assert len(heard) == len(set(heard))  # nothing twice
     assert OutboxEvent.objects.filter(group=f"project.{project.pk}", type="task.claimed").count() == 9

@@ -1,0 +1,61 @@
+"""Periodic jobs: what runs on its own, how often, and the tick that enqueues it.
+
+One ``scheduler`` process calls :func:`tick` every few seconds. A job is enqueued once per
+period: the period's row in ``PeriodicRun`` is written in the same transaction as the
+enqueue (on the database backend the job row itself), so a second scheduler, a restart or
+a late tick cannot enqueue the same period twice. Every job is idempotent anyway and
+catches up on whatever it finds when it runs late.
+"""
+
+import dataclasses
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks.base import Task
+
+from background.models import PeriodicRun
+
+logger = logging.getLogger(__name__)
+EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class Periodic:
+    task: Task
+    every: datetime.timedelta
+
+    @property
+    def name(self) -> str:
+        return self.task.module_path
+
+    def period_start(self, now: datetime.datetime) -> datetime.datetime:
+        return EPOCH + ((now - EPOCH) // self.every) * self.every
+
+
+def schedule() -> list[Periodic]:
+    """Every periodic job of the platform, in one list."""
+    from background.jobs import task_results_prune
+    from realtime.jobs import outbox_prune
+
+    return [
+        Periodic(outbox_prune, datetime.timedelta(hours=1)),
+        Periodic(task_results_prune, datetime.timedelta(days=1)),
+    ]
+
+
+def tick(now: datetime.datetime | None = None) -> list[str]:
+    """Enqueue each job whose current period has not been enqueued yet; return their names."""
+    now = now or timezone.now()
+    enqueued = []
+    for periodic in schedule():
+        with transaction.atomic():
+            _, created = PeriodicRun.objects.get_or_create(job=periodic.name, period_start=periodic.period_start(now))
+            if created:
+                # Inside the transaction: if the enqueue fails, the period stays open for the next tick.
+                periodic.task.enqueue()
+                enqueued.append(periodic.name)
+    if enqueued:
+        logger.info("scheduler: enqueued %s", ", ".join(enqueued))
+    return enqueued

@@ -1,0 +1,168 @@
+"""The process hub: one channel-layer member per server process and group.
+
+A thousand phones following one project on one server process would otherwise be a thousand
+members of ``project.<id>``: every batch copied a thousand times through Redis and received
+by a thousand consumers one round trip each. Instead the hub joins each group once for the
+whole process, receives each message once, and hands the already-encoded text to the local
+sockets that hear that group.
+
+The hub also keeps the process's memberships alive: every heartbeat interval it re-joins its
+groups (a membership expires after the layer's ``group_expiry``, and a restarted Redis has
+none) and sends each local socket ``{"type": "heartbeat", "latest": id}`` from one database
+read for all of the process's groups. After the layer fails it re-joins as soon as the layer
+answers again, so sockets that stayed open hear new events without reconnecting; what they
+missed meanwhile they learn from the heartbeat and replay with ``resume``.
+
+A hub lives on one event loop and stops when its last socket leaves.
+"""
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from realtime import selectors
+
+logger = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0
+
+
+class Listener(Protocol):
+    joined: set[str]
+
+    async def deliver(self, text: str) -> None: ...
+
+    async def heartbeat(self, latest: int) -> None: ...
+
+
+class Hub:
+    def __init__(self, layer, loop: asyncio.AbstractEventLoop):
+        self.layer = layer
+        self.loop = loop
+        self.members: dict[str, set[Listener]] = {}
+        self.channel: str | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._layer_down = False
+
+    async def join(self, group: str, listener: Listener) -> None:
+        if not self._tasks:
+            await self._start()
+        members = self.members.setdefault(group, set())
+        first = not members
+        members.add(listener)
+        if first:
+            await self._layer_call(self.layer.group_add, group)
+
+    async def leave(self, group: str, listener: Listener) -> None:
+        members = self.members.get(group)
+        if members is None:
+            return
+        members.discard(listener)
+        if not members:
+            del self.members[group]
+            await self._layer_call(self.layer.group_discard, group)
+        if not self.members:
+            await self._stop()
+
+    async def _start(self) -> None:
+        # The layer's default prefix: channels_redis receives all of a process's own channels
+        # through one shared pop, which only serves names of that one prefix.
+        channel = await self.layer.new_channel()
+        if self._tasks:  # another socket started it meanwhile
+            return
+        self.channel = channel
+        self._tasks = [self.loop.create_task(self._receive_forever()), self.loop.create_task(self._beat_forever())]
+
+    async def _stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _receive_forever(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._note_failure()
+                # Back only when the layer takes our memberships again (a restarted Redis has none).
+                await asyncio.sleep(RETRY_SECONDS)
+                while not await self._rejoin():
+                    await asyncio.sleep(RETRY_SECONDS)
+                continue
+            self._note_success()
+            await self._fan_out(message.get("group"), message.get("text"))
+
+    async def _fan_out(self, group: str | None, text: str | None) -> None:
+        if text is None:
+            return
+        for listener in list(self.members.get(group, ())):
+            try:
+                await listener.deliver(text)
+            except Exception:  # a socket closing under us; its disconnect removes it
+                logger.debug("realtime: could not deliver to a closing socket", exc_info=True)
+
+    async def _beat_forever(self) -> None:
+        interval = settings.HOMESLOT_HEARTBEAT_SECONDS
+        while True:
+            await asyncio.sleep(interval)
+            await self._rejoin()
+            await self._beat()
+
+    async def _beat(self) -> None:
+        try:
+            latest = await database_sync_to_async(selectors.latest_ids)(list(self.members))
+        except Exception:  # the database is restarting: skip one beat
+            logger.warning("realtime: heartbeat skipped, the database did not answer", exc_info=True)
+            return
+        listeners = {listener for members in self.members.values() for listener in members}
+        for listener in listeners:
+            try:
+                await listener.heartbeat(max((latest.get(group, 0) for group in listener.joined), default=0))
+            except Exception:
+                logger.debug("realtime: could not send a heartbeat to a closing socket", exc_info=True)
+
+    async def _rejoin(self) -> bool:
+        """Refresh every membership of this process (expiry; a Redis that restarted empty)."""
+        for group in list(self.members):
+            if not await self._layer_call(self.layer.group_add, group):
+                return False
+        return True
+
+    async def _layer_call(self, method, group: str) -> bool:
+        try:
+            await method(group, self.channel)
+        except Exception:  # the layer is down: the socket stays; memberships come back with it
+            self._note_failure()
+            return False
+        self._note_success()
+        return True
+
+    def _note_failure(self) -> None:
+        if not self._layer_down:
+            logger.exception("realtime: channel layer unavailable; sockets stay open and catch up when it returns")
+        self._layer_down = True
+
+    def _note_success(self) -> None:
+        if self._layer_down:
+            logger.warning("realtime: channel layer is back")
+        self._layer_down = False
+
+
+_hub: Hub | None = None
+
+
+def hub_for(layer) -> Hub:
+    """The hub of the running event loop and channel layer."""
+    global _hub
+    loop = asyncio.get_running_loop()
+    if _hub is None or _hub.loop is not loop or _hub.layer is not layer:
+        _hub = Hub(layer, loop)
+    return _hub

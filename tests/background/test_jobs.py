@@ -1,0 +1,77 @@
+"""The scheduler enqueues each period once; workers on both backends run the jobs."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from background.models import PeriodicRun
+from background.periodic import schedule, tick
+from realtime.jobs import outbox_prune
+from realtime.models import OutboxEvent
+
+pytestmark = pytest.mark.django_db
+NOON = datetime.datetime(2026, 11, 28, 12, 0, 30, tzinfo=datetime.UTC)
+
+
+def outbox_at(*ages_hours: float) -> list[OutboxEvent]:
+    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type="task.opened", group="project.1") for _ in ages_hours])
+    for row, age in zip(rows, ages_hours, strict=True):
+        OutboxEvent.objects.filter(pk=row.pk).update(at=timezone.now() - datetime.timedelta(hours=age))
+    return rows
+
+
+def test_a_period_is_enqueued_once_however_often_the_scheduler_ticks():
+    every_job = {periodic.name for periodic in schedule()}
+    assert set(tick(NOON)) == every_job
+    assert tick(NOON) == []
+    assert tick(NOON + datetime.timedelta(minutes=5)) == []
+    assert DBTaskResult.objects.count() == len(every_job)
+
+    # The next hour brings the hourly job back, and only it.
+    assert tick(NOON + datetime.timedelta(hours=1)) == ["realtime.jobs.outbox_prune"]
+    assert PeriodicRun.objects.filter(job="realtime.jobs.outbox_prune").count() == 2
+
+
+def test_a_late_scheduler_enqueues_the_current_period_once_not_every_missed_one():
+    tick(NOON)
+    assert tick(NOON + datetime.timedelta(hours=7, minutes=30)) == ["realtime.jobs.outbox_prune"]
+    assert DBTaskResult.objects.filter(task_path="realtime.jobs.outbox_prune").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)  # the worker commits and reconnects as in production
+def test_the_database_worker_prunes_the_outbox_and_a_second_run_changes_nothing():
+    _old, recent = outbox_at(settings.HOMESLOT_OUTBOX_RETENTION_HOURS + 1, 1)
+    tick()
+    call_command("worker", "--batch")
+
+    assert list(OutboxEvent.objects.values_list("id", flat=True)) == [recent.id]
+    results = DBTaskResult.objects.filter(task_path="realtime.jobs.outbox_prune")
+    assert [(r.status, r.return_value) for r in results] == [(TaskResultStatus.SUCCESSFUL, 1)]
+
+    outbox_prune.enqueue()
+    call_command("worker", "--batch")
+    assert list(OutboxEvent.objects.values_list("id", flat=True)) == [recent.id]
+    assert sorted(r.return_value for r in results.all()) == [0, 1]
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
+def test_the_rq_worker_runs_the_same_job_from_redis():
+    import django_rq
+    from django_tasks_rq import Job
+    from rq import SimpleWorker
+
+    django_rq.get_queue("default").empty()
+    _old, recent = outbox_at(settings.HOMESLOT_OUTBOX_RETENTION_HOURS + 5, 0.5)
+    result = outbox_prune.using(backend="rq").enqueue()
+
+    # SimpleWorker runs the job in this process, inside this test's database transaction.
+    django_rq.get_worker("default", job_class=Job, worker_class=SimpleWorker).work(burst=True)
+
+    result.refresh()
+    assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, 1)
+    assert list(OutboxEvent.objects.values_list("id", flat=True)) == [recent.id]
