@@ -6,12 +6,14 @@ by a thousand consumers one round trip each. Instead the hub joins each group on
 whole process, receives each message once, and hands the already-encoded text to the local
 sockets that hear that group.
 
-The hub also keeps the process's memberships alive: every heartbeat interval it re-joins its
-groups (a membership expires after the layer's ``group_expiry``, and a restarted Redis has
-none) and sends each local socket ``{"type": "heartbeat", "latest": id}`` from one database
-read for all of the process's groups. After the layer fails it re-joins as soon as the layer
-answers again, so sockets that stayed open hear new events without reconnecting; what they
-missed meanwhile they learn from the heartbeat and replay with ``resume``.
+The hub also keeps the process's memberships alive. It re-joins its groups every few minutes
+(a membership expires after the layer's ``group_expiry``), and it pings itself through a
+group of its own every few seconds: a ping that does not come back means the layer lost the
+memberships (a restarted Redis has none), and it re-joins at once. Sockets that stayed open
+through an outage therefore hear new events without reconnecting; what they missed meanwhile
+they learn from the heartbeat, which the hub sends every ``HOMESLOT_HEARTBEAT_SECONDS`` with
+the newest ids from one database read for all of the process's groups, and replay with
+``resume``.
 
 A hub lives on one event loop and stops when its last socket leaves.
 """
@@ -28,6 +30,8 @@ from realtime import selectors
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
+PING_SECONDS = 5.0
+REFRESH_SECONDS = 180.0  # well inside the 600 s group_expiry of settings.CHANNEL_LAYERS
 
 
 class Listener(Protocol):
@@ -44,6 +48,8 @@ class Hub:
         self.loop = loop
         self.members: dict[str, set[Listener]] = {}
         self.channel: str | None = None
+        self.canary: str | None = None  # a group of this hub alone, for its pings
+        self._ping_lost = False
         self._tasks: list[asyncio.Task] = []
         self._layer_down = False
 
@@ -74,7 +80,12 @@ class Hub:
         if self._tasks:  # another socket started it meanwhile
             return
         self.channel = channel
-        self._tasks = [self.loop.create_task(self._receive_forever()), self.loop.create_task(self._beat_forever())]
+        self.canary = "hub." + channel.rpartition("!")[2]
+        self._tasks = [
+            self.loop.create_task(self._receive_forever()),
+            self.loop.create_task(self._watch_forever()),
+            self.loop.create_task(self._beat_forever()),
+        ]
 
     async def _stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -98,6 +109,9 @@ class Hub:
                     await asyncio.sleep(RETRY_SECONDS)
                 continue
             self._note_success()
+            if message.get("type") == "hub.ping":
+                self._ping_lost = False
+                continue
             await self._fan_out(message.get("group"), message.get("text"))
 
     async def _fan_out(self, group: str | None, text: str | None) -> None:
@@ -109,11 +123,24 @@ class Hub:
             except Exception:  # a socket closing under us; its disconnect removes it
                 logger.debug("realtime: could not deliver to a closing socket", exc_info=True)
 
+    async def _watch_forever(self) -> None:
+        refreshed = None
+        while True:
+            now = self.loop.time()
+            if self._ping_lost or refreshed is None or now - refreshed > REFRESH_SECONDS:
+                if await self._rejoin():
+                    refreshed = now
+            self._ping_lost = True  # until the receive loop hears this ping
+            try:
+                await self.layer.group_send(self.canary, {"type": "hub.ping"})
+            except Exception:
+                self._note_failure()
+            await asyncio.sleep(PING_SECONDS)
+
     async def _beat_forever(self) -> None:
         interval = settings.HOMESLOT_HEARTBEAT_SECONDS
         while True:
             await asyncio.sleep(interval)
-            await self._rejoin()
             await self._beat()
 
     async def _beat(self) -> None:
@@ -131,7 +158,7 @@ class Hub:
 
     async def _rejoin(self) -> bool:
         """Refresh every membership of this process (expiry; a Redis that restarted empty)."""
-        for group in list(self.members):
+        for group in [self.canary, *self.members]:
             if not await self._layer_call(self.layer.group_add, group):
                 return False
         return True

@@ -3,68 +3,19 @@
 import datetime
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
+from asgiref.sync import sync_to_async
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Role
-from config.asgi import application
 from realtime import consumers
 from realtime.models import OutboxEvent
 from tasks.models import Claim
 from tests import factories
-from tests.conftest import api_for
+from tests.realtime.sockets import batch, claim_through_api, run, session_cookie, signed_in, socket
 
 # The consumer closes stale connections around each database call (so a long-lived socket
 # survives a database restart); that needs committed data, not a test wrapped in a transaction.
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _in_memory_layer(settings):
-    """The consumer in isolation; the Redis layer is exercised by real servers in test_live_servers."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-def run(scenario):
-    return async_to_sync(scenario)()
-
-
-def socket(*, origin: bytes | None = None, cookie: str | None = None) -> WebsocketCommunicator:
-    headers = [(b"host", b"testserver")]
-    if origin is not None:
-        headers.append((b"origin", origin))
-    if cookie is not None:
-        headers.append((b"cookie", cookie.encode()))
-    return WebsocketCommunicator(application, "/ws/", headers=headers)
-
-
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
-
-
-async def signed_in(user) -> WebsocketCommunicator:
-    key = (await sync_to_async(Token.objects.get_or_create)(user=user))[0].key
-    ws = socket()
-    connected, _ = await ws.connect()
-    assert connected
-    await ws.send_json_to({"type": "auth", "token": key})
-    ready = await ws.receive_json_from(timeout=5)
-    assert ready["type"] == "ready" and ready["user"] == user.pk
-    return ws
-
-
-def batch(*events) -> dict:
-    return {"type": "batch", "latest": events[-1]["id"], "events": list(events)}
-
-
-def claim_through_api(user, project, slot, capture):
-    with capture(execute=True):
-        return api_for(user).post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("in_memory_layer")]
 
 
 def test_a_foreign_origin_is_refused(db):

@@ -1,0 +1,48 @@
+"""WebSocket clients for consumer tests: the ASGI application in-process, on the in-memory layer."""
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from config.asgi import application
+from tests.conftest import api_for
+
+
+def run(scenario):
+    return async_to_sync(scenario)()
+
+
+def socket(*, origin: bytes | None = None, cookie: str | None = None) -> WebsocketCommunicator:
+    headers = [(b"host", b"testserver")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if cookie is not None:
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, "/ws/", headers=headers)
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+async def signed_in(user) -> WebsocketCommunicator:
+    key = (await sync_to_async(Token.objects.get_or_create)(user=user))[0].key
+    ws = socket()
+    connected, _ = await ws.connect()
+    assert connected
+    await ws.send_json_to({"type": "auth", "token": key})
+    ready = await ws.receive_json_from(timeout=5)
+    assert ready["type"] == "ready" and ready["user"] == user.pk
+    return ws
+
+
+def batch(*events) -> dict:
+    return {"type": "batch", "latest": events[-1]["id"], "events": list(events)}
+
+
+def claim_through_api(user, project, slot, capture):
+    with capture(execute=True):
+        return api_for(user).post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
