@@ -37,9 +37,18 @@ class Periodic:
 def schedule() -> list[Periodic]:
     """Every periodic job of the platform, in one list."""
     from background.jobs import task_results_prune
+    from fairwork import jobs as fairwork_jobs
     from realtime.jobs import outbox_prune
+    from tasks import jobs as task_jobs
 
+    minute = datetime.timedelta(minutes=1)
     return [
+        Periodic(task_jobs.claims_expire, minute),
+        Periodic(task_jobs.submissions_auto_accept, minute),
+        Periodic(fairwork_jobs.reminders_send, minute),
+        Periodic(fairwork_jobs.auto_accept_warn, 5 * minute),
+        Periodic(fairwork_jobs.hours_warn, 5 * minute),
+        Periodic(fairwork_jobs.measured_pay_update, datetime.timedelta(hours=1)),
         Periodic(outbox_prune, datetime.timedelta(hours=1)),
         Periodic(task_results_prune, datetime.timedelta(days=1)),
     ]

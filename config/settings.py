@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "realtime",
     "frontend",
     "background",
+    "fairwork",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,9 @@ elif HOMESLOT_TASKS_BACKEND != "database":
     raise ImproperlyConfigured("HOMESLOT_TASKS_BACKEND must be 'database' or 'rq'.")
 # Seconds between heartbeats ({"type": "heartbeat", "latest": id}) on every socket.
 HOMESLOT_HEARTBEAT_SECONDS = float(os.environ.get("HOMESLOT_HEARTBEAT_SECONDS", "25"))
+# Fair work (fairwork/): part-time limits per mother and company, reminders' quiet hours default.
+HOMESLOT_HOURS_PER_DAY = int(os.environ.get("HOMESLOT_HOURS_PER_DAY", "4"))
+HOMESLOT_HOURS_PER_WEEK = int(os.environ.get("HOMESLOT_HOURS_PER_WEEK", "24"))
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 

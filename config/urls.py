@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
+from fairwork import api as fairwork_api
 from ledger import api as ledger_api
 from tasks import api as tasks_api
 from workers import api as workers_api
@@ -13,6 +14,8 @@ v1 = [
     path("me", accounts_api.MeView.as_view(), name="me"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
+    path("me/notices", fairwork_api.NoticeListView.as_view(), name="me-notices"),
+    path("me/notices/<int:pk>/read", fairwork_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),
     path("projects/<int:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
     *[

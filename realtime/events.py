@@ -8,6 +8,7 @@ SUBMISSION_CREATED = "submission.created"
 REVIEW_DECIDED = "review.decided"
 LEDGER_CREDITED = "ledger.credited"
 PROJECT_PROGRESS = "project.progress"
+NOTICE_CREATED = "notice.created"
 
 ALL = (
     TASK_OPENED,
@@ -18,4 +19,5 @@ ALL = (
     REVIEW_DECIDED,
     LEDGER_CREDITED,
     PROJECT_PROGRESS,
+    NOTICE_CREATED,
 )

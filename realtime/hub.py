@@ -127,9 +127,9 @@ class Hub:
         refreshed = None
         while True:
             now = self.loop.time()
-            if self._ping_lost or refreshed is None or now - refreshed > REFRESH_SECONDS:
-                if await self._rejoin():
-                    refreshed = now
+            due = self._ping_lost or refreshed is None or now - refreshed > REFRESH_SECONDS
+            if due and await self._rejoin():
+                refreshed = now
             self._ping_lost = True  # until the receive loop hears this ping
             try:
                 await self.layer.group_send(self.canary, {"type": "hub.ping"})

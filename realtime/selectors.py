@@ -27,7 +27,9 @@ def latest_ids(groups: list[str]) -> dict[str, int]:
     for chunk in (ordered[i : i + 200] for i in range(0, len(ordered), 200)):
         one = f"SELECT %s, (SELECT MAX(id) FROM {table} WHERE {column} = %s)"
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join([one] * len(chunk)), [value for group in chunk for value in (group, group)])
+            cursor.execute(
+                " UNION ALL ".join([one] * len(chunk)), [value for group in chunk for value in (group, group)]
+            )
             latest.update({group: newest or 0 for group, newest in cursor.fetchall()})
     return latest
 

@@ -35,6 +35,15 @@ def _valid(serializer_class, request, **kwargs) -> dict:
     return given.validated_data
 
 
+MAX_SLOTS_LISTED = 500
+
+
+def _claim_args(request) -> dict:
+    given = ClaimIn(data=request.data)
+    given.is_valid(raise_exception=True)
+    return given.claim_args()
+
+
 class ProjectListView(generics.ListAPIView):
     """Projects of the caller's companies; POST creates a draft."""
 
@@ -116,6 +125,20 @@ class ProjectSlotsView(generics.ListAPIView):
             return selectors.open_slots_for_worker(user).filter(project_id=self.kwargs["pk"])
         return TimeSlot.objects.none()
 
+    def list(self, request, *args, **kwargs):
+        """For a mother: the slots inside her weekly hours first, each marked ``fits_my_time``."""
+        profile = getattr(request.user, "worker_profile", None)
+        if profile is None or selectors.projects_for_staff(request.user).filter(pk=kwargs["pk"]).exists():
+            return super().list(request, *args, **kwargs)
+        from fairwork.selectors import fits_availability
+
+        slots = list(self.get_queryset().prefetch_related(None)[:MAX_SLOTS_LISTED])
+        fits = {slot.pk: fits_availability(profile, slot.starts_at, slot.ends_at) for slot in slots}
+        slots.sort(key=lambda slot: (not fits[slot.pk], slot.starts_at, slot.pk))
+        page = self.paginate_queryset(slots)
+        data = SlotOut(page, many=True, context={**self.get_serializer_context(), "fits": fits}).data
+        return self.get_paginated_response(data)
+
     @extend_schema(request=SlotIn, responses={201: SlotOut})
     def post(self, request, pk):
         get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
@@ -148,7 +171,7 @@ class TaskClaimView(APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk):
-        claim = services.task_claim(worker=request.user, task_id=pk, slot_id=_valid(ClaimIn, request)["slot"])
+        claim = services.task_claim(worker=request.user, task_id=pk, **_claim_args(request))
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
 
 
@@ -159,7 +182,7 @@ class ClaimNextView(APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk):
-        claim = services.task_claim_next(worker=request.user, project_id=pk, slot_id=_valid(ClaimIn, request)["slot"])
+        claim = services.task_claim_next(worker=request.user, project_id=pk, **_claim_args(request))
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
 
 

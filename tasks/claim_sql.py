@@ -11,8 +11,13 @@ lock waits on a client round trip. When any rule does not hold it writes nothing
 no row; the caller then runs the ORM path, which raises the precise error or takes a task
 whose claim expired. A slot filled by a concurrent claim raises SQLSTATE ``HS409``.
 
-The function is installed by ``tasks/migrations/0003_claim_function.py`` from ``INSTALL``
-below; a change to it needs a new migration that runs ``install`` again (CREATE OR REPLACE).
+It also applies the fair-work rules of ``fairwork.selectors``: a slot outside the mother's
+weekly windows (when she has set any) is left to the ORM path, which asks her to confirm; and
+only a task that fits in what is left of her part-time hours with the company that day and
+week is taken (if none fits, the ORM path says so).
+
+The function is installed by the migrations from ``INSTALL`` below, and installed again after
+every ``migrate`` (``tasks.apps``), so the time zone and the hour limits follow the settings.
 """
 
 SLOT_FULL_SQLSTATE = "HS409"
@@ -28,6 +33,12 @@ RETURNS TABLE (
 ) LANGUAGE plpgsql AS $$
 DECLARE
     v_slot record;
+    v_local timestamp;
+    v_day_start timestamptz;
+    v_week_start timestamptz;
+    v_day numeric;
+    v_week numeric;
+    v_left numeric;
     v_held integer;
     v_task bigint;
     v_expires timestamptz;
@@ -37,11 +48,37 @@ DECLARE
 BEGIN
     PERFORM 1 FROM workers_workerprofile WHERE user_id = p_worker FOR UPDATE;
     IF NOT FOUND THEN RETURN; END IF;
-    SELECT s.ends_at, p.claim_limit, p.grace_minutes, p.company_id INTO v_slot
+    SELECT s.starts_at, s.ends_at, p.claim_limit, p.grace_minutes, p.company_id, p.minutes_per_unit INTO v_slot
       FROM tasks_timeslot s JOIN tasks_project p ON p.id = s.project_id
      WHERE s.id = p_slot AND s.project_id = p_project AND p.status = 'published'
        AND s.ends_at > p_now AND s.claimed_count < s.capacity;
     IF NOT FOUND THEN RETURN; END IF;
+    v_local := v_slot.starts_at AT TIME ZONE '__TZ__';
+    -- Outside her weekly windows: the ORM path asks her to confirm.
+    IF EXISTS (SELECT 1 FROM workers_availabilitywindow w JOIN workers_workerprofile wp ON wp.id = w.worker_id
+                WHERE wp.user_id = p_worker)
+       AND NOT EXISTS (
+           SELECT 1 FROM workers_availabilitywindow w JOIN workers_workerprofile wp ON wp.id = w.worker_id
+            WHERE wp.user_id = p_worker AND w.weekday = extract(isodow FROM v_local)::integer - 1
+              AND w.start <= v_local::time AND (v_slot.ends_at AT TIME ZONE '__TZ__')::time <= w."end"
+              AND (v_slot.ends_at AT TIME ZONE '__TZ__')::date = v_local::date) THEN
+        RETURN;
+    END IF;
+    -- Her part-time hours with this company on the slot's day and week (fairwork.selectors.planned_minutes).
+    v_day_start := date_trunc('day', v_local) AT TIME ZONE '__TZ__';
+    v_week_start := date_trunc('week', v_local) AT TIME ZONE '__TZ__';
+    SELECT COALESCE(sum(x.minutes) FILTER (WHERE x.starts_at >= v_day_start
+                                             AND x.starts_at < v_day_start + interval '1 day'), 0),
+           COALESCE(sum(x.minutes), 0)
+      INTO v_day, v_week
+      FROM (SELECT s2.starts_at,
+                   (CASE WHEN c.status = 'done' THEN t.accepted_units ELSE t.units END) * p2.minutes_per_unit AS minutes
+              FROM tasks_claim c JOIN tasks_task t ON t.id = c.task_id
+                   JOIN tasks_project p2 ON p2.id = c.project_id JOIN tasks_timeslot s2 ON s2.id = c.slot_id
+             WHERE c.worker_id = p_worker AND p2.company_id = v_slot.company_id
+               AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'
+               AND (c.status IN ('submitted', 'done') OR (c.status = 'active' AND c.expires_at > p_now))) x;
+    v_left := least(__DAY_MINUTES__ - v_day, __WEEK_MINUTES__ - v_week);
     SELECT count(*) INTO v_held FROM tasks_claim
      WHERE worker_id = p_worker AND project_id = p_project AND status = 'active' AND expires_at > p_now;
     IF v_held >= v_slot.claim_limit THEN RETURN; END IF;
@@ -49,6 +86,7 @@ BEGIN
        SET status = 'claimed', claim_expires_at = v_slot.ends_at + make_interval(mins => v_slot.grace_minutes),
            updated_at = p_now
      WHERE id = (SELECT id FROM tasks_task WHERE project_id = p_project AND status = 'open'
+                    AND units * v_slot.minutes_per_unit <= v_left
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING id, claim_expires_at INTO v_task, v_expires;
     IF NOT FOUND THEN RETURN; END IF;
@@ -95,9 +133,29 @@ CLAIM_NEXT_FOR_TOKEN = (
 )
 
 
+def install_sql() -> str:
+    from django.conf import settings
+
+    return (
+        INSTALL.replace("__TZ__", settings.TIME_ZONE)
+        .replace("__DAY_MINUTES__", str(settings.HOMESLOT_HOURS_PER_DAY * 60))
+        .replace("__WEEK_MINUTES__", str(settings.HOMESLOT_HOURS_PER_WEEK * 60))
+    )
+
+
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INSTALL)
+        schema_editor.execute(install_sql())
+
+
+def reinstall(using="default", **kwargs):
+    """After every migrate: the function with the current settings."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "postgresql" and "tasks_claim" in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute(install_sql())
 
 
 def remove(apps, schema_editor):

@@ -53,9 +53,7 @@ def claim_next_response(*, key: str, project_id: int, body: bytes, accept_langua
                     raise exceptions.ParseError(f"JSON parse error - {exc}") from exc  # DRF's JSONParser words
                 given = ClaimIn(data=data)
                 given.is_valid(raise_exception=True)
-                claim = services.task_claim_next(
-                    worker=user, project_id=project_id, slot_id=given.validated_data["slot"]
-                )
+                claim = services.task_claim_next(worker=user, project_id=project_id, **given.claim_args())
                 return 201, ClaimOut(claim).data, {}
             except Exception as exc:
                 payload = error_payload(exc)
@@ -91,9 +89,12 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     from tasks.serializers import claim_created_representation
 
     try:
-        slot_id = json.loads(body.decode())["slot"]
+        data = json.loads(body.decode())
+        slot_id = data["slot"]
     except (ValueError, KeyError, TypeError):
         raise _Unanswered() from None
+    if len(data) != 1:  # anything beside the slot (a confirmation, odd input): the serializer decides
+        raise _Unanswered()
     if type(slot_id) is not int or not key or len(key) > MAX_KEY_LENGTH:
         raise _Unanswered()
     now = timezone.now()

@@ -42,6 +42,11 @@ class Project(models.Model):
     grace_minutes = models.PositiveIntegerField(_("grace period (minutes)"), default=30)
     review_window_hours = models.PositiveIntegerField(_("review window (hours)"), default=48)
     claim_limit = models.PositiveSmallIntegerField(_("claims one mother may hold at once"), default=2)
+    # From accepted work (fairwork.jobs.measured_pay_update): the median minutes a unit really took.
+    measured_minutes_per_unit = models.DecimalField(
+        _("measured minutes per unit"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    measured_at = models.DateTimeField(_("measured at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -63,6 +68,12 @@ class Project(models.Model):
     def implied_hourly_pay(self) -> Decimal:
         """Piece rate × 60 ÷ minutes per unit, in yuan, to the fen."""
         return (self.piece_rate * 60 / self.minutes_per_unit).quantize(Decimal("0.01"))
+
+    @property
+    def measured_hourly_pay(self) -> Decimal | None:
+        if not self.measured_minutes_per_unit:
+            return None
+        return (self.piece_rate * 60 / self.measured_minutes_per_unit).quantize(Decimal("0.01"))
 
 
 class TimeSlot(models.Model):
@@ -168,6 +179,12 @@ class ClaimStatus(models.TextChoices):
 LIVE_CLAIM_STATUSES = (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED)
 
 
+class ReleaseKind(models.TextChoices):
+    FREE = "free", _("before the slot (no mark)")
+    EMERGENCY = "emergency", _("family emergency (no mark)")
+    MARKED = "marked", _("during the slot (counts in reliability)")
+
+
 class Claim(models.Model):
     """A mother's hold on one task for one time slot, live until ``expires_at``."""
 
@@ -180,6 +197,13 @@ class Claim(models.Model):
     expires_at = models.DateTimeField(_("deadline"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     release_reason = models.CharField(_("reason for giving back"), max_length=200, blank=True)
+    # db_default: the plpgsql claim (tasks/claim_sql.py) inserts claims without naming it.
+    release_kind = models.CharField(
+        _("kind of release"), max_length=12, choices=ReleaseKind.choices, blank=True, default="", db_default=""
+    )
+    # Reminders sent (or skipped in her quiet hours): each goes once.
+    start_reminded_at = models.DateTimeField(_("slot reminder sent"), null=True, blank=True)
+    deadline_reminded_at = models.DateTimeField(_("deadline reminder sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim")
@@ -221,6 +245,7 @@ class Submission(models.Model):
     labels = models.JSONField(_("labels"), default=dict, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"))
     review_due_at = models.DateTimeField(_("review due by"))
+    auto_accept_warned_at = models.DateTimeField(_("supervisors warned of auto-accept"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")

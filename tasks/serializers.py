@@ -15,6 +15,8 @@ class ProjectOut(serializers.ModelSerializer):
     piece_rate_display = serializers.SerializerMethodField()
     implied_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     implied_hourly_pay_display = serializers.SerializerMethodField()
+    measured_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True, allow_null=True)
+    pay_floor = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
@@ -32,6 +34,9 @@ class ProjectOut(serializers.ModelSerializer):
             "minutes_per_unit",
             "implied_hourly_pay",
             "implied_hourly_pay_display",
+            "measured_minutes_per_unit",
+            "measured_hourly_pay",
+            "pay_floor",
             "region",
             "pickup_point",
             "dropoff_point",
@@ -45,6 +50,25 @@ class ProjectOut(serializers.ModelSerializer):
 
     def get_piece_rate_display(self, project) -> str:
         return f"{format_rate(project.piece_rate)}/{project.unit}"
+
+    def get_pay_floor(self, project) -> dict | None:
+        """The region's part-time minimum hourly wage, shown while editing; publishing below it is refused."""
+        from fairwork.selectors import floor_for
+
+        floor = floor_for(project.region)
+        if floor is None:
+            return None
+        return {
+            "region": floor.region,
+            "yuan_per_hour": f"{floor.yuan_per_hour:.2f}",
+            "effective_from": floor.effective_from.isoformat(),
+            "confirmed": floor.confirmed,
+            "source": floor.source,
+            "meets_floor": project.implied_hourly_pay >= floor.yuan_per_hour,
+            "measured_meets_floor": None
+            if project.measured_hourly_pay is None
+            else project.measured_hourly_pay >= floor.yuan_per_hour,
+        }
 
     def get_implied_hourly_pay_display(self, project) -> str:
         return hourly_display(project)
@@ -86,11 +110,17 @@ class SplitIn(serializers.Serializer):
 
 
 class SlotOut(serializers.ModelSerializer):
+    fits_my_time = serializers.SerializerMethodField()
     places_left = serializers.SerializerMethodField()
 
     class Meta:
         model = TimeSlot
-        fields = ["id", "project", "starts_at", "ends_at", "capacity", "claimed_count", "places_left"]
+        fields = ["id", "project", "starts_at", "ends_at", "capacity", "claimed_count", "places_left", "fits_my_time"]
+
+    def get_fits_my_time(self, slot) -> bool | None:
+        """For a mother: whether the slot lies inside her weekly hours (None for staff)."""
+        fits = self.context.get("fits")
+        return None if fits is None else fits.get(slot.pk)
 
     def get_places_left(self, slot) -> int:
         return max(slot.capacity - slot.claimed_count, 0)
@@ -143,10 +173,23 @@ class TaskOut(serializers.ModelSerializer):
     pay_fen = serializers.SerializerMethodField()
     pay_display = serializers.SerializerMethodField()
     estimated_minutes = serializers.SerializerMethodField()
+    measured_hourly_pay = serializers.DecimalField(
+        source="project.measured_hourly_pay", max_digits=10, decimal_places=2, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Task
-        fields = ["id", "number", "project", "brief", "units", "pay_fen", "pay_display", "estimated_minutes"]
+        fields = [
+            "id",
+            "number",
+            "project",
+            "brief",
+            "units",
+            "pay_fen",
+            "pay_display",
+            "estimated_minutes",
+            "measured_hourly_pay",
+        ]
 
     def get_pay_fen(self, task) -> int:
         return fen_for_units(units=task.units, piece_rate=task.project.piece_rate)
@@ -216,10 +259,20 @@ class ClaimOut(serializers.ModelSerializer):
 
 class ClaimIn(serializers.Serializer):
     slot = serializers.IntegerField()
+    confirm_outside_availability = serializers.BooleanField(
+        default=False, help_text="She confirmed a slot outside her weekly hours (after a 409 outside_availability)."
+    )
+
+    def claim_args(self) -> dict:
+        data = self.validated_data
+        return {"slot_id": data["slot"], "confirm_outside_availability": data["confirm_outside_availability"]}
 
 
 class ReleaseIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    family_emergency = serializers.BooleanField(
+        default=False, help_text="During the slot: a family emergency (3 a month carry no mark)."
+    )
 
 
 class SubmitIn(serializers.Serializer):
@@ -314,6 +367,7 @@ def claim_created_representation(claim: Claim) -> dict:
             "capacity": slot.capacity,
             "claimed_count": slot.claimed_count,
             "places_left": max(slot.capacity - slot.claimed_count, 0),
+            "fits_my_time": None,
         },
         "claimed_at": _drf_datetime(claim.claimed_at),
         "expires_at": _drf_datetime(claim.expires_at),

@@ -28,6 +28,10 @@ from config.errors import (
     TaskAlreadyClaimed,
     WrongState,
 )
+from fairwork import selectors as fairwork
+from fairwork import services as fairwork_services
+from fairwork.errors import BelowPayFloor, HoursLimitReached, OutsideAvailability, RegionUnknown
+from fairwork.models import NoticeKind
 from ledger.services import earning_credit
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
@@ -43,6 +47,7 @@ from tasks.models import (
     LabelItem,
     Project,
     ProjectStatus,
+    ReleaseKind,
     Review,
     Submission,
     SubmissionStatus,
@@ -206,14 +211,33 @@ def project_transition(*, actor, project_id: int, action: str) -> Project:
             % {"status": project.get_status_display(), "action": _TRANSITION_WORDS[action]},
             details={"status": project.status},
         )
-    if action == "publish" and not project.tasks.exists():
-        raise WrongState(_("Split the work into tasks before publishing."), code="no_tasks")
+    if action == "publish":
+        if not project.tasks.exists():
+            raise WrongState(_("Split the work into tasks before publishing."), code="no_tasks")
+        _require_pay_floor(project)
     before = project.status
     project.status = target
     project.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action=f"project.{action}", target=project, company_id=project.company_id, before=before)
     _publish_progress(project)
     return project
+
+
+def _require_pay_floor(project: Project) -> None:
+    """Published work must pay at least the region's part-time minimum hourly wage."""
+    floor = fairwork.floor_for(project.region)
+    if floor is None:
+        raise RegionUnknown(details={"region": project.region, "known_regions": fairwork.known_regions()})
+    if project.implied_hourly_pay < floor.yuan_per_hour:
+        raise BelowPayFloor(
+            details={
+                "implied_hourly_pay": f"{project.implied_hourly_pay:.2f}",
+                "pay_floor": f"{floor.yuan_per_hour:.2f}",
+                "region": floor.region,
+                "floor_confirmed": floor.confirmed,
+                "minimum_piece_rate": f"{(floor.yuan_per_hour * project.minutes_per_unit / 60):.4f}",
+            }
+        )
 
 
 _TRANSITION_WORDS = {"publish": _("published"), "pause": _("paused"), "close": _("closed")}
@@ -297,18 +321,18 @@ def slot_create(
 # --- claims -----------------------------------------------------------------
 
 
-def task_claim(*, worker, task_id: int, slot_id: int) -> Claim:
+def task_claim(*, worker, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
     """Claim this task for a slot (a conditional update: no waiting on other claims)."""
-    return _claim(worker=worker, slot_id=slot_id, task_id=task_id)
+    return _claim(worker=worker, slot_id=slot_id, task_id=task_id, confirmed=confirm_outside_availability)
 
 
-def task_claim_next(*, worker, project_id: int, slot_id: int) -> Claim:
+def task_claim_next(*, worker, project_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
     """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``)."""
     if connection.vendor == "postgresql":
         claim = _claim_next_in_one_statement(worker=worker, project_id=project_id, slot_id=slot_id)
         if claim is not None:
             return claim
-    return _claim(worker=worker, slot_id=slot_id, project_id=project_id)
+    return _claim(worker=worker, slot_id=slot_id, project_id=project_id, confirmed=confirm_outside_availability)
 
 
 @transaction.atomic
@@ -338,11 +362,12 @@ def _claim_next_in_one_statement(*, worker, project_id: int, slot_id) -> Claim |
 
 
 @transaction.atomic
-def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
+def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = False) -> Claim:
     now = timezone.now()
-    # One mother's claims run one at a time, so her limit holds under concurrency;
+    # One mother's claims run one at a time, so her limits hold under concurrency;
     # different mothers never wait on each other here.
-    if not _lock_worker(worker):
+    profile = _lock_worker(worker)
+    if profile is None:
         raise Forbidden(_("Only a registered mother can claim tasks."))
     if task_id is not None:
         task_row = Task.objects.filter(pk=task_id, project__status__in=_VISIBLE).values("project_id").first()
@@ -351,6 +376,8 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
         project_id = task_row["project_id"]
     slot = _open_slot(slot_id=slot_id, project_id=project_id, now=now)
     project = slot.project
+    if not confirmed and not fairwork.fits_availability(profile, slot.starts_at, slot.ends_at):
+        raise OutsideAvailability(details={"slot": slot.pk})
     live = Claim.objects.filter(worker=worker, project_id=project_id, status=ClaimStatus.ACTIVE, expires_at__gt=now)
     if live.count() >= project.claim_limit:
         raise ClaimLimitReached(details={"limit": project.claim_limit})
@@ -361,10 +388,15 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
     candidates = Task.objects.filter(claimable, project_id=project_id)
     if task_id is not None:
         candidates = candidates.filter(pk=task_id)
-    elif connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True)
-    task = candidates.order_by("pk").first()
+    # Only work that fits in what is left of her part-time hours with this company.
+    minutes_left = fairwork.minutes_left(worker_id=worker.pk, company_id=project.company_id, at=slot.starts_at)
+    fitting = candidates.filter(units__lte=max(0, int(minutes_left // project.minutes_per_unit)))
+    if task_id is None and connection.features.has_select_for_update_skip_locked:
+        fitting = fitting.select_for_update(skip_locked=True)
+    task = fitting.order_by("pk").first()
     if task is None:
+        if candidates.exists():
+            raise HoursLimitReached(details={"minutes_left": int(max(minutes_left, 0))})
         raise TaskAlreadyClaimed() if task_id is not None else NoTaskAvailable()
     expires_at = slot.ends_at + datetime.timedelta(minutes=project.grace_minutes)
     # The conditional update is the claim for "this task": whoever changes the row wins.
@@ -404,11 +436,11 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None) -> Claim:
 _VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
 
 
-def _lock_worker(worker) -> bool:
+def _lock_worker(worker):
+    """Her profile, locked (with her weekly windows), or None if she is not a worker."""
     from workers.models import WorkerProfile
 
-    locked = WorkerProfile.objects.select_for_update().filter(user_id=worker.pk).values_list("pk", flat=True)
-    return locked.first() is not None
+    return WorkerProfile.objects.select_for_update().prefetch_related("availability").filter(user_id=worker.pk).first()
 
 
 def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
@@ -432,7 +464,40 @@ def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
     return slot
 
 
-def _expire_claims_of(*, task_id: int, now) -> None:
+def claim_expire(*, task_id: int) -> bool:
+    """The expiry job's step for one task: mark its claim that ran out expired, put the task back
+    in the hall (live for everyone), and tell her kindly. Idempotent; False when nothing was due."""
+    with transaction.atomic():
+        now = timezone.now()
+        task = Task.objects.select_for_update().select_related("project").filter(pk=task_id).first()
+        if task is None:
+            return False
+        expired = _expire_claims_of(task_id=task.pk, now=now)
+        if task.status == TaskStatus.CLAIMED and task.claim_expires_at is not None and task.claim_expires_at <= now:
+            Task.objects.filter(pk=task.pk).update(status=TaskStatus.OPEN, claim_expires_at=None, updated_at=now)
+            if task.project.status == ProjectStatus.PUBLISHED:
+                publish(
+                    events.TASK_OPENED,
+                    groups=[project_group(task.project_id)],
+                    data={"project": task.project_id, "tasks": [task.pk], "count": 1},
+                )
+            _publish_progress(task.project)
+        for claim_id, worker_id in expired:
+            fairwork_services.notice_send(
+                user_id=worker_id,
+                kind=NoticeKind.CLAIM_EXPIRED,
+                key=f"claim-expired:{claim_id}",
+                text=_(
+                    "The time for “%(title)s” ran out, so the task went back to the task hall. "
+                    "No harm done: claim another one when your day allows."
+                )
+                % {"title": task.project.title},
+                data={"claim": claim_id, "task": task.pk, "project": task.project_id},
+            )
+        return bool(expired)
+
+
+def _expire_claims_of(*, task_id: int, now) -> list[tuple[int, int]]:
     """Mark as expired the claim on ``task_id`` whose deadline passed. Call holding the task row."""
     stale = list(
         Claim.objects.filter(task_id=task_id, status=ClaimStatus.ACTIVE, expires_at__lte=now).values_list(
@@ -444,6 +509,7 @@ def _expire_claims_of(*, task_id: int, now) -> None:
         TimeSlot.objects.filter(pk=slot_id, claimed_count__gt=0).update(claimed_count=F("claimed_count") - 1)
         audit_record(actor=None, action="claim.expire", target=Claim(pk=claim_id), task=task_id)
         publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task_id})
+    return [(claim_id, worker_id) for claim_id, _slot_id, worker_id in stale]
 
 
 def _locked_claim(*, worker, claim_id) -> Claim:
@@ -466,16 +532,30 @@ def _require_live(claim: Claim, now) -> None:
 
 
 @transaction.atomic
-def claim_release(*, worker, claim_id: int, reason: str = "") -> Claim:
+def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: bool = False) -> Claim:
+    """Give a task back: free before the slot starts; during it with a reason. A family
+    emergency carries no mark, 3 times a month; other releases during a slot count in her
+    reliability figure, which she can see."""
     now = timezone.now()
+    _lock_worker(worker)  # her monthly allowance is counted one release at a time
     claim = _locked_claim(worker=worker, claim_id=claim_id)
     _require_live(claim, now)
     reason = (reason or "").strip()
     if len(reason) > MAX_RELEASE_REASON:
         raise Invalid(_("The reason is too long."), details={"field": "reason"})
-    if now >= claim.slot.starts_at and not reason:
+    during_slot = now >= claim.slot.starts_at
+    if during_slot and not reason and not family_emergency:
         raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
-    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason)
+    if not during_slot:
+        kind = ReleaseKind.FREE
+    elif family_emergency and fairwork.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
+        kind = ReleaseKind.EMERGENCY
+    else:
+        kind = ReleaseKind.MARKED
+    reason = reason or (_("family emergency") if family_emergency else "")
+    Claim.objects.filter(pk=claim.pk).update(
+        status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason, release_kind=kind
+    )
     Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED).update(
         status=TaskStatus.OPEN, claim_expires_at=None, updated_at=now
     )
@@ -485,7 +565,8 @@ def claim_release(*, worker, claim_id: int, reason: str = "") -> Claim:
         action="claim.release",
         target=claim,
         company_id=claim.project.company_id,
-        during_slot=now >= claim.slot.starts_at,
+        during_slot=during_slot,
+        kind=kind,
         reason=reason,
     )
     publish(
@@ -601,7 +682,44 @@ def submission_review(
         units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)
     else:
         units = 0
+    return _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
 
+
+def submission_auto_accept(*, submission_id: int) -> Review | None:
+    """Accept a submission nobody reviewed within the project's review window, and credit her:
+    a mother is never left unpaid by silence. None when it was reviewed meanwhile or is not due."""
+    with transaction.atomic():
+        now = timezone.now()
+        submission = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("project", "claim")
+            .filter(pk=submission_id, status=SubmissionStatus.PENDING, review_due_at__lte=now)
+            .first()
+        )
+        if submission is None:
+            return None
+        reason = _("Accepted automatically: not reviewed within the review window.")
+        review = _decide(
+            submission,
+            actor=None,
+            decision=Decision.ACCEPT,
+            units=submission.submitted_units,
+            reason=reason,
+            score=None,
+            now=now,
+        )
+        fairwork_services.notice_send(
+            user_id=submission.worker_id,
+            kind=NoticeKind.AUTO_ACCEPTED,
+            key=f"auto-accepted:{submission.pk}",
+            text=_("“%(title)s” was accepted automatically and credited to you.") % {"title": submission.project.title},
+            data={"submission": submission.pk, "project": submission.project_id},
+        )
+        return review
+
+
+def _decide(submission: Submission, *, actor, decision: str, units: int, reason: str, score, now) -> Review:
+    project = submission.project
     review = Review.objects.create(
         submission=submission,
         reviewer=actor,
@@ -626,7 +744,7 @@ def submission_review(
         Task.objects.filter(pk=submission.task_id).update(status=task_status, accepted_units=units, updated_at=now)
     audit_record(
         actor=actor,
-        action=f"review.{decision}",
+        action=f"review.{decision}" if actor is not None else "review.auto_accept",
         target=review,
         company_id=project.company_id,
         submission=submission.pk,
@@ -644,6 +762,7 @@ def submission_review(
             "decision": decision,
             "accepted_units": units,
             "reason": reason,
+            "automatic": actor is None,
         },
     )
     _publish_progress(project)

@@ -72,12 +72,13 @@ def mother() -> User:
 
 
 PROJECT_DEFAULTS = {
-    Kind.ASSEMBLY: {"piece_rate": Decimal("0.5000"), "minutes_per_unit": Decimal("1.00")},
-    Kind.COPYWRITING: {"piece_rate": Decimal("15.0000"), "minutes_per_unit": Decimal("30.00")},
+    Kind.ASSEMBLY: {"piece_rate": Decimal("0.5000"), "minutes_per_unit": Decimal("1.00"), "region": "广东省佛山市"},
+    Kind.COPYWRITING: {"piece_rate": Decimal("15.0000"), "minutes_per_unit": Decimal("30.00"), "region": "广州市"},
     Kind.LABELLING: {
         "piece_rate": Decimal("0.0350"),
         "minutes_per_unit": Decimal("0.08"),
         "label_set": ["好评", "中评", "差评"],
+        "region": "广东省佛山市",
     },
 }
 

@@ -115,7 +115,17 @@ def test_every_message_in_the_code_has_chinese(tmp_path):
 
     sources = [
         p
-        for app in ("accounts", "workers", "tasks", "ledger", "realtime", "frontend", "config")
+        for app in (
+            "accounts",
+            "workers",
+            "tasks",
+            "ledger",
+            "realtime",
+            "fairwork",
+            "background",
+            "frontend",
+            "config",
+        )
         for p in (repo / app).rglob("*.py")
     ]
     templates = list((repo / "frontend").rglob("*.html"))
@@ -152,4 +162,5 @@ def test_every_message_in_the_code_has_chinese(tmp_path):
 
         found |= set(re.findall(r'{% translate "([^"]+)" %}', template.read_text(encoding="utf-8")))
     assert found, "xgettext found nothing"
-    assert sorted(found - set(ZH)) == []
+    missing = sorted(found - set(ZH))
+    assert missing == [], "\n".join(missing)

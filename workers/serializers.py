@@ -4,9 +4,30 @@ from workers.models import AvailabilityWindow, WorkerProfile
 
 
 class WorkerProfileOut(serializers.ModelSerializer):
+    quiet_start = serializers.TimeField(format="%H:%M")
+    quiet_end = serializers.TimeField(format="%H:%M")
+    reliability = serializers.SerializerMethodField()
+
     class Meta:
         model = WorkerProfile
-        fields = ["display_name", "region", "city", "children_under_12", "youngest_birth_year"]
+        fields = [
+            "display_name",
+            "region",
+            "city",
+            "children_under_12",
+            "youngest_birth_year",
+            "quiet_start",
+            "quiet_end",
+            "reliability",
+        ]
+
+    def get_reliability(self, profile) -> dict:
+        """Her own record, never hidden from her: family emergencies left this month, and the
+        share of the last 90 days' claims she saw through (releases during a slot beyond the
+        emergencies, and expiries, count against it)."""
+        from fairwork.selectors import reliability
+
+        return reliability(profile.user_id)
 
 
 class WorkerProfileIn(serializers.Serializer):
@@ -15,6 +36,8 @@ class WorkerProfileIn(serializers.Serializer):
     city = serializers.CharField(max_length=64, required=False, allow_blank=True)
     children_under_12 = serializers.IntegerField(min_value=0, max_value=20, required=False)
     youngest_birth_year = serializers.IntegerField(required=False, allow_null=True)
+    quiet_start = serializers.TimeField(required=False, help_text="No reminders from this time (default 22:00)")
+    quiet_end = serializers.TimeField(required=False, help_text="until this time (default 07:00)")
 
 
 class AvailabilityWindowSerializer(serializers.ModelSerializer):

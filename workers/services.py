@@ -12,7 +12,15 @@ from config.errors import Invalid
 from workers.models import AvailabilityWindow, WorkerProfile
 
 MAX_WINDOWS = 28
-PROFILE_FIELDS = ("display_name", "region", "city", "children_under_12", "youngest_birth_year")
+PROFILE_FIELDS = (
+    "display_name",
+    "region",
+    "city",
+    "children_under_12",
+    "youngest_birth_year",
+    "quiet_start",
+    "quiet_end",
+)
 
 
 @transaction.atomic

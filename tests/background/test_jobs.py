@@ -25,31 +25,39 @@ def outbox_at(*ages_hours: float) -> list[OutboxEvent]:
     return rows
 
 
+def due_names(every: datetime.timedelta) -> set[str]:
+    return {periodic.name for periodic in schedule() if periodic.every <= every}
+
+
 def test_a_period_is_enqueued_once_however_often_the_scheduler_ticks():
     every_job = {periodic.name for periodic in schedule()}
     assert set(tick(NOON)) == every_job
     assert tick(NOON) == []
-    assert tick(NOON + datetime.timedelta(minutes=5)) == []
+    assert tick(NOON + datetime.timedelta(seconds=20)) == []
     assert DBTaskResult.objects.count() == len(every_job)
 
-    # The next hour brings the hourly job back, and only it.
-    assert tick(NOON + datetime.timedelta(hours=1)) == ["realtime.jobs.outbox_prune"]
+    # A minute on, the per-minute jobs come back, and only they; an hour on, the hourly ones too.
+    assert set(tick(NOON + datetime.timedelta(minutes=1))) == due_names(datetime.timedelta(minutes=1))
+    assert set(tick(NOON + datetime.timedelta(hours=1))) == due_names(datetime.timedelta(hours=1))
     assert PeriodicRun.objects.filter(job="realtime.jobs.outbox_prune").count() == 2
+    assert PeriodicRun.objects.filter(job="tasks.jobs.claims_expire").count() == 3
 
 
 def test_a_late_scheduler_enqueues_the_current_period_once_not_every_missed_one():
     tick(NOON)
-    assert tick(NOON + datetime.timedelta(hours=7, minutes=30)) == ["realtime.jobs.outbox_prune"]
+    assert set(tick(NOON + datetime.timedelta(hours=7, minutes=30))) == due_names(datetime.timedelta(hours=1))
     assert DBTaskResult.objects.filter(task_path="realtime.jobs.outbox_prune").count() == 2
+    assert DBTaskResult.objects.filter(task_path="tasks.jobs.claims_expire").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)  # the worker commits and reconnects as in production
 def test_the_database_worker_prunes_the_outbox_and_a_second_run_changes_nothing():
     _old, recent = outbox_at(settings.HOMESLOT_OUTBOX_RETENTION_HOURS + 1, 1)
-    tick()
+    assert "realtime.jobs.outbox_prune" in tick()
     call_command("worker", "--batch")
 
     assert list(OutboxEvent.objects.values_list("id", flat=True)) == [recent.id]
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()  # every job ran
     results = DBTaskResult.objects.filter(task_path="realtime.jobs.outbox_prune")
     assert [(r.status, r.return_value) for r in results] == [(TaskResultStatus.SUCCESSFUL, 1)]
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def events(*groups: str, hours_ago: float = 0) -> list[OutboxEvent]:
     rows = OutboxEvent.objects.bulk_create([OutboxEvent(type="task.opened", group=g) for g in groups])
-    OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(at=timezone.now() - datetime.timedelta(hours=hours_ago))
+    OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(
+        at=timezone.now() - datetime.timedelta(hours=hours_ago)
+    )
     return rows
 
 

@@ -101,7 +101,7 @@ class Command(BaseCommand):
             instructions="每篇 200–300 字，语气亲切，突出面料与安全。",
             piece_rate=Decimal("15.0000"),
             minutes_per_unit=Decimal("30.00"),
-            region="",
+            region="广东省佛山市",
             split={"briefs": [f"为「纯棉儿童睡衣 第{i}款」写一段商品详情" for i in range(1, 11)]},
         )
         self._project(
@@ -113,6 +113,7 @@ class Command(BaseCommand):
             piece_rate=Decimal("0.0350"),
             minutes_per_unit=Decimal("0.08"),
             label_set=["好评", "中评", "差评"],
+            region="广东省佛山市",
             split={"jsonl": [LABEL_TEXTS[i % len(LABEL_TEXTS)] + f"（#{i + 1}）" for i in range(100)]},
         )
         self._project(
@@ -123,6 +124,7 @@ class Command(BaseCommand):
             instructions="每篇 150 字左右，写给家长看。",
             piece_rate=Decimal("12.0000"),
             minutes_per_unit=Decimal("25.00"),
+            region="广州市",
             split={"briefs": [f"为绘本《小熊的第{i}个愿望》写短评" for i in range(1, 6)]},
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))

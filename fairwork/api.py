@@ -1,0 +1,37 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, serializers
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fairwork import services
+from fairwork.models import Notice
+
+
+class NoticeOut(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "text", "data", "created_at", "read_at"]
+
+
+class NoticeListView(generics.ListAPIView):
+    """The caller's inbox: reminders, expiries, warnings; newest first (``?unread=1``)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = NoticeOut
+    filterset_fields = {"kind": ["exact"]}
+
+    def get_queryset(self):
+        notices = Notice.objects.filter(user=self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            notices = notices.filter(read_at__isnull=True)
+        return notices
+
+
+class NoticeReadView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses=NoticeOut)
+    def post(self, request, pk):
+        get_object_or_404(Notice.objects.filter(user=request.user), pk=pk)
+        return Response(NoticeOut(services.notice_read(user=request.user, notice_id=pk)).data)

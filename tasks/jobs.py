@@ -1,0 +1,32 @@
+"""Background jobs of the work flow. Correctness never waits for them (a claim is live while
+now < expires_at); they tidy up and tell people. Each is idempotent and safe to run late."""
+
+from django.utils import timezone
+from django_tasks import task
+
+from tasks import services
+from tasks.models import Claim, ClaimStatus, Submission, SubmissionStatus
+
+BATCH = 1000
+
+
+@task()
+def claims_expire() -> int:
+    """Claims past slot end + grace: marked expired, tasks back in the hall, mothers told kindly."""
+    due = (
+        Claim.objects.filter(status=ClaimStatus.ACTIVE, expires_at__lte=timezone.now())
+        .order_by("expires_at")
+        .values_list("task_id", flat=True)[:BATCH]
+    )
+    return sum(services.claim_expire(task_id=task_id) for task_id in list(due))
+
+
+@task()
+def submissions_auto_accept() -> int:
+    """Submissions not reviewed within their project's review window: accepted and credited."""
+    due = (
+        Submission.objects.filter(status=SubmissionStatus.PENDING, review_due_at__lte=timezone.now())
+        .order_by("review_due_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    return sum(services.submission_auto_accept(submission_id=pk) is not None for pk in list(due))
