@@ -146,8 +146,11 @@ def internal_setup(cfg: dict) -> dict:
             company_id=company.pk,
             kind="assembly",
             title=title,
-            piece_rate="1.50",
-            minutes_per_unit="10",
+            # Tiny units: a bench mother claims thousands in one day, far past the part-time
+            # hours a real one may take (fairwork); the pay still clears the region's floor.
+            piece_rate="0.0100",
+            minutes_per_unit="0.01",
+            region="广东省佛山市",
             claim_limit=claim_limit,
             grace_minutes=30,
         )

@@ -90,8 +90,10 @@ def internal_setup(cfg: dict) -> dict:
     membership_set(actor=None, company=company, user=sup, role=Role.SUPERVISOR)
     terms = {
         "kind": "assembly",
-        "piece_rate": "1.50",
-        "minutes_per_unit": "10",
+        # Tiny units: a bench claimer takes hundreds in one day (see bench/claim_storm.py).
+        "piece_rate": "0.0100",
+        "minutes_per_unit": "0.01",
+        "region": "广东省佛山市",
         "claim_limit": 720,
         "grace_minutes": 30,
     }
