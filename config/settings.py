@@ -249,6 +249,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "tasks.models.ProjectStatus",
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+        "ClaimStatusEnum": "tasks.models.ClaimStatus",
+        "SubmissionStatusEnum": "tasks.models.SubmissionStatus",
+        "KindEnum": "tasks.models.Kind",
+        "NoticeKindEnum": "fairwork.models.NoticeKind",
+    },
 }
 
 # Largest labelling file accepted by the split endpoint.

@@ -53,6 +53,12 @@ def test_openapi_schema_generates(db):
     assert "/api/v1/submissions/{id}/review" in paths
 
 
+def test_openapi_schema_is_valid_and_has_no_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
 def test_api_docs_page_loads_its_assets_from_us_not_a_cdn(db):
     page = APIClient().get("/api/docs/")
 
