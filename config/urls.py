@@ -40,6 +40,16 @@ v1 = [
     path("submissions/<int:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
+    path("ledger/export", ledger_api.LedgerExportView.as_view(), name="ledger-export"),
+    path("ledger/adjustments", ledger_api.AdjustmentView.as_view(), name="ledger-adjustments"),
+    path("ledger/transactions/<uuid:pk>/reverse", ledger_api.ReverseView.as_view(), name="ledger-reverse"),
+    path("ledger/reconciliation", ledger_api.ReconciliationView.as_view(), name="ledger-reconciliation"),
+    path("payouts", ledger_api.PayoutListView.as_view(), name="payouts"),
+    path("payouts/<int:pk>", ledger_api.PayoutDetailView.as_view(), name="payout"),
+    path("payouts/<int:pk>/approve", ledger_api.PayoutActionView.as_view(action_name="approve"), name="payout-approve"),
+    path("payouts/<int:pk>/cancel", ledger_api.PayoutActionView.as_view(action_name="cancel"), name="payout-cancel"),
+    path("payouts/<int:pk>/mark-paid", ledger_api.PayoutMarkPaidView.as_view(), name="payout-mark-paid"),
+    path("payouts/<int:pk>/export", ledger_api.PayoutExportView.as_view(), name="payout-export"),
 ]
 
 urlpatterns = [

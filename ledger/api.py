@@ -1,14 +1,33 @@
+import datetime
+
+from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from rest_framework import generics, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsFinance, IsWorker
-from ledger import selectors
+from accounts.selectors import FINANCE_ROLES, company_ids_for
+from config.errors import Invalid, NotFound
+from ledger import exports, payouts, selectors
 from ledger.filters import EntryFilter
+from ledger.models import PayoutBatch, Transaction
 from ledger.money import format_fen
-from ledger.serializers import FinancePostingOut, PostingOut
+from ledger.serializers import (
+    AdjustmentIn,
+    FinancePostingOut,
+    MarkPaidIn,
+    PayoutBatchDetail,
+    PayoutBatchOut,
+    PayoutDraftIn,
+    PostingOut,
+    ReverseIn,
+    TransactionOut,
+)
 
 
 class EarningsView(APIView):
@@ -59,3 +78,238 @@ class LedgerEntriesView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.entries_for_finance(self.request.user).select_related("account__worker__worker_profile")
+
+
+# --- finance: payouts, adjustments, reversals, reconciliation, exports ---------------------
+
+
+def _finance_company(request, given: int | None) -> int:
+    companies = company_ids_for(request.user, FINANCE_ROLES)
+    if given is None:
+        if len(companies) != 1:
+            raise Invalid(_("Please say which company this is for."), code="company_required")
+        return companies[0]
+    if given not in companies:
+        raise NotFound()
+    return given
+
+
+def _valid(serializer_class, request, data=None) -> dict:
+    given = serializer_class(data=request.data if data is None else data)
+    given.is_valid(raise_exception=True)
+    return given.validated_data
+
+
+def _period(request) -> tuple[datetime.date, datetime.date]:
+    """``?from=&to=`` (inclusive dates, Asia/Shanghai); default: the last half-month that ended."""
+    raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
+    if raw_from is None and raw_to is None:
+        return payouts.last_ended_half_month(timezone.localdate())
+    try:
+        first, last = datetime.date.fromisoformat(raw_from or ""), datetime.date.fromisoformat(raw_to or "")
+    except ValueError:
+        raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period") from None
+    if last < first or (last - first).days > 366:
+        raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
+    return first, last
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """``?format=csv|xlsx`` names the file to build, not a DRF renderer: errors still render as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _file_response(request, *, header, pages, name: str, sheet: str):
+    kind = request.query_params.get("format", "csv")
+    if kind == "csv":
+        response = StreamingHttpResponse(exports.csv_stream(header, pages), content_type="text/csv; charset=utf-8")
+        filename = f"{name}.csv"
+    elif kind == "xlsx":
+        handle = exports.xlsx_file(header, pages, sheet=sheet)
+        response = StreamingHttpResponse(
+            exports.file_stream(handle),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        filename = f"{name}.xlsx"
+    else:
+        raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class PayoutListView(generics.ListAPIView):
+    """Payout batches of the caller's companies (finance, admin); POST drafts one."""
+
+    permission_classes = [IsFinance]
+    serializer_class = PayoutBatchOut
+    filterset_fields = {"company": ["exact"], "status": ["exact"]}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PayoutBatch.objects.none()
+        return PayoutBatch.objects.filter(company_id__in=company_ids_for(self.request.user, FINANCE_ROLES))
+
+    @extend_schema(request=PayoutDraftIn, responses={201: PayoutBatchDetail})
+    def post(self, request):
+        fields = _valid(PayoutDraftIn, request)
+        company_id = _finance_company(request, fields.pop("company", None))
+        batch = payouts.payout_draft(actor=request.user, company_id=company_id, **fields)
+        return Response(PayoutBatchDetail(batch).data, status=status.HTTP_201_CREATED)
+
+
+def _batch_for(request, pk) -> PayoutBatch:
+    companies = company_ids_for(request.user, FINANCE_ROLES)
+    return get_object_or_404(PayoutBatch.objects.filter(company_id__in=companies), pk=pk)
+
+
+class PayoutDetailView(APIView):
+    permission_classes = [IsFinance]
+
+    @extend_schema(responses=PayoutBatchDetail)
+    def get(self, request, pk):
+        return Response(PayoutBatchDetail(_batch_for(request, pk)).data)
+
+
+class PayoutActionView(APIView):
+    permission_classes = [IsFinance]
+    action_name = ""
+
+    @extend_schema(request=None, responses=PayoutBatchDetail)
+    def post(self, request, pk):
+        _batch_for(request, pk)
+        if self.action_name == "approve":
+            batch = payouts.payout_approve(actor=request.user, batch_id=pk)
+        elif self.action_name == "cancel":
+            batch = payouts.payout_cancel(actor=request.user, batch_id=pk)
+        else:
+            reference = _valid(MarkPaidIn, request)["reference"]
+            batch = payouts.payout_mark_paid(actor=request.user, batch_id=pk, reference=reference)
+        return Response(PayoutBatchDetail(batch).data)
+
+
+class PayoutMarkPaidView(PayoutActionView):
+    action_name = "mark-paid"
+
+    @extend_schema(request=MarkPaidIn, responses=PayoutBatchDetail)
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class PayoutExportView(APIView):
+    """The payout file (``?format=csv|xlsx``) of an approved batch; the first download marks it exported."""
+
+    permission_classes = [IsFinance]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        responses={(200, "text/csv"): bytes},
+    )
+    def get(self, request, pk):
+        batch = payouts.payout_mark_exported(actor=request.user, batch_id=_batch_for(request, pk).pk)
+        name = f"payout-{batch.company_id}-{batch.period_start:%Y%m%d}-{batch.period_end:%Y%m%d}-{batch.pk}"
+        return _file_response(
+            request,
+            header=exports.payout_header(),
+            pages=exports.payout_pages(batch),
+            name=name,
+            sheet=_("payout"),
+        )
+
+
+class LedgerExportView(APIView):
+    """Ledger entries of a period (``?from=&to=&company=&format=csv|xlsx``), streamed."""
+
+    permission_classes = [IsFinance]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str),
+            OpenApiParameter("to", str),
+            OpenApiParameter("company", int),
+            OpenApiParameter("format", str, enum=["csv", "xlsx"]),
+        ],
+        responses={(200, "text/csv"): bytes},
+    )
+    def get(self, request):
+        first, last = _period(request)
+        raw_company = request.query_params.get("company")
+        company_id = _finance_company(request, int(raw_company) if (raw_company or "").isdigit() else None)
+        pages = exports.ledger_pages(
+            company_ids=[company_id],
+            since=payouts.day_start(first),
+            before=payouts.day_start(last + datetime.timedelta(days=1)),
+        )
+        name = f"ledger-{company_id}-{first:%Y%m%d}-{last:%Y%m%d}"
+        return _file_response(request, header=exports.ledger_header(), pages=pages, name=name, sheet=_("ledger"))
+
+
+class AdjustmentView(APIView):
+    """A bonus or a deduction for one mother, with a reason (finance, admin)."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(request=AdjustmentIn, responses={201: TransactionOut})
+    def post(self, request):
+        fields = _valid(AdjustmentIn, request)
+        company_id = _finance_company(request, fields.pop("company", None))
+        txn, created = payouts.adjustment_post(
+            actor=request.user,
+            company_id=company_id,
+            worker_id=fields["worker"],
+            amount_fen=fields["amount_fen"],
+            reason=fields["reason"],
+            key=fields.get("key"),
+        )
+        return Response(TransactionOut(txn).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReverseView(APIView):
+    """Reverse a wrong credit or adjustment: a new transaction that points at it."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(request=ReverseIn, responses={201: TransactionOut})
+    def post(self, request, pk):
+        reason = _valid(ReverseIn, request)["reason"]
+        companies = company_ids_for(request.user, FINANCE_ROLES)
+        get_object_or_404(Transaction.objects.filter(company_id__in=companies), pk=pk)
+        txn, created = payouts.transaction_reverse(actor=request.user, transaction_id=pk, reason=reason)
+        return Response(TransactionOut(txn).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReconciliationView(APIView):
+    """Opening + credits − debits = closing per mother and in total for ``?from=&to=&company=``."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str), OpenApiParameter("company", int)],
+        responses={200: dict},
+    )
+    def get(self, request):
+        first, last = _period(request)
+        raw_company = request.query_params.get("company")
+        company_id = _finance_company(request, int(raw_company) if (raw_company or "").isdigit() else None)
+        report = selectors.reconciliation(
+            company_id=company_id,
+            since=payouts.day_start(first),
+            before=payouts.day_start(last + datetime.timedelta(days=1)),
+        )
+        overdue = selectors.overdue_settlements(company_id=company_id, now=timezone.now())
+        return Response(
+            {
+                "company": company_id,
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                **report,
+                "overdue": overdue,
+                "overdue_fen": sum(row["overdue_fen"] for row in overdue),
+            }
+        )

@@ -109,3 +109,81 @@ class Posting(models.Model):
 
     def __str__(self):
         return f"{self.direction} {self.amount_fen} → {self.account_id}"
+
+
+class PayoutStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    APPROVED = "approved", _("approved")
+    EXPORTED = "exported", _("exported to the bank")
+    PAID = "paid", _("paid")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+OPEN_PAYOUT_STATUSES = (PayoutStatus.DRAFT, PayoutStatus.APPROVED, PayoutStatus.EXPORTED)
+
+
+class PayoutBatch(models.Model):
+    """One settlement of a company's mothers for a period: draft → approved (by a second finance
+    user) → exported → paid (the bank's reference; this posts the payouts)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="payout_batches")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    status = models.CharField(_("status"), max_length=12, choices=PayoutStatus.choices, default=PayoutStatus.DRAFT)
+    total_fen = models.BigIntegerField(_("total (fen)"), default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="payout_period_order"),
+            models.CheckConstraint(condition=Q(total_fen__gte=0), name="payout_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | ~Q(bank_reference=""), name="payout_paid_has_reference"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.company_id} {self.period_start}–{self.period_end} ({self.status})"
+
+
+class PayoutLine(models.Model):
+    """What one mother is paid in a batch: her payable balance as of the period's end, never
+    more than her balance when the batch was drafted. While its batch is open, she is in no
+    other open batch of the company (a partial unique index), so no money is in two batches."""
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="lines")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_lines")
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    units = models.PositiveIntegerField(_("units"), default=0)
+    open = models.BooleanField(_("batch still open"), default=True)
+    payout = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="payout_line"
+    )
+
+    class Meta:
+        verbose_name = _("payout line")
+        verbose_name_plural = _("payout lines")
+        ordering = ["batch_id", "worker_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_line_positive"),
+            models.UniqueConstraint(fields=["batch", "worker"], name="payout_line_once_per_batch"),
+            models.UniqueConstraint(
+                fields=["company", "worker"], condition=Q(open=True), name="payout_line_one_open_batch"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.worker_id}: {self.amount_fen}"

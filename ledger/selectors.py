@@ -74,3 +74,91 @@ def entries_for_finance(user):
         .select_related("transaction", "account", "account__worker", "transaction__project", "transaction__task")
         .order_by("created_at", "id")
     )
+
+
+# --- finance --------------------------------------------------------------------------
+
+
+def account_balance(account) -> int:
+    """A payable account's balance in fen: credits − debits (what the company owes her)."""
+    return Posting.objects.filter(account=account).aggregate(b=Coalesce(Sum(_SIGNED), Value(0)))["b"]
+
+
+def payable_balances(*, company_id: int, before=None) -> dict[int, int]:
+    """Each mother's payable balance with the company, optionally as of ``before``."""
+    postings = Posting.objects.filter(account__company_id=company_id, account__kind=AccountKind.PAYABLE)
+    if before is not None:
+        postings = postings.filter(created_at__lt=before)
+    rows = postings.values("account__worker_id").annotate(balance=Sum(_SIGNED))
+    return {r["account__worker_id"]: r["balance"] for r in rows}
+
+
+def credited_units(*, company_id: int, since, before) -> dict[int, int]:
+    """Units of accepted work credited to each mother in [since, before)."""
+    from ledger.models import Transaction, TransactionKind
+
+    rows = (
+        Transaction.objects.filter(
+            company_id=company_id, kind=TransactionKind.EARNING, created_at__gte=since, created_at__lt=before
+        )
+        .values("worker_id")
+        .annotate(units=Sum("units"))
+    )
+    return {r["worker_id"]: r["units"] or 0 for r in rows}
+
+
+def reconciliation(*, company_id: int, since, before) -> dict:
+    """For [since, before): per mother, opening + credits − debits = closing, the closing also
+    summed directly from every posting before ``before``; any difference is reported."""
+    payable = Posting.objects.filter(account__company_id=company_id, account__kind=AccountKind.PAYABLE)
+    credit, debit = Q(direction=Direction.CREDIT), Q(direction=Direction.DEBIT)
+    in_period = Q(created_at__gte=since, created_at__lt=before)
+    rows = (
+        payable.values("account__worker_id")
+        .annotate(
+            opening=Coalesce(Sum(_SIGNED, filter=Q(created_at__lt=since)), Value(0)),
+            credits=Coalesce(Sum("amount_fen", filter=in_period & credit), Value(0)),
+            debits=Coalesce(Sum("amount_fen", filter=in_period & debit), Value(0)),
+            closing_direct=Coalesce(Sum(_SIGNED, filter=Q(created_at__lt=before)), Value(0)),
+        )
+        .order_by("account__worker_id")
+    )
+    mothers, totals = [], {"opening_fen": 0, "credits_fen": 0, "debits_fen": 0, "closing_fen": 0, "difference_fen": 0}
+    for r in rows:
+        closing = r["opening"] + r["credits"] - r["debits"]
+        line = {
+            "worker": r["account__worker_id"],
+            "opening_fen": r["opening"],
+            "credits_fen": r["credits"],
+            "debits_fen": r["debits"],
+            "closing_fen": closing,
+            "difference_fen": r["closing_direct"] - closing,
+        }
+        if any(line[k] for k in ("opening_fen", "credits_fen", "debits_fen", "closing_fen", "difference_fen")):
+            mothers.append(line)
+            for k in totals:
+                totals[k] += line[k]
+    return {"mothers": mothers, "totals": totals, "balanced": all(m["difference_fen"] == 0 for m in mothers)}
+
+
+def overdue_settlements(*, company_id: int, now, days: int = 15) -> list[dict]:
+    """Mothers owed money credited more than ``days`` ago that no paid batch has settled:
+    what she is owed now minus what was credited to her since the cutoff."""
+    cutoff = now - datetime.timedelta(days=days)
+    owed = payable_balances(company_id=company_id)
+    recent = dict(
+        Posting.objects.filter(
+            account__company_id=company_id,
+            account__kind=AccountKind.PAYABLE,
+            direction=Direction.CREDIT,
+            created_at__gte=cutoff,
+        )
+        .values_list("account__worker_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    overdue = []
+    for worker_id, balance in owed.items():
+        late = balance - recent.get(worker_id, 0)
+        if late > 0:
+            overdue.append({"worker": worker_id, "overdue_fen": late, "balance_fen": balance})
+    return sorted(overdue, key=lambda row: -row["overdue_fen"])

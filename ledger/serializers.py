@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.phones import phone_masked
-from ledger.models import Posting
+from ledger.models import PayoutBatch, PayoutLine, Posting, Transaction
 from ledger.money import format_fen
 
 
@@ -69,3 +69,95 @@ class FinancePostingOut(PostingOut):
     def get_worker_phone(self, posting) -> str | None:
         worker = posting.account.worker
         return phone_masked(worker.phone) if worker else None
+
+
+class PayoutLineOut(serializers.ModelSerializer):
+    worker_name = serializers.SerializerMethodField()
+    worker_phone = serializers.SerializerMethodField()
+    amount_display = serializers.SerializerMethodField()
+    payout = serializers.UUIDField(source="payout_id", allow_null=True)
+
+    class Meta:
+        model = PayoutLine
+        fields = ["worker", "worker_name", "worker_phone", "units", "amount_fen", "amount_display", "payout"]
+
+    def get_worker_name(self, line) -> str:
+        profile = getattr(line.worker, "worker_profile", None)
+        return profile.display_name if profile else line.worker.display_name
+
+    def get_worker_phone(self, line) -> str:
+        return phone_masked(line.worker.phone)
+
+    def get_amount_display(self, line) -> str:
+        return format_fen(line.amount_fen)
+
+
+class PayoutBatchOut(serializers.ModelSerializer):
+    total_display = serializers.SerializerMethodField()
+    line_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutBatch
+        fields = [
+            "id",
+            "company",
+            "period_start",
+            "period_end",
+            "status",
+            "total_fen",
+            "total_display",
+            "line_count",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "exported_at",
+            "paid_by",
+            "paid_at",
+            "bank_reference",
+        ]
+
+    def get_total_display(self, batch) -> str:
+        return format_fen(batch.total_fen)
+
+    def get_line_count(self, batch) -> int:
+        return batch.lines.count()
+
+
+class PayoutBatchDetail(PayoutBatchOut):
+    lines = serializers.SerializerMethodField()
+
+    class Meta(PayoutBatchOut.Meta):
+        fields = [*PayoutBatchOut.Meta.fields, "lines"]
+
+    def get_lines(self, batch) -> list:
+        lines = batch.lines.select_related("worker__worker_profile").order_by("worker_id")
+        return PayoutLineOut(lines, many=True).data
+
+
+class PayoutDraftIn(serializers.Serializer):
+    company = serializers.IntegerField(required=False, help_text="Needed only if you work for several companies.")
+    period_start = serializers.DateField(required=False, help_text="default: the last half-month that has ended")
+    period_end = serializers.DateField(required=False)
+
+
+class MarkPaidIn(serializers.Serializer):
+    reference = serializers.CharField(max_length=64, help_text="The bank's reference for the transfer")
+
+
+class AdjustmentIn(serializers.Serializer):
+    company = serializers.IntegerField(required=False)
+    worker = serializers.IntegerField()
+    amount_fen = serializers.IntegerField(help_text="Positive: a bonus; negative: a deduction")
+    reason = serializers.CharField(max_length=200)
+    key = serializers.CharField(max_length=80, required=False, help_text="Idempotency key: a retry posts once")
+
+
+class ReverseIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class TransactionOut(serializers.ModelSerializer):
+    class Meta:
+        model = Transaction
+        fields = ["id", "key", "kind", "company", "worker", "project", "task", "units", "reverses", "memo", "created_at"]

@@ -9,6 +9,7 @@ REVIEW_DECIDED = "review.decided"
 LEDGER_CREDITED = "ledger.credited"
 PROJECT_PROGRESS = "project.progress"
 NOTICE_CREATED = "notice.created"
+PAYOUT_PAID = "payout.paid"
 
 ALL = (
     TASK_OPENED,
@@ -20,4 +21,5 @@ ALL = (
     LEDGER_CREDITED,
     PROJECT_PROGRESS,
     NOTICE_CREATED,
+    PAYOUT_PAID,
 )

@@ -17,6 +17,9 @@ class WorkerProfile(models.Model):
     city = models.CharField(_("city"), max_length=64, blank=True)
     children_under_12 = models.PositiveSmallIntegerField(_("children under 12"), default=1)
     youngest_birth_year = models.PositiveSmallIntegerField(_("youngest child's birth year"), null=True, blank=True)
+    # Only the last four digits are ever stored: exports show ****1234 so finance can match a
+    # payment to a card without the platform holding card numbers.
+    bank_card_last4 = models.CharField(_("bank card, last 4 digits"), max_length=4, blank=True)
     # No reminders in these hours (the window may run past midnight); equal times: none quiet.
     quiet_start = models.TimeField(_("quiet hours from"), default=datetime.time(22, 0))
     quiet_end = models.TimeField(_("quiet hours until"), default=datetime.time(7, 0))

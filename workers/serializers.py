@@ -18,6 +18,7 @@ class WorkerProfileOut(serializers.ModelSerializer):
             "youngest_birth_year",
             "quiet_start",
             "quiet_end",
+            "bank_card_last4",
             "reliability",
         ]
 
@@ -38,6 +39,9 @@ class WorkerProfileIn(serializers.Serializer):
     youngest_birth_year = serializers.IntegerField(required=False, allow_null=True)
     quiet_start = serializers.TimeField(required=False, help_text="No reminders from this time (default 22:00)")
     quiet_end = serializers.TimeField(required=False, help_text="until this time (default 07:00)")
+    bank_card_last4 = serializers.RegexField(
+        r"^\d{4}$", required=False, allow_blank=True, help_text="Only the last 4 digits of her bank card"
+    )
 
 
 class AvailabilityWindowSerializer(serializers.ModelSerializer):

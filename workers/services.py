@@ -20,6 +20,7 @@ PROFILE_FIELDS = (
     "youngest_birth_year",
     "quiet_start",
     "quiet_end",
+    "bank_card_last4",
 )
 
 

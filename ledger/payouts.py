@@ -1,0 +1,386 @@
+"""Writes of finance: payout batches, adjustments and reversals (the ledger's services for people).
+
+Rules the database and the locks keep, whatever the callers do:
+- a mother is in at most one open batch of a company (a partial unique index on open lines),
+  so two batches drafted at once never both hold her money;
+- a batch moves draft → approved → exported → paid under a row lock, each step idempotent;
+  it is approved by a finance user other than its creator; paying posts one transaction per
+  line under the key ``payout:<batch>:<worker>``, so nothing is paid twice;
+- every posting that lowers what a company owes a mother (a payout, a deduction, a reversal of
+  a credit) takes a lock on her payable account first and refuses to take her below zero.
+"""
+
+import calendar
+import datetime
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.selectors import FINANCE_ROLES, role_in
+from config.errors import Conflict, Forbidden, Invalid, NotFound
+from ledger import selectors
+from ledger.models import (
+    Account,
+    AccountKind,
+    Direction,
+    PayoutBatch,
+    PayoutLine,
+    PayoutStatus,
+    Transaction,
+    TransactionKind,
+)
+from ledger.money import format_fen
+from ledger.services import Leg, account_for, transaction_post
+from realtime import events
+from realtime.groups import worker_group
+from realtime.publish import publish
+
+MAX_PERIOD_DAYS = 31
+MAX_ADJUSTMENT_FEN = 10_000_000  # ¥100,000: a typo guard, not a business rule
+MAX_REASON = 200
+
+
+class BalanceTooLow(Conflict):
+    code = "balance_too_low"
+    message = _("This would take a mother's balance below zero.")
+
+
+class AlreadyInOpenBatch(Conflict):
+    code = "already_in_open_batch"
+    message = _("Some of these mothers are in another open batch; pay or cancel that one first.")
+
+
+class NothingToPay(Conflict):
+    code = "nothing_to_pay"
+    message = _("No mother has money to be paid for this period.")
+
+
+def _require_finance(actor, company_id: int) -> None:
+    role = role_in(actor, company_id)
+    if role is None:
+        raise NotFound()
+    if role not in FINANCE_ROLES:
+        raise Forbidden(_("Only finance staff or a company admin can do this."))
+
+
+def half_month(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The half-month (1st–15th, 16th–end) containing ``day``."""
+    if day.day <= 15:
+        return day.replace(day=1), day.replace(day=15)
+    return day.replace(day=16), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def last_ended_half_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    start, _end = half_month(today)
+    return half_month(start - datetime.timedelta(days=1))
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Local midnight at the start of ``day`` (Asia/Shanghai), as an aware datetime."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+# --- batches ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_draft(
+    *, actor, company_id: int, period_start: datetime.date | None = None, period_end: datetime.date | None = None
+) -> PayoutBatch:
+    """Draft a batch: one line per mother with money owed as of the period's end."""
+    _require_finance(actor, company_id)
+    today = timezone.localdate()
+    if period_start is None and period_end is None:
+        period_start, period_end = last_ended_half_month(today)
+    if period_start is None or period_end is None:
+        raise Invalid(_("Give both the first and the last day of the period."), code="invalid_period")
+    if period_end < period_start or (period_end - period_start).days >= MAX_PERIOD_DAYS:
+        raise Invalid(_("A period runs forward and lasts at most 31 days."), code="invalid_period")
+    if period_end >= today:
+        raise Invalid(_("Only a period that has ended can be settled."), code="invalid_period")
+    cutoff = day_start(period_end + datetime.timedelta(days=1))
+    owed_then = selectors.payable_balances(company_id=company_id, before=cutoff)
+    owed_now = selectors.payable_balances(company_id=company_id)
+    busy = set(PayoutLine.objects.filter(company_id=company_id, open=True).values_list("worker_id", flat=True))
+    units = selectors.credited_units(company_id=company_id, since=day_start(period_start), before=cutoff)
+    lines = []
+    for worker_id, then in owed_then.items():
+        amount = min(then, owed_now.get(worker_id, 0))
+        if amount > 0 and worker_id not in busy:
+            lines.append(PayoutLine(company_id=company_id, worker_id=worker_id, amount_fen=amount, units=units.get(worker_id, 0)))
+    if not lines:
+        raise NothingToPay(details={"period_start": period_start.isoformat(), "period_end": period_end.isoformat()})
+    batch = PayoutBatch.objects.create(
+        company_id=company_id,
+        period_start=period_start,
+        period_end=period_end,
+        created_by=actor,
+        total_fen=sum(line.amount_fen for line in lines),
+    )
+    for line in lines:
+        line.batch = batch
+    try:
+        with transaction.atomic():
+            PayoutLine.objects.bulk_create(lines)
+    except IntegrityError as exc:  # a batch drafted at the same moment took some of them
+        raise AlreadyInOpenBatch() from exc
+    audit_record(
+        actor=actor,
+        action="payout.draft",
+        target=batch,
+        company_id=company_id,
+        lines=len(lines),
+        total_fen=batch.total_fen,
+        period=f"{period_start}..{period_end}",
+    )
+    return batch
+
+
+def _locked_batch(actor, batch_id: int) -> PayoutBatch:
+    batch = PayoutBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound()
+    _require_finance(actor, batch.company_id)
+    return batch
+
+
+def _wrong_state(batch: PayoutBatch, action: str) -> Conflict:
+    return Conflict(
+        _("A %(status)s batch cannot be %(action)s.") % {"status": batch.get_status_display(), "action": action},
+        code="wrong_state",
+        details={"status": batch.status},
+    )
+
+
+@transaction.atomic
+def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
+    """Approve a draft; by someone other than its creator. Approving again changes nothing."""
+    batch = _locked_batch(actor, batch_id)
+    if batch.status in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED, PayoutStatus.PAID):
+        return batch
+    if batch.status != PayoutStatus.DRAFT:
+        raise _wrong_state(batch, _("approved"))
+    if batch.created_by_id == actor.pk:
+        raise Forbidden(
+            _("A batch is approved by a finance user other than the one who drafted it."), code="approver_is_creator"
+        )
+    batch.status, batch.approved_by, batch.approved_at = PayoutStatus.APPROVED, actor, timezone.now()
+    batch.save(update_fields=["status", "approved_by", "approved_at"])
+    audit_record(actor=actor, action="payout.approve", target=batch, company_id=batch.company_id)
+    return batch
+
+
+@transaction.atomic
+def payout_mark_exported(*, actor, batch_id: int) -> PayoutBatch:
+    """The bank file was taken: approved → exported (a later download changes nothing)."""
+    batch = _locked_batch(actor, batch_id)
+    if batch.status in (PayoutStatus.EXPORTED, PayoutStatus.PAID):
+        return batch
+    if batch.status != PayoutStatus.APPROVED:
+        raise _wrong_state(batch, _("exported"))
+    batch.status, batch.exported_at = PayoutStatus.EXPORTED, timezone.now()
+    batch.save(update_fields=["status", "exported_at"])
+    audit_record(actor=actor, action="payout.export", target=batch, company_id=batch.company_id)
+    return batch
+
+
+@transaction.atomic
+def payout_mark_paid(*, actor, batch_id: int, reference: str) -> PayoutBatch:
+    """The bank paid it: post one payout transaction per line. Paying again with the same
+    reference changes nothing; with another reference it is refused."""
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 64:
+        raise Invalid(_("Give the bank's reference (at most 64 characters)."), code="reference_required")
+    batch = _locked_batch(actor, batch_id)
+    if batch.status == PayoutStatus.PAID:
+        if batch.bank_reference == reference:
+            return batch
+        raise Conflict(
+            _("This batch was already paid with reference %(ref)s.") % {"ref": batch.bank_reference},
+            code="already_paid",
+            details={"reference": batch.bank_reference},
+        )
+    if batch.status not in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED):
+        raise _wrong_state(batch, _("paid"))
+    cash = account_for(company_id=batch.company_id, kind=AccountKind.CASH)
+    for line in batch.lines.order_by("worker_id"):
+        payable = _locked_payable(batch.company_id, line.worker_id)
+        _require_balance(payable, line.amount_fen, worker_id=line.worker_id)
+        txn, _created = transaction_post(
+            key=f"payout:{batch.pk}:{line.worker_id}",
+            kind=TransactionKind.PAYOUT,
+            company_id=batch.company_id,
+            legs=[Leg(payable, Direction.DEBIT, line.amount_fen), Leg(cash, Direction.CREDIT, line.amount_fen)],
+            worker_id=line.worker_id,
+            memo=f"{batch.period_start}–{batch.period_end} {reference}"[:200],
+            created_by=actor,
+        )
+        PayoutLine.objects.filter(pk=line.pk).update(payout=txn, open=False)
+        publish(
+            events.PAYOUT_PAID,
+            groups=[worker_group(line.worker_id)],
+            data={
+                "batch": batch.pk,
+                "company": batch.company_id,
+                "amount_fen": line.amount_fen,
+                "amount_display": format_fen(line.amount_fen),
+                "period_start": batch.period_start.isoformat(),
+                "period_end": batch.period_end.isoformat(),
+            },
+        )
+    batch.status, batch.paid_by, batch.paid_at, batch.bank_reference = (
+        PayoutStatus.PAID,
+        actor,
+        timezone.now(),
+        reference,
+    )
+    batch.save(update_fields=["status", "paid_by", "paid_at", "bank_reference"])
+    audit_record(actor=actor, action="payout.paid", target=batch, company_id=batch.company_id, reference=reference)
+    return batch
+
+
+@transaction.atomic
+def payout_cancel(*, actor, batch_id: int) -> PayoutBatch:
+    """Cancel a batch that has not gone to the bank; its mothers can be drafted again."""
+    batch = _locked_batch(actor, batch_id)
+    if batch.status == PayoutStatus.CANCELLED:
+        return batch
+    if batch.status not in (PayoutStatus.DRAFT, PayoutStatus.APPROVED):
+        raise _wrong_state(batch, _("cancelled"))
+    batch.status = PayoutStatus.CANCELLED
+    batch.save(update_fields=["status"])
+    batch.lines.update(open=False)
+    audit_record(actor=actor, action="payout.cancel", target=batch, company_id=batch.company_id)
+    return batch
+
+
+# --- adjustments and reversals ---------------------------------------------------------
+
+
+def _locked_payable(company_id: int, worker_id: int) -> Account:
+    account_for(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id)
+    return Account.objects.select_for_update().get(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id)
+
+
+def _require_balance(payable: Account, debit_fen: int, *, worker_id: int) -> None:
+    balance = selectors.account_balance(payable)
+    if balance < debit_fen:
+        raise BalanceTooLow(
+            details={"worker": worker_id, "balance_fen": balance, "needed_fen": debit_fen},
+        )
+
+
+def _reason(reason) -> str:
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > MAX_REASON:
+        raise Invalid(_("Give a reason (at most 200 characters)."), code="reason_required")
+    return reason
+
+
+@transaction.atomic
+def adjustment_post(*, actor, company_id: int, worker_id: int, amount_fen, reason: str, key: str | None = None):
+    """A bonus (positive) or a deduction (negative), with a reason. ``key`` makes a retried
+    request post once. Returns ``(transaction, created)``."""
+    _require_finance(actor, company_id)
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen == 0:
+        raise Invalid(_("The amount is a whole number of fen, not zero."), code="invalid_amount")
+    if abs(amount_fen) > MAX_ADJUSTMENT_FEN:
+        raise Invalid(_("The amount is larger than one adjustment may be."), code="invalid_amount")
+    reason = _reason(reason)
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(pk=worker_id, worker_profile__isnull=False).exists():
+        raise NotFound()
+    key = f"adjustment:{company_id}:{(key or uuid.uuid4().hex)[:80]}"
+    existing = Transaction.objects.filter(key=key).first()
+    if existing is not None:
+        return existing, False
+    payable = _locked_payable(company_id, worker_id)
+    expense = account_for(company_id=company_id, kind=AccountKind.EXPENSE)
+    if amount_fen < 0:
+        _require_balance(payable, -amount_fen, worker_id=worker_id)
+        legs = [Leg(payable, Direction.DEBIT, -amount_fen), Leg(expense, Direction.CREDIT, -amount_fen)]
+    else:
+        legs = [Leg(expense, Direction.DEBIT, amount_fen), Leg(payable, Direction.CREDIT, amount_fen)]
+    txn, created = transaction_post(
+        key=key,
+        kind=TransactionKind.ADJUSTMENT,
+        company_id=company_id,
+        legs=legs,
+        worker_id=worker_id,
+        memo=reason,
+        created_by=actor,
+    )
+    if created:
+        audit_record(actor=actor, action="ledger.adjust", target=txn, company_id=company_id, amount_fen=amount_fen)
+        _tell_her(txn, amount_fen)
+    return txn, created
+
+
+@transaction.atomic
+def transaction_reverse(*, actor, transaction_id, reason: str):
+    """Undo a wrong credit or adjustment with a new transaction of mirrored postings that
+    points at it. Once per transaction; never a payout or a reversal."""
+    original = Transaction.objects.filter(pk=transaction_id).first()
+    if original is None:
+        raise NotFound()
+    _require_finance(actor, original.company_id)
+    reason = _reason(reason)
+    if original.kind not in (TransactionKind.EARNING, TransactionKind.ADJUSTMENT):
+        raise Conflict(_("Only a credit or an adjustment can be reversed."), code="not_reversible")
+    key = f"reversal:{original.pk}"
+    existing = Transaction.objects.filter(key=key).first()
+    if existing is not None:
+        return existing, False
+    legs = []
+    payable_change = 0
+    for posting in original.postings.select_related("account"):
+        flipped = Direction.CREDIT if posting.direction == Direction.DEBIT else Direction.DEBIT
+        account = posting.account
+        if account.kind == AccountKind.PAYABLE:
+            account = _locked_payable(account.company_id, account.worker_id)
+            payable_change += posting.amount_fen if flipped == Direction.CREDIT else -posting.amount_fen
+        legs.append(Leg(account, flipped, posting.amount_fen))
+    if payable_change < 0 and original.worker_id is not None:
+        payable = _locked_payable(original.company_id, original.worker_id)
+        _require_balance(payable, -payable_change, worker_id=original.worker_id)
+    txn, created = transaction_post(
+        key=key,
+        kind=TransactionKind.REVERSAL,
+        company_id=original.company_id,
+        legs=legs,
+        worker_id=original.worker_id,
+        project_id=original.project_id,
+        task_id=original.task_id,
+        units=original.units,
+        reverses=original,
+        memo=reason,
+        created_by=actor,
+    )
+    if created:
+        audit_record(actor=actor, action="ledger.reverse", target=txn, company_id=original.company_id, of=str(original.pk))
+        if original.worker_id is not None:
+            _tell_her(txn, payable_change)
+    return txn, created
+
+
+def _tell_her(txn: Transaction, change_fen: int) -> None:
+    publish(
+        events.LEDGER_CREDITED,
+        groups=[worker_group(txn.worker_id)],
+        data={
+            "transaction": str(txn.pk),
+            "company": txn.company_id,
+            "project": txn.project_id,
+            "task": txn.task_id,
+            "units": txn.units,
+            "amount_fen": change_fen,
+            "amount_display": format_fen(change_fen),
+            "kind": txn.kind,
+            "memo": txn.memo,
+        },
+    )
+

@@ -1,0 +1,135 @@
+"""Payout and ledger files: Chinese that Excel reads, masked fields, no formula injection,
+a new XLSX sheet past Excel's row limit."""
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+import time_machine
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
+
+from accounts.models import Role
+from ledger import exports, payouts
+from ledger.models import PayoutBatch, PayoutStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+NOV_5 = datetime.datetime(2026, 11, 5, 10, tzinfo=datetime.UTC)
+NOV_20 = datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
+HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\nLF"]
+
+
+def download(user, url: str) -> tuple[int, dict, bytes]:
+    async def fetch():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        response = await client.get(url)
+        if response.streaming:
+            body = b"".join([chunk async for chunk in response.streaming_content])
+        else:
+            body = response.content
+        return response.status_code, response, body
+
+    return async_to_sync(fetch)()
+
+
+@pytest.fixture
+def settled(company, finance):
+    """Mothers with Chinese and hostile names, a card on file, credited and in an approved batch."""
+    mothers = []
+    for i, name in enumerate(["王小花", *HOSTILE]):
+        mother = factories.mother()
+        mother.worker_profile.display_name = name
+        mother.worker_profile.bank_card_last4 = f"{1000 + i}"
+        mother.worker_profile.save()
+        mothers.append(mother)
+    with time_machine.travel(NOV_5, tick=False):
+        for i, mother in enumerate(mothers):
+            payouts.adjustment_post(
+                actor=finance,
+                company_id=company.pk,
+                worker_id=mother.pk,
+                amount_fen=12_345 + i,
+                reason=HOSTILE[i % len(HOSTILE)] if i else "计件收入",
+            )
+    with time_machine.travel(NOV_20, tick=False):
+        batch = payouts.payout_draft(actor=finance, company_id=company.pk)
+        payouts.payout_approve(actor=factories.staff(company, Role.FINANCE), batch_id=batch.pk)
+    return batch, mothers
+
+
+def test_the_payout_csv_opens_in_excel_with_chinese_masked_and_inert(finance, settled):
+    batch, mothers = settled
+    with time_machine.travel(NOV_20, tick=False):
+        status, response, body = download(finance, f"/api/v1/payouts/{batch.pk}/export?format=csv")
+
+    assert status == 200 and response["Content-Type"].startswith("text/csv")
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    header, lines = rows[0], rows[1:]
+    assert len(lines) == len(mothers) and header[0] == "妈妈"
+    first = lines[0]
+    assert first[0] == "王小花"
+    assert first[1] == f"{mothers[0].phone[3:6]}****{mothers[0].phone[-4:]}"
+    assert first[2] == "****1000"
+    assert first[4] == "123.45"
+    for line in lines[1:]:
+        assert line[0].startswith("'"), line[0]  # typed text that starts like a formula stays text
+    assert PayoutBatch.objects.get(pk=batch.pk).status == PayoutStatus.EXPORTED
+
+
+def test_the_payout_xlsx_reads_back_as_text_and_numbers(finance, settled):
+    batch, mothers = settled
+    with time_machine.travel(NOV_20, tick=False):
+        status, response, body = download(finance, f"/api/v1/payouts/{batch.pk}/export?format=xlsx")
+
+    assert status == 200
+    book = openpyxl.load_workbook(io.BytesIO(body))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "妈妈" and rows[1][0] == "王小花" and rows[1][2] == "****1000"
+    assert rows[1][4] == pytest.approx(123.45)
+    cells = [row[0] for row in sheet.iter_rows(min_row=3)]
+    # xlsxwriter stores a CR as the OOXML escape _x000D_, which Excel shows as the character.
+    assert [cell.value.replace("_x000D_", "\r") for cell in cells] == HOSTILE
+    assert all(cell.data_type == "s" for cell in cells)  # strings, never formulas
+
+
+def test_the_ledger_export_covers_the_period_and_neutralises_memos(finance, company, settled):
+    with time_machine.travel(NOV_20, tick=False):
+        status, _, body = download(finance, "/api/v1/ledger/export?from=2026-11-01&to=2026-11-15&format=csv")
+
+    assert status == 200
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 2 * 8  # two postings per credit
+    memos = {row[11] for row in rows[1:]}
+    assert "计件收入" in memos and all(not m.startswith(tuple(exports.DANGEROUS_FIRST)) for m in memos)
+    names = {row[2] for row in rows[1:] if row[2]}
+    assert "王小花" in names
+
+
+def test_bad_export_requests_get_clear_errors(finance, settled):
+    batch, _ = settled
+    assert download(finance, f"/api/v1/payouts/{batch.pk}/export?format=pdf")[0] == 400
+    assert download(finance, "/api/v1/ledger/export?from=2026-11-30&to=2026-11-01")[0] == 400
+    assert download(finance, "/api/v1/ledger/export?from=nope&to=2026-11-01")[0] == 400
+
+
+def test_a_new_sheet_begins_past_the_row_limit(monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_DATA_ROWS", 3)
+    pages = [[[(f"妈妈{i}", True), (i, False)] for i in range(page * 4, page * 4 + 4)] for page in range(2)]
+
+    handle = exports.xlsx_file(["妈妈", "件数"], iter(pages), sheet="ledger")
+    book = openpyxl.load_workbook(handle)
+
+    assert [ws.title for ws in book.worksheets] == ["ledger", "ledger (2)", "ledger (3)"]
+    assert [row[0] for row in book.worksheets[1].iter_rows(values_only=True)] == ["妈妈", "妈妈3", "妈妈4", "妈妈5"]
+    total = sum(ws.max_row - 1 for ws in book.worksheets)
+    assert total == 8
+
+
+def test_neutralise():
+    assert [exports.neutralise(v) for v in ("=1", "a=1", "", None, 12)] == ["'=1", "a=1", "", "", "12"]
