@@ -1,0 +1,105 @@
+"""Real threads against PostgreSQL: a batch is approved once and paid once; two drafts for the
+same period never share a mother; concurrent deductions never take a balance below zero."""
+
+import datetime
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from accounts.models import AuditEntry, Role
+from ledger import payouts, selectors
+from ledger.models import PayoutBatch, PayoutLine, PayoutStatus, Transaction, TransactionKind
+from tests import factories
+from tests.concurrency.test_races import _race
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+NOV_5 = datetime.datetime(2026, 11, 5, 10, tzinfo=datetime.UTC)
+NOV_20 = datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def owed(on_postgres, company, finance):
+    """Ten mothers owed money for the first half of November, and eight finance users."""
+    mothers = [factories.mother() for _ in range(10)]
+    with time_machine.travel(NOV_5, tick=False):
+        for i, mother in enumerate(mothers):
+            payouts.adjustment_post(
+                actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=1000 + i, reason="计件"
+            )
+    team = [factories.staff(company, Role.FINANCE) for _ in range(8)]
+    return mothers, team
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_eight_finance_users_approving_one_batch_approve_it_once(owed, company, finance):
+    _mothers, team = owed
+    with time_machine.travel(NOV_20, tick=False):
+        batch = payouts.payout_draft(actor=finance, company_id=company.pk)
+
+    results = _race(8, lambda i: client_for(team[i]).post(f"/api/v1/payouts/{batch.pk}/approve").status_code)
+
+    assert results == [200] * 8  # approving an approved batch is a no-op, not an error
+    assert AuditEntry.objects.filter(action="payout.approve", target_id=str(batch.pk)).count() == 1
+    assert PayoutBatch.objects.get(pk=batch.pk).status == PayoutStatus.APPROVED
+
+
+def test_eight_finance_users_paying_one_batch_pay_it_once(owed, company, finance):
+    mothers, team = owed
+    with time_machine.travel(NOV_20, tick=False):
+        batch = payouts.payout_draft(actor=finance, company_id=company.pk)
+        payouts.payout_approve(actor=team[0], batch_id=batch.pk)
+
+    def pay(i):
+        response = client_for(team[i]).post(
+            f"/api/v1/payouts/{batch.pk}/mark-paid", {"reference": f"BANK-{i % 2}"}, format="json"
+        )
+        return response.status_code
+
+    results = _race(8, pay)
+
+    assert sorted(set(results)) in ([200], [200, 409])  # the same reference again: 200; another: 409
+    assert Transaction.objects.filter(kind=TransactionKind.PAYOUT).count() == len(mothers)
+    assert all(v == 0 for v in selectors.payable_balances(company_id=company.pk).values())
+    assert AuditEntry.objects.filter(action="payout.paid", target_id=str(batch.pk)).count() == 1
+
+
+def test_two_batches_drafted_at_once_never_share_a_mother(owed, company):
+    mothers, team = owed
+
+    def draft(i):
+        with time_machine.travel(NOV_20, tick=False):
+            response = client_for(team[i]).post("/api/v1/payouts", {}, format="json")
+        return response.status_code, response.json()
+
+    results = _race(6, draft)
+
+    created = [body for code, body in results if code == 201]
+    refused = [body["error"]["code"] for code, body in results if code == 409]
+    assert len(created) >= 1 and len(created) + len(refused) == 6
+    assert set(refused) <= {"nothing_to_pay", "already_in_open_batch"}
+    in_lines = list(PayoutLine.objects.values_list("worker_id", flat=True))
+    assert len(in_lines) == len(set(in_lines)) == len(mothers)  # every mother once, in one batch
+
+
+def test_concurrent_deductions_never_take_her_below_zero(owed, company):
+    mothers, team = owed
+    her = mothers[0]  # owed 1000 fen
+
+    def deduct(i):
+        response = client_for(team[i]).post(
+            "/api/v1/ledger/adjustments",
+            {"company": company.pk, "worker": her.pk, "amount_fen": -300, "reason": "扣款"},
+            format="json",
+        )
+        return response.status_code
+
+    results = _race(8, deduct)
+
+    assert sorted(results) == [201] * 3 + [409] * 5
+    assert selectors.payable_balances(company_id=company.pk)[her.pk] == 100
