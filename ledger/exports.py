@@ -97,7 +97,10 @@ def _ledger_row(posting: Posting) -> list:
         (txn.get_kind_display(), False),
         (_name(worker) if worker else "", True),
         (phone_masked(worker.phone) if worker else "", False),
-        (masked_card(worker.worker_profile.bank_card_last4) if worker and hasattr(worker, "worker_profile") else "", False),
+        (
+            masked_card(worker.worker_profile.bank_card_last4) if worker and hasattr(worker, "worker_profile") else "",
+            False,
+        ),
         (txn.project.title if txn.project else "", True),
         (txn.task.number if txn.task else "", False),
         (txn.units if txn.units is not None else "", False),
@@ -110,7 +113,16 @@ def _ledger_row(posting: Posting) -> list:
 
 
 def payout_header() -> list[str]:
-    return [_("mother"), _("phone"), _("bank card"), _("units"), _("amount (yuan)"), _("period"), _("batch"), _("reference")]
+    return [
+        _("mother"),
+        _("phone"),
+        _("bank card"),
+        _("units"),
+        _("amount (yuan)"),
+        _("period"),
+        _("batch"),
+        _("reference"),
+    ]
 
 
 def payout_pages(batch: PayoutBatch) -> Iterable[list]:
@@ -118,7 +130,9 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
     after = 0
     while True:
         page = list(
-            batch.lines.filter(worker_id__gt=after).select_related("worker__worker_profile").order_by("worker_id")[:PAGE]
+            batch.lines.filter(worker_id__gt=after)
+            .select_related("worker__worker_profile")
+            .order_by("worker_id")[:PAGE]
         )
         if not page:
             return

@@ -138,7 +138,9 @@ class PayoutBatch(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
-    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
 

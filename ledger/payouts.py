@@ -110,7 +110,9 @@ def payout_draft(
     for worker_id, then in owed_then.items():
         amount = min(then, owed_now.get(worker_id, 0))
         if amount > 0 and worker_id not in busy:
-            lines.append(PayoutLine(company_id=company_id, worker_id=worker_id, amount_fen=amount, units=units.get(worker_id, 0)))
+            lines.append(
+                PayoutLine(company_id=company_id, worker_id=worker_id, amount_fen=amount, units=units.get(worker_id, 0))
+            )
     if not lines:
         raise NothingToPay(details={"period_start": period_start.isoformat(), "period_end": period_end.isoformat()})
     batch = PayoutBatch.objects.create(
@@ -361,7 +363,9 @@ def transaction_reverse(*, actor, transaction_id, reason: str):
         created_by=actor,
     )
     if created:
-        audit_record(actor=actor, action="ledger.reverse", target=txn, company_id=original.company_id, of=str(original.pk))
+        audit_record(
+            actor=actor, action="ledger.reverse", target=txn, company_id=original.company_id, of=str(original.pk)
+        )
         if original.worker_id is not None:
             _tell_her(txn, payable_change)
     return txn, created
@@ -383,4 +387,3 @@ def _tell_her(txn: Transaction, change_fen: int) -> None:
             "memo": txn.memo,
         },
     )
-

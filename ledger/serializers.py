@@ -160,4 +160,16 @@ class ReverseIn(serializers.Serializer):
 class TransactionOut(serializers.ModelSerializer):
     class Meta:
         model = Transaction
-        fields = ["id", "key", "kind", "company", "worker", "project", "task", "units", "reverses", "memo", "created_at"]
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "company",
+            "worker",
+            "project",
+            "task",
+            "units",
+            "reverses",
+            "memo",
+            "created_at",
+        ]

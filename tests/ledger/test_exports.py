@@ -82,9 +82,9 @@ def test_the_payout_csv_opens_in_excel_with_chinese_masked_and_inert(finance, se
 
 
 def test_the_payout_xlsx_reads_back_as_text_and_numbers(finance, settled):
-    batch, mothers = settled
+    batch, _mothers = settled
     with time_machine.travel(NOV_20, tick=False):
-        status, response, body = download(finance, f"/api/v1/payouts/{batch.pk}/export?format=xlsx")
+        status, _response, body = download(finance, f"/api/v1/payouts/{batch.pk}/export?format=xlsx")
 
     assert status == 200
     book = openpyxl.load_workbook(io.BytesIO(body))
