@@ -1,5 +1,6 @@
 import datetime
 
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,10 +125,11 @@ class FileNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def _file_response(request, *, header, pages, name: str, sheet: str):
+def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None):
     kind = request.query_params.get("format", "csv")
     if kind == "csv":
-        response = StreamingHttpResponse(exports.csv_stream(header, pages), content_type="text/csv; charset=utf-8")
+        stream = exports.blocks_stream(header, csv_blocks) if csv_blocks else exports.csv_stream(header, pages)
+        response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
         filename = f"{name}.csv"
     elif kind == "xlsx":
         handle = exports.xlsx_file(header, pages, sheet=sheet)
@@ -241,13 +243,20 @@ class LedgerExportView(APIView):
         first, last = _period(request)
         raw_company = request.query_params.get("company")
         company_id = _finance_company(request, int(raw_company) if (raw_company or "").isdigit() else None)
-        pages = exports.ledger_pages(
-            company_ids=[company_id],
-            since=payouts.day_start(first),
-            before=payouts.day_start(last + datetime.timedelta(days=1)),
-        )
+        window = {
+            "company_ids": [company_id],
+            "since": payouts.day_start(first),
+            "before": payouts.day_start(last + datetime.timedelta(days=1)),
+        }
         name = f"ledger-{company_id}-{first:%Y%m%d}-{last:%Y%m%d}"
-        return _file_response(request, header=exports.ledger_header(), pages=pages, name=name, sheet=_("ledger"))
+        return _file_response(
+            request,
+            header=exports.ledger_header(),
+            pages=exports.ledger_pages(**window),
+            csv_blocks=exports.ledger_copy_blocks(**window) if connection.vendor == "postgresql" else None,
+            name=name,
+            sheet=_("ledger"),
+        )
 
 
 class AdjustmentView(APIView):

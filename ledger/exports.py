@@ -112,6 +112,107 @@ def _ledger_row(posting: Posting) -> list:
     ]
 
 
+# --- the ledger on PostgreSQL: COPY does the formatting -------------------------------
+# A Python row loop formats a few thousand (ORM) to ~100k (bare tuples) rows a second;
+# PostgreSQL's COPY formats ~500k. So on PostgreSQL the export is one ``COPY (SELECT …) TO
+# STDOUT`` whose SELECT produces exactly the cells of ``_ledger_row`` (neutralising and masking
+# included), and the bytes go to the client as they come. SQLite, the embedded default, uses
+# the row loop above.
+
+_DANGEROUS_SQL = "'=', '+', '-', '@', chr(9), chr(13), chr(10)"
+
+
+def _inert(expression: str) -> str:
+    """SQL for ``neutralise(expression)``."""
+    return f"(CASE WHEN left({expression}, 1) IN ({_DANGEROUS_SQL}) THEN chr(39) || {expression} ELSE {expression} END)"
+
+
+def _label_case(column: str, choices) -> tuple[str, list]:
+    whens = " ".join("WHEN %s THEN %s" for _choice in choices)
+    params = [part for value, label in choices for part in (value, str(label))]
+    return f"(CASE {column} {whens} ELSE {column} END)", params
+
+
+def ledger_copy_query(*, company_ids: list[int], since: datetime.datetime, before: datetime.datetime):
+    """The ledger file's rows as one SELECT (text cells, in ``ledger_header`` order) and its params."""
+    from django.conf import settings
+
+    from ledger.models import TransactionKind
+
+    kind_sql, kind_params = _label_case("t.kind", TransactionKind.choices)
+    account_sql, account_params = _label_case("a.kind", AccountKind.choices)
+    name = "coalesce(wp.display_name, u.display_name, '')"
+    national = "(CASE WHEN u.phone LIKE '+86%%' THEN substr(u.phone, 4) ELSE ltrim(u.phone, '+') END)"
+    yuan_sql = "to_char(p.amount_fen / 100.0, 'FM999999999990.00')"
+    cells = [
+        "to_char(p.created_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI')",
+        kind_sql,
+        _inert(name),
+        f"(CASE WHEN u.id IS NULL THEN '' WHEN length({national}) = 11"
+        f" THEN left({national}, 3) || '****' || right({national}, 4) ELSE {national} END)",
+        "(CASE WHEN coalesce(wp.bank_card_last4, '') <> '' THEN '****' || wp.bank_card_last4 ELSE '' END)",
+        _inert("coalesce(pr.title, '')"),
+        "tk.number::text",
+        "t.units::text",
+        f"(CASE WHEN p.direction = 'D' THEN {yuan_sql} END)",
+        f"(CASE WHEN p.direction = 'C' THEN {yuan_sql} END)",
+        account_sql,
+        _inert("t.memo"),
+        "t.key",
+    ]
+    # An empty cell is NULL: COPY writes it bare, as csv.writer writes "" (an empty string it would quote).
+    select = f"""
+        SELECT {", ".join(f"NULLIF({cell}, '')" for cell in cells)}
+          FROM ledger_posting p
+          JOIN ledger_transaction t ON t.id = p.transaction_id
+          JOIN ledger_account a ON a.id = p.account_id
+          LEFT JOIN accounts_user u ON u.id = a.worker_id
+          LEFT JOIN workers_workerprofile wp ON wp.user_id = u.id
+          LEFT JOIN tasks_project pr ON pr.id = t.project_id
+          LEFT JOIN tasks_task tk ON tk.id = t.task_id
+         WHERE a.company_id = ANY(%s) AND p.created_at >= %s AND p.created_at < %s
+         ORDER BY p.id"""
+    params = [settings.TIME_ZONE, *kind_params, *account_params, list(company_ids), since, before]
+    return select, params
+
+
+def ledger_copy_statement(raw_connection, **window) -> str:
+    """``COPY (the ledger query) TO STDOUT (FORMAT csv)`` with its values bound, for ``raw_connection``."""
+    from psycopg import ClientCursor
+
+    select, params = ledger_copy_query(**window)
+    return ClientCursor(raw_connection).mogrify(f"COPY ({select}) TO STDOUT (FORMAT csv)", params)
+
+
+def ledger_copy_blocks(**window):
+    """The ledger file's data rows as CSV bytes in blocks of ~128 KB, straight from COPY."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        block = bytearray()
+        with raw.copy(ledger_copy_statement(raw.connection, **window)) as copy:
+            for data in copy:
+                block += data
+                if len(block) >= 1 << 17:
+                    yield bytes(block)
+                    block.clear()
+        if block:
+            yield bytes(block)
+
+
+async def blocks_stream(header: list[str], blocks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    """A BOM and the header, then byte blocks read one thread hop at a time (on the request's
+    thread and database connection, as Django runs sync views under ASGI)."""
+    yield (BOM + _csv_text([[(h, True) for h in header]])).encode()
+    iterator = iter(blocks)
+    while True:
+        block = await sync_to_async(next, thread_sensitive=True)(iterator, None)
+        if block is None:
+            return
+        yield block
+
+
 def payout_header() -> list[str]:
     return [
         _("mother"),

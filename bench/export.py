@@ -1,0 +1,269 @@
+"""Ledger export: the CSV endpoint of a running daphne against ``COPY (the same query) TO STDOUT``.
+
+1. A dedicated PostgreSQL database (``--db-url``, default ``…/homeslot_export_bench``; ``--fresh``
+   drops it first), migrated; in a ``django.setup()`` subprocess: a finance user with a token, 1,000
+   mothers, and two companies whose ledgers hold ``--small`` (default 100,000) and ``--rows``
+   (default 1,000,000) postings in October 2026 (earning transactions of two postings each,
+   inserted by SQL with the ledger's guard triggers off for the load only). The same subprocess
+   prints the endpoint's own statement (``ledger.exports.ledger_copy_statement``: on PostgreSQL the
+   export is a ``COPY`` of a SELECT that formats, masks and neutralises every cell).
+2. One daphne (``DJANGO_DEBUG=0``) on 127.0.0.1:``--port``. For each company: ``GET
+   /api/v1/ledger/export?company=…&from=2026-10-01&to=2026-10-31&format=csv`` read to /dev/null,
+   then the same statement through psycopg ``cursor.copy()`` straight to /dev/null. Prints rows/s of both, the ratio, and the server's peak resident memory
+   (``VmHWM``) after warm-up, after the small export and after the large one. Then the XLSX
+   export of each (``--no-xlsx`` skips it), beside them.
+
+Goals (finance issue): CSV/COPY ratio ≥ 0.5; peak memory growth from 100k to 1M rows ≤ 16 MB.
+
+    .venv/bin/python bench/export.py                 # 100k and 1M rows, CSV and XLSX
+    .venv/bin/python bench/export.py --rows 200000 --small 20000 --no-xlsx   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import claim_storm as cs  # database helpers
+
+REPO = Path(__file__).resolve().parents[1]
+PERIOD = ("2026-10-01", "2026-10-31")
+MOTHERS = 1000
+
+
+def internal_setup(cfg: dict) -> dict:
+    """In a django.setup() process: users, companies, postings, and the export query's SQL."""
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Company, Membership, Role, User
+    from ledger.exports import ledger_copy_statement
+    from ledger.models import Account, AccountKind, Posting
+    from workers.models import WorkerProfile
+
+    def company_with(rows: int) -> Company:
+        name = f"bench-export-{rows}"
+        company = Company.objects.filter(name=name).first()
+        if company is not None:
+            return company
+        company = Company.objects.create(name=name)
+        Membership.objects.create(company=company, user=finance, role=Role.FINANCE)
+        Account.objects.create(company=company, kind=AccountKind.EXPENSE)
+        Account.objects.bulk_create([Account(company=company, kind=AccountKind.PAYABLE, worker_id=w) for w in mothers])
+        expense = Account.objects.get(company=company, kind=AccountKind.EXPENSE).pk
+        start = timezone.make_aware(datetime.datetime(2026, 10, 1, 0, 0, 1))
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")  # the load only: guards off
+            cursor.execute(
+                """
+                WITH t AS (
+                    INSERT INTO ledger_transaction (id, key, kind, company_id, worker_id, units, memo, created_at)
+                    SELECT gen_random_uuid(), %(tag)s || g, 'earning', %(company)s,
+                           (%(workers)s::bigint[])[1 + g %% %(n_workers)s], 1, '计件收入 #' || g,
+                           %(start)s::timestamptz + g * interval '2 seconds'
+                      FROM generate_series(1, %(n)s) AS g
+                    RETURNING id, worker_id, created_at
+                )
+                INSERT INTO ledger_posting (transaction_id, account_id, direction, amount_fen, created_at)
+                SELECT id, %(expense)s, 'D', 50, created_at FROM t
+                UNION ALL
+                SELECT t.id, a.id, 'C', 50, t.created_at
+                  FROM t JOIN ledger_account a
+                    ON a.worker_id = t.worker_id AND a.company_id = %(company)s AND a.kind = 'payable'
+                """,
+                {
+                    "tag": f"bench-{rows}-",
+                    "company": company.pk,
+                    "workers": mothers,
+                    "n_workers": len(mothers),
+                    "start": start,
+                    "n": rows // 2,
+                    "expense": expense,
+                },
+            )
+            cursor.execute("SET session_replication_role = DEFAULT")
+            cursor.execute("ANALYZE ledger_posting; ANALYZE ledger_transaction")
+        return company
+
+    finance = User.objects.filter(phone="+8613500000000").first() or User.objects.create_user(
+        phone="+8613500000000", password="bench-export-pass", display_name="导出财务"
+    )
+    mothers = list(WorkerProfile.objects.filter(user__phone__startswith="+86135100").values_list("user_id", flat=True))
+    if len(mothers) < MOTHERS:
+        users = User.objects.bulk_create(
+            [User(phone=f"+86135100{i:05d}", display_name=f"妈妈{i}") for i in range(len(mothers), MOTHERS)]
+        )
+        WorkerProfile.objects.bulk_create(
+            [WorkerProfile(user=u, display_name=f"测试妈妈{u.phone[-4:]}") for u in users]
+        )
+        mothers = list(
+            WorkerProfile.objects.filter(user__phone__startswith="+86135100").values_list("user_id", flat=True)
+        )
+    token = Token.objects.get_or_create(user=finance)[0].key
+    out = {"token": token, "companies": {}}
+    for rows in (cfg["small"], cfg["rows"]):
+        company = company_with(rows)
+        window = {
+            "company_ids": [company.pk],
+            "since": timezone.make_aware(datetime.datetime(2026, 10, 1)),
+            "before": timezone.make_aware(datetime.datetime(2026, 11, 1)),
+        }
+        with connection.cursor() as cursor:
+            literal = ledger_copy_statement(cursor.connection, **window)  # the endpoint's own COPY
+        count = Posting.objects.filter(
+            account__company_id=company.pk, created_at__gte=window["since"], created_at__lt=window["before"]
+        ).count()
+        out["companies"][str(rows)] = {"id": company.pk, "rows": count, "sql": literal}
+    return out
+
+
+def vm_hwm_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def http_export(port: int, token: str, company: int, kind: str) -> tuple[int, int, float]:
+    """(data rows, bytes, seconds) of one export read to nowhere."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
+    path = f"/api/v1/ledger/export?company={company}&from={PERIOD[0]}&to={PERIOD[1]}&format={kind}"
+    started = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+    response = conn.getresponse()
+    if response.status != 200:
+        raise SystemExit(f"export failed: {response.status} {response.read()[:500]!r}")
+    size = lines = 0
+    while chunk := response.read(1 << 16):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return lines - 1, size, elapsed
+
+
+def copy_export(db_url: str, sql: str) -> tuple[int, int, float]:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn, conn.cursor() as cursor:
+        started = time.perf_counter()
+        size = lines = 0
+        with cursor.copy(sql) as copy:
+            for data in copy:
+                size += len(data)
+                lines += bytes(data).count(b"\n")
+        return lines, size, time.perf_counter() - started
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--small", type=int, default=100_000)
+    p.add_argument("--db-url", default="postgres://postgres@127.0.0.1:5432/homeslot_export_bench")
+    p.add_argument("--fresh", action="store_true")
+    p.add_argument("--port", type=int, default=8131)
+    p.add_argument("--no-xlsx", action="store_true")
+    p.add_argument("--internal-setup", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.internal_setup:
+        print(json.dumps(internal_setup(json.loads(args.internal_setup))))
+        return 0
+
+    cs.ensure_database(args.db_url, args.fresh)
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.db_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-export-not-secret-" + "x" * 30,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        HOMESLOT_LOG_LEVEL="WARNING",
+    )
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    started = time.perf_counter()
+    cfg = json.dumps({"rows": args.rows, "small": args.small})
+    out = subprocess.run(
+        [sys.executable, __file__, "--internal-setup", cfg],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"setup {time.perf_counter() - started:.1f}s")
+
+    if not cs.port_free(args.port):
+        raise SystemExit(f"port {args.port} is busy")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port), "config.asgi:application"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    results = []
+    try:
+        deadline = time.monotonic() + 60
+        while cs.port_free(args.port):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("daphne did not start")
+            time.sleep(0.2)
+        small = data["companies"][str(args.small)]
+        http_export(args.port, data["token"], small["id"], "csv")  # warm-up: imports, pools
+        memory = {"after warm-up": vm_hwm_mb(server.pid)}
+        for label in (str(args.small), str(args.rows)):
+            company = data["companies"][label]
+            rows, size, seconds = http_export(args.port, data["token"], company["id"], "csv")
+            memory[f"after {int(label):,} rows"] = vm_hwm_mb(server.pid)
+            copy_rows, copy_size, copy_seconds = copy_export(args.db_url, company["sql"])
+            assert rows == company["rows"] == copy_rows, (rows, company["rows"], copy_rows)
+            results.append(("csv", label, rows, size, seconds, copy_rows / copy_seconds, copy_size))
+        if not args.no_xlsx:
+            for label in (str(args.small), str(args.rows)):
+                company = data["companies"][label]
+                rows, size, seconds = http_export(args.port, data["token"], company["id"], "xlsx")
+                memory[f"after xlsx {int(label):,} rows"] = vm_hwm_mb(server.pid)
+                results.append(("xlsx", label, company["rows"], size, seconds, None, None))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+    print(f"\n== ledger export: daphne x1, {args.small:,} and {args.rows:,} postings")
+    print(f"{'format':6} {'rows':>10} {'MB':>8} {'seconds':>8} {'rows/s':>9} {'COPY rows/s':>12} {'ratio':>6}")
+    for kind, _label, rows, size, seconds, copy_rate, _copy_size in results:
+        rate = rows / seconds
+        ratio = f"{rate / copy_rate:.2f}" if copy_rate else "-"
+        copy_text = f"{copy_rate:,.0f}" if copy_rate else "-"
+        print(f"{kind:6} {rows:>10,} {size / 1e6:>8.1f} {seconds:>8.1f} {rate:>9,.0f} {copy_text:>12} {ratio:>6}")
+    print("server peak RSS (VmHWM): " + ", ".join(f"{k} {v:.1f} MB" for k, v in memory.items()))
+    growth = memory[f"after {args.rows:,} rows"] - memory[f"after {args.small:,} rows"]
+    big_csv = next(r for r in results if r[0] == "csv" and r[1] == str(args.rows))
+    ratio = (big_csv[2] / big_csv[4]) / big_csv[5]
+    print(
+        f"goals: CSV/COPY ratio >= 0.5: {ratio:.2f} {'OK' if ratio >= 0.5 else 'MISSED'}; "
+        f"peak memory growth 100k→1M <= 16 MB: {growth:.1f} MB {'OK' if growth <= 16 else 'MISSED'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
