@@ -205,7 +205,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/signin/"
 
 # --- I18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "SubmissionStatusEnum": "tasks.models.SubmissionStatus",
         "KindEnum": "tasks.models.Kind",
         "NoticeKindEnum": "fairwork.models.NoticeKind",
+        "PayoutStatusEnum": "ledger.models.PayoutStatus",
     },
 }
 

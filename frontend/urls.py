@@ -1,5 +1,15 @@
 from django.urls import path
 
-from frontend import views
+from frontend import finance, views
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signin/", views.sign_in, name="sign-in"),
+    path("signout/", views.sign_out, name="sign-out"),
+    path("finance/", finance.ledger, name="finance-ledger"),
+    path("finance/batches/", finance.batches, name="finance-batches"),
+    path("finance/batches/draft", finance.batch_draft, name="finance-batch-draft"),
+    path("finance/batches/<int:pk>/", finance.batch, name="finance-batch"),
+    path("finance/batches/<int:pk>/<str:action>", finance.batch_action, name="finance-batch-action"),
+    path("finance/reconciliation/", finance.reconciliation, name="finance-reconciliation"),
+]

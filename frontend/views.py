@@ -1,12 +1,34 @@
-"""HTML pages. The mothers', supervisors' and finance pages come in their own issues."""
+"""HTML pages: the home page, signing in and out (finance pages: frontend/finance.py)."""
 
+from django.contrib.auth import login, logout
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from frontend.forms import SignInForm
 
 
 def home(request):
     return render(request, "frontend/home.html")
+
+
+def sign_in(request):
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user)
+        target = request.GET.get("next", "/")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = "/"
+        return redirect(target)
+    return render(request, "frontend/sign_in.html", {"form": form})
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("/")
 
 
 def _wants_json(request) -> bool:

@@ -195,6 +195,7 @@ class PayoutActionView(APIView):
 
 
 class PayoutMarkPaidView(PayoutActionView):
+    permission_classes = [IsFinance]
     action_name = "mark-paid"
 
     @extend_schema(request=MarkPaidIn, responses=PayoutBatchDetail)

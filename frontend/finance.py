@@ -1,0 +1,189 @@
+"""Finance pages: the ledger of a period with a chart, payout batches, reconciliation.
+Thin: every write goes through ledger.payouts, every read through ledger.selectors."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Company, User
+from accounts.phones import phone_masked
+from accounts.selectors import FINANCE_ROLES, company_ids_for
+from config.errors import DomainError
+from frontend.forms import PeriodForm, ReferenceForm
+from ledger import payouts, selectors
+from ledger.models import AccountKind, Direction, PayoutBatch, Posting, TransactionKind
+from ledger.money import format_fen
+
+
+def _companies(request) -> list[Company]:
+    ids = company_ids_for(request.user, FINANCE_ROLES)
+    if not ids:
+        raise Http404
+    return list(Company.objects.filter(pk__in=ids).order_by("name"))
+
+
+def _context(request) -> dict:
+    companies = _companies(request)
+    chosen = request.GET.get("company")
+    company = next((c for c in companies if str(c.pk) == chosen), companies[0])
+    start, end = payouts.last_ended_half_month(timezone.localdate())
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    if form.is_bound and form.is_valid() and (form.cleaned_data["end"] - form.cleaned_data["start"]).days <= 366:
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    return {
+        "companies": companies,
+        "company": company,
+        "form": form,
+        "start": start,
+        "end": end,
+        "since": payouts.day_start(start),
+        "before": payouts.day_start(end + datetime.timedelta(days=1)),
+    }
+
+
+@login_required
+def ledger(request):
+    """Totals of the period, a bar chart of daily credits to mothers, the export buttons."""
+    ctx = _context(request)
+    postings = Posting.objects.filter(
+        account__company=ctx["company"], created_at__gte=ctx["since"], created_at__lt=ctx["before"]
+    )
+    payable = postings.filter(account__kind=AccountKind.PAYABLE)
+    credited = payable.filter(direction=Direction.CREDIT).aggregate(t=Sum("amount_fen"))["t"] or 0
+    paid = (
+        payable.filter(direction=Direction.DEBIT, transaction__kind=TransactionKind.PAYOUT).aggregate(
+            t=Sum("amount_fen")
+        )["t"]
+        or 0
+    )
+    per_day = dict(
+        payable.filter(direction=Direction.CREDIT)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("day")
+        .annotate(total=Sum("amount_fen"))
+    )
+    days = []
+    day = ctx["start"]
+    while day <= ctx["end"]:
+        days.append({"day": day, "fen": per_day.get(day, 0), "display": format_fen(per_day.get(day, 0))})
+        day += datetime.timedelta(days=1)
+    top = max((d["fen"] for d in days), default=0) or 1
+    for i, d in enumerate(days):
+        d["height"] = round(120 * d["fen"] / top)
+        d["x"], d["y"] = i * 22, 130 - d["height"]
+    owed = sum(v for v in selectors.payable_balances(company_id=ctx["company"].pk).values() if v > 0)
+    ctx.update(
+        credited=format_fen(credited),
+        paid=format_fen(paid),
+        owed=format_fen(owed),
+        days=days,
+        chart_width=max(len(days) * 22, 22),
+        entries=postings.count(),
+        overdue_fen=format_fen(
+            sum(
+                r["overdue_fen"]
+                for r in selectors.overdue_settlements(company_id=ctx["company"].pk, now=timezone.now())
+            )
+        ),
+    )
+    return render(request, "frontend/finance/ledger.html", ctx)
+
+
+@login_required
+def batches(request):
+    ctx = _context(request)
+    ctx["batches"] = list(PayoutBatch.objects.filter(company=ctx["company"]).annotate(mothers=Count("lines"))[:100])
+    for each in ctx["batches"]:
+        each.total_display = format_fen(each.total_fen)
+    return render(request, "frontend/finance/batches.html", ctx)
+
+
+@login_required
+@require_POST
+def batch_draft(request):
+    companies = {str(c.pk): c for c in _companies(request)}
+    company = companies.get(request.POST.get("company"))
+    form = PeriodForm(request.POST)
+    if company is None or not form.is_valid():
+        messages.error(request, _("Give both the first and the last day of the period."))
+        return redirect("finance-batches")
+    try:
+        batch = payouts.payout_draft(
+            actor=request.user,
+            company_id=company.pk,
+            period_start=form.cleaned_data["start"],
+            period_end=form.cleaned_data["end"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(f"/finance/batches/?company={company.pk}")
+    return redirect("finance-batch", pk=batch.pk)
+
+
+@login_required
+def batch(request, pk):
+    found = get_object_or_404(
+        PayoutBatch.objects.filter(company_id__in=company_ids_for(request.user, FINANCE_ROLES)), pk=pk
+    )
+    lines = list(found.lines.select_related("worker__worker_profile").order_by("worker_id"))
+    for line in lines:
+        profile = getattr(line.worker, "worker_profile", None)
+        line.name = profile.display_name if profile else line.worker.display_name
+        line.phone_display, line.amount_display = phone_masked(line.worker.phone), format_fen(line.amount_fen)
+    return render(
+        request,
+        "frontend/finance/batch.html",
+        {"batch": found, "lines": lines, "total": format_fen(found.total_fen), "reference_form": ReferenceForm()},
+    )
+
+
+@login_required
+@require_POST
+def batch_action(request, pk, action):
+    get_object_or_404(PayoutBatch.objects.filter(company_id__in=company_ids_for(request.user, FINANCE_ROLES)), pk=pk)
+    try:
+        if action == "approve":
+            payouts.payout_approve(actor=request.user, batch_id=pk)
+        elif action == "cancel":
+            payouts.payout_cancel(actor=request.user, batch_id=pk)
+        elif action == "mark-paid":
+            payouts.payout_mark_paid(actor=request.user, batch_id=pk, reference=request.POST.get("reference", ""))
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("finance-batch", pk=pk)
+
+
+@login_required
+def reconciliation(request):
+    ctx = _context(request)
+    report = selectors.reconciliation(company_id=ctx["company"].pk, since=ctx["since"], before=ctx["before"])
+    people = User.objects.filter(pk__in=[m["worker"] for m in report["mothers"]]).select_related("worker_profile")
+    names = {u.pk: getattr(getattr(u, "worker_profile", None), "display_name", u.display_name) for u in people}
+    rows = [
+        {
+            **{k: format_fen(v) for k, v in line.items() if k.endswith("_fen")},
+            "name": names.get(line["worker"], line["worker"]),
+            "difference": line["difference_fen"],
+        }
+        for line in report["mothers"]
+    ]
+    overdue = selectors.overdue_settlements(company_id=ctx["company"].pk, now=timezone.now())
+    for row in overdue:
+        row["name"], row["display"] = names.get(row["worker"], row["worker"]), format_fen(row["overdue_fen"])
+    ctx.update(
+        report=report,
+        rows=rows,
+        totals={k: format_fen(v) for k, v in report["totals"].items()},
+        overdue=overdue,
+    )
+    return render(request, "frontend/finance/reconciliation.html", ctx)
