@@ -38,6 +38,7 @@ def schedule() -> list[Periodic]:
     """Every periodic job of the platform, in one list."""
     from background.jobs import task_results_prune
     from fairwork import jobs as fairwork_jobs
+    from ledger import jobs as ledger_jobs
     from realtime.jobs import outbox_prune
     from tasks import jobs as task_jobs
 
@@ -49,6 +50,7 @@ def schedule() -> list[Periodic]:
         Periodic(fairwork_jobs.auto_accept_warn, 5 * minute),
         Periodic(fairwork_jobs.hours_warn, 5 * minute),
         Periodic(fairwork_jobs.measured_pay_update, datetime.timedelta(hours=1)),
+        Periodic(ledger_jobs.settlement_overdue_warn, datetime.timedelta(days=1)),
         Periodic(outbox_prune, datetime.timedelta(hours=1)),
         Periodic(task_results_prune, datetime.timedelta(days=1)),
     ]

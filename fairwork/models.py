@@ -42,6 +42,7 @@ class NoticeKind(models.TextChoices):
     AUTO_ACCEPTED = "auto_accepted", _("accepted automatically")
     HOURS_NEAR_LIMIT = "hours_near_limit", _("hours near the limit")
     PAY_BELOW_FLOOR = "pay_below_floor", _("measured pay below the floor")
+    SETTLEMENT_OVERDUE = "settlement_overdue", _("settlement overdue")
 
 
 class Notice(models.Model):

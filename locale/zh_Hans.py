@@ -364,4 +364,6 @@ ZH = {
     "opening": "期初",
     "total": "合计",
     "Ledger entries in this period": "本期台账条目",
+    "%(count)s mothers are owed %(amount)s credited more than 15 days ago: draft a payout batch.": "有 %(count)s 位妈妈的 %(amount)s 入账已超过 15 天未结算：请起草发放批次。",
+    "settlement overdue": "结算逾期",
 }

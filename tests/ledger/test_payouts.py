@@ -263,3 +263,18 @@ def test_half_months():
         datetime.date(2026, 11, 30),
     )
     assert timezone.is_aware(payouts.day_start(datetime.date(2026, 11, 1)))
+
+
+def test_finance_is_warned_once_a_day_of_overdue_settlements(finance, second_finance, company, mother):
+    from fairwork.models import Notice, NoticeKind
+    from ledger.jobs import settlement_overdue_warn
+
+    credit(finance, company, mother, 900)
+    with time_machine.travel(NOV_18, tick=False):
+        assert settlement_overdue_warn.call() == 0  # 13 days: not late yet
+    with time_machine.travel(datetime.datetime(2026, 11, 22, tzinfo=datetime.UTC), tick=False):
+        assert settlement_overdue_warn.call() == 1
+        settlement_overdue_warn.call()
+    warned = Notice.objects.filter(kind=NoticeKind.SETTLEMENT_OVERDUE)
+    assert sorted(warned.values_list("user_id", flat=True)) == sorted([finance.pk, second_finance.pk])
+    assert "¥9.00" in warned.first().text
