@@ -41,6 +41,13 @@ v1 = [
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
     path("ledger/export", ledger_api.LedgerExportView.as_view(), name="ledger-export"),
+    path("ledger/exports", ledger_api.LedgerExportsView.as_view(), name="ledger-exports"),
+    path("ledger/exports/<uuid:pk>", ledger_api.LedgerExportDetailView.as_view(), name="ledger-export-detail"),
+    path(
+        "ledger/exports/<uuid:pk>/download",
+        ledger_api.LedgerExportDownloadView.as_view(),
+        name="ledger-export-download",
+    ),
     path("ledger/adjustments", ledger_api.AdjustmentView.as_view(), name="ledger-adjustments"),
     path("ledger/transactions/<uuid:pk>/reverse", ledger_api.ReverseView.as_view(), name="ledger-reverse"),
     path("ledger/reconciliation", ledger_api.ReconciliationView.as_view(), name="ledger-reconciliation"),

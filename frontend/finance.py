@@ -19,8 +19,9 @@ from accounts.selectors import FINANCE_ROLES, company_ids_for
 from config.errors import DomainError
 from frontend.forms import PeriodForm, ReferenceForm
 from ledger import payouts, selectors
-from ledger.models import AccountKind, Direction, PayoutBatch, Posting, TransactionKind
+from ledger.models import AccountKind, Direction, LedgerExport, PayoutBatch, Posting, TransactionKind
 from ledger.money import format_fen
+from ledger.serializers import LedgerExportOut
 
 
 def _companies(request) -> list[Company]:
@@ -187,3 +188,35 @@ def reconciliation(request):
         overdue=overdue,
     )
     return render(request, "frontend/finance/reconciliation.html", ctx)
+
+
+@login_required
+@require_POST
+def export_request(request):
+    companies = {str(c.pk): c for c in _companies(request)}
+    company = companies.get(request.POST.get("company"))
+    form = PeriodForm(request.POST)
+    if company is None or not form.is_valid():
+        messages.error(request, _("Give both the first and the last day of the period."))
+        return redirect("finance-ledger")
+    try:
+        export = payouts.export_request(
+            actor=request.user,
+            company_id=company.pk,
+            period_start=form.cleaned_data["start"],
+            period_end=form.cleaned_data["end"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("finance-ledger")
+    return redirect("finance-export", pk=export.pk)
+
+
+@login_required
+def export(request, pk):
+    """The workbook's progress (the page refreshes itself until it is ready), then its download."""
+    found = get_object_or_404(
+        LedgerExport.objects.filter(company_id__in=company_ids_for(request.user, FINANCE_ROLES)), pk=pk
+    )
+    data = LedgerExportOut(found).data
+    return render(request, "frontend/finance/export.html", {"export": found, "data": data, "company": found.company})

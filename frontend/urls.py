@@ -12,4 +12,6 @@ urlpatterns = [
     path("finance/batches/<int:pk>/", finance.batch, name="finance-batch"),
     path("finance/batches/<int:pk>/<str:action>", finance.batch_action, name="finance-batch-action"),
     path("finance/reconciliation/", finance.reconciliation, name="finance-reconciliation"),
+    path("finance/exports/", finance.export_request, name="finance-export-request"),
+    path("finance/exports/<uuid:pk>/", finance.export, name="finance-export"),
 ]

@@ -13,14 +13,16 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from config.errors import Invalid, NotFound
+from config.errors import Conflict, Invalid, NotFound
 from ledger import exports, payouts, selectors
 from ledger.filters import EntryFilter
-from ledger.models import PayoutBatch, Transaction
+from ledger.models import ExportStatus, LedgerExport, PayoutBatch, Transaction
 from ledger.money import format_fen
 from ledger.serializers import (
     AdjustmentIn,
+    ExportRequestIn,
     FinancePostingOut,
+    LedgerExportOut,
     MarkPaidIn,
     PayoutBatchDetail,
     PayoutBatchOut,
@@ -323,3 +325,48 @@ class ReconciliationView(APIView):
                 "overdue_fen": sum(row["overdue_fen"] for row in overdue),
             }
         )
+
+
+class LedgerExportsView(APIView):
+    """Queue a large ledger workbook (XLSX) for a period; poll it, then download it."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(request=ExportRequestIn, responses={202: LedgerExportOut})
+    def post(self, request):
+        fields = _valid(ExportRequestIn, request)
+        company_id = _finance_company(request, fields.pop("company", None))
+        export = payouts.export_request(actor=request.user, company_id=company_id, **fields)
+        return Response(LedgerExportOut(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _export_for(request, pk) -> LedgerExport:
+    companies = company_ids_for(request.user, FINANCE_ROLES)
+    return get_object_or_404(LedgerExport.objects.filter(company_id__in=companies), pk=pk)
+
+
+class LedgerExportDetailView(APIView):
+    permission_classes = [IsFinance]
+
+    @extend_schema(responses=LedgerExportOut)
+    def get(self, request, pk):
+        return Response(LedgerExportOut(_export_for(request, pk)).data)
+
+
+class LedgerExportDownloadView(APIView):
+    permission_classes = [IsFinance]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk):
+        export = _export_for(request, pk)
+        if export.status != ExportStatus.READY:
+            raise Conflict(_("The file is not ready yet."), code="export_not_ready", details={"status": export.status})
+        handle = open(export.file, "rb")  # noqa: SIM115 - closed by file_stream when sent
+        response = StreamingHttpResponse(
+            exports.file_stream(handle),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"ledger-{export.company_id}-{export.period_start:%Y%m%d}-{export.period_end:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -301,13 +301,20 @@ async def csv_stream(header: list[str], pages: Iterable[list]) -> AsyncIterator[
 
 def xlsx_file(header: list[str], pages: Iterable[list], *, sheet: str):
     """Write the workbook into a temporary file (constant memory) and return it rewound."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by file_stream
+    xlsx_write(out, header, pages, sheet=sheet)
+    out.seek(0)
+    return out
+
+
+def xlsx_write(target, header: list[str], pages: Iterable[list], *, sheet: str) -> int:
+    """Write the workbook to ``target`` (a path or a binary file) in constant memory; return the rows."""
     import xlsxwriter
 
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by file_stream
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
     money = book.add_format({"num_format": "#,##0.00"})
-    worksheet, row_number, sheets = None, XLSX_MAX_DATA_ROWS + 1, 0
+    worksheet, row_number, sheets, rows = None, XLSX_MAX_DATA_ROWS + 1, 0, 0
     for page in pages:
         for row in page:
             if row_number > XLSX_MAX_DATA_ROWS:
@@ -326,13 +333,13 @@ def xlsx_file(header: list[str], pages: Iterable[list], *, sheet: str):
                 else:
                     worksheet.write_number(row_number, col, value)
             row_number += 1
+            rows += 1
     if worksheet is None:
         worksheet = book.add_worksheet(sheet)
         for col, title in enumerate(header):
             worksheet.write_string(0, col, title, bold)
     book.close()
-    out.seek(0)
-    return out
+    return rows
 
 
 async def file_stream(handle, chunk: int = 1 << 16) -> AsyncIterator[bytes]:

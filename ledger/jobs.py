@@ -44,3 +44,53 @@ def settlement_overdue_warn() -> int:
                 )
         warned += 1
     return warned
+
+
+@task()
+def ledger_export_build(export_id: str) -> int:
+    """Build a requested ledger XLSX into MEDIA_ROOT/exports/, updating its progress page by page.
+    Idempotent: a finished export is left as it is."""
+    import datetime
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from ledger import exports, payouts
+    from ledger.models import ExportStatus, LedgerExport, Posting
+
+    export = LedgerExport.objects.filter(pk=export_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).first()
+    if export is None:
+        return 0
+    window = {
+        "company_ids": [export.company_id],
+        "since": payouts.day_start(export.period_start),
+        "before": payouts.day_start(export.period_end + datetime.timedelta(days=1)),
+    }
+    total = Posting.objects.filter(
+        account__company_id=export.company_id, created_at__gte=window["since"], created_at__lt=window["before"]
+    ).count()
+    LedgerExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, rows_total=total, rows_done=0)
+    folder = Path(settings.MEDIA_ROOT) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{export.pk}.xlsx"
+
+    def counted(pages):
+        done = 0
+        for page in pages:
+            yield page
+            done += len(page)
+            LedgerExport.objects.filter(pk=export.pk).update(rows_done=done)
+
+    try:
+        rows = exports.xlsx_write(
+            str(path), exports.ledger_header(), counted(exports.ledger_pages(**window)), sheet=_("ledger")
+        )
+    except Exception as error:  # reported on the export's page; the job itself may be retried
+        LedgerExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
+        )
+        raise
+    LedgerExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.READY, file=str(path), rows_done=rows, finished_at=timezone.now()
+    )
+    return rows

@@ -387,3 +387,23 @@ def _tell_her(txn: Transaction, change_fen: int) -> None:
             "memo": txn.memo,
         },
     )
+
+
+# --- large files, built in the background ------------------------------------------------
+
+
+@transaction.atomic
+def export_request(*, actor, company_id: int, period_start: datetime.date, period_end: datetime.date):
+    """Queue an XLSX of the ledger for a period; the job reports its progress on the row."""
+    from ledger.jobs import ledger_export_build
+    from ledger.models import LedgerExport
+
+    _require_finance(actor, company_id)
+    if period_end < period_start or (period_end - period_start).days > 366:
+        raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
+    export = LedgerExport.objects.create(
+        company_id=company_id, requested_by=actor, period_start=period_start, period_end=period_end
+    )
+    audit_record(actor=actor, action="ledger.export_request", target=export, company_id=company_id)
+    transaction.on_commit(lambda: ledger_export_build.enqueue(str(export.pk)))
+    return export

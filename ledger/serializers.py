@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.phones import phone_masked
-from ledger.models import PayoutBatch, PayoutLine, Posting, Transaction
+from ledger.models import ExportStatus, LedgerExport, PayoutBatch, PayoutLine, Posting, Transaction
 from ledger.money import format_fen
 
 
@@ -173,3 +173,40 @@ class TransactionOut(serializers.ModelSerializer):
             "memo",
             "created_at",
         ]
+
+
+class LedgerExportOut(serializers.ModelSerializer):
+    progress_percent = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerExport
+        fields = [
+            "id",
+            "company",
+            "period_start",
+            "period_end",
+            "format",
+            "status",
+            "rows_total",
+            "rows_done",
+            "progress_percent",
+            "download",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_progress_percent(self, export) -> int:
+        if export.status == ExportStatus.READY:
+            return 100
+        return 0 if not export.rows_total else min(99, 100 * export.rows_done // export.rows_total)
+
+    def get_download(self, export) -> str | None:
+        return f"/api/v1/ledger/exports/{export.pk}/download" if export.status == ExportStatus.READY else None
+
+
+class ExportRequestIn(serializers.Serializer):
+    company = serializers.IntegerField(required=False)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()

@@ -147,3 +147,55 @@ def test_on_postgresql_copy_writes_the_same_cells_as_the_row_loop(on_postgres, c
 
     assert by_copy.replace("\r\n", "\n") == by_loop.replace("\r\n", "\n")
     assert len(list(csv.reader(io.StringIO(by_loop)))) == 16  # a cell may hold a newline
+
+
+def test_a_large_workbook_is_built_in_the_background_with_progress(finance, company, settled, settings, tmp_path):
+    from django.test import Client
+
+    from ledger.jobs import ledger_export_build
+    from ledger.models import ExportStatus, LedgerExport
+
+    settings.MEDIA_ROOT = tmp_path
+    client = Client()
+    client.force_login(finance)
+    with time_machine.travel(NOV_20, tick=False):
+        requested = client.post(
+            "/api/v1/ledger/exports",
+            {"period_start": "2026-11-01", "period_end": "2026-11-15"},
+            content_type="application/json",
+        )
+    assert requested.status_code == 202 and requested.json()["status"] == "queued"
+    export_id = requested.json()["id"]
+    assert client.get(f"/api/v1/ledger/exports/{export_id}/download").status_code == 409  # not ready
+
+    assert ledger_export_build.call(export_id) == 16
+    assert ledger_export_build.call(export_id) == 0  # done already: a second run changes nothing
+
+    state = client.get(f"/api/v1/ledger/exports/{export_id}").json()
+    assert (state["status"], state["rows_done"], state["rows_total"], state["progress_percent"]) == (
+        "ready",
+        16,
+        16,
+        100,
+    )
+    page = client.get(f"/finance/exports/{export_id}/").content.decode()
+    assert "<progress" in page and state["download"] in page
+    status, _, body = download(finance, state["download"])
+    assert status == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(body)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 17 and rows[0][0] == "日期"
+    assert LedgerExport.objects.get(pk=export_id).status == ExportStatus.READY
+
+
+def test_another_companys_finance_cannot_see_an_export(finance, company, other_company, settled):
+    from ledger.models import LedgerExport
+
+    export = LedgerExport.objects.create(
+        company=company,
+        requested_by=finance,
+        period_start=datetime.date(2026, 11, 1),
+        period_end=datetime.date(2026, 11, 15),
+    )
+    theirs = factories.staff(other_company, Role.FINANCE)
+    assert download(theirs, f"/api/v1/ledger/exports/{export.pk}")[0] == 404
+    assert download(theirs, f"/api/v1/ledger/exports/{export.pk}/download")[0] == 404
