@@ -297,12 +297,19 @@ class ReverseView(APIView):
 
 
 class ReconciliationView(APIView):
-    """Opening + credits − debits = closing per mother and in total for ``?from=&to=&company=``."""
+    """Opening + credits − debits = closing per mother and in total for ``?from=&to=&company=``;
+    ``?format=csv|xlsx`` gives the same as a file."""
 
     permission_classes = [IsFinance]
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str), OpenApiParameter("company", int)],
+        parameters=[
+            OpenApiParameter("from", str),
+            OpenApiParameter("to", str),
+            OpenApiParameter("company", int),
+            OpenApiParameter("format", str, enum=["csv", "xlsx"]),
+        ],
         responses={200: dict},
     )
     def get(self, request):
@@ -314,6 +321,14 @@ class ReconciliationView(APIView):
             since=payouts.day_start(first),
             before=payouts.day_start(last + datetime.timedelta(days=1)),
         )
+        if "format" in request.query_params:
+            return _file_response(
+                request,
+                header=exports.reconciliation_header(),
+                pages=[exports.reconciliation_rows(report)],
+                name=f"reconciliation-{company_id}-{first:%Y%m%d}-{last:%Y%m%d}",
+                sheet=_("Reconciliation"),
+            )
         overdue = selectors.overdue_settlements(company_id=company_id, now=timezone.now())
         return Response(
             {

@@ -232,6 +232,33 @@ async def blocks_stream(header: list[str], blocks: Iterable[bytes]) -> AsyncIter
         yield block
 
 
+def reconciliation_header() -> list[str]:
+    return [_("mother"), _("phone"), _("opening"), _("credits"), _("debits"), _("closing"), _("difference")]
+
+
+def reconciliation_rows(report: dict) -> list:
+    """One row per mother of ``ledger.selectors.reconciliation``, then the totals (yuan)."""
+    from accounts.models import User
+
+    people = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[m["worker"] for m in report["mothers"]]).select_related("worker_profile")
+    }
+    money = ("opening_fen", "credits_fen", "debits_fen", "closing_fen", "difference_fen")
+    rows = []
+    for line in report["mothers"]:
+        person = people.get(line["worker"])
+        rows.append(
+            [
+                (_name(person) if person else line["worker"], True),
+                (phone_masked(person.phone) if person else "", False),
+                *((yuan(line[k]), False) for k in money),
+            ]
+        )
+    rows.append([(_("total"), True), ("", False), *((yuan(report["totals"][k]), False) for k in money)])
+    return rows
+
+
 def payout_header() -> list[str]:
     return [
         _("mother"),

@@ -278,3 +278,17 @@ def test_finance_is_warned_once_a_day_of_overdue_settlements(finance, second_fin
     warned = Notice.objects.filter(kind=NoticeKind.SETTLEMENT_OVERDUE)
     assert sorted(warned.values_list("user_id", flat=True)) == sorted([finance.pk, second_finance.pk])
     assert "¥9.00" in warned.first().text
+
+
+def test_the_reconciliation_downloads_as_a_file(finance, company, mother):
+    import csv
+    import io
+
+    from tests.ledger.test_exports import download
+
+    credit(finance, company, mother, 1_250)
+    with time_machine.travel(NOV_20, tick=False):
+        status, _, body = download(finance, "/api/v1/ledger/reconciliation?from=2026-11-01&to=2026-11-15&format=csv")
+    assert status == 200
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][0] == "妈妈" and rows[1][3] == "12.50" and rows[-1][0] == "合计" and rows[-1][5] == "12.50"
