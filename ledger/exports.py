@@ -265,6 +265,7 @@ def payout_header() -> list[str]:
         _("phone"),
         _("bank card"),
         _("units"),
+        _("tasks"),
         _("amount (yuan)"),
         _("period"),
         _("batch"),
@@ -284,12 +285,14 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
         if not page:
             return
         after = page[-1].worker_id
+        tasks = _tasks_in_period(batch, [line.worker_id for line in page])
         yield [
             [
                 (_name(line.worker), True),
                 (phone_masked(line.worker.phone), False),
                 (masked_card(getattr(getattr(line.worker, "worker_profile", None), "bank_card_last4", "")), False),
                 (line.units, False),
+                (tasks.get(line.worker_id, ""), True),
                 (yuan(line.amount_fen), False),
                 (period, False),
                 (batch.pk, False),
@@ -297,6 +300,32 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
             ]
             for line in page
         ]
+
+
+def _tasks_in_period(batch: PayoutBatch, worker_ids: list[int]) -> dict[int, str]:
+    """For each mother, the tasks credited to her in the batch's period: ``项目 #12, #13; …``."""
+    from ledger.models import Transaction, TransactionKind
+    from ledger.payouts import day_start
+
+    credits = (
+        Transaction.objects.filter(
+            company_id=batch.company_id,
+            worker_id__in=worker_ids,
+            kind=TransactionKind.EARNING,
+            created_at__gte=day_start(batch.period_start),
+            created_at__lt=day_start(batch.period_end + datetime.timedelta(days=1)),
+            task__isnull=False,
+        )
+        .order_by("worker_id", "project_id", "task__number")
+        .values_list("worker_id", "project__title", "task__number")
+    )
+    grouped: dict[int, dict[str, list[str]]] = {}
+    for worker_id, title, number in credits:
+        grouped.setdefault(worker_id, {}).setdefault(title, []).append(f"#{number}")
+    return {
+        worker_id: "; ".join(f"{title} {', '.join(numbers)}" for title, numbers in projects.items())
+        for worker_id, projects in grouped.items()
+    }
 
 
 # --- CSV --------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_the_payout_csv_opens_in_excel_with_chinese_masked_and_inert(finance, se
     assert first[0] == "王小花"
     assert first[1] == f"{mothers[0].phone[3:6]}****{mothers[0].phone[-4:]}"
     assert first[2] == "****1000"
-    assert first[4] == "123.45"
+    assert first[5] == "123.45"
     for line in lines[1:]:
         assert line[0].startswith("'"), line[0]  # typed text that starts like a formula stays text
     assert PayoutBatch.objects.get(pk=batch.pk).status == PayoutStatus.EXPORTED
@@ -91,7 +91,7 @@ def test_the_payout_xlsx_reads_back_as_text_and_numbers(finance, settled):
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "妈妈" and rows[1][0] == "王小花" and rows[1][2] == "****1000"
-    assert rows[1][4] == pytest.approx(123.45)
+    assert rows[1][5] == pytest.approx(123.45)
     cells = [row[0] for row in sheet.iter_rows(min_row=3)]
     # xlsxwriter stores a CR as the OOXML escape _x000D_, which Excel shows as the character.
     assert [cell.value.replace("_x000D_", "\r") for cell in cells] == HOSTILE
@@ -199,3 +199,27 @@ def test_another_companys_finance_cannot_see_an_export(finance, company, other_c
     theirs = factories.staff(other_company, Role.FINANCE)
     assert download(theirs, f"/api/v1/ledger/exports/{export.pk}")[0] == 404
     assert download(theirs, f"/api/v1/ledger/exports/{export.pk}/download")[0] == 404
+
+
+def test_the_payout_file_names_the_tasks_the_money_came_from(company, supervisor, finance, mother):
+    from tests.conftest import api_for
+
+    with time_machine.travel(NOV_5, tick=False):
+        project = factories.project(supervisor, company, tasks=2, claim_limit=2, title="帆布袋")
+        slot = factories.slot(supervisor, project)
+        for _ in range(2):
+            claim = api_for(mother).post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
+            submission = api_for(mother).post(
+                f"/api/v1/claims/{claim.json()['id']}/submit", {"completed_units": 10}, format="json"
+            )
+            api_for(supervisor).post(
+                f"/api/v1/submissions/{submission.json()['id']}/review", {"decision": "accept"}, format="json"
+            )
+    with time_machine.travel(NOV_20, tick=False):
+        batch = payouts.payout_draft(actor=finance, company_id=company.pk)
+        payouts.payout_approve(actor=factories.staff(company, Role.FINANCE), batch_id=batch.pk)
+        status, _, body = download(finance, f"/api/v1/payouts/{batch.pk}/export?format=csv")
+
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert status == 200 and rows[0][4] == "任务"
+    assert rows[1][3] == "20" and rows[1][4] == "帆布袋 #1, #2" and rows[1][5] == "10.00"
