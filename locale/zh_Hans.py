@@ -381,6 +381,6 @@ ZH = {
     "ready": "已就绪",
     "rows": "行数",
     "rows written": "已写入行数",
-    'Finance': '财务',
-    "The phone pages for mothers and the supervisors' workspace are on their way.": '妈妈们的手机页面和审核员工作台即将上线。',
+    "Finance": "财务",
+    "The phone pages for mothers and the supervisors' workspace are on their way.": "妈妈们的手机页面和审核员工作台即将上线。",
 }
