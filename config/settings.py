@@ -264,6 +264,9 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 HOMESLOT_SPLIT_MAX_TASKS = int(os.environ.get("HOMESLOT_SPLIT_MAX_TASKS", "5000"))
+# A labelling file larger than this is split by a background job (202 + a job to poll).
+HOMESLOT_SPLIT_SYNC_BYTES = int(os.environ.get("HOMESLOT_SPLIT_SYNC_BYTES", str(512 * 1024)))
+HOMESLOT_SPLIT_JOB_MAX_TASKS = int(os.environ.get("HOMESLOT_SPLIT_JOB_MAX_TASKS", "20000"))
 
 LOGGING = {
     "version": 1,

@@ -40,6 +40,7 @@ v1 = [
     path("submissions/<int:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
+    path("split-jobs/<uuid:pk>", tasks_api.SplitJobView.as_view(), name="split-job"),
     path("ledger/export", ledger_api.LedgerExportView.as_view(), name="ledger-export"),
     path("ledger/exports", ledger_api.LedgerExportsView.as_view(), name="ledger-exports"),
     path("ledger/exports/<uuid:pk>", ledger_api.LedgerExportDetailView.as_view(), name="ledger-export-detail"),

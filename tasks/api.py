@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -11,7 +12,7 @@ from accounts.selectors import company_ids_for
 from config.errors import Invalid
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
-from tasks.models import Claim, TimeSlot
+from tasks.models import Claim, SplitJob, TimeSlot
 from tasks.serializers import (
     ClaimIn,
     ClaimOut,
@@ -23,6 +24,7 @@ from tasks.serializers import (
     SlotIn,
     SlotOut,
     SplitIn,
+    SplitJobOut,
     SubmissionOut,
     SubmitIn,
     TaskOut,
@@ -100,14 +102,36 @@ class ProjectSplitView(APIView):
     permission_classes = [IsSupervising]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=SplitIn, responses={201: dict})
+    @extend_schema(request=SplitIn, responses={201: dict, 202: SplitJobOut})
     def post(self, request, pk):
         fields = _valid(SplitIn, request)
+        upload = fields.get("file")
+        if upload is not None and upload.size > settings.HOMESLOT_SPLIT_SYNC_BYTES:
+            get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+            job = services.split_request(
+                actor=request.user,
+                project_id=pk,
+                upload=upload,
+                items_per_task=fields.get("items_per_task"),
+                text_field=fields.get("text_field") or "text",
+            )
+            return Response(SplitJobOut(job).data, status=status.HTTP_202_ACCEPTED)
         tasks = services.project_split(actor=request.user, project_id=pk, **fields)
         return Response(
             {"created": len(tasks), "first_task": tasks[0].pk, "units": sum(t.units for t in tasks)},
             status=status.HTTP_201_CREATED,
         )
+
+
+class SplitJobView(APIView):
+    """A background split: ``status`` queued → running → done | failed (with ``error_line``)."""
+
+    permission_classes = [IsCompanyStaff]
+
+    @extend_schema(responses=SplitJobOut)
+    def get(self, request, pk):
+        projects = selectors.projects_for_staff(request.user)
+        return Response(SplitJobOut(get_object_or_404(SplitJob.objects.filter(project__in=projects), pk=pk)).data)
 
 
 class ProjectSlotsView(generics.ListAPIView):

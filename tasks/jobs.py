@@ -30,3 +30,10 @@ def submissions_auto_accept() -> int:
         .values_list("pk", flat=True)[:BATCH]
     )
     return sum(services.submission_auto_accept(submission_id=pk) is not None for pk in list(due))
+
+
+@task()
+def split_run(job_id: str) -> int:
+    """Split a large labelling file kept by ``services.split_request``."""
+    job = services.split_job_run(job_id=job_id)
+    return job.tasks_created if job is not None else 0

@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -295,3 +296,37 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.decision} on submission {self.submission_id}"
+
+
+class SplitStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("being split")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class SplitJob(models.Model):
+    """A large labelling file split by a background job: all of it or, with the line at fault, none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="split_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.CharField(_("stored file"), max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    items_per_task = models.PositiveIntegerField(_("items per task"))
+    text_field = models.CharField(_("text column"), max_length=64, default="text")
+    status = models.CharField(_("status"), max_length=8, choices=SplitStatus.choices, default=SplitStatus.QUEUED)
+    tasks_created = models.PositiveIntegerField(_("tasks created"), default=0)
+    units_created = models.PositiveIntegerField(_("units created"), default=0)
+    error = models.CharField(_("error"), max_length=400, blank=True)
+    error_line = models.PositiveIntegerField(_("line at fault"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("split job")
+        verbose_name_plural = _("split jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"split {self.filename} → project {self.project_id} ({self.status})"

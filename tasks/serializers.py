@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ledger.money import fen_for_units, format_fen, format_rate
-from tasks.models import Claim, ClaimStatus, Decision, Kind, LabelItem, Project, Submission, Task, TimeSlot
+from tasks.models import Claim, ClaimStatus, Decision, Kind, LabelItem, Project, SplitJob, Submission, Task, TimeSlot
 
 
 def hourly_display(project: Project) -> str:
@@ -375,3 +375,28 @@ def claim_created_representation(claim: Claim) -> dict:
         "release_reason": claim.release_reason,
         "submissions": [],
     }
+
+
+class SplitJobOut(serializers.ModelSerializer):
+    progress_percent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SplitJob
+        fields = [
+            "id",
+            "project",
+            "filename",
+            "items_per_task",
+            "status",
+            "progress_percent",
+            "tasks_created",
+            "units_created",
+            "error",
+            "error_line",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_progress_percent(self, job) -> int:
+        """Coarse, by phase: the split itself is one transaction, all or nothing."""
+        return {"queued": 0, "running": 50}.get(job.status, 100)

@@ -49,6 +49,8 @@ from tasks.models import (
     ProjectStatus,
     ReleaseKind,
     Review,
+    SplitJob,
+    SplitStatus,
     Submission,
     SubmissionStatus,
     Task,
@@ -244,12 +246,12 @@ _TRANSITION_WORDS = {"publish": _("published"), "pause": _("paused"), "close": _
 
 
 @transaction.atomic
-def project_split(*, actor, project_id: int, **request) -> list[Task]:
+def project_split(*, actor, project_id: int, max_tasks: int | None = None, **request) -> list[Task]:
     """Make tasks from an order; all or nothing."""
     project = _locked_project(actor, project_id)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new tasks."))
-    max_tasks = settings.HOMESLOT_SPLIT_MAX_TASKS
+    max_tasks = max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS
     if project.kind == Kind.ASSEMBLY:
         specs = splitting.split_assembly(
             total_units=request.get("total_units"), units_per_task=request.get("units_per_task"), max_tasks=max_tasks
@@ -297,6 +299,85 @@ def project_split(*, actor, project_id: int, **request) -> list[Task]:
         )
     _publish_progress(project)
     return tasks
+
+
+@transaction.atomic
+def split_request(*, actor, project_id: int, upload, items_per_task, text_field: str = "text") -> SplitJob:
+    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``)."""
+    from pathlib import Path
+
+    from tasks.jobs import split_run
+
+    project = _locked_project(actor, project_id)
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot get new tasks."))
+    if project.kind != Kind.LABELLING:
+        raise Invalid(_("Only a labelling project is split from a file."), code="invalid_split")
+    if upload.size > splitting.MAX_FILE_BYTES:
+        raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
+    per = _bounded_int(items_per_task, "items_per_task", low=1, high=10_000)
+    job = SplitJob(project=project, requested_by=actor, filename=(upload.name or "")[:200], items_per_task=per)
+    job.text_field = (text_field or "text")[:64]
+    folder = Path(settings.MEDIA_ROOT) / "splits"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job.pk}{Path(job.filename).suffix[:10]}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    job.file = str(path)
+    job.save()
+    audit_record(
+        actor=actor, action="project.split_request", target=project, company_id=project.company_id, job=str(job.pk)
+    )
+    transaction.on_commit(lambda: split_run.enqueue(str(job.pk)))
+    return job
+
+
+def split_job_run(*, job_id) -> SplitJob | None:
+    """The job's work: split the kept file into tasks and mark the job done in one transaction,
+    or record the error (with its line) and create nothing. A finished job is left alone."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from config.errors import DomainError
+
+    job = SplitJob.objects.filter(pk=job_id, status__in=[SplitStatus.QUEUED, SplitStatus.RUNNING]).first()
+    if job is None:
+        return None
+    SplitJob.objects.filter(pk=job.pk).update(status=SplitStatus.RUNNING)
+    try:
+        with open(job.file, "rb") as kept:
+            upload = SimpleUploadedFile(job.filename, kept.read())
+        with transaction.atomic():
+            tasks = project_split(
+                actor=job.requested_by,
+                project_id=job.project_id,
+                max_tasks=settings.HOMESLOT_SPLIT_JOB_MAX_TASKS,
+                file=upload,
+                items_per_task=job.items_per_task,
+                text_field=job.text_field,
+            )
+            SplitJob.objects.filter(pk=job.pk).update(
+                status=SplitStatus.DONE,
+                tasks_created=len(tasks),
+                units_created=sum(t.units for t in tasks),
+                finished_at=timezone.now(),
+            )
+    except DomainError as error:
+        line = error.details.get("line") if isinstance(error.details, dict) else None
+        SplitJob.objects.filter(pk=job.pk).update(
+            status=SplitStatus.FAILED,
+            error=str(error.message)[:400],
+            error_line=line if isinstance(line, int) else None,
+            finished_at=timezone.now(),
+        )
+    except OSError:
+        SplitJob.objects.filter(pk=job.pk).update(
+            status=SplitStatus.FAILED,
+            error=_("The uploaded file was lost; please upload it again."),
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
 
 
 @transaction.atomic
