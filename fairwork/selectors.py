@@ -27,7 +27,8 @@ def floor_for(region: str, on: datetime.date | None = None) -> PayFloor | None:
     floors = [f for f in PayFloor.objects.filter(effective_from__lte=on) if f.region.rstrip("市省") in region]
     if not floors:
         return None
-    return max(floors, key=lambda f: (len(f.region), f.effective_from))
+    # A city's floor before its province's; among the same level, the latest in force.
+    return max(floors, key=lambda f: (not f.region.endswith("省"), len(f.region), f.effective_from))
 
 
 def known_regions() -> list[str]:

@@ -37,7 +37,7 @@ def _context(request) -> dict:
     company = next((c for c in companies if str(c.pk) == chosen), companies[0])
     start, end = payouts.last_ended_half_month(timezone.localdate())
     form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
-    if form.is_bound and form.is_valid() and (form.cleaned_data["end"] - form.cleaned_data["start"]).days <= 366:
+    if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     return {
         "companies": companies,

@@ -37,8 +37,11 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
+        from ledger.payouts import FIRST_DAY, LAST_DAY
+
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+        start, end = data.get("start"), data.get("end")
+        if start and end and (end < start or (end - start).days > 366 or start < FIRST_DAY or end > LAST_DAY):
             raise forms.ValidationError(_("The period runs forward and lasts at most a year."))
         return data
 

@@ -16,13 +16,30 @@ def home(request):
 
 def sign_in(request):
     form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and not _sign_in_allowed(request):
+        form = SignInForm(request)
+        message = _("Too many sign-in attempts. Please wait a minute and try again.")
+        return render(request, "frontend/sign_in.html", {"form": form, "error": message}, status=429)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
         target = request.GET.get("next", "/")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             target = "/"
         return redirect(target)
     return render(request, "frontend/sign_in.html", {"form": form})
+
+
+def _sign_in_allowed(request) -> bool:
+    """The API's sign-in limits (per phone number, per address), on the same counters."""
+    from rest_framework.parsers import FormParser
+    from rest_framework.request import Request
+
+    from accounts.throttles import SignInAddressThrottle, SignInPhoneThrottle
+
+    wrapped = Request(request, parsers=[FormParser()])
+    return all(throttle().allow_request(wrapped, None) for throttle in (SignInPhoneThrottle, SignInAddressThrottle))
 
 
 @require_POST

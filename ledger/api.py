@@ -97,6 +97,14 @@ def _finance_company(request, given: int | None) -> int:
     return given
 
 
+def _company_param(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 12):
+        raise Invalid(_("Please say which company this is for."), code="company_required")
+    return int(raw)
+
+
 def _valid(serializer_class, request, data=None) -> dict:
     given = serializer_class(data=request.data if data is None else data)
     given.is_valid(raise_exception=True)
@@ -112,6 +120,8 @@ def _period(request) -> tuple[datetime.date, datetime.date]:
         first, last = datetime.date.fromisoformat(raw_from or ""), datetime.date.fromisoformat(raw_to or "")
     except ValueError:
         raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period") from None
+    if not (first >= payouts.FIRST_DAY and last <= payouts.LAST_DAY):
+        raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period")
     if last < first or (last - first).days > 366:
         raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
     return first, last
@@ -127,8 +137,15 @@ class FileNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None):
+def _file_kind(request) -> str:
     kind = request.query_params.get("format", "csv")
+    if kind not in ("csv", "xlsx"):
+        raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
+    return kind
+
+
+def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None):
+    kind = _file_kind(request)
     if kind == "csv":
         stream = exports.blocks_stream(header, csv_blocks) if csv_blocks else exports.csv_stream(header, pages)
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
@@ -216,7 +233,9 @@ class PayoutExportView(APIView):
         responses={(200, "text/csv"): bytes},
     )
     def get(self, request, pk):
-        batch = payouts.payout_mark_exported(actor=request.user, batch_id=_batch_for(request, pk).pk)
+        found = _batch_for(request, pk)
+        _file_kind(request)  # an unknown format changes nothing
+        batch = payouts.payout_mark_exported(actor=request.user, batch_id=found.pk)
         name = f"payout-{batch.company_id}-{batch.period_start:%Y%m%d}-{batch.period_end:%Y%m%d}-{batch.pk}"
         return _file_response(
             request,
@@ -245,7 +264,7 @@ class LedgerExportView(APIView):
     def get(self, request):
         first, last = _period(request)
         raw_company = request.query_params.get("company")
-        company_id = _finance_company(request, int(raw_company) if (raw_company or "").isdigit() else None)
+        company_id = _finance_company(request, _company_param(raw_company))
         window = {
             "company_ids": [company_id],
             "since": payouts.day_start(first),
@@ -315,7 +334,7 @@ class ReconciliationView(APIView):
     def get(self, request):
         first, last = _period(request)
         raw_company = request.query_params.get("company")
-        company_id = _finance_company(request, int(raw_company) if (raw_company or "").isdigit() else None)
+        company_id = _finance_company(request, _company_param(raw_company))
         report = selectors.reconciliation(
             company_id=company_id,
             since=payouts.day_start(first),

@@ -15,6 +15,7 @@ import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +38,11 @@ from ledger.services import Leg, account_for, transaction_post
 from realtime import events
 from realtime.groups import worker_group
 from realtime.publish import publish
+from tasks.models import Claim
 
 MAX_PERIOD_DAYS = 31
+# Dates people may name: anything outside is a typo (and beyond datetime's range near the ends).
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 MAX_ADJUSTMENT_FEN = 10_000_000  # ¥100,000: a typo guard, not a business rule
 MAX_REASON = 200
 
@@ -97,18 +101,31 @@ def payout_draft(
         period_start, period_end = last_ended_half_month(today)
     if period_start is None or period_end is None:
         raise Invalid(_("Give both the first and the last day of the period."), code="invalid_period")
+    if not (period_start >= FIRST_DAY and period_end <= LAST_DAY):
+        raise Invalid(_("A period runs forward and lasts at most 31 days."), code="invalid_period")
     if period_end < period_start or (period_end - period_start).days >= MAX_PERIOD_DAYS:
         raise Invalid(_("A period runs forward and lasts at most 31 days."), code="invalid_period")
     if period_end >= today:
         raise Invalid(_("Only a period that has ended can be settled."), code="invalid_period")
     cutoff = day_start(period_end + datetime.timedelta(days=1))
+    # Her account rows are locked first, as every debit does: a payout being posted meanwhile
+    # either finished before these reads or waits for this draft.
+    list(
+        Account.objects.select_for_update()
+        .filter(company_id=company_id, kind=AccountKind.PAYABLE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     owed_then = selectors.payable_balances(company_id=company_id, before=cutoff)
     owed_now = selectors.payable_balances(company_id=company_id)
+    # What was owed at the period's end less what has left her account since (payouts of that
+    # money, deductions): a period already settled has nothing left to pay.
+    debited_since = selectors.payable_debits(company_id=company_id, since=cutoff)
     busy = set(PayoutLine.objects.filter(company_id=company_id, open=True).values_list("worker_id", flat=True))
     units = selectors.credited_units(company_id=company_id, since=day_start(period_start), before=cutoff)
     lines = []
     for worker_id, then in owed_then.items():
-        amount = min(then, owed_now.get(worker_id, 0))
+        amount = min(then - debited_since.get(worker_id, 0), owed_now.get(worker_id, 0))
         if amount > 0 and worker_id not in busy:
             lines.append(
                 PayoutLine(company_id=company_id, worker_id=worker_id, amount_fen=amount, units=units.get(worker_id, 0))
@@ -169,6 +186,7 @@ def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
         raise Forbidden(
             _("A batch is approved by a finance user other than the one who drafted it."), code="approver_is_creator"
         )
+    _require_lines_covered(batch)
     batch.status, batch.approved_by, batch.approved_at = PayoutStatus.APPROVED, actor, timezone.now()
     batch.save(update_fields=["status", "approved_by", "approved_at"])
     audit_record(actor=actor, action="payout.approve", target=batch, company_id=batch.company_id)
@@ -183,6 +201,7 @@ def payout_mark_exported(*, actor, batch_id: int) -> PayoutBatch:
         return batch
     if batch.status != PayoutStatus.APPROVED:
         raise _wrong_state(batch, _("exported"))
+    _require_lines_covered(batch)
     batch.status, batch.exported_at = PayoutStatus.EXPORTED, timezone.now()
     batch.save(update_fields=["status", "exported_at"])
     audit_record(actor=actor, action="payout.export", target=batch, company_id=batch.company_id)
@@ -244,13 +263,20 @@ def payout_mark_paid(*, actor, batch_id: int, reference: str) -> PayoutBatch:
     return batch
 
 
+def _require_lines_covered(batch: PayoutBatch) -> None:
+    """Every line still within her balance (her account locked): never send the bank more."""
+    for line in batch.lines.order_by("worker_id"):
+        _require_balance(_locked_payable(batch.company_id, line.worker_id), line.amount_fen, worker_id=line.worker_id)
+
+
 @transaction.atomic
 def payout_cancel(*, actor, batch_id: int) -> PayoutBatch:
-    """Cancel a batch that has not gone to the bank; its mothers can be drafted again."""
+    """Cancel a batch that has not been paid (also one whose file was downloaded but that the bank
+    did not pay); its mothers can be drafted again."""
     batch = _locked_batch(actor, batch_id)
     if batch.status == PayoutStatus.CANCELLED:
         return batch
-    if batch.status not in (PayoutStatus.DRAFT, PayoutStatus.APPROVED):
+    if batch.status not in (PayoutStatus.DRAFT, PayoutStatus.APPROVED, PayoutStatus.EXPORTED):
         raise _wrong_state(batch, _("cancelled"))
     batch.status = PayoutStatus.CANCELLED
     batch.save(update_fields=["status"])
@@ -267,12 +293,27 @@ def _locked_payable(company_id: int, worker_id: int) -> Account:
     return Account.objects.select_for_update().get(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id)
 
 
-def _require_balance(payable: Account, debit_fen: int, *, worker_id: int) -> None:
+def _require_balance(payable: Account, debit_fen: int, *, worker_id: int, keep_fen: int = 0) -> None:
+    """Her balance covers ``debit_fen`` and still leaves ``keep_fen`` (money in open batches)."""
     balance = selectors.account_balance(payable)
-    if balance < debit_fen:
+    if balance - keep_fen < debit_fen:
         raise BalanceTooLow(
-            details={"worker": worker_id, "balance_fen": balance, "needed_fen": debit_fen},
+            details={
+                "worker": worker_id,
+                "balance_fen": balance,
+                "in_open_batches_fen": keep_fen,
+                "needed_fen": debit_fen,
+            },
         )
+
+
+def _in_open_batches(company_id: int, worker_id: int) -> int:
+    return (
+        PayoutLine.objects.filter(company_id=company_id, worker_id=worker_id, open=True).aggregate(
+            total=Sum("amount_fen")
+        )["total"]
+        or 0
+    )
 
 
 def _reason(reason) -> str:
@@ -294,8 +335,12 @@ def adjustment_post(*, actor, company_id: int, worker_id: int, amount_fen, reaso
     reason = _reason(reason)
     from django.contrib.auth import get_user_model
 
-    if not get_user_model().objects.filter(pk=worker_id, worker_profile__isnull=False).exists():
-        raise NotFound()
+    if worker_id == actor.pk:
+        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+    works_here = Account.objects.filter(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id).exists()
+    works_here = works_here or Claim.objects.filter(worker_id=worker_id, project__company_id=company_id).exists()
+    if not works_here or not get_user_model().objects.filter(pk=worker_id, worker_profile__isnull=False).exists():
+        raise NotFound()  # only a mother who has worked for this company
     key = f"adjustment:{company_id}:{(key or uuid.uuid4().hex)[:80]}"
     existing = Transaction.objects.filter(key=key).first()
     if existing is not None:
@@ -303,7 +348,7 @@ def adjustment_post(*, actor, company_id: int, worker_id: int, amount_fen, reaso
     payable = _locked_payable(company_id, worker_id)
     expense = account_for(company_id=company_id, kind=AccountKind.EXPENSE)
     if amount_fen < 0:
-        _require_balance(payable, -amount_fen, worker_id=worker_id)
+        _require_balance(payable, -amount_fen, worker_id=worker_id, keep_fen=_in_open_batches(company_id, worker_id))
         legs = [Leg(payable, Direction.DEBIT, -amount_fen), Leg(expense, Direction.CREDIT, -amount_fen)]
     else:
         legs = [Leg(expense, Direction.DEBIT, amount_fen), Leg(payable, Direction.CREDIT, amount_fen)]
@@ -348,7 +393,8 @@ def transaction_reverse(*, actor, transaction_id, reason: str):
         legs.append(Leg(account, flipped, posting.amount_fen))
     if payable_change < 0 and original.worker_id is not None:
         payable = _locked_payable(original.company_id, original.worker_id)
-        _require_balance(payable, -payable_change, worker_id=original.worker_id)
+        keep = _in_open_batches(original.company_id, original.worker_id)
+        _require_balance(payable, -payable_change, worker_id=original.worker_id, keep_fen=keep)
     txn, created = transaction_post(
         key=key,
         kind=TransactionKind.REVERSAL,
@@ -399,6 +445,8 @@ def export_request(*, actor, company_id: int, period_start: datetime.date, perio
     from ledger.models import LedgerExport
 
     _require_finance(actor, company_id)
+    if not (period_start >= FIRST_DAY and period_end <= LAST_DAY):
+        raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
     if period_end < period_start or (period_end - period_start).days > 366:
         raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
     export = LedgerExport.objects.create(

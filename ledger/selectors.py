@@ -93,6 +93,21 @@ def payable_balances(*, company_id: int, before=None) -> dict[int, int]:
     return {r["account__worker_id"]: r["balance"] for r in rows}
 
 
+def payable_debits(*, company_id: int, since) -> dict[int, int]:
+    """What left each mother's payable account (payouts, deductions, reversals) from ``since`` on."""
+    rows = (
+        Posting.objects.filter(
+            account__company_id=company_id,
+            account__kind=AccountKind.PAYABLE,
+            direction=Direction.DEBIT,
+            created_at__gte=since,
+        )
+        .values("account__worker_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    return {r["account__worker_id"]: r["total"] for r in rows}
+
+
 def credited_units(*, company_id: int, since, before) -> dict[int, int]:
     """Units of accepted work credited to each mother in [since, before)."""
     from ledger.models import Transaction, TransactionKind

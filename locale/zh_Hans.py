@@ -396,4 +396,7 @@ ZH = {
     "tasks created": "已创建任务数",
     "text column": "文本列",
     "units created": "已创建件数",
+    "Nobody adjusts their own pay.": "不能调整自己的报酬。",
+    "The review window has passed: this submission can only be accepted.": "审核期限已过：这份提交只能通过。",
+    "Too many sign-in attempts. Please wait a minute and try again.": "登录尝试次数过多，请一分钟后再试。",
 }

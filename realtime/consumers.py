@@ -105,10 +105,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _error(self, code: str, about, **details):
         await self.send_json({"type": "error", "code": code, "about": about, **details})
 
-    async def disconnect(self, code):
-        for task in getattr(self, "_tasks", []):
-            task.cancel()
+    async def dispatch(self, message):
+        # Channels does not call disconnect() when a handler raises: leave the hub here, or the
+        # dead socket would stay a member (and keep the process's groups alive) for good.
+        try:
+            await super().dispatch(message)
+        except BaseException:
+            await self._leave_hub()
+            raise
+
+    async def _leave_hub(self):
         hub = hub_for(get_channel_layer())
         for group in list(getattr(self, "joined", ())):
             await hub.leave(group, self)
         self.joined = set()
+
+    async def disconnect(self, code):
+        for task in getattr(self, "_tasks", []):
+            task.cancel()
+        await self._leave_hub()

@@ -120,8 +120,13 @@ class Hub:
         for listener in list(self.members.get(group, ())):
             try:
                 await listener.deliver(text)
-            except Exception:  # a socket closing under us; its disconnect removes it
+            except Exception:  # a socket that cannot be written to any more: forget it
                 logger.debug("realtime: could not deliver to a closing socket", exc_info=True)
+                await self.forget(listener)
+
+    async def forget(self, listener: Listener) -> None:
+        for group in [g for g, members in self.members.items() if listener in members]:
+            await self.leave(group, listener)
 
     async def _watch_forever(self) -> None:
         refreshed = None

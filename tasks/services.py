@@ -550,6 +550,9 @@ def claim_expire(*, task_id: int) -> bool:
     in the hall (live for everyone), and tell her kindly. Idempotent; False when nothing was due."""
     with transaction.atomic():
         now = timezone.now()
+        # Claim rows before the task row, the order claim_submit takes them in: a submission at
+        # the last second finishes first (and its claim is then not expired), never a deadlock.
+        list(Claim.objects.select_for_update().filter(task_id=task_id, status=ClaimStatus.ACTIVE).values_list("pk"))
         task = Task.objects.select_for_update().select_related("project").filter(pk=task_id).first()
         if task is None:
             return False
@@ -752,6 +755,14 @@ def submission_review(
         raise AlreadyReviewed(details={"status": submission.status})
     if decision not in Decision.values:
         raise Invalid(_("The decision must be accept, partial, reject or revise."), code="invalid_decision")
+    if decision != Decision.ACCEPT and submission.review_due_at <= now:
+        # The review window is a promise: after it the work counts as accepted, whether or not
+        # the auto-accept job has run yet.
+        raise WrongState(
+            _("The review window has passed: this submission can only be accepted."),
+            code="review_window_passed",
+            details={"review_due_at": timezone.localtime(submission.review_due_at).isoformat()},
+        )
     reason = (reason or "").strip()
     if decision != Decision.ACCEPT and not reason:
         raise ReasonRequired()
@@ -814,7 +825,9 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
     if decision == Decision.REVISE:
         expires_at = max(claim.expires_at, now) + datetime.timedelta(minutes=project.grace_minutes)
         Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.REVISION_REQUESTED)
-        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.ACTIVE, expires_at=expires_at)
+        Claim.objects.filter(pk=claim.pk).update(
+            status=ClaimStatus.ACTIVE, expires_at=expires_at, deadline_reminded_at=None
+        )
         Task.objects.filter(pk=submission.task_id).update(
             status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now
         )

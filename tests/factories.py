@@ -128,3 +128,11 @@ def slot(supervisor, project, *, starts_in=datetime.timedelta(hours=1), hours=2,
         ends_at=starts_at + datetime.timedelta(hours=hours),
         capacity=capacity,
     )
+
+
+def worked_for(company, mother) -> None:
+    """She has worked for the company (finance may only adjust the pay of such a mother)."""
+    from ledger.models import AccountKind
+    from ledger.services import account_for
+
+    account_for(company_id=company.pk, kind=AccountKind.PAYABLE, worker_id=mother.pk)

@@ -26,6 +26,7 @@ def signed_in(user) -> Client:
 def owed(company, finance, mother):
     mother.worker_profile.display_name = "李妈妈"
     mother.worker_profile.save()
+    factories.worked_for(company, mother)
     with time_machine.travel(NOV_5, tick=False):
         payouts.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=4_250, reason="计件"
@@ -99,3 +100,14 @@ def test_finance_of_another_company_sees_nothing(finance, company, other_company
     assert theirs.post(f"/finance/batches/{batch.pk}/approve").status_code == 404
     page = theirs.get(f"/finance/?company={company.pk}").content.decode()
     assert company.name not in page  # falls back to their own company
+
+
+def test_odd_dates_on_the_pages_fall_back_to_the_default_period(finance):
+    assert signed_in(finance).get("/finance/?start=9999-12-01&end=9999-12-31").status_code == 200
+    assert signed_in(finance).get("/finance/reconciliation/?start=0001-01-01&end=0001-01-02").status_code == 200
+
+
+def test_sign_in_attempts_are_limited_like_the_api(finance):
+    client = Client()
+    codes = [client.post("/signin/", {"phone": "13800009999", "password": "wrong-guess"}).status_code for _ in range(7)]
+    assert codes[:5] == [200] * 5 and codes[-1] == 429

@@ -24,6 +24,7 @@ def owed(on_postgres, company, finance):
     mothers = [factories.mother() for _ in range(10)]
     with time_machine.travel(NOV_5, tick=False):
         for i, mother in enumerate(mothers):
+            factories.worked_for(company, mother)
             payouts.adjustment_post(
                 actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=1000 + i, reason="计件"
             )

@@ -286,3 +286,28 @@ def test_the_one_statement_claim_on_postgresql_applies_the_same_rules(on_postgre
     )
     assert services._claim_next_in_one_statement(worker=busy, project_id=project.pk, slot_id=slot.pk) is None
     assert Claim.objects.filter(worker=busy).count() == 0
+
+
+def test_after_the_review_window_a_submission_can_only_be_accepted(supervisor, mother, assembly, slot):
+    submission = submitted(mother, assembly, slot)
+    url = f"/api/v1/submissions/{submission.pk}/review"
+    with time_machine.travel(submission.review_due_at + datetime.timedelta(minutes=5), tick=False):
+        before = world()
+        refused = api_for(supervisor).post(url, {"decision": "reject", "reason": "缺件"}, format="json")
+        assert_refused(refused, 409, "review_window_passed", before)
+        assert api_for(supervisor).post(url, {"decision": "accept"}, format="json").status_code == 200
+
+
+def test_a_revision_gets_its_own_deadline_reminder(supervisor, mother, assembly, slot):
+    profile = mother.worker_profile
+    profile.quiet_start = profile.quiet_end = datetime.time(0)  # no quiet hours: any clock time will do
+    profile.save()
+    submission = submitted(mother, assembly, slot)
+    Claim.objects.filter(pk=submission.claim_id).update(deadline_reminded_at=timezone.now())
+    api_for(supervisor).post(
+        f"/api/v1/submissions/{submission.pk}/review", {"decision": "revise", "reason": "请补拍照片"}, format="json"
+    )
+    claim = Claim.objects.get(pk=submission.claim_id)
+    assert claim.status == ClaimStatus.ACTIVE and claim.deadline_reminded_at is None
+    with time_machine.travel(claim.expires_at - datetime.timedelta(minutes=20), tick=False):
+        assert fairwork_services.reminders_send() == 1

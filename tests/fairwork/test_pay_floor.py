@@ -140,3 +140,13 @@ def test_measured_pay_needs_enough_accepted_work(supervisor, company):
     project.refresh_from_db()
     assert project.measured_minutes_per_unit is None
     assert not Notice.objects.filter(kind=NoticeKind.PAY_BELOW_FLOOR).exists()
+
+
+@pytest.mark.parametrize(
+    ("region", "floor"),
+    [("广东省深圳市", "深圳市"), ("广东深圳", "深圳市"), ("广东省江门市", "江门市"), ("广东省韶关市", "广东省")],
+)
+def test_a_city_floor_beats_its_provinces(region, floor):
+    from fairwork.selectors import floor_for
+
+    assert floor_for(region).region == floor

@@ -48,6 +48,7 @@ def settled(company, finance):
         mothers.append(mother)
     with time_machine.travel(NOV_5, tick=False):
         for i, mother in enumerate(mothers):
+            factories.worked_for(company, mother)
             payouts.adjustment_post(
                 actor=finance,
                 company_id=company.pk,

@@ -35,6 +35,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.company = factories.CompanyFactory()
         self.finance = [factories.staff(self.company, Role.FINANCE) for _ in range(2)]
         self.mothers = [factories.mother() for _ in range(MOTHERS)]
+        for worker in self.mothers:
+            factories.worked_for(self.company, worker)
         self.expected = defaultdict(int)  # the model: what the company owes each mother
         self.reversible: list[tuple[Transaction, int, int]] = []  # (txn, mother index, payable change)
         self.reversed: set = set()

@@ -25,6 +25,7 @@ def second_finance(company):
 
 
 def credit(finance, company, mother, fen: int, *, at=NOV_5, reason="计件收入"):
+    factories.worked_for(company, mother)
     with time_machine.travel(at, tick=False):
         txn, _ = payouts.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=fen, reason=reason
@@ -146,6 +147,7 @@ def test_a_deduction_cannot_take_her_below_zero(finance, company, mother):
 
 
 def test_an_adjustment_with_a_key_is_posted_once(finance, company, mother):
+    factories.worked_for(company, mother)
     body = {"worker": mother.pk, "amount_fen": 200, "reason": "好评奖励", "key": "bonus-2026-11-mother"}
     first = api_for(finance).post("/api/v1/ledger/adjustments", body, format="json")
     again = api_for(finance).post("/api/v1/ledger/adjustments", body, format="json")
@@ -292,3 +294,69 @@ def test_the_reconciliation_downloads_as_a_file(finance, company, mother):
     assert status == 200
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][0] == "妈妈" and rows[1][3] == "12.50" and rows[-1][0] == "合计" and rows[-1][5] == "12.50"
+
+
+# --- found in review -----------------------------------------------------------------------
+
+
+def test_money_in_an_open_batch_cannot_be_deducted_and_an_exported_batch_can_be_cancelled(
+    finance, second_finance, company, mother
+):
+    credit(finance, company, mother, 10_000)
+    batch = draft(finance).json()
+    deduct = {"worker": mother.pk, "amount_fen": -8_000, "reason": "多付"}
+
+    refused = api_for(finance).post("/api/v1/ledger/adjustments", deduct, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["details"]["in_open_batches_fen"] == 10_000
+    act(second_finance, batch["id"], "approve")
+    with time_machine.travel(NOV_20, tick=False):
+        api_for(finance).get(f"/api/v1/payouts/{batch['id']}/export?format=csv")
+    assert act(finance, batch["id"], "cancel").json()["status"] == "cancelled"  # the bank did not pay it
+    assert api_for(finance).post("/api/v1/ledger/adjustments", deduct, format="json").status_code == 201
+
+
+def test_a_paid_period_drafted_again_has_nothing_to_pay(finance, second_finance, company, mother):
+    credit(finance, company, mother, 10_000)
+    batch = draft(finance).json()
+    act(second_finance, batch["id"], "approve")
+    act(finance, batch["id"], "mark-paid", reference="P1")
+    credit(finance, company, mother, 10_000, at=datetime.datetime(2026, 12, 3, tzinfo=datetime.UTC))
+
+    with time_machine.travel(datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC), tick=False):
+        again = api_for(finance).post(
+            "/api/v1/payouts", {"period_start": "2026-11-01", "period_end": "2026-11-15"}, format="json"
+        )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "nothing_to_pay"
+
+
+def test_an_unknown_export_format_does_not_mark_the_batch_exported(finance, second_finance, company, mother):
+    credit(finance, company, mother, 500)
+    batch = draft(finance).json()
+    act(second_finance, batch["id"], "approve")
+    assert api_for(finance).get(f"/api/v1/payouts/{batch['id']}/export?format=pdf").status_code == 400
+    assert PayoutBatch.objects.get(pk=batch["id"]).status == PayoutStatus.APPROVED
+
+
+def test_adjustments_only_for_mothers_of_the_company_and_never_ones_own(finance, company, other_company):
+    stranger = factories.mother()  # never worked for this company
+    body = {"worker": stranger.pk, "amount_fen": 1, "reason": "奖励"}
+    assert api_for(finance).post("/api/v1/ledger/adjustments", body, format="json").status_code == 404
+
+    factories.WorkerProfileFactory(user=finance)  # a finance user who also takes work
+    factories.worked_for(company, finance)
+    own = api_for(finance).post("/api/v1/ledger/adjustments", {**body, "worker": finance.pk}, format="json")
+    assert own.status_code == 403 and own.json()["error"]["code"] == "own_adjustment"
+    assert not Transaction.objects.filter(kind=TransactionKind.ADJUSTMENT).exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=9999-12-31&to=9999-12-31",
+        "from=0001-01-01&to=0001-01-02",
+        "from=2026-11-01&to=2026-11-15&company=%C2%B2",
+    ],
+)
+def test_odd_periods_and_companies_get_a_400_not_a_500(finance, query):
+    for path in ("/api/v1/ledger/export", "/api/v1/ledger/reconciliation"):
+        assert api_for(finance).get(f"{path}?{query}").status_code == 400, path

@@ -74,3 +74,27 @@ def test_memberships_the_layer_lost_come_back_without_the_socket_reconnecting(
         await ws.disconnect()
 
     run(scenario)
+
+
+def test_a_socket_whose_handler_fails_leaves_the_hub(monkeypatch, supervisor, company):
+    from realtime import selectors
+
+    project = factories.project(supervisor, company, tasks=1)
+    watcher = factories.mother()
+
+    def database_gone(*args, **kwargs):
+        raise RuntimeError("the database is restarting")
+
+    async def scenario():
+        ws = await signed_in(watcher)
+        await ws.send_json_to({"type": "follow", "project": project.pk})
+        await ws.receive_json_from(timeout=5)
+        hub = hub_module.hub_for(get_channel_layer())
+        assert any(hub.members.values())
+        monkeypatch.setattr(selectors, "events_after", database_gone)
+        await ws.send_json_to({"type": "resume", "after": 0})
+        with pytest.raises(RuntimeError):
+            await ws.receive_output(timeout=5)  # the consumer dies with the error
+        assert hub.members == {} and members_of(f"project.{project.pk}") == set()
+
+    run(scenario)
