@@ -28,6 +28,7 @@ v1 = [
     ],
     path("projects/<int:pk>/split", tasks_api.ProjectSplitView.as_view(), name="project-split"),
     path("projects/<int:pk>/slots", tasks_api.ProjectSlotsView.as_view(), name="project-slots"),
+    path("projects/<int:pk>/slots/pattern", tasks_api.SlotPatternView.as_view(), name="project-slot-pattern"),
     path("projects/<int:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
     path("projects/<int:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),

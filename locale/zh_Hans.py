@@ -399,4 +399,6 @@ ZH = {
     "Nobody adjusts their own pay.": "不能调整自己的报酬。",
     "The review window has passed: this submission can only be accepted.": "审核期限已过：这份提交只能通过。",
     "Too many sign-in attempts. Please wait a minute and try again.": "登录尝试次数过多，请一分钟后再试。",
+    "At most %(n)s slots at once.": "一次最多 %(n)s 个时段。",
+    "Choose the weekdays (0 = Monday … 6 = Sunday).": "请选择星期几（0 = 周一 … 6 = 周日）。",
 }

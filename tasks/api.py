@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from tasks.serializers import (
     ReviewIn,
     SlotIn,
     SlotOut,
+    SlotPatternIn,
     SplitIn,
     SplitJobOut,
     SubmissionOut,
@@ -102,9 +103,16 @@ class ProjectSplitView(APIView):
     permission_classes = [IsSupervising]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(request=SplitIn, responses={201: dict, 202: SplitJobOut})
+    @extend_schema(
+        request=SplitIn,
+        responses={200: dict, 201: dict, 202: SplitJobOut},
+        parameters=[OpenApiParameter("preview", bool, description="1: what would be created and its cost; nothing is")],
+    )
     def post(self, request, pk):
         fields = _valid(SplitIn, request)
+        if request.query_params.get("preview") in ("1", "true"):
+            get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+            return Response(services.split_preview(actor=request.user, project_id=pk, **fields))
         upload = fields.get("file")
         if upload is not None and upload.size > settings.HOMESLOT_SPLIT_SYNC_BYTES:
             get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
@@ -121,6 +129,18 @@ class ProjectSplitView(APIView):
             {"created": len(tasks), "first_task": tasks[0].pk, "units": sum(t.units for t in tasks)},
             status=status.HTTP_201_CREATED,
         )
+
+
+class SlotPatternView(APIView):
+    """A weekly pattern of slots: ``{weekdays: [0..6], start, end, weeks, capacity, first_day?}``."""
+
+    permission_classes = [IsSupervising]
+
+    @extend_schema(request=SlotPatternIn, responses={201: SlotOut(many=True)})
+    def post(self, request, pk):
+        get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+        slots = services.slot_pattern_create(actor=request.user, project_id=pk, **_valid(SlotPatternIn, request))
+        return Response(SlotOut(slots, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class SplitJobView(APIView):

@@ -126,6 +126,17 @@ class SlotOut(serializers.ModelSerializer):
         return max(slot.capacity - slot.claimed_count, 0)
 
 
+class SlotPatternIn(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
+    )
+    start = serializers.TimeField(help_text="09:00")
+    end = serializers.TimeField(help_text="11:30")
+    weeks = serializers.IntegerField(min_value=1, max_value=12)
+    capacity = serializers.IntegerField(min_value=1, max_value=100000)
+    first_day = serializers.DateField(required=False, help_text="default: today")
+
+
 class SlotIn(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()

@@ -32,6 +32,7 @@ from fairwork import selectors as fairwork
 from fairwork import services as fairwork_services
 from fairwork.errors import BelowPayFloor, HoursLimitReached, OutsideAvailability, RegionUnknown
 from fairwork.models import NoticeKind
+from ledger.money import fen_for_units, format_fen
 from ledger.services import earning_credit
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
@@ -249,9 +250,36 @@ _TRANSITION_WORDS = {"publish": _("published"), "pause": _("paused"), "close": _
 def project_split(*, actor, project_id: int, max_tasks: int | None = None, **request) -> list[Task]:
     """Make tasks from an order; all or nothing."""
     project = _locked_project(actor, project_id)
+    specs = _split_specs(project, max_tasks=max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS, request=request)
+    return _split_write(actor, project, specs)
+
+
+def split_preview(*, actor, project_id: int, **request) -> dict:
+    """What a split would create and cost, checking everything a split checks; writes nothing."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound()
+    _require_supervising(actor, project.company_id)
+    specs = _split_specs(project, max_tasks=settings.HOMESLOT_SPLIT_JOB_MAX_TASKS, request=request)
+    units = sum(spec.units for spec in specs)
+    cost = fen_for_units(units=units, piece_rate=project.piece_rate)
+    return {
+        "tasks": len(specs),
+        "units": units,
+        "units_per_task": sorted({spec.units for spec in specs}),
+        "cost_fen": cost,
+        "cost_display": format_fen(cost),
+        "estimated_hours": float(round(units * project.minutes_per_unit / 60, 1)),
+        "samples": [
+            {"units": spec.units, "brief": spec.brief[:200], "items": [i["text"][:200] for i in spec.items[:3]]}
+            for spec in specs[:3]
+        ],
+    }
+
+
+def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new tasks."))
-    max_tasks = max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS
     if project.kind == Kind.ASSEMBLY:
         specs = splitting.split_assembly(
             total_units=request.get("total_units"), units_per_task=request.get("units_per_task"), max_tasks=max_tasks
@@ -271,6 +299,10 @@ def project_split(*, actor, project_id: int, max_tasks: int | None = None, **req
             text_field=request.get("text_field") or "text",
             max_tasks=max_tasks,
         )
+    return specs
+
+
+def _split_write(actor, project: Project, specs: list) -> list[Task]:
     first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
     tasks = Task.objects.bulk_create(
         [Task(project=project, number=first + i, brief=spec.brief, units=spec.units) for i, spec in enumerate(specs)]
@@ -397,6 +429,50 @@ def slot_create(
     slot = TimeSlot.objects.create(project=project, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
     audit_record(actor=actor, action="slot.create", target=slot, company_id=project.company_id, capacity=capacity)
     return slot
+
+
+MAX_PATTERN_SLOTS = 200
+
+
+@transaction.atomic
+def slot_pattern_create(
+    *, actor, project_id: int, weekdays, start: datetime.time, end: datetime.time, weeks, capacity, first_day=None
+) -> list[TimeSlot]:
+    """A weekly pattern ("weekdays 09:00–11:30 for 4 weeks"): one slot per matching day, from
+    ``first_day`` (default today); days whose slot is already over are skipped. All or nothing."""
+    project = _locked_project(actor, project_id)
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot get new time slots."))
+    if (
+        not isinstance(weekdays, list | tuple)
+        or not weekdays
+        or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays)
+    ):
+        raise Invalid(_("Choose the weekdays (0 = Monday … 6 = Sunday)."), code="invalid_pattern")
+    weeks = _bounded_int(weeks, "weeks", low=1, high=12)
+    capacity = _bounded_int(capacity, "capacity", low=1, high=100000)
+    if end <= start:
+        raise Invalid(_("A time slot must end after it starts."), code="invalid_slot_times")
+    length = datetime.datetime.combine(datetime.date.min, end) - datetime.datetime.combine(datetime.date.min, start)
+    if length > datetime.timedelta(hours=MAX_SLOT_HOURS):
+        raise Invalid(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS}, code="invalid_slot_times")
+    first_day = first_day or timezone.localdate()
+    now = timezone.now()
+    slots = []
+    for offset in range(weeks * 7):
+        day = first_day + datetime.timedelta(days=offset)
+        if day.weekday() not in weekdays:
+            continue
+        starts_at = timezone.make_aware(datetime.datetime.combine(day, start))
+        ends_at = timezone.make_aware(datetime.datetime.combine(day, end))
+        if ends_at <= now or TimeSlot.objects.filter(project=project, starts_at=starts_at, ends_at=ends_at).exists():
+            continue  # over already, or made by an earlier run of the same pattern
+        slots.append(TimeSlot(project=project, starts_at=starts_at, ends_at=ends_at, capacity=capacity))
+    if len(slots) > MAX_PATTERN_SLOTS:
+        raise Invalid(_("At most %(n)s slots at once.") % {"n": MAX_PATTERN_SLOTS}, code="invalid_pattern")
+    created = TimeSlot.objects.bulk_create(slots)
+    audit_record(actor=actor, action="slot.pattern", target=project, company_id=project.company_id, slots=len(created))
+    return created
 
 
 # --- claims -----------------------------------------------------------------
