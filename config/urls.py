@@ -37,6 +37,7 @@ v1 = [
     path("claims/<int:pk>/release", tasks_api.ClaimReleaseView.as_view(), name="claim-release"),
     path("claims/<int:pk>/submit", tasks_api.ClaimSubmitView.as_view(), name="claim-submit"),
     path("reviews/queue", tasks_api.ReviewQueueView.as_view(), name="review-queue"),
+    path("reviews/reason-templates", tasks_api.ReasonTemplatesView.as_view(), name="review-reason-templates"),
     path("submissions/<int:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
     path("submissions/<int:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),

@@ -401,4 +401,12 @@ ZH = {
     "Too many sign-in attempts. Please wait a minute and try again.": "登录尝试次数过多，请一分钟后再试。",
     "At most %(n)s slots at once.": "一次最多 %(n)s 个时段。",
     "Choose the weekdays (0 = Monday … 6 = Sunday).": "请选择星期几（0 = 周一 … 6 = 周日）。",
+    "Some pieces do not match the sample; only the good ones are counted.": "部分成品与样品不符，只计合格的件数。",
+    "Some items are labelled wrongly; the correct ones are counted.": "部分条目标注有误，只计正确的条数。",
+    "The work does not follow the instructions.": "成果不符合任务说明。",
+    "The photos do not show the finished pieces.": "照片看不到完成的成品。",
+    "The text is copied from elsewhere.": "文案是从别处复制的。",
+    "Please take clearer photos of the finished pieces.": "请重新拍摄更清楚的成品照片。",
+    "Please follow the length and tone in the brief and send it again.": "请按任务说明的字数和语气修改后重新提交。",
+    "Please check the items marked and label them again.": "请检查标出的条目并重新标注。",
 }

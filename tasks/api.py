@@ -12,7 +12,7 @@ from accounts.selectors import company_ids_for
 from config.errors import Invalid
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
-from tasks.models import Claim, SplitJob, TimeSlot
+from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
 from tasks.serializers import (
     ClaimIn,
     ClaimOut,
@@ -273,6 +273,16 @@ class ReviewQueueView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.review_queue_for(self.request.user)
+
+
+class ReasonTemplatesView(APIView):
+    """Ready reasons for partial, reject and revise, in the caller's language."""
+
+    permission_classes = [IsSupervising]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response({decision: [str(text) for text in texts] for decision, texts in REASON_TEMPLATES.items()})
 
 
 class SubmissionDetailView(generics.RetrieveAPIView):

@@ -274,6 +274,25 @@ class Decision(models.TextChoices):
     REVISE = "revise", _("send back for changes")
 
 
+# Reasons a supervisor picks with one tap (the text stays editable); per decision, per kind of work.
+REASON_TEMPLATES = {
+    "partial": [
+        _("Some pieces do not match the sample; only the good ones are counted."),
+        _("Some items are labelled wrongly; the correct ones are counted."),
+    ],
+    "reject": [
+        _("The work does not follow the instructions."),
+        _("The photos do not show the finished pieces."),
+        _("The text is copied from elsewhere."),
+    ],
+    "revise": [
+        _("Please take clearer photos of the finished pieces."),
+        _("Please follow the length and tone in the brief and send it again."),
+        _("Please check the items marked and label them again."),
+    ],
+}
+
+
 class Review(models.Model):
     """A supervisor's one decision on one submission."""
 

@@ -81,3 +81,12 @@ def test_only_supervisors_of_the_company_make_patterns(finance, other_company, a
         api_for(stranger).post(f"/api/v1/projects/{assembly.pk}/slots/pattern", body, format="json").status_code == 404
     )
     assert Task.objects.filter(project=assembly).exists()
+
+
+def test_reason_templates_come_in_the_callers_language(supervisor, mother):
+    chinese = api_for(supervisor).get("/api/v1/reviews/reason-templates").json()
+    english = api_for(supervisor).get("/api/v1/reviews/reason-templates", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert set(chinese) == {"partial", "reject", "revise"}
+    assert chinese["reject"][0] == "成果不符合任务说明。"
+    assert english["reject"][0] == "The work does not follow the instructions."
+    assert api_for(mother).get("/api/v1/reviews/reason-templates").status_code == 403
