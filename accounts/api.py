@@ -1,9 +1,11 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.models import Membership, Role
+from accounts.phones import phone_masked
 from accounts.serializers import TokenInput, UserOut
 from accounts.throttles import SignInAddressThrottle, SignInPhoneThrottle
 from workers.serializers import WorkerProfileOut
@@ -46,3 +48,75 @@ class MeView(APIView):
         profile = getattr(request.user, "worker_profile", None)
         body["worker_profile"] = WorkerProfileOut(profile).data if profile else None
         return Response(body)
+
+
+class MemberIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberOut(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.display_name")
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["user", "name", "phone", "role", "created_at"]
+
+    def get_phone(self, membership) -> str:
+        return phone_masked(membership.user.phone)
+
+
+class AcceptInvitationIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=12)
+    password = serializers.CharField(max_length=128)
+    display_name = serializers.CharField(max_length=64)
+
+
+class CompanyMembersView(APIView):
+    """A company's staff (admins): list; POST ``{phone, role}`` adds someone with an account at
+    once (201) or invites them by an SMS code (202)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=MemberOut(many=True))
+    def get(self, request, pk):
+        services._require_admin(request.user, pk)
+        members = Membership.objects.filter(company_id=pk).select_related("user").order_by("role", "user_id")
+        return Response(MemberOut(members, many=True).data)
+
+    @extend_schema(request=MemberIn, responses={201: MemberOut, 202: dict})
+    def post(self, request, pk):
+        given = MemberIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        kind, made = services.member_invite(actor=request.user, company_id=pk, **given.validated_data)
+        if kind == "member":
+            return Response(MemberOut(made).data, status=status.HTTP_201_CREATED)
+        body = {"invited": phone_masked(made.phone), "role": made.role, "expires_at": made.expires_at}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class CompanyMemberView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk, user_id):
+        services.member_remove(actor=request.user, company_id=pk, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AcceptInvitationView(APIView):
+    """Join a company with the SMS code of an invitation: set a password, get a token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [SignInPhoneThrottle, SignInAddressThrottle]
+
+    @extend_schema(request=AcceptInvitationIn, responses={201: dict})
+    def post(self, request):
+        given = AcceptInvitationIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        token, user = services.invitation_accept(request=request, **given.validated_data)
+        return Response({"token": token.key, "user": UserOut(user).data}, status=status.HTTP_201_CREATED)

@@ -100,3 +100,29 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class Invitation(models.Model):
+    """A company admin's invitation of someone without an account, by phone: a one-time code
+    goes by SMS; with it the person sets a password and joins in the invited role."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    phone = models.CharField(_("phone number"), max_length=16)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(_("code (hashed)"), max_length=128)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "phone"], condition=models.Q(accepted_at__isnull=True), name="invitation_one_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.phone} → {self.company} ({self.role})"

@@ -11,6 +11,13 @@ from workers import api as workers_api
 v1 = [
     path("auth/token", accounts_api.TokenView.as_view(), name="auth-token"),
     path("auth/sign-out", accounts_api.SignOutView.as_view(), name="auth-sign-out"),
+    path("auth/accept-invitation", accounts_api.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
+    path("companies/<int:pk>/members", accounts_api.CompanyMembersView.as_view(), name="company-members"),
+    path(
+        "companies/<int:pk>/members/<int:user_id>",
+        accounts_api.CompanyMemberView.as_view(),
+        name="company-member",
+    ),
     path("me", accounts_api.MeView.as_view(), name="me"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
