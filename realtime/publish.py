@@ -60,13 +60,18 @@ class Relay:
     def submit(self, rows: list[OutboxEvent]) -> None:
         """Hand committed rows to the relay, from any thread."""
         loop = self._loop
-        if loop is None or loop.is_closed() or not loop.is_running():
-            async_to_sync(self._send_each)(rows)
-            return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        if loop is None or loop.is_closed() or not loop.is_running():
+            if running is None:
+                async_to_sync(self._send_each)(rows)
+            else:  # this thread runs some other event loop (a sync caller inside one): send from a helper
+                sender = threading.Thread(target=asyncio.run, args=(self._send_each(rows),), daemon=True)
+                sender.start()
+                sender.join(timeout=30)
+            return
         if running is loop:
             self.enqueue(rows)
         else:
