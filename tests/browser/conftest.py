@@ -10,8 +10,10 @@ def chromium_path() -> str | None:
     return os.environ.get("HOMESLOT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Module-scoped: Playwright's sync API keeps an event loop running in this thread while it
+    is open, which other tests (``async_to_sync``) must not inherit."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     path = chromium_path()
     if path is None:

@@ -41,7 +41,7 @@ def fits_the_phone(page) -> bool:
     return page.evaluate("document.scrollingElement.scrollWidth") <= 360
 
 
-def test_two_finance_staff_settle_a_batch_on_their_phones(live_server, phone, company, finance, owed):
+def test_two_finance_staff_settle_a_batch_on_their_phones(owed, company, finance, live_server, phone):
     colleague = factories.staff(company, Role.FINANCE)
     base = live_server.url
     start = datetime.date(2026, 11, 1)
