@@ -20,3 +20,16 @@ def company_ids_for(user, roles=None) -> list[int]:
 def role_in(user, company_id: int) -> str | None:
     company_ids_for(user)
     return user.__dict__["_homeslot_roles"].get(company_id) if user.is_authenticated else None
+
+
+def display_name_of(user) -> str:
+    """What people call her: her worker profile's name, else the account's."""
+    profile = getattr(user, "worker_profile", None)
+    return profile.display_name if profile else user.display_name
+
+
+def display_names(user_ids) -> dict[int, str]:
+    from accounts.models import User
+
+    users = User.objects.filter(pk__in=list(user_ids)).select_related("worker_profile")
+    return {user.pk: display_name_of(user) for user in users}

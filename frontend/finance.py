@@ -9,19 +9,19 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Company, User
-from accounts.phones import phone_masked
-from accounts.selectors import FINANCE_ROLES, company_ids_for
+from accounts.models import Company
+from accounts.selectors import FINANCE_ROLES, company_ids_for, display_names
 from config.errors import DomainError
 from frontend.forms import PeriodForm, ReferenceForm
 from ledger import payouts, selectors
 from ledger.models import AccountKind, Direction, LedgerExport, PayoutBatch, Posting, TransactionKind
 from ledger.money import format_fen
-from ledger.serializers import LedgerExportOut
+from ledger.serializers import LedgerExportOut, PayoutBatchDetail
 
 
 def _companies(request) -> list[Company]:
@@ -107,17 +107,16 @@ def batches(request):
     return render(request, "frontend/finance/batches.html", ctx)
 
 
-@login_required
-@require_POST
-def batch_draft(request):
+def _for_period(request, service):
+    """Run ``service`` for the company and period a form posted; None (with a message) if refused."""
     companies = {str(c.pk): c for c in _companies(request)}
     company = companies.get(request.POST.get("company"))
     form = PeriodForm(request.POST)
     if company is None or not form.is_valid():
         messages.error(request, _("Give both the first and the last day of the period."))
-        return redirect("finance-batches")
+        return None
     try:
-        batch = payouts.payout_draft(
+        return service(
             actor=request.user,
             company_id=company.pk,
             period_start=form.cleaned_data["start"],
@@ -125,7 +124,15 @@ def batch_draft(request):
         )
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(f"/finance/batches/?company={company.pk}")
+        return None
+
+
+@login_required
+@require_POST
+def batch_draft(request):
+    batch = _for_period(request, payouts.payout_draft)
+    if batch is None:
+        return redirect(f"{reverse('finance-batches')}?company={request.POST.get('company', '')}")
     return redirect("finance-batch", pk=batch.pk)
 
 
@@ -134,11 +141,7 @@ def batch(request, pk):
     found = get_object_or_404(
         PayoutBatch.objects.filter(company_id__in=company_ids_for(request.user, FINANCE_ROLES)), pk=pk
     )
-    lines = list(found.lines.select_related("worker__worker_profile").order_by("worker_id"))
-    for line in lines:
-        profile = getattr(line.worker, "worker_profile", None)
-        line.name = profile.display_name if profile else line.worker.display_name
-        line.phone_display, line.amount_display = phone_masked(line.worker.phone), format_fen(line.amount_fen)
+    lines = PayoutBatchDetail(found).data["lines"]  # names, masked phones, amounts as the API shows them
     return render(
         request,
         "frontend/finance/batch.html",
@@ -168,8 +171,9 @@ def batch_action(request, pk, action):
 def reconciliation(request):
     ctx = _context(request)
     report = selectors.reconciliation(company_id=ctx["company"].pk, since=ctx["since"], before=ctx["before"])
-    people = User.objects.filter(pk__in=[m["worker"] for m in report["mothers"]]).select_related("worker_profile")
-    names = {u.pk: getattr(getattr(u, "worker_profile", None), "display_name", u.display_name) for u in people}
+    overdue = selectors.overdue_settlements(company_id=ctx["company"].pk, now=timezone.now())
+    # Names of everyone on the page, in one query.
+    names = display_names({m["worker"] for m in report["mothers"]} | {row["worker"] for row in overdue})
     rows = [
         {
             **{k: format_fen(v) for k, v in line.items() if k.endswith("_fen")},
@@ -178,7 +182,6 @@ def reconciliation(request):
         }
         for line in report["mothers"]
     ]
-    overdue = selectors.overdue_settlements(company_id=ctx["company"].pk, now=timezone.now())
     for row in overdue:
         row["name"], row["display"] = names.get(row["worker"], row["worker"]), format_fen(row["overdue_fen"])
     ctx.update(
@@ -193,21 +196,8 @@ def reconciliation(request):
 @login_required
 @require_POST
 def export_request(request):
-    companies = {str(c.pk): c for c in _companies(request)}
-    company = companies.get(request.POST.get("company"))
-    form = PeriodForm(request.POST)
-    if company is None or not form.is_valid():
-        messages.error(request, _("Give both the first and the last day of the period."))
-        return redirect("finance-ledger")
-    try:
-        export = payouts.export_request(
-            actor=request.user,
-            company_id=company.pk,
-            period_start=form.cleaned_data["start"],
-            period_end=form.cleaned_data["end"],
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
+    export = _for_period(request, payouts.export_request)
+    if export is None:
         return redirect("finance-ledger")
     return redirect("finance-export", pk=export.pk)
 

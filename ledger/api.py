@@ -183,9 +183,14 @@ class PayoutListView(generics.ListAPIView):
         return Response(PayoutBatchDetail(batch).data, status=status.HTTP_201_CREATED)
 
 
-def _batch_for(request, pk) -> PayoutBatch:
+def _finance_object(request, model, pk):
+    """A batch or an export of the caller's finance companies; anyone else's is a 404."""
     companies = company_ids_for(request.user, FINANCE_ROLES)
-    return get_object_or_404(PayoutBatch.objects.filter(company_id__in=companies), pk=pk)
+    return get_object_or_404(model.objects.filter(company_id__in=companies), pk=pk)
+
+
+def _batch_for(request, pk) -> PayoutBatch:
+    return _finance_object(request, PayoutBatch, pk)
 
 
 class PayoutDetailView(APIView):
@@ -375,8 +380,7 @@ class LedgerExportsView(APIView):
 
 
 def _export_for(request, pk) -> LedgerExport:
-    companies = company_ids_for(request.user, FINANCE_ROLES)
-    return get_object_or_404(LedgerExport.objects.filter(company_id__in=companies), pk=pk)
+    return _finance_object(request, LedgerExport, pk)
 
 
 class LedgerExportDetailView(APIView):

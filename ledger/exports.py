@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.phones import phone_masked
+from accounts.selectors import display_name_of, display_names
 from ledger.models import AccountKind, Direction, PayoutBatch, Posting
 from ledger.money import yuan
 
@@ -39,11 +40,6 @@ def neutralise(value) -> str:
 
 def masked_card(last4: str | None) -> str:
     return f"****{last4}" if last4 else ""
-
-
-def _name(worker) -> str:
-    profile = getattr(worker, "worker_profile", None)
-    return profile.display_name if profile else worker.display_name
 
 
 # --- rows -----------------------------------------------------------------------------
@@ -240,17 +236,15 @@ def reconciliation_rows(report: dict) -> list:
     """One row per mother of ``ledger.selectors.reconciliation``, then the totals (yuan)."""
     from accounts.models import User
 
-    people = {
-        u.pk: u
-        for u in User.objects.filter(pk__in=[m["worker"] for m in report["mothers"]]).select_related("worker_profile")
-    }
+    people = {u.pk: u for u in User.objects.filter(pk__in=[m["worker"] for m in report["mothers"]])}
+    names = display_names(people)
     money = ("opening_fen", "credits_fen", "debits_fen", "closing_fen", "difference_fen")
     rows = []
     for line in report["mothers"]:
         person = people.get(line["worker"])
         rows.append(
             [
-                (_name(person) if person else line["worker"], True),
+                (names.get(line["worker"], line["worker"]), True),
                 (phone_masked(person.phone) if person else "", False),
                 *((yuan(line[k]), False) for k in money),
             ]
@@ -288,7 +282,7 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
         tasks = _tasks_in_period(batch, [line.worker_id for line in page])
         yield [
             [
-                (_name(line.worker), True),
+                (display_name_of(line.worker), True),
                 (phone_masked(line.worker.phone), False),
                 (masked_card(getattr(getattr(line.worker, "worker_profile", None), "bank_card_last4", "")), False),
                 (line.units, False),

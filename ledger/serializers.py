@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.phones import phone_masked
+from accounts.selectors import display_name_of
 from ledger.models import ExportStatus, LedgerExport, PayoutBatch, PayoutLine, Posting, Transaction
 from ledger.money import format_fen
 
@@ -61,10 +62,7 @@ class FinancePostingOut(PostingOut):
 
     def get_worker_name(self, posting) -> str | None:
         worker = posting.account.worker
-        if worker is None:
-            return None
-        profile = getattr(worker, "worker_profile", None)
-        return profile.display_name if profile else worker.display_name
+        return display_name_of(worker) if worker else None
 
     def get_worker_phone(self, posting) -> str | None:
         worker = posting.account.worker
@@ -82,8 +80,7 @@ class PayoutLineOut(serializers.ModelSerializer):
         fields = ["worker", "worker_name", "worker_phone", "units", "amount_fen", "amount_display", "payout"]
 
     def get_worker_name(self, line) -> str:
-        profile = getattr(line.worker, "worker_profile", None)
-        return profile.display_name if profile else line.worker.display_name
+        return display_name_of(line.worker)
 
     def get_worker_phone(self, line) -> str:
         return phone_masked(line.worker.phone)

@@ -111,3 +111,9 @@ def test_sign_in_attempts_are_limited_like_the_api(finance):
     client = Client()
     codes = [client.post("/signin/", {"phone": "13800009999", "password": "wrong-guess"}).status_code for _ in range(7)]
     assert codes[:5] == [200] * 5 and codes[-1] == 429
+
+
+def test_an_overdue_mother_is_named_even_if_nothing_moved_in_the_period(finance, company, owed):
+    with time_machine.travel(datetime.datetime(2027, 1, 10, tzinfo=datetime.UTC), tick=False):
+        page = signed_in(finance).get(f"/finance/reconciliation/?company={company.pk}&start=2026-12-01&end=2026-12-31")
+    assert "李妈妈 · ¥42.50" in page.content.decode()
