@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from frontend import finance, views
 
@@ -6,6 +6,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signin/", views.sign_in, name="sign-in"),
     path("signout/", views.sign_out, name="sign-out"),
+    path("m/", include("frontend.mother_urls")),
+    path("work/", include("frontend.supervisor_urls")),
     path("finance/", finance.ledger, name="finance-ledger"),
     path("finance/batches/", finance.batches, name="finance-batches"),
     path("finance/batches/draft", finance.batch_draft, name="finance-batch-draft"),

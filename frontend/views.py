@@ -7,11 +7,30 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from frontend.forms import SignInForm
 
 
 def home(request):
+    """Signed in, each person lands where their work is: a mother in her task hall, a supervisor
+    or company admin in the workspace, finance staff on the ledger."""
+    target = landing_for(request.user)
+    if target:
+        return redirect(target)
     return render(request, "frontend/home.html")
+
+
+def landing_for(user) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if hasattr(user, "worker_profile"):
+        return "/m/"
+    if company_ids_for(user, roles=SUPERVISING_ROLES):
+        return "/work/"
+    if company_ids_for(user, roles=[Role.FINANCE]):
+        return "/finance/"
+    return None
 
 
 def sign_in(request):

@@ -2,8 +2,15 @@
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 
 def chromium_path() -> str | None:
@@ -39,3 +46,61 @@ def phone(chromium):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real platform (daphne: HTTP and WebSocket) on a free port, on the test database.
+
+    Realtime crosses processes, so this needs PostgreSQL (the test process's rows are committed
+    and visible to the server) and Redis (events published by the test process reach the
+    server's sockets through the channel layer). Returns the base URL.
+    """
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.skip("the live ASGI server needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL)")
+    root = Path(__file__).resolve().parents[2]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.browser.live_settings",
+        "HOMESLOT_LIVE_DB_NAME": connection.settings_dict["NAME"],
+        "DB_POOL_MIN": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = open(root / "var" / f"daphne-{port}.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"daphne exited with {server.returncode}; see {log.name}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"daphne did not listen within 30 s; see {log.name}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+        # Its pooled connections are gone before the test database is flushed.

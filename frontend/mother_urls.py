@@ -1,0 +1,3 @@
+"""The mothers' phone app (frontend/mother.py), under /m/."""
+
+urlpatterns = []

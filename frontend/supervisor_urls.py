@@ -1,0 +1,3 @@
+"""The supervisors' workspace (frontend/supervisor.py), under /work/."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Chinese wording of the supervisor pages (merged into zh_Hans.ZH)."""
+
+ZH = {}
