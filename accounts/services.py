@@ -87,6 +87,7 @@ def member_invite(*, actor, company_id: int, phone: str, role: str):
     phone = phone_normalize(phone)
     user = User.objects.filter(phone=phone).first()
     if user is not None:
+        _keep_an_admin(company_id=company.pk, user=user, role=role)
         return "member", membership_set(actor=actor, company=company, user=user, role=role)
     code = f"{secrets.randbelow(10**6):06d}"
     invitation, _created = Invitation.objects.update_or_create(
@@ -108,6 +109,19 @@ def member_invite(*, actor, company_id: int, phone: str, role: str):
     }
     transaction.on_commit(lambda: sms.send(phone, text))
     return "invited", invitation
+
+
+def _keep_an_admin(*, company_id: int, user, role: str) -> None:
+    """Changing someone's role must not leave the company without an admin."""
+    if role == Role.ADMIN:
+        return
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(company_id=company_id, role=Role.ADMIN)
+        .values_list("user_id", flat=True)
+    )
+    if admins == [user.pk]:
+        raise Conflict(_("A company keeps at least one admin."), code="last_admin")
 
 
 class InvitationInvalid(DomainError):

@@ -223,6 +223,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # no collectstatic step needed to run
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("HOMESLOT_MEDIA_ROOT", VAR_DIR / "media"))
+# Handed-in photos: outside MEDIA_ROOT, served only by a view that checks who asks (tasks/photos.py).
+HOMESLOT_PRIVATE_ROOT = Path(os.environ.get("HOMESLOT_PRIVATE_ROOT", VAR_DIR / "private"))
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
+from tasks.photos import photo_storage
 
 
 class Kind(models.TextChoices):
@@ -265,6 +266,25 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"submission {self.pk} of task {self.task_id}"
+
+
+class SubmissionPhoto(models.Model):
+    """A photo handed in with a submission: re-encoded without metadata, kept outside MEDIA_ROOT."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="photos")
+    image = models.FileField(_("image"), storage=photo_storage, max_length=200)
+    width = models.PositiveIntegerField(_("width (pixels)"))
+    height = models.PositiveIntegerField(_("height (pixels)"))
+    bytes = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("submission photo")
+        verbose_name_plural = _("submission photos")
+        ordering = ["submission_id", "id"]
+
+    def __str__(self):
+        return f"photo {self.pk} of submission {self.submission_id}"
 
 
 class Decision(models.TextChoices):

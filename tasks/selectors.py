@@ -11,6 +11,7 @@ from tasks.models import (
     Project,
     ProjectStatus,
     Submission,
+    SubmissionPhoto,
     SubmissionStatus,
     Task,
     TaskStatus,
@@ -107,3 +108,39 @@ def project_progress(project) -> dict:
         "submissions_waiting": pending["n"],
         "oldest_waiting_since": pending["oldest"].isoformat() if pending["oldest"] else None,
     }
+
+
+def projects_for_supervisor(user):
+    """Projects of the companies where the user supervises (supervisor or company admin)."""
+    return Project.objects.filter(company_id__in=company_ids_for(user, SUPERVISING_ROLES)).select_related("company")
+
+
+def next_in_review_queue(user, *, project_id=None, after=None):
+    """The oldest submission waiting for the user's review (of one project if given), or the one
+    after ``after`` (a submission) in queue order when the supervisor skips one."""
+    queue = review_queue_for(user)
+    if project_id is not None:
+        queue = queue.filter(project_id=project_id)
+    if after is not None:
+        queue = queue.filter(
+            Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, id__gt=after.pk)
+        )
+    return queue.first()
+
+
+def photos_visible_to(user):
+    """Handed-in photos the user may see: her own, or, for company staff, their companies'."""
+    if not user.is_authenticated:
+        return SubmissionPhoto.objects.none()
+    return SubmissionPhoto.objects.filter(
+        Q(submission__worker=user) | Q(submission__project__company_id__in=company_ids_for(user))
+    )
+
+
+def submissions_for_worker(user):
+    """Her own submissions, with their reviews and photos at hand."""
+    return (
+        Submission.objects.filter(worker=user)
+        .select_related("project", "project__company", "task", "review")
+        .prefetch_related("photos")
+    )

@@ -1,9 +1,23 @@
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ledger.money import fen_for_units, format_fen, format_rate
-from tasks.models import Claim, ClaimStatus, Decision, Kind, LabelItem, Project, SplitJob, Submission, Task, TimeSlot
+from tasks.models import (
+    Claim,
+    ClaimStatus,
+    Decision,
+    Kind,
+    LabelItem,
+    Project,
+    SplitJob,
+    Submission,
+    SubmissionPhoto,
+    Task,
+    TimeSlot,
+)
 
 
 def hourly_display(project: Project) -> str:
@@ -290,6 +304,8 @@ class SubmitIn(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=20000)
     completed_units = serializers.IntegerField(required=False)
     labels = serializers.DictField(child=serializers.CharField(max_length=64), required=False)
+    # multipart/form-data: repeat the field for each photo (assembly, at most 3, ≤ 10 MB each).
+    photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False)
 
 
 class ReviewIn(serializers.Serializer):
@@ -299,11 +315,25 @@ class ReviewIn(serializers.Serializer):
     score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
 
 
+class SubmissionPhotoOut(serializers.ModelSerializer):
+    """A handed-in photo; ``url`` serves it to the mother who sent it and the company's staff only."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubmissionPhoto
+        fields = ["id", "url", "width", "height", "bytes", "created_at"]
+
+    def get_url(self, photo) -> str:
+        return reverse("submission-photo", args=[photo.pk])
+
+
 class SubmissionOut(serializers.ModelSerializer):
     project = ProjectBrief()
     task = serializers.SerializerMethodField()
     worker = serializers.SerializerMethodField()
     review = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -317,6 +347,7 @@ class SubmissionOut(serializers.ModelSerializer):
             "submitted_units",
             "text",
             "labels",
+            "photos",
             "submitted_at",
             "review_due_at",
             "review",
@@ -330,6 +361,10 @@ class SubmissionOut(serializers.ModelSerializer):
         return {"id": submission.worker_id, "display_name": profile.display_name if profile else ""}
 
     get_review = SubmissionBrief.get_review
+
+    @extend_schema_field(SubmissionPhotoOut(many=True))
+    def get_photos(self, submission) -> list:
+        return SubmissionPhotoOut(submission.photos.all(), many=True).data
 
 
 def _drf_datetime(value) -> str | None:

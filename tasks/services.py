@@ -6,9 +6,11 @@ and publishes its events on commit. The database constraints are the last guard.
 """
 
 import datetime
+import logging
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -38,6 +40,7 @@ from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
 from tasks import claim_sql, splitting
+from tasks import photos as photos_module
 from tasks.errors import AlreadyReviewed, ClaimNotActive, InvalidSlot, ProjectNotOpen, SlotClosed
 from tasks.models import (
     DEFAULT_UNITS,
@@ -53,11 +56,14 @@ from tasks.models import (
     SplitJob,
     SplitStatus,
     Submission,
+    SubmissionPhoto,
     SubmissionStatus,
     Task,
     TaskStatus,
     TimeSlot,
 )
+
+logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = (
     "title",
@@ -119,6 +125,8 @@ def project_update(*, actor, project_id: int, changes: dict) -> Project:
     )
     if project.status != ProjectStatus.DRAFT and pay_went_down:
         raise WrongState(_("Once a project is published its pay can only go up."), code="terms_fixed")
+    if project.status == ProjectStatus.PUBLISHED and "region" in changes:
+        _require_pay_floor(project)  # a new region may have a higher minimum, or none on file
     project.save(update_fields=[*changes, "updated_at"])
     audit_record(
         actor=actor,
@@ -260,7 +268,7 @@ def split_preview(*, actor, project_id: int, **request) -> dict:
     if project is None:
         raise NotFound()
     _require_supervising(actor, project.company_id)
-    specs = _split_specs(project, max_tasks=settings.HOMESLOT_SPLIT_JOB_MAX_TASKS, request=request)
+    specs = _split_specs(project, max_tasks=_split_limit(project), request=request)
     units = sum(spec.units for spec in specs)
     cost = fen_for_units(units=units, piece_rate=project.piece_rate)
     return {
@@ -275,6 +283,14 @@ def split_preview(*, actor, project_id: int, **request) -> dict:
             for spec in specs[:3]
         ],
     }
+
+
+def _split_limit(project: Project) -> int:
+    """Most tasks one split may make: a labelling file that makes more than a direct split may is
+    split by a background job (``split_request``); the other kinds are split at once."""
+    if project.kind == Kind.LABELLING:
+        return settings.HOMESLOT_SPLIT_JOB_MAX_TASKS
+    return settings.HOMESLOT_SPLIT_MAX_TASKS
 
 
 def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
@@ -408,6 +424,14 @@ def split_job_run(*, job_id) -> SplitJob | None:
             error=_("The uploaded file was lost; please upload it again."),
             finished_at=timezone.now(),
         )
+    except DatabaseError:
+        # Whatever the file held that the database refused, the job ends: failed, nothing made.
+        logger.exception("split job %s: the database refused the tasks", job.pk)
+        SplitJob.objects.filter(pk=job.pk).update(
+            status=SplitStatus.FAILED,
+            error=_("The file could not be stored as tasks. Please check it and upload it again."),
+            finished_at=timezone.now(),
+        )
     job.refresh_from_db()
     return job
 
@@ -432,6 +456,7 @@ def slot_create(
 
 
 MAX_PATTERN_SLOTS = 200
+MAX_PATTERN_DAYS_AHEAD = 366
 
 
 @transaction.atomic
@@ -456,7 +481,14 @@ def slot_pattern_create(
     length = datetime.datetime.combine(datetime.date.min, end) - datetime.datetime.combine(datetime.date.min, start)
     if length > datetime.timedelta(hours=MAX_SLOT_HOURS):
         raise Invalid(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS}, code="invalid_slot_times")
-    first_day = first_day or timezone.localdate()
+    today = timezone.localdate()
+    first_day = first_day or today
+    if not isinstance(first_day, datetime.date) or first_day > today + datetime.timedelta(days=MAX_PATTERN_DAYS_AHEAD):
+        raise Invalid(
+            _("Choose a first day within the next %(days)s days.") % {"days": MAX_PATTERN_DAYS_AHEAD},
+            code="invalid_pattern",
+            details={"field": "first_day"},
+        )
     now = timezone.now()
     slots = []
     for offset in range(weeks * 7):
@@ -742,13 +774,38 @@ def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: 
     return claim
 
 
+def claim_submit(*, worker, claim_id: int, text=None, completed_units=None, labels=None, photos=None) -> Submission:
+    """Hand in the work of a live claim; assembly may carry up to 3 photos. All or nothing:
+    a refused photo refuses the submission, and a rolled-back submission leaves no file.
+    Photos are decoded and re-encoded before the claim is locked: that is the slow part."""
+    prepared = photos_module.photos_prepare(photos)
+    written: list[str] = []
+    try:
+        return _claim_submit(
+            worker=worker,
+            claim_id=claim_id,
+            text=text,
+            completed_units=completed_units,
+            labels=labels,
+            prepared=prepared,
+            written=written,
+        )
+    except BaseException:
+        storage = photos_module.photo_storage()
+        for name in written:
+            storage.delete(name)
+        raise
+
+
 @transaction.atomic
-def claim_submit(*, worker, claim_id: int, text=None, completed_units=None, labels=None) -> Submission:
+def _claim_submit(*, worker, claim_id: int, text, completed_units, labels, prepared, written: list) -> Submission:
     now = timezone.now()
     claim = _locked_claim(worker=worker, claim_id=claim_id)
     _require_live(claim, now)
     task, project = claim.task, claim.project
     fields = _submission_content(project=project, task=task, text=text, completed_units=completed_units, labels=labels)
+    if prepared and project.kind != Kind.ASSEMBLY:
+        raise photos_module.PhotosNotExpected()
     submission = Submission.objects.create(
         claim=claim,
         task=task,
@@ -758,10 +815,22 @@ def claim_submit(*, worker, claim_id: int, text=None, completed_units=None, labe
         review_due_at=now + datetime.timedelta(hours=project.review_window_hours),
         **fields,
     )
+    storage = photos_module.photo_storage()
+    for photo in prepared:
+        name = storage.save(photos_module.stored_name(), ContentFile(photo.content))
+        written.append(name)
+        SubmissionPhoto.objects.create(
+            submission=submission, image=name, width=photo.width, height=photo.height, bytes=len(photo.content)
+        )
     Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.SUBMITTED)
     Task.objects.filter(pk=task.pk).update(status=TaskStatus.SUBMITTED, updated_at=now)
     audit_record(
-        actor=worker, action="submission.create", target=submission, company_id=project.company_id, claim=claim.pk
+        actor=worker,
+        action="submission.create",
+        target=submission,
+        company_id=project.company_id,
+        claim=claim.pk,
+        photos=len(prepared),
     )
     publish(
         events.SUBMISSION_CREATED,

@@ -17,6 +17,8 @@ from tasks.errors import InvalidFile
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BRIEF_CHARS = 5000
 MAX_ITEM_CHARS = 5000
+# Far above any real order, far below what the database's integer columns hold.
+MAX_COUNT = 10_000_000
 
 
 @dataclass
@@ -46,6 +48,12 @@ def split_copywriting(*, briefs, max_tasks: int) -> list[TaskSpec]:
     for index, brief in enumerate(briefs, start=1):
         if not isinstance(brief, str) or not brief.strip():
             raise Invalid(_("Brief %(n)s is empty.") % {"n": index}, code="invalid_split", details={"brief": index})
+        if _has_nul(brief):
+            raise Invalid(
+                _("Brief %(n)s has a NUL character, which cannot be stored.") % {"n": index},
+                code="invalid_split",
+                details={"brief": index},
+            )
         if len(brief) > MAX_BRIEF_CHARS:
             raise Invalid(
                 _("Brief %(n)s is longer than %(max)s characters.") % {"n": index, "max": MAX_BRIEF_CHARS},
@@ -111,6 +119,8 @@ def _parse_jsonl(text: str, text_field: str) -> list[dict]:
             ) from exc
         if not isinstance(record, dict):
             raise InvalidFile(_("Line %(line)s must be a JSON object.") % {"line": line_no}, details={"line": line_no})
+        if _has_nul(record):
+            _refuse_nul(line_no)
         items.append(_item(line_no, record.get(text_field), record, text_field))
     return items
 
@@ -138,6 +148,8 @@ def _parse_csv(text: str, text_field: str) -> list[dict]:
                 )
             if not any((v or "").strip() for v in row.values()):
                 continue
+            if _has_nul(row):
+                _refuse_nul(line_no)
             items.append(_item(line_no, row[text_field], dict(row), text_field))
     except csv.Error as exc:
         raise InvalidFile(
@@ -160,7 +172,32 @@ def _positive_int(value, name: str) -> int:
             code="invalid_split",
             details={"field": name},
         )
+    if number > MAX_COUNT:
+        raise Invalid(
+            _("%(field)s can be at most %(max)s.") % {"field": name, "max": f"{MAX_COUNT:,}"},
+            code="invalid_split",
+            details={"field": name, "max": MAX_COUNT},
+        )
     return number
+
+
+def _has_nul(value) -> bool:
+    """A NUL character anywhere in a parsed value (PostgreSQL stores none in text or jsonb)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(line: int) -> None:
+    raise InvalidFile(
+        _("Line %(line)s has a NUL character, which cannot be stored. Please save the file as UTF-8 text.")
+        % {"line": line},
+        details={"line": line},
+    )
 
 
 def _check_count(count: int, max_tasks: int) -> None:

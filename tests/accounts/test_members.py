@@ -81,3 +81,13 @@ def test_bad_invitations_get_clear_errors(admin_user, company):
     assert invite(admin_user, company, "12345").status_code == 400
     assert invite(admin_user, company, "13912345678", role="owner").status_code == 400
     assert not Invitation.objects.exists()
+
+
+def test_inviting_the_last_admin_in_another_role_is_refused(admin_user, supervisor, company):
+    refused = invite(admin_user, company, admin_user.phone, role=Role.FINANCE)
+
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "last_admin"
+    assert Membership.objects.get(user=admin_user, company=company).role == Role.ADMIN
+    # With a second admin, the first may step down.
+    assert invite(admin_user, company, supervisor.phone, role=Role.ADMIN).status_code == 201
+    assert invite(admin_user, company, admin_user.phone, role=Role.FINANCE).status_code == 201

@@ -150,3 +150,14 @@ def test_a_city_floor_beats_its_provinces(region, floor):
     from fairwork.selectors import floor_for
 
     assert floor_for(region).region == floor
+
+
+def test_a_published_project_cannot_move_to_a_region_with_a_higher_floor_or_none(supervisor, company):
+    project = draft(supervisor, company, piece_rate="0.3333", region="广东省韶关市")  # 20/h, floor 16.40
+    assert publish(supervisor, project).status_code == 200
+
+    for region, code in (("广州", "below_pay_floor"), ("火星", "region_unknown")):
+        response = api_for(supervisor).patch(f"/api/v1/projects/{project.pk}", {"region": region}, format="json")
+        assert response.status_code == 409 and response.json()["error"]["code"] == code
+        project.refresh_from_db()
+        assert project.region == "广东省韶关市"

@@ -9,6 +9,7 @@ from tasks import jobs
 from tasks.models import Kind, LabelItem, SplitJob, SplitStatus, Task
 from tests import factories
 from tests.conftest import api_for
+from tests.snapshots import assert_refused, world
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,58 @@ def test_another_company_cannot_see_or_start_a_split(supervisor, labelling, othe
     assert api_for(stranger).get(f"/api/v1/split-jobs/{job_id}").status_code == 404
     assert split(stranger, labelling, jsonl(2_000)).status_code == 404
     assert SplitJob.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        ("items.jsonl", b'{"text": "ok"}\n{"text": "bad\\u0000one"}\n', 2),
+        ("items.jsonl", b'{"text": "ok", "\\u0000": 1}\n', 1),
+        ("items.csv", b"text\nok\nbad\x00one\n", 3),
+    ],
+)
+def test_a_nul_character_is_refused_with_its_line_and_nothing_is_made(supervisor, company, name, content, line):
+    project = factories.project(supervisor, company, kind=Kind.LABELLING, tasks=1, publish=False)
+    before = world()
+
+    response = split(supervisor, project, SimpleUploadedFile(name, content), per=1)
+
+    assert_refused(response, 400, "invalid_file", before)
+    assert response.json()["error"]["details"]["line"] == line
+
+
+def test_a_background_job_with_a_nul_character_fails_with_its_line(supervisor, labelling):
+    lines = [json.dumps({"text": f"评论 {i}"}, ensure_ascii=False) for i in range(2_000)]
+    lines[1_499] = '{"text": "坏\\u0000的"}'  # PostgreSQL stores no NUL: before, the job stayed "running"
+    job_id = split(supervisor, labelling, SimpleUploadedFile("r.jsonl", "\n".join(lines).encode())).json()["id"]
+
+    assert jobs.split_run.call(job_id) == 0
+
+    job = SplitJob.objects.get(pk=job_id)
+    assert (job.status, job.error_line) == (SplitStatus.FAILED, 1_500)
+
+
+def test_a_small_file_of_many_items_goes_to_the_background(supervisor, labelling, settings):
+    settings.HOMESLOT_SPLIT_SYNC_BYTES = 10 * 1024 * 1024
+    settings.HOMESLOT_SPLIT_MAX_TASKS = 10
+    upload = SimpleUploadedFile("short.csv", ("text\n" + "\n".join(f"好{i}" for i in range(30))).encode())
+
+    response = split(supervisor, labelling, upload, per=1)
+
+    assert response.status_code == 202
+    assert jobs.split_run.call(response.json()["id"]) == 30
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"total_units": 10**12, "units_per_task": 10**12},
+        {"total_units": 10**8, "units_per_task": 10},
+    ],
+)
+def test_huge_numbers_in_an_order_are_a_clear_400(supervisor, company, body):
+    project = factories.project(supervisor, company, tasks=1, publish=False)
+    before = world()
+    for query in ("?preview=1", ""):
+        response = api_for(supervisor).post(f"/api/v1/projects/{project.pk}/split{query}", body, format="json")
+        assert_refused(response, 400, "invalid_split", before)

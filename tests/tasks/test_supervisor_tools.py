@@ -90,3 +90,10 @@ def test_reason_templates_come_in_the_callers_language(supervisor, mother):
     assert chinese["reject"][0] == "成果不符合任务说明。"
     assert english["reject"][0] == "The work does not follow the instructions."
     assert api_for(mother).get("/api/v1/reviews/reason-templates").status_code == 403
+
+
+def test_a_pattern_starting_past_a_year_ahead_is_refused_not_a_500(supervisor, assembly):
+    body = {"weekdays": [0], "start": "09:00", "end": "11:30", "weeks": 1, "capacity": 1, "first_day": "9999-12-27"}
+    before = world()
+    response = api_for(supervisor).post(f"/api/v1/projects/{assembly.pk}/slots/pattern", body, format="json")
+    assert_refused(response, 400, "invalid_pattern", before)
