@@ -1,0 +1,65 @@
+"""The installable app: its manifest and its service worker, both served under /m/ so that the
+worker's scope covers the whole app (a worker can only control pages below its own URL)."""
+
+import json
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+# Bump when the shell changes: the worker then drops the caches of the old one.
+SHELL_VERSION = "m-shell-1"
+
+
+@require_GET
+def manifest(request):
+    body = {
+        "name": _("Homeslot mom jobs"),
+        "short_name": "妈妈岗",
+        "lang": "zh-Hans",
+        "start_url": reverse("m-hall"),
+        "scope": "/m/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b4235a",
+        "icons": [
+            {"src": static("frontend/mother/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("frontend/mother/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("frontend/mother/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def service_worker(request):
+    script = render_to_string(
+        "frontend/mother/sw.js",
+        {
+            "version": SHELL_VERSION,
+            "hall": reverse("m-hall"),
+            "shell": json.dumps(
+                [
+                    static("frontend/mother.js"),
+                    static("frontend/mother/icon-192.png"),
+                    reverse("m-manifest"),
+                ]
+            ),
+            "offline_text": json.dumps(_("The network is down. This is the task list from last time.")),
+        },
+    )
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    # The browser checks for a new worker on each visit; never let a cache pin an old one.
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/m/"
+    return response

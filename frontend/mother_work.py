@@ -1,0 +1,212 @@
+"""The mothers' app, her work: 我的任务 (live claims with countdowns, review results, notices),
+one claim's page, handing in each kind of work, giving a task back."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from config.errors import DomainError
+from fairwork import selectors as fairwork
+from frontend import mother_format as fmt
+from frontend.forms import (
+    AssemblySubmitForm,
+    CopywritingSubmitForm,
+    LabellingSubmitForm,
+    ReleaseForm,
+)
+from frontend.mother import mother_page, mother_render
+from ledger.money import fen_for_units, format_fen, format_rate
+from tasks import photos as photo_rules
+from tasks import selectors, services
+from tasks.models import ClaimStatus, Kind, SubmissionStatus
+
+RESULTS_SHOWN = 20
+
+# --- her claims and results ------------------------------------------------------------
+
+
+@mother_page
+@require_GET
+def claims(request):
+    context = {
+        **claims_context(request.user),
+        "just_submitted": request.GET.get("submitted", ""),
+        "nav": "claims",
+        "page": "claims",
+    }
+    return mother_render(request, "frontend/mother/claims.html", context)
+
+
+def claims_context(user) -> dict:
+    now = timezone.now()
+    live = []
+    mine = selectors.claims_for_worker(user).filter(status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED])
+    for held in mine.prefetch_related("submissions__review").order_by("expires_at", "pk"):
+        if held.status == ClaimStatus.ACTIVE and held.expires_at <= now:
+            continue  # ran out: the task is back in the hall (time is data)
+        live.append(_claim_view(held, now))
+    results = [
+        _result_view(submission)
+        for submission in selectors.submissions_for_worker(user)
+        .exclude(status=SubmissionStatus.PENDING)
+        .order_by("-review__decided_at", "-pk")[:RESULTS_SHOWN]
+    ]
+    notices = list(fairwork.notices_for(user)[:5])
+    return {"live": live, "results": results, "notices": notices}
+
+
+def _claim_view(held, now) -> dict:
+    submissions = sorted(held.submissions.all(), key=lambda s: s.pk)
+    last = submissions[-1] if submissions else None
+    review = getattr(last, "review", None) if last else None
+    return {
+        "claim": held,
+        "slot_text": fmt.slot_text(held.slot.starts_at, held.slot.ends_at),
+        "deadline_text": fmt.moment_text(held.expires_at),
+        "left_text": fmt.time_left_text(held.expires_at, now),
+        "waiting": held.status == ClaimStatus.SUBMITTED,
+        "revise_note": review.reason if review and last.status == SubmissionStatus.REVISION_REQUESTED else "",
+        "started": now >= held.slot.starts_at,
+    }
+
+
+def _result_view(submission) -> dict:
+    review = getattr(submission, "review", None)
+    return {
+        "submission": submission,
+        "status": submission.status,
+        "status_text": submission.get_status_display(),
+        "reason": review.reason if review else "",
+        "accepted_units": review.accepted_units if review else 0,
+        "automatic": bool(review and review.reviewer_id is None),
+        "decided_text": fmt.moment_text(review.decided_at) if review else "",
+        "earned": format_fen(fen_for_units(units=review.accepted_units, piece_rate=submission.project.piece_rate))
+        if review and review.accepted_units
+        else "",
+    }
+
+
+@mother_page
+@require_GET
+def claim_detail(request, pk: int):
+    held = get_object_or_404(
+        selectors.claims_for_worker(request.user).prefetch_related("submissions__photos", "submissions__review"), pk=pk
+    )
+    return _claim_page(request, held)
+
+
+def _claim_page(request, held, *, form=None, status: int = 200, error: str = ""):
+    now = timezone.now()
+    project, task = held.project, held.task
+    live = held.status == ClaimStatus.ACTIVE and held.expires_at > now
+    items = list(task.items.all()) if project.kind == Kind.LABELLING else []
+    last = max(held.submissions.all(), key=lambda sub: sub.pk, default=None)
+    if form is None and live:
+        form = _submit_form(held, items=items, previous=last)
+    view = _claim_view(held, now) if held.status in (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED) else None
+    if view is None:
+        view = {"claim": held, "slot_text": fmt.slot_text(held.slot.starts_at, held.slot.ends_at)}
+    reliability = fairwork.reliability(request.user.pk, now=now)
+    context = {
+        "held": held,
+        "view": view,
+        "project": project,
+        "task": task,
+        "live": live,
+        "form": form,
+        "error": error,
+        "label_items": [{"item": item, "chosen": _chosen(form, item, last)} for item in items],
+        "last": last,
+        "last_labels": _label_counts(last) if last and project.kind == Kind.LABELLING else [],
+        "label_set": project.label_set,
+        "release_form": ReleaseForm(),
+        "emergencies_left": reliability["family_emergencies_left"],
+        "max_photos": photo_rules.MAX_PHOTOS,
+        "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
+        "pay": format_fen(fen_for_units(units=task.units, piece_rate=project.piece_rate)),
+        "nav": "claims",
+        "page": "claim",
+    }
+    return mother_render(request, "frontend/mother/claim.html", context, status=status)
+
+
+def _submit_form(held, *, items, data=None, files=None, previous=None):
+    """The hand-in form; after "send back for changes" it starts from what she sent last time."""
+    kind = held.project.kind
+    if kind == Kind.COPYWRITING:
+        return CopywritingSubmitForm(data, initial={"text": previous.text} if previous else None)
+    if kind == Kind.ASSEMBLY:
+        units = previous.submitted_units if previous else held.task.units
+        return AssemblySubmitForm(data, files, units=held.task.units, initial={"completed_units": units})
+    return LabellingSubmitForm(data, items=items, label_set=held.project.label_set)
+
+
+def _chosen(form, item, previous) -> str | None:
+    if form is not None and form.is_bound:
+        return form.data.get(f"label-{item.pk}")
+    return previous.labels.get(str(item.pk)) if previous else None
+
+
+def _label_counts(submission) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for label in submission.labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    return sorted(counts.items(), key=lambda pair: -pair[1])
+
+
+@mother_page
+@require_POST
+def submit(request, pk: int):
+    held = get_object_or_404(selectors.claims_for_worker(request.user), pk=pk)
+    if held.status == ClaimStatus.SUBMITTED:
+        # A second tap, or a retry after a dropped connection: the first one already went in.
+        messages.info(request, _("This work is already handed in; it is waiting for review."))
+        return redirect("m-claims")
+    items = list(held.task.items.all()) if held.project.kind == Kind.LABELLING else []
+    form = _submit_form(held, items=items, data=request.POST, files=request.FILES)
+    if not form.is_valid():
+        return _claim_page(request, held, form=form, status=400)
+    kind = held.project.kind
+    content = {}
+    if kind == Kind.COPYWRITING:
+        content["text"] = form.cleaned_data["text"]
+    elif kind == Kind.ASSEMBLY:
+        content["completed_units"] = form.cleaned_data["completed_units"]
+        content["photos"] = [f for f in request.FILES.getlist("photos") if f.size or f.name]
+    else:
+        content["labels"] = form.labels()
+    try:
+        services.claim_submit(worker=request.user, claim_id=held.pk, **content)
+    except DomainError as error:
+        held.refresh_from_db()
+        if held.status == ClaimStatus.SUBMITTED:
+            messages.info(request, _("This work is already handed in; it is waiting for review."))
+            return redirect("m-claims")
+        return _claim_page(request, held, form=form, status=error.status, error=str(error.message))
+    messages.success(request, _("Handed in, thank you! You will see the review result here."))
+    return redirect(f"{reverse('m-claims')}?submitted={held.pk}")
+
+
+@mother_page
+@require_POST
+def release(request, pk: int):
+    held = get_object_or_404(selectors.claims_for_worker(request.user), pk=pk)
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reason is too long."))
+        return redirect("m-claim", pk=held.pk)
+    try:
+        services.claim_release(
+            worker=request.user,
+            claim_id=held.pk,
+            reason=form.cleaned_data["reason"],
+            family_emergency=form.cleaned_data["family_emergency"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("m-claim", pk=held.pk)
+    messages.success(request, _("The task went back to the task hall. Take care!"))
+    return redirect("m-claims")

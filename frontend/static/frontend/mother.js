@@ -1,0 +1,348 @@
+/* The mothers' app: small additions on top of pages that work without JavaScript.
+   Live updates over /ws/, countdowns, the offline notice, drafts kept on the phone, photos made
+   smaller before upload, labelling one item at a time. No library, no build step. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var S = JSON.parse(document.getElementById("m-strings").textContent);
+  var page = body.getAttribute("data-page");
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+  function store(key, value) {
+    try { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+  function stored(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+
+  // --- offline notice and the service worker -----------------------------------------------
+  var fromCache = body.getAttribute("data-offline") === "1";
+  function showOffline(off) { body.setAttribute("data-offline", off || fromCache ? "1" : "0"); }
+  window.addEventListener("offline", function () { showOffline(true); });
+  window.addEventListener("online", function () { showOffline(false); });
+  if (!navigator.onLine) showOffline(true);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).catch(function () {});
+  }
+  var signout = document.getElementById("signout");
+  if (signout && window.caches) {
+    // A shared phone: what she saw must not stay in the cache after she signs out.
+    signout.addEventListener("submit", function (event) {
+      event.preventDefault();
+      caches.keys().then(function (keys) {
+        return Promise.all(keys.map(function (key) { return caches.delete(key); }));
+      }).catch(function () {}).then(function () { signout.submit(); });
+    });
+  }
+
+  // --- no double taps on a form that changes something ------------------------------------
+  $$("main form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+      form.setAttribute("data-sent", "1");
+      setTimeout(function () { form.removeAttribute("data-sent"); }, 8000); // a dropped connection: let her retry
+    });
+  });
+
+  // --- countdowns ---------------------------------------------------------------------------
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    $$("[data-deadline]").forEach(function (el) {
+      var left = Math.floor((Date.parse(el.getAttribute("data-deadline")) - Date.now()) / 1000);
+      if (isNaN(left)) return;
+      if (left <= 0) el.textContent = S.timeUp;
+      else if (left >= 86400) el.textContent = fill(S.dLeft, { d: Math.floor(left / 86400), h: Math.floor(left % 86400 / 3600) });
+      else if (left >= 3600) el.textContent = fill(S.hLeft, { h: Math.floor(left / 3600), m: two(Math.floor(left % 3600 / 60)) });
+      else el.textContent = fill(S.mLeft, { m: Math.floor(left / 60), s: two(left % 60) });
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // --- re-reading parts of the page (the socket is a hint; the page is the truth) ------------
+  var refreshTimer = null, refreshIds = {};
+  function refresh(ids, then) {
+    ids.forEach(function (id) { refreshIds[id] = true; });
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      var wanted = Object.keys(refreshIds);
+      refreshIds = {};
+      fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        wanted.forEach(function (id) {
+          var now = document.getElementById(id), next = fresh.getElementById(id);
+          if (now && next) now.replaceWith(document.importNode(next, true));
+        });
+        tick();
+        if (then) then();
+      }).catch(function () {});
+    }, 250);
+  }
+
+  // --- the live feed ------------------------------------------------------------------------------
+  var lastId = parseInt(body.getAttribute("data-latest") || "0", 10) || 0;
+  var seen = {}, socket = null, wait = 1000, caughtUpTo = 0, started = false;
+  var follow = (body.getAttribute("data-follow") || "").split(",").filter(Boolean).map(Number);
+
+  function send(message) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(message)); }
+
+  function connect() {
+    if (!window.WebSocket) return;
+    socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/");
+    socket.onopen = function () { wait = 1000; };
+    socket.onmessage = function (message) {
+      var m;
+      try { m = JSON.parse(message.data); } catch (e) { return; }
+      if (m.type === "ready") {
+        follow.forEach(function (id) { send({ type: "follow", project: id }); });
+        // Both the first time (the page was drawn as of data-latest) and after a reconnect.
+        send({ type: "resume", after: lastId });
+        started = true;
+      } else if (m.type === "batch") {
+        (m.events || []).forEach(event);
+      } else if (m.type === "heartbeat") {
+        if (started && m.latest > lastId) { caughtUpTo = m.latest; send({ type: "resume", after: lastId }); }
+      } else if (m.type === "resumed") {
+        lastId = Math.max(lastId, m.latest || 0, caughtUpTo);
+      } else if (m.type === "resync") {
+        refreshAll();
+      } else if (typeof m.id === "number" && m.type.indexOf(".") > 0) {
+        event(m);
+      }
+    };
+    socket.onclose = function () {
+      socket = null;
+      setTimeout(connect, wait);
+      wait = Math.min(wait * 2, 30000);
+    };
+  }
+
+  function event(ev) {
+    if (seen[ev.id]) return;
+    seen[ev.id] = true;
+    if (ev.id > lastId) lastId = ev.id;
+    var handle = handlers[page];
+    if (handle) handle(ev.type, ev.data || {});
+  }
+
+  function refreshAll() {
+    var ids = { hall: ["hall"], claims: ["live-claims", "results"], earnings: ["earnings"] }[page];
+    if (ids) refresh(ids);
+  }
+
+  var newTasks = {};
+  var handlers = {
+    hall: function (type, data) {
+      if (type === "task.claimed") {
+        var card = document.getElementById("task-" + data.task);
+        if (card) card.remove();
+        delete newTasks[data.task];
+        showNewBar();
+      } else if (type === "task.opened" || type === "task.released") {
+        (data.tasks || [data.task]).forEach(function (id) {
+          if (id && !document.getElementById("task-" + id)) newTasks[id] = true;
+        });
+        showNewBar();
+      }
+    },
+    claims: function (type) {
+      if (/^(review\.decided|notice\.created|claim\.expired|submission\.created|task\.released|task\.claimed)$/.test(type)) {
+        refresh(["live-claims", "results"]);
+      }
+    },
+    earnings: function (type) {
+      if (type === "ledger.credited" || type === "payout.paid") refresh(["earnings"]);
+    }
+  };
+
+  // New tasks wait behind a bar instead of moving the list under her thumb.
+  var bar = document.getElementById("newbar");
+  function showNewBar() {
+    if (!bar) return;
+    var n = Object.keys(newTasks).length;
+    bar.hidden = n === 0;
+    bar.textContent = fill(S.newTasks, { n: n });
+  }
+  if (bar) {
+    bar.addEventListener("click", function () {
+      refresh(["hall"], function () {
+        newTasks = {};
+        showNewBar();
+        window.scrollTo(0, 0);
+      });
+    });
+  }
+  if (handlers[page]) connect();
+
+  // --- task hall filters: change and see ------------------------------------------------------------
+  var filters = document.getElementById("filters");
+  if (filters) {
+    $$("select, input", filters).forEach(function (input) {
+      input.addEventListener("change", function () { filters.submit(); });
+    });
+  }
+
+  // --- her week: day presets, one more line when she needs it ---------------------------------------
+  var week = document.getElementById("week");
+  if (week) {
+    $$(".preset", week).forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var days = button.getAttribute("data-days").split(",");
+        $$("input[type=checkbox]", button.closest("fieldset")).forEach(function (box) {
+          box.checked = days.indexOf(box.value) >= 0;
+        });
+      });
+    });
+    var rows = $$(".week-row", week), shownEmpty = false;
+    rows.forEach(function (row) {
+      var empty = !$$("input[type=checkbox]", row).some(function (b) { return b.checked; }) &&
+        !$$("input[type=time]", row).some(function (t) { return t.value; });
+      if (empty && shownEmpty && !$(".errorlist", row)) row.hidden = true;
+      if (empty) shownEmpty = true;
+    });
+    var add = document.getElementById("add-row");
+    if (add && rows.some(function (r) { return r.hidden; })) {
+      add.hidden = false;
+      add.addEventListener("click", function () {
+        var next = rows.filter(function (r) { return r.hidden; })[0];
+        if (next) next.hidden = false;
+        if (!rows.some(function (r) { return r.hidden; })) add.hidden = true;
+      });
+    }
+  }
+
+  // --- handing in -----------------------------------------------------------------------------------
+  var form = document.getElementById("submit-form");
+  var claimId = form && form.getAttribute("data-claim");
+  var kind = form && form.getAttribute("data-kind");
+
+  // What was handed in no longer needs a draft on the phone.
+  var done = $("[data-submitted]");
+  if (done && done.getAttribute("data-submitted")) {
+    store("m-draft-" + done.getAttribute("data-submitted"), null);
+    store("m-labels-" + done.getAttribute("data-submitted"), null);
+  }
+
+  if (kind === "copywriting") {
+    var text = $("textarea", form), note = document.getElementById("draft-note");
+    var key = "m-draft-" + claimId, draft = stored(key);
+    // A draft is what she typed last and did not get to hand in: newer than what the page holds.
+    if (draft && draft !== text.value) {
+      text.value = draft;
+      if (note) note.textContent = S.draftRestored;
+    }
+    var saveTimer = null;
+    text.addEventListener("input", function () {
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(function () { store(key, text.value); }, 300);
+    });
+    form.addEventListener("submit", function () { store(key, text.value); });
+  }
+
+  if (kind === "assembly") {
+    var input = document.getElementById("photos"), photoNote = document.getElementById("photo-note");
+    var ready = false;
+    form.addEventListener("submit", function (ev) {
+      if (ready || !input.files.length || !window.DataTransfer || !window.HTMLCanvasElement) return;
+      ev.preventDefault();
+      if (input.files.length > 3) {
+        photoNote.textContent = S.tooManyPhotos;
+        form.removeAttribute("data-sent");
+        return;
+      }
+      photoNote.textContent = S.preparingPhotos;
+      Promise.all(Array.prototype.map.call(input.files, shrink)).then(function (files) {
+        var list = new DataTransfer();
+        files.forEach(function (file) { list.items.add(file); });
+        input.files = list.files;
+      }).catch(function () { /* send the originals: the server checks and shrinks them too */ }).then(function () {
+        ready = true;
+        photoNote.textContent = S.sending;
+        form.submit();
+      });
+    });
+  }
+
+  function shrink(file) {
+    // About 1600 px on the longest side, JPEG: a 4 MB photo becomes ~300 KB on a slow network.
+    return new Promise(function (resolve, reject) {
+      var img = new Image(), url = URL.createObjectURL(file);
+      img.onload = function () {
+        var scale = Math.min(1, 1600 / Math.max(img.naturalWidth, img.naturalHeight));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.naturalWidth * scale);
+        canvas.height = Math.round(img.naturalHeight * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        canvas.toBlob(function (blob) {
+          if (!blob) return reject(new Error("encode"));
+          resolve(new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" }));
+        }, "image/jpeg", 0.85);
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("decode")); };
+      img.src = url;
+    });
+  }
+
+  if (kind === "labelling") {
+    var items = $$("fieldset.item", form);
+    var progress = document.getElementById("label-progress");
+    var back = document.getElementById("label-back");
+    var labelsKey = "m-labels-" + claimId;
+    var saved = {};
+    try { saved = JSON.parse(stored(labelsKey) || "{}") || {}; } catch (e) { saved = {}; }
+    items.forEach(function (item) {
+      var choice = saved[item.getAttribute("data-item")];
+      if (!choice) return;
+      $$("input", item).forEach(function (radio) { if (radio.value === choice && !$("input:checked", item)) radio.checked = true; });
+    });
+    var current = 0;
+    function answered(item) { return !!$("input:checked", item); }
+    function mark(item) {
+      // A class rather than :has(), which older phone browsers do not know.
+      $$("label", item).forEach(function (label) { label.classList.toggle("on", $("input", label).checked); });
+    }
+    items.forEach(mark);
+    function show(index) {
+      current = Math.max(0, Math.min(index, items.length - 1));
+      items.forEach(function (item, i) { item.classList.toggle("current", i === current); });
+      progress.textContent = items.filter(answered).length + "/" + items.length;
+    }
+    form.classList.add("one-by-one");
+    progress.hidden = false;
+    document.getElementById("label-keys").hidden = false;
+    document.getElementById("label-nav").hidden = false;
+    var firstOpen = items.findIndex(function (item) { return !answered(item); });
+    show(firstOpen < 0 ? items.length - 1 : firstOpen);
+    function next() {
+      var after = items.findIndex(function (item, i) { return i > current && !answered(item); });
+      if (after < 0) after = items.findIndex(function (item) { return !answered(item); });
+      show(after < 0 ? current : after);
+      if (after < 0) document.getElementById("submit-button").focus();
+    }
+    form.addEventListener("change", function (ev) {
+      if (ev.target.type !== "radio") return;
+      var item = ev.target.closest("fieldset.item");
+      mark(item);
+      saved[item.getAttribute("data-item")] = ev.target.value;
+      store(labelsKey, JSON.stringify(saved));
+      setTimeout(next, 150);
+    });
+    back.addEventListener("click", function () { show(current - 1); });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.target.tagName === "INPUT" && ev.target.type === "text") return;
+      if (ev.key >= "1" && ev.key <= "9") {
+        var radio = $$("input", items[current])[Number(ev.key) - 1];
+        if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); }
+      } else if (ev.key === "ArrowLeft" || ev.key === "Backspace") {
+        ev.preventDefault();
+        show(current - 1);
+      } else if (ev.key === "ArrowRight") {
+        show(current + 1);
+      }
+    });
+  }
+})();
