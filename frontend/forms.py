@@ -48,3 +48,334 @@ class PeriodForm(forms.Form):
 
 class ReferenceForm(forms.Form):
     reference = forms.CharField(label=_("bank reference"), max_length=64)
+
+
+# --- the supervisors' workspace (frontend/supervisor.py) ---------------------------------------
+# The forms only shape what a person typed; the rules (pay floor, limits, file lines) stay in the
+# services, whose errors the views attach to these forms.
+
+
+def _labels_from_text(text: str) -> list[str]:
+    """A label set typed one per line (or separated by commas, full-width or not)."""
+    import re
+
+    return [part.strip() for part in re.split(r"[\n,，、]", text or "") if part.strip()]
+
+
+class ProjectForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind of work"), choices=())
+    title = forms.CharField(label=_("title"), max_length=200)
+    instructions = forms.CharField(
+        label=_("instructions"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Plain text: an empty line starts a new paragraph, a line starting with “- ” is a list item."),
+    )
+    piece_rate = forms.DecimalField(
+        label=_("piece rate (yuan per unit)"), min_value=0, max_digits=10, decimal_places=4, localize=False
+    )
+    unit = forms.CharField(label=_("unit"), max_length=8, required=False, help_text=_("e.g. 件, 篇, 条"))
+    minutes_per_unit = forms.DecimalField(
+        label=_("estimated minutes per unit"), min_value=0, max_digits=7, decimal_places=2
+    )
+    region = forms.CharField(
+        label=_("region"), max_length=64, required=False, widget=forms.TextInput(attrs={"list": "regions"})
+    )
+    pickup_point = forms.CharField(label=_("material pick-up point"), max_length=200, required=False)
+    dropoff_point = forms.CharField(label=_("drop-off point"), max_length=200, required=False)
+    claim_limit = forms.IntegerField(
+        label=_("claims one mother may hold at once"), min_value=1, max_value=720, initial=2
+    )
+    grace_minutes = forms.IntegerField(label=_("grace period (minutes)"), min_value=0, max_value=1440, initial=30)
+    review_window_hours = forms.IntegerField(label=_("review window (hours)"), min_value=1, max_value=720, initial=48)
+    label_set = forms.CharField(
+        label=_("label set"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One label per line (labelling projects)."),
+    )
+
+    def __init__(self, *args, editing=False, **kwargs):
+        from tasks.models import Kind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Kind.choices
+        if editing:
+            del self.fields["kind"]
+
+    def clean_label_set(self):
+        return _labels_from_text(self.cleaned_data.get("label_set", ""))
+
+
+class AssemblySplitForm(forms.Form):
+    total_units = forms.IntegerField(label=_("total pieces"), min_value=1, max_value=10_000_000)
+    units_per_task = forms.IntegerField(label=_("pieces per batch"), min_value=1, max_value=10_000_000)
+
+
+class CopywritingSplitForm(forms.Form):
+    briefs = forms.CharField(label=_("briefs, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    file = forms.FileField(label=_("or a text file with one brief per line"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        text = data.get("briefs") or ""
+        upload = data.get("file")
+        if upload is not None:
+            from tasks.splitting import MAX_FILE_BYTES
+
+            if upload.size > MAX_FILE_BYTES:
+                raise forms.ValidationError(_("The file is larger than 10 MB. Please split it into smaller files."))
+            raw = upload.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                try:
+                    text = raw.decode("gb18030")
+                except UnicodeDecodeError:
+                    raise forms.ValidationError(_("The file is not UTF-8 or GBK text.")) from None
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise forms.ValidationError(nul_message(line))
+        briefs = [line.strip() for line in text.splitlines() if line.strip()]
+        if not briefs:
+            raise forms.ValidationError(_("Please give at least one brief."))
+        data["brief_list"] = briefs
+        return data
+
+
+def nul_message(line: int) -> str:
+    """A NUL character (often a file saved as UTF-16) can be stored in no text column."""
+    return _("Line %(line)s has a NUL character, which cannot be stored. Please save the file as UTF-8 text.") % {
+        "line": line
+    }
+
+
+class LabellingSplitForm(forms.Form):
+    file = forms.FileField(label=_("CSV or JSONL file"))
+
+    def clean_file(self):
+        from tasks.splitting import MAX_FILE_BYTES
+
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB. Please split it into smaller files."))
+        return upload
+
+    text_field = forms.CharField(label=_("text column"), max_length=64, initial="text")
+    items_per_task = forms.IntegerField(label=_("items per task"), min_value=1, max_value=10_000, initial=20)
+    label_set = forms.CharField(
+        label=_("label set"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One label per line.")
+    )
+
+    def clean_label_set(self):
+        return _labels_from_text(self.cleaned_data.get("label_set", ""))
+
+
+class SlotForm(forms.Form):
+    day = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}))
+    capacity = forms.IntegerField(label=_("places"), min_value=1, max_value=100_000, initial=10)
+
+
+WEEKDAY_CHOICES = [
+    (0, _("Mon")),
+    (1, _("Tue")),
+    (2, _("Wed")),
+    (3, _("Thu")),
+    (4, _("Fri")),
+    (5, _("Sat")),
+    (6, _("Sun")),
+]
+
+
+class SlotPatternForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("weekdays"), choices=WEEKDAY_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    start = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}))
+    weeks = forms.IntegerField(label=_("for how many weeks"), min_value=1, max_value=12, initial=4)
+    capacity = forms.IntegerField(label=_("places in each slot"), min_value=1, max_value=100_000, initial=10)
+    first_day = forms.DateField(label=_("starting on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_first_day(self):
+        import datetime
+
+        from django.utils import timezone
+
+        day = self.cleaned_data.get("first_day")
+        if day is not None and day > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError(_("Choose a first day within the next year."))
+        return day
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=())
+    accepted_units = forms.IntegerField(label=_("units that pass"), required=False, min_value=0)
+    reason = forms.CharField(label=_("reason the mother will read"), required=False, max_length=2000)
+    reason_template = forms.CharField(required=False, max_length=16)
+
+    def __init__(self, *args, **kwargs):
+        from tasks.models import Decision
+
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = Decision.choices
+
+
+class InviteForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("role"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+
+    def clean_phone(self):
+        try:
+            return phone_normalize(self.cleaned_data["phone"])
+        except InvalidPhone:
+            raise forms.ValidationError(_("Please enter an 11-digit mainland mobile number.")) from None
+
+
+# --- the mothers' app (frontend/mother.py) -------------------------------------
+
+MOTHER_WEEKDAYS = WEEKDAY_CHOICES  # the same short names as the supervisors' slot patterns
+
+
+class MotherProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("What should we call you?"),
+        max_length=64,
+        error_messages={"required": _("Please tell us what to call you.")},
+    )
+    city = forms.CharField(
+        label=_("City"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        error_messages={"required": _("Please enter your city.")},
+    )
+    children_under_12 = forms.IntegerField(
+        label=_("Children under 12"),
+        min_value=0,
+        max_value=12,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    youngest_birth_year = forms.IntegerField(
+        label=_("Youngest child's birth year"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Please tell us what to call you."))
+        return name
+
+    def clean_city(self):
+        city = self.cleaned_data["city"].strip()
+        if not city:
+            raise forms.ValidationError(_("Please enter your city."))
+        return city
+
+    def clean(self):
+        data = super().clean()
+        if data.get("children_under_12") and data.get("youngest_birth_year") is None:
+            self.add_error("youngest_birth_year", _("Please enter the youngest child's birth year."))
+        return data
+
+
+class AvailabilityRowForm(forms.Form):
+    """One line of her week: some weekdays, one time range ("Mon–Fri 09:00–11:30")."""
+
+    days = forms.TypedMultipleChoiceField(
+        label=_("Days"), choices=MOTHER_WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    start = forms.TimeField(
+        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+    )
+
+    def clean(self):
+        data = super().clean()
+        days, start, end = data.get("days"), data.get("start"), data.get("end")
+        if self.errors or (not days and start is None and end is None):
+            return data
+        if not days:
+            raise forms.ValidationError(_("Please choose at least one day for this time range."))
+        if start is None or end is None:
+            raise forms.ValidationError(_("Please give both a start and an end time."))
+        if end <= start:
+            raise forms.ValidationError(_("The end time must be after the start time."))
+        return data
+
+
+AvailabilityFormSet = forms.formset_factory(AvailabilityRowForm, extra=0, max_num=7, absolute_max=7, validate_max=True)
+
+
+class MotherClaimForm(forms.Form):
+    slot = forms.IntegerField(min_value=1)
+    confirm_outside_availability = forms.BooleanField(required=False)
+
+
+class CopywritingSubmitForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your text"),
+        max_length=20000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "data-draft": "1"}),
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError(_("Please write the text before submitting."))
+        return text
+
+
+class AssemblySubmitForm(forms.Form):
+    completed_units = forms.IntegerField(
+        label=_("Pieces completed"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+
+    def __init__(self, *args, units: int, **kwargs):
+        from django.core.validators import MaxValueValidator
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["completed_units"]
+        field.validators.append(MaxValueValidator(units))
+        field.widget.attrs["max"] = units
+
+
+class LabellingSubmitForm(forms.Form):
+    """One radio group per item: ``label-<item id>``."""
+
+    def __init__(self, *args, items, label_set, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(label, label) for label in label_set]
+        for item in items:
+            self.fields[f"label-{item.pk}"] = forms.ChoiceField(
+                label=item.text,
+                choices=choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Please choose a label for this item.")},
+            )
+        self.items = items
+
+    def labels(self) -> dict:
+        return {str(item.pk): self.cleaned_data[f"label-{item.pk}"] for item in self.items}
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(label=_("Why are you giving it back?"), max_length=200, required=False)
+    family_emergency = forms.BooleanField(label=_("Family emergency"), required=False)

@@ -420,6 +420,10 @@ ZH = {
     "invitations": "邀请",
     "%(company)s invites you to Homeslot. Your code: %(code)s (valid for %(days)s days).": "%(company)s 邀请您加入 Homeslot 妈妈岗平台。验证码：%(code)s（%(days)s 天内有效）。",
     "After signing in, mothers see the task hall, supervisors their projects and review queue, finance staff the ledger.": "登录后，妈妈们看到任务大厅，审核员看到项目和待审队列，财务人员看到台账。",
+    "The file could not be stored as tasks. Please check it and upload it again.": "这个文件无法存成任务，请检查后重新上传。",
+    "Choose a first day within the next %(days)s days.": "请选择 %(days)s 天以内的开始日期。",
+    "Brief %(n)s has a NUL character, which cannot be stored.": "第 %(n)s 条需求含有空字符（NUL），无法保存。",
+    "%(field)s can be at most %(max)s.": "%(field)s 最多为 %(max)s。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the

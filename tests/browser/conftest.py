@@ -33,19 +33,30 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def phone(chromium):
-    """A new browser context the size of a cheap Android phone, in Chinese."""
+def _contexts(chromium, **options):
+    """Open pages, each in a new browser context with ``options``; close them all afterwards."""
     contexts = []
 
     def open_page():
-        context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", accept_downloads=True)
+        context = chromium.new_context(locale="zh-CN", **options)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    """A new browser context the size of a cheap Android phone, in Chinese."""
+    yield from _contexts(chromium, viewport={"width": 360, "height": 740}, accept_downloads=True)
+
+
+@pytest.fixture
+def laptop(chromium):
+    """A new browser context the size of a supervisor's laptop, in Chinese."""
+    yield from _contexts(chromium, viewport={"width": 1280, "height": 860})
 
 
 def _free_port() -> int:

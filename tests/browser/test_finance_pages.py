@@ -1,7 +1,6 @@
 """The finance pages in a real browser at 360 px: sign in, see the period, settle a batch with two people."""
 
 import datetime
-from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -10,6 +9,7 @@ from accounts.models import Role
 from ledger import payouts
 from ledger.models import PayoutBatch, PayoutStatus
 from tests import factories
+from tests.browser.pages import fits_the_phone, sign_in
 
 # The live server needs committed data; on SQLite the flush after the test would be a DELETE,
 # which the ledger's append-only triggers refuse (PostgreSQL truncates instead).
@@ -27,18 +27,6 @@ def owed(on_postgres, company, finance, mother):
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=4_250, reason="计件"
         )
     return mother
-
-
-def sign_in(page, base: str, user, next_path="/finance/"):
-    page.goto(f"{base}/signin/?next={quote(next_path)}")
-    page.fill("input[name=phone]", user.phone[3:])
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: url.startswith(base + next_path.split("?")[0]))
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.scrollingElement.scrollWidth") <= 360
 
 
 def test_two_finance_staff_settle_a_batch_on_their_phones(owed, company, finance, live_server, phone):

@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from fairwork.services import notice_send
-from tests.browser.test_finance_pages import sign_in
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

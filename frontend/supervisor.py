@@ -1,0 +1,458 @@
+"""The supervisors' workspace under /work/: projects, their dashboard, slots, company staff.
+Splitting is in frontend/supervisor_split.py, reviewing in frontend/supervisor_review.py.
+
+Thin like the finance pages: every write is a service call (tasks.services, accounts.services),
+every read goes through a selector scoped to the user; another company's object is a 404.
+"""
+
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services as account_services
+from accounts.models import Company, Invitation, Membership, Role
+from accounts.phones import phone_masked
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_of
+from config.errors import DomainError, NotFound
+from fairwork import selectors as fairwork
+from fairwork.errors import BelowPayFloor, RegionUnknown
+from frontend.forms import InviteForm, ProjectForm, SlotForm, SlotPatternForm
+from frontend.supervisor_text import instructions_html
+from ledger.money import format_fen, format_rate
+from tasks import selectors, services
+from tasks.models import Kind, ProjectStatus, Submission, SubmissionStatus, Task, TaskStatus
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def supervisor_required(view):
+    """Signed in and supervising somewhere (supervisor or company admin). Finance staff are told
+    plainly that this is not theirs (403); anyone else sees no workspace at all (404)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not company_ids_for(request.user, SUPERVISING_ROLES):
+            if company_ids_for(request.user):
+                message = _("Only a supervisor or a company admin can do this.")
+                return render(request, "frontend/error.html", {"message": message}, status=403)
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def project_of(request, pk):
+    return get_object_or_404(selectors.projects_for_supervisor(request.user), pk=pk)
+
+
+ID_MAX = 2**63 - 1  # the largest id a database column holds; a bigger one names nothing
+
+
+def small_id(raw) -> int | None:
+    """An id typed into a query string or a form: ASCII digits that fit a database column, else None
+    (``"²".isdigit()`` is true but ``int("²")`` fails, and SQLite cannot compare with a huge one)."""
+    raw = str(raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > ID_MAX:
+        return None
+    return int(raw)
+
+
+def workspace(request, template: str, context: dict, status: int = 200):
+    """Render a workspace page with what its navigation needs."""
+    admin_of = company_ids_for(request.user, (Role.ADMIN,))
+    context = {
+        "waiting": selectors.review_queue_for(request.user).count(),
+        "is_admin": bool(admin_of),
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+def error_text(error: DomainError) -> str:
+    """A service's refusal as a sentence a supervisor can act on."""
+    details = error.details if isinstance(error.details, dict) else {}
+    if isinstance(error, BelowPayFloor):
+        return _(
+            "The pay works out at about ¥%(pay)s an hour, below the minimum hourly wage of ¥%(floor)s in "
+            "%(region)s. A piece rate of at least ¥%(rate)s would be enough."
+        ) % {
+            "pay": details.get("implied_hourly_pay", "?"),
+            "floor": details.get("pay_floor", "?"),
+            "region": details.get("region", "?"),
+            "rate": details.get("minimum_piece_rate", "?"),
+        }
+    if isinstance(error, RegionUnknown):
+        known = "、".join(details.get("known_regions", []))
+        return _("There is no minimum wage on file for “%(region)s”. Regions on file: %(known)s.") % {
+            "region": details.get("region") or "—",
+            "known": known or "—",
+        }
+    return str(error.message)
+
+
+def form_error(form, error: DomainError) -> None:
+    """Attach a service's refusal to the field it names, else to the form."""
+    field = error.details.get("field") if isinstance(error.details, dict) else None
+    form.add_error(field if field in form.fields else None, error_text(error))
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+@supervisor_required
+def projects(request):
+    # One counting subquery per figure: joining tasks and submissions in one query would count
+    # tasks × submissions rows per project (millions for a big labelling project) to get two numbers.
+    listed = (
+        selectors.projects_for_supervisor(request.user)
+        .annotate(
+            task_count=_count_of(Task.objects.all()),
+            waiting_count=_count_of(Submission.objects.filter(status=SubmissionStatus.PENDING)),
+        )
+        .order_by("-id")[:200]
+    )
+    rows = [{"project": p, "rate": format_rate(p.piece_rate)} for p in listed]
+    return workspace(request, "frontend/supervisor/projects.html", {"rows": rows})
+
+
+def _count_of(rows):
+    """How many of ``rows`` belong to the project of the outer query (0 when none)."""
+    counted = rows.filter(project=OuterRef("pk")).order_by().values("project").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _project_values(form: ProjectForm) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("kind", None)
+    if not data.get("unit"):
+        data.pop("unit", None)
+    return data
+
+
+@supervisor_required
+def project_new(request):
+    company_ids = company_ids_for(request.user, SUPERVISING_ROLES)
+    companies = list(Company.objects.filter(pk__in=company_ids).order_by("name"))
+    form = ProjectForm(request.POST or None, initial={"kind": request.GET.get("kind", Kind.ASSEMBLY)})
+    if request.method == "POST" and form.is_valid():
+        asked = request.POST.get("company")
+        # One company: the form has no choice to make. Several: the one chosen, and only one of hers.
+        company = next((c for c in companies if str(c.pk) == asked), None if asked else companies[0])
+        values = _project_values(form)
+        if form.cleaned_data["kind"] != Kind.LABELLING:
+            values.pop("label_set", None)
+        try:
+            if company is None:
+                raise NotFound(_("Choose one of the companies you supervise for."))
+            project = services.project_create(
+                actor=request.user, company_id=company.pk, kind=form.cleaned_data["kind"], **values
+            )
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The project is saved as a draft. Next: split the work into tasks."))
+            return redirect("work-split", pk=project.pk)
+    return _project_form_page(request, form, project=None, companies=companies)
+
+
+@supervisor_required
+def project_edit(request, pk):
+    project = project_of(request, pk)
+    initial = {name: getattr(project, name) for name in services.EDITABLE_FIELDS}
+    initial["label_set"] = "\n".join(project.label_set or [])
+    form = ProjectForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        values = _project_values(form)
+        if project.kind != Kind.LABELLING:
+            values.pop("label_set", None)
+        changes = {k: v for k, v in values.items() if v != getattr(project, k)}
+        try:
+            if changes:
+                services.project_update(actor=request.user, project_id=project.pk, changes=changes)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("work-project", pk=project.pk)
+    return _project_form_page(request, form, project=project)
+
+
+def _project_form_page(request, form, *, project, companies=None):
+    """The create/edit form, again with its errors (400) after a refused POST."""
+    context = {"form": form, "project": project, "companies": companies, "regions": fairwork.known_regions()}
+    return workspace(request, "frontend/supervisor/project_form.html", context, status=400 if form.is_bound else 200)
+
+
+@supervisor_required
+@require_POST
+def project_action(request, pk, action):
+    project = project_of(request, pk)
+    if action not in ("publish", "pause", "close"):
+        raise Http404
+    try:
+        services.project_transition(actor=request.user, project_id=project.pk, action=action)
+    except DomainError as error:
+        messages.error(request, error_text(error))
+    else:
+        done = {
+            "publish": _("Published: mothers can claim its tasks now."),
+            "pause": _("Paused."),
+            "close": _("Closed."),
+        }
+        messages.success(request, done[action])
+    return redirect("work-project", pk=project.pk)
+
+
+STATE_LABELS = (
+    ("open", TaskStatus.OPEN.label),
+    ("claimed", TaskStatus.CLAIMED.label),
+    ("submitted", TaskStatus.SUBMITTED.label),
+    ("accepted", TaskStatus.ACCEPTED.label),
+    ("partially_accepted", TaskStatus.PARTIALLY_ACCEPTED.label),
+    ("rejected", TaskStatus.REJECTED.label),
+)
+
+
+def _percent(part, whole) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def progress_context(project) -> dict:
+    """The dashboard's figures: bars by task state, units, money against budget, the oldest wait."""
+    progress = selectors.project_progress(project)
+    counts = progress["tasks"]
+    total = counts["total"]
+    oldest = progress["oldest_waiting_since"]
+    wait = None
+    if oldest:
+        waited = timezone.now() - datetime.datetime.fromisoformat(oldest)
+        window = datetime.timedelta(hours=project.review_window_hours)
+        hours, rest = divmod(int(max(waited.total_seconds(), 0)) // 60, 60)
+        wait = {
+            "hours": hours,
+            "minutes": rest,
+            "percent": min(_percent(waited.total_seconds(), window.total_seconds()), 100),
+            # The review window is a promise to mothers: warn in its last quarter.
+            "close": waited >= window * 0.75,
+        }
+    return {
+        "project": project,
+        "progress": progress,
+        "states": [
+            {"key": key, "label": label, "count": counts[key], "percent": _percent(counts[key], total)}
+            for key, label in STATE_LABELS
+        ],
+        "units_percent": _percent(progress["units_accepted"], progress["units_total"]),
+        "money_percent": _percent(progress["accrued_fen"], progress["budget_fen"]),
+        "accrued": format_fen(progress["accrued_fen"]),
+        "budget": format_fen(progress["budget_fen"]),
+        "wait": wait,
+    }
+
+
+@supervisor_required
+def project(request, pk):
+    found = project_of(request, pk)
+    floor = fairwork.floor_for(found.region)
+    context = {
+        **progress_context(found),
+        "rate": format_rate(found.piece_rate),
+        "floor": floor,
+        "below_floor": floor is not None and found.implied_hourly_pay < floor.yuan_per_hour,
+        "instructions": instructions_html(found.instructions),
+        "can_publish": found.status in (ProjectStatus.DRAFT, ProjectStatus.PAUSED),
+        "can_pause": found.status == ProjectStatus.PUBLISHED,
+        "can_close": found.status != ProjectStatus.CLOSED,
+        "jobs": list(found.split_jobs.order_by("-created_at")[:5]),
+    }
+    return workspace(request, "frontend/supervisor/project.html", context)
+
+
+@supervisor_required
+def project_progress(request, pk):
+    """The dashboard's live part, re-fetched by supervisor.js when an event says it changed."""
+    return render(request, "frontend/supervisor/progress.html", progress_context(project_of(request, pk)))
+
+
+# --- slots ------------------------------------------------------------------------------------
+
+
+@supervisor_required
+def slots(request, pk):
+    found = project_of(request, pk)
+    single = SlotForm(prefix="one")
+    pattern = SlotPatternForm(prefix="week", initial={"weekdays": [0, 1, 2, 3, 4]})
+    status = 200
+    if request.method == "POST":
+        kind = request.POST.get("form")
+        if kind == "pattern":
+            pattern = SlotPatternForm(request.POST, prefix="week")
+            made = _pattern_create(request, found, pattern)
+        else:
+            single = SlotForm(request.POST, prefix="one")
+            made = _slot_create(request, found, single)
+        if made is not None:
+            if made:
+                messages.success(request, _("%(n)s time slots opened.") % {"n": made})
+            else:
+                messages.success(request, _("No new time slots: those days are over or already have this slot."))
+            return redirect("work-slots", pk=found.pk)
+        status = 400
+    now = timezone.now()
+    listed = list(selectors.slots_for_project(found).filter(ends_at__gt=now - datetime.timedelta(days=1))[:300])
+    rows = [{"slot": s, "percent": _percent(s.claimed_count, s.capacity), "over": s.ends_at <= now} for s in listed]
+    return workspace(
+        request,
+        "frontend/supervisor/slots.html",
+        {"project": found, "rows": rows, "single": single, "pattern": pattern},
+        status=status,
+    )
+
+
+def _slot_create(request, project, form) -> int | None:
+    if not form.is_valid():
+        return None
+    day = form.cleaned_data["day"]
+    starts_at = timezone.make_aware(datetime.datetime.combine(day, form.cleaned_data["start"]))
+    ends_at = timezone.make_aware(datetime.datetime.combine(day, form.cleaned_data["end"]))
+    try:
+        services.slot_create(
+            actor=request.user,
+            project_id=project.pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=form.cleaned_data["capacity"],
+        )
+    except DomainError as error:
+        form_error(form, error)
+        return None
+    return 1
+
+
+def _pattern_create(request, project, form) -> int | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        made = services.slot_pattern_create(
+            actor=request.user,
+            project_id=project.pk,
+            weekdays=sorted(set(data["weekdays"])),
+            start=data["start"],
+            end=data["end"],
+            weeks=data["weeks"],
+            capacity=data["capacity"],
+            first_day=data.get("first_day"),
+        )
+    except DomainError as error:
+        form_error(form, error)
+        return None
+    return len(made)
+
+
+# --- company staff ----------------------------------------------------------------------------
+
+
+def _admin_companies(request) -> list[Company]:
+    ids = company_ids_for(request.user, (Role.ADMIN,))
+    return list(Company.objects.filter(pk__in=ids).order_by("name"))
+
+
+@supervisor_required
+def company(request):
+    companies = _admin_companies(request)
+    if not companies:
+        message = _("Only a company admin can manage its staff.")
+        return render(request, "frontend/error.html", {"message": message}, status=403)
+    chosen = next((c for c in companies if str(c.pk) == request.GET.get("company")), companies[0])
+    return _company_page(request, chosen, companies, InviteForm(initial={"role": Role.SUPERVISOR}))
+
+
+def _company_page(request, chosen, companies, form, status=200):
+    members = Membership.objects.filter(company=chosen).select_related("user", "user__worker_profile")
+    rows = [
+        {
+            "user": m.user_id,
+            "name": display_name_of(m.user) or "—",
+            "phone": phone_masked(m.user.phone),
+            "role": m.get_role_display(),
+            "me": m.user_id == request.user.pk,
+        }
+        for m in members.order_by("role", "user_id")
+    ]
+    invitations = [
+        {"phone": phone_masked(i.phone), "role": i.get_role_display(), "expires_at": i.expires_at}
+        for i in Invitation.objects.filter(company=chosen, accepted_at__isnull=True, expires_at__gt=timezone.now())
+    ]
+    context = {"company": chosen, "companies": companies, "rows": rows, "invitations": invitations, "form": form}
+    return workspace(request, "frontend/supervisor/company.html", context, status=status)
+
+
+@supervisor_required
+@require_POST
+def company_invite(request, company_pk):
+    companies = _admin_companies(request)
+    chosen = next((c for c in companies if c.pk == company_pk), None)
+    if chosen is None:
+        raise Http404
+    form = InviteForm(request.POST)
+    if form.is_valid() and _would_leave_no_admin(chosen, form.cleaned_data["phone"], form.cleaned_data["role"]):
+        # Inviting someone already on the staff sets their role: never the last admin's away.
+        form.add_error("role", _("A company keeps at least one admin."))
+    if form.is_valid():
+        try:
+            kind, _made = account_services.member_invite(
+                actor=request.user,
+                company_id=chosen.pk,
+                phone=form.cleaned_data["phone"],
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            if kind == "member":
+                messages.success(request, _("Added to the staff."))
+            else:
+                messages.success(request, _("Invitation sent by SMS: they join with the code in it."))
+            return redirect(f"{_company_url()}?company={chosen.pk}")
+    return _company_page(request, chosen, companies, form, status=400)
+
+
+def _would_leave_no_admin(company, phone: str, role: str) -> bool:
+    if role == Role.ADMIN:
+        return False
+    admins = list(Membership.objects.filter(company=company, role=Role.ADMIN).values_list("user__phone", flat=True))
+    return admins == [phone]
+
+
+def _company_url() -> str:
+    from django.urls import reverse
+
+    return reverse("work-company")
+
+
+@supervisor_required
+@require_POST
+def company_remove(request, company_pk, user_id):
+    chosen = next((c for c in _admin_companies(request) if c.pk == company_pk), None)
+    if chosen is None or user_id > ID_MAX:
+        raise Http404
+    try:
+        account_services.member_remove(actor=request.user, company_id=chosen.pk, user_id=user_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("Removed from the staff."))
+    return redirect(f"{_company_url()}?company={company_pk}")

@@ -1,0 +1,209 @@
+"""The review queue: oldest first, one submission per screen, the brief beside the work; a decision
+by button (plain forms) or key (supervisor.js: A accept, P partial, R reject, V revise), then the
+next submission at once (POST → redirect to the queue → redirect to its oldest)."""
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_of
+from config.errors import DomainError
+from frontend.forms import ReviewForm
+from frontend.supervisor import error_text, small_id, supervisor_required, workspace
+from frontend.supervisor_text import instructions_html
+from tasks import selectors, services
+from tasks.errors import AlreadyReviewed
+from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, SubmissionStatus
+
+
+def _project_filter(request) -> int | None:
+    return small_id(request.GET.get("project") or request.POST.get("project"))
+
+
+def _queue_url(project_id, **extra) -> str:
+    query = {k: v for k, v in {"project": project_id, **extra}.items() if v}
+    return reverse("work-review-queue") + (f"?{urlencode(query)}" if query else "")
+
+
+@supervisor_required
+def queue(request):
+    """The oldest submission waiting (of one project with ?project=), or a calm empty page."""
+    project_id = _project_filter(request)
+    after = None
+    after_id = small_id(request.GET.get("after"))
+    if after_id is not None:
+        after = selectors.review_queue_for(request.user).filter(pk=after_id).first()
+    following = selectors.next_in_review_queue(request.user, project_id=project_id, after=after)
+    if following is None and after is not None:
+        following = selectors.next_in_review_queue(request.user, project_id=project_id)  # wrap round
+    if following is not None:
+        target = reverse("work-review", args=[following.pk])
+        return redirect(target + (f"?project={project_id}" if project_id else ""))
+    project = selectors.projects_for_supervisor(request.user).filter(pk=project_id).first() if project_id else None
+    return workspace(request, "frontend/supervisor/review_empty.html", {"project": project})
+
+
+@supervisor_required
+def queue_count(request):
+    """How many submissions wait (for the live counter in the navigation)."""
+    waiting = selectors.review_queue_for(request.user)
+    project_id = _project_filter(request)
+    body = {"waiting": waiting.count()}
+    if project_id:
+        body["project_waiting"] = waiting.filter(project_id=project_id).count()
+    return JsonResponse(body)
+
+
+def _submission(request, pk) -> Submission:
+    supervised = selectors.submissions_for_staff(request.user).filter(
+        project__company_id__in=company_ids_for(request.user, SUPERVISING_ROLES)
+    )
+    return get_object_or_404(supervised.select_related("claim", "review", "worker__worker_profile"), pk=pk)
+
+
+def _photos(submission) -> list:
+    """Assembly photos, once the photo model exists (built beside this page)."""
+    if not hasattr(Submission, "photos"):
+        return []
+    return list(submission.photos.all())
+
+
+def _templates() -> list[dict]:
+    return [
+        {"decision": decision, "key": f"{decision}:{index}", "number": index + 1, "text": str(text)}
+        for decision, texts in REASON_TEMPLATES.items()
+        for index, text in enumerate(texts)
+    ]
+
+
+def _template_text(key: str) -> str:
+    decision, _sep, index = (key or "").partition(":")
+    texts = REASON_TEMPLATES.get(decision, [])
+    number = small_id(index)
+    return str(texts[number]) if number is not None and number < len(texts) else ""
+
+
+def _render(request, submission, form=None, status=200):
+    project, task = submission.project, submission.task
+    items = []
+    if project.kind == Kind.LABELLING:
+        labels = submission.labels or {}
+        checked = None
+        if form is not None and form.is_bound:
+            checked = set(request.POST.getlist("item"))
+        items = [
+            {
+                "id": item.pk,
+                "text": item.text,
+                "label": labels.get(str(item.pk), "—"),
+                "accepted": checked is None or str(item.pk) in checked,
+            }
+            for item in task.items.order_by("position")
+        ]
+    project_id = _project_filter(request)
+    queue = selectors.review_queue_for(request.user)
+    if project_id:
+        queue = queue.filter(project_id=project_id)
+    waited = timezone.now() - submission.submitted_at
+    context = {
+        "submission": submission,
+        "project": project,
+        "task": task,
+        "mother": display_name_of(submission.worker),
+        "instructions": instructions_html(project.instructions),
+        "brief": instructions_html(task.brief),
+        "items": items,
+        "ticked": sum(1 for item in items if item["accepted"]),
+        "photos": _photos(submission),
+        "templates": _templates(),
+        "reason_groups": [
+            {
+                "decision": decision,
+                "label": label,
+                "templates": [t for t in _templates() if t["decision"] == decision],
+            }
+            for decision, label in (
+                (Decision.PARTIAL, _("Partly accept")),
+                (Decision.REJECT, _("Reject")),
+                (Decision.REVISE, _("Send back for changes")),
+            )
+        ],
+        "form": form or ReviewForm(initial={"accepted_units": submission.submitted_units}),
+        "pending": submission.status == SubmissionStatus.PENDING,
+        "window_passed": submission.review_due_at <= timezone.now(),
+        "waited_hours": int(waited.total_seconds() // 3600),
+        "waited_minutes": int(waited.total_seconds() // 60 % 60),
+        "project_filter": project_id,
+        "in_queue": queue.count(),
+        "skip_url": _queue_url(project_id, after=submission.pk),
+        "decisions": [
+            {"value": Decision.ACCEPT, "label": _("Accept"), "key": "A"},
+            {"value": Decision.PARTIAL, "label": _("Partly accept"), "key": "P"},
+            {"value": Decision.REJECT, "label": _("Reject"), "key": "R"},
+            {"value": Decision.REVISE, "label": _("Send back for changes"), "key": "V"},
+        ],
+    }
+    return workspace(request, "frontend/supervisor/review.html", context, status=status)
+
+
+@supervisor_required
+def review(request, pk):
+    return _render(request, _submission(request, pk))
+
+
+@supervisor_required
+@require_POST
+def decide(request, pk):
+    submission = _submission(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose accept, partly accept, reject or send back for changes."))
+        return _render(request, submission, form, status=400)
+    data = form.cleaned_data
+    decision = data["decision"]
+    reason = (data.get("reason") or "").strip() or _template_text(data.get("reason_template"))
+    accepted_units = data.get("accepted_units")
+    if submission.project.kind == Kind.LABELLING and decision == Decision.PARTIAL:
+        # The grid's ticks are the count: every item left ticked passes.
+        item_ids = {str(pk) for pk in submission.task.items.values_list("pk", flat=True)}
+        accepted_units = len(item_ids & set(request.POST.getlist("item")))
+    try:
+        services.submission_review(
+            actor=request.user,
+            submission_id=submission.pk,
+            decision=decision,
+            accepted_units=accepted_units,
+            reason=reason,
+        )
+    except AlreadyReviewed as error:
+        submission = _submission(request, pk)  # as it is now, decided
+        if _same_decision(submission, request.user, decision):
+            # The same decision sent twice (a double click, a resent form): done once, move on.
+            return _decided(request, decision)
+        messages.error(request, error_text(error))
+        return _render(request, submission, form, status=409)
+    except DomainError as error:
+        messages.error(request, error_text(error))
+        return _render(request, submission, form, status=409 if error.status == 409 else 400)
+    return _decided(request, decision)
+
+
+def _same_decision(submission, user, decision) -> bool:
+    review = Review.objects.filter(submission=submission).first()
+    return review is not None and review.reviewer_id == user.pk and review.decision == decision
+
+
+def _decided(request, decision):
+    done = {
+        Decision.ACCEPT: _("Accepted."),
+        Decision.PARTIAL: _("Partly accepted."),
+        Decision.REJECT: _("Rejected."),
+        Decision.REVISE: _("Sent back for changes."),
+    }[decision]
+    messages.success(request, done)
+    return redirect(_queue_url(_project_filter(request)))
