@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -90,3 +90,12 @@ def _first_message(detail):
     if isinstance(detail, list):
         return _first_message(detail[0]) if detail else None
     return str(detail)
+
+
+MAX_ID = 2**63 - 1  # the largest key a 64-bit column holds (PostgreSQL bigint, SQLite integer)
+
+
+def IdField(**options):
+    """A database key sent in a request body: a positive integer any database can hold, so an id
+    out of range is a 400 with the field named, not an overflow inside a query."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)

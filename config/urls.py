@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
+from config import converters  # noqa: F401 - registers <id:…>
 from fairwork import api as fairwork_api
 from ledger import api as ledger_api
 from tasks import api as tasks_api
@@ -12,9 +13,9 @@ v1 = [
     path("auth/token", accounts_api.TokenView.as_view(), name="auth-token"),
     path("auth/sign-out", accounts_api.SignOutView.as_view(), name="auth-sign-out"),
     path("auth/accept-invitation", accounts_api.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
-    path("companies/<int:pk>/members", accounts_api.CompanyMembersView.as_view(), name="company-members"),
+    path("companies/<id:pk>/members", accounts_api.CompanyMembersView.as_view(), name="company-members"),
     path(
-        "companies/<int:pk>/members/<int:user_id>",
+        "companies/<id:pk>/members/<id:user_id>",
         accounts_api.CompanyMemberView.as_view(),
         name="company-member",
     ),
@@ -22,31 +23,31 @@ v1 = [
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
     path("me/notices", fairwork_api.NoticeListView.as_view(), name="me-notices"),
-    path("me/notices/<int:pk>/read", fairwork_api.NoticeReadView.as_view(), name="me-notice-read"),
+    path("me/notices/<id:pk>/read", fairwork_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),
-    path("projects/<int:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<id:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
     *[
         path(
-            f"projects/<int:pk>/{action}",
+            f"projects/<id:pk>/{action}",
             tasks_api.ProjectTransitionView.as_view(action_name=action),
             name=f"project-{action}",
         )
         for action in ("publish", "pause", "close")
     ],
-    path("projects/<int:pk>/split", tasks_api.ProjectSplitView.as_view(), name="project-split"),
-    path("projects/<int:pk>/slots", tasks_api.ProjectSlotsView.as_view(), name="project-slots"),
-    path("projects/<int:pk>/slots/pattern", tasks_api.SlotPatternView.as_view(), name="project-slot-pattern"),
-    path("projects/<int:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
-    path("projects/<int:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
+    path("projects/<id:pk>/split", tasks_api.ProjectSplitView.as_view(), name="project-split"),
+    path("projects/<id:pk>/slots", tasks_api.ProjectSlotsView.as_view(), name="project-slots"),
+    path("projects/<id:pk>/slots/pattern", tasks_api.SlotPatternView.as_view(), name="project-slot-pattern"),
+    path("projects/<id:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
+    path("projects/<id:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
-    path("tasks/<int:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),
+    path("tasks/<id:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),
     path("claims", tasks_api.ClaimListView.as_view(), name="claims"),
-    path("claims/<int:pk>/release", tasks_api.ClaimReleaseView.as_view(), name="claim-release"),
-    path("claims/<int:pk>/submit", tasks_api.ClaimSubmitView.as_view(), name="claim-submit"),
+    path("claims/<id:pk>/release", tasks_api.ClaimReleaseView.as_view(), name="claim-release"),
+    path("claims/<id:pk>/submit", tasks_api.ClaimSubmitView.as_view(), name="claim-submit"),
     path("reviews/queue", tasks_api.ReviewQueueView.as_view(), name="review-queue"),
     path("reviews/reason-templates", tasks_api.ReasonTemplatesView.as_view(), name="review-reason-templates"),
-    path("submissions/<int:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
-    path("submissions/<int:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
+    path("submissions/<id:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
+    path("submissions/<id:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
     path("split-jobs/<uuid:pk>", tasks_api.SplitJobView.as_view(), name="split-job"),
@@ -62,11 +63,11 @@ v1 = [
     path("ledger/transactions/<uuid:pk>/reverse", ledger_api.ReverseView.as_view(), name="ledger-reverse"),
     path("ledger/reconciliation", ledger_api.ReconciliationView.as_view(), name="ledger-reconciliation"),
     path("payouts", ledger_api.PayoutListView.as_view(), name="payouts"),
-    path("payouts/<int:pk>", ledger_api.PayoutDetailView.as_view(), name="payout"),
-    path("payouts/<int:pk>/approve", ledger_api.PayoutActionView.as_view(action_name="approve"), name="payout-approve"),
-    path("payouts/<int:pk>/cancel", ledger_api.PayoutActionView.as_view(action_name="cancel"), name="payout-cancel"),
-    path("payouts/<int:pk>/mark-paid", ledger_api.PayoutMarkPaidView.as_view(), name="payout-mark-paid"),
-    path("payouts/<int:pk>/export", ledger_api.PayoutExportView.as_view(), name="payout-export"),
+    path("payouts/<id:pk>", ledger_api.PayoutDetailView.as_view(), name="payout"),
+    path("payouts/<id:pk>/approve", ledger_api.PayoutActionView.as_view(action_name="approve"), name="payout-approve"),
+    path("payouts/<id:pk>/cancel", ledger_api.PayoutActionView.as_view(action_name="cancel"), name="payout-cancel"),
+    path("payouts/<id:pk>/mark-paid", ledger_api.PayoutMarkPaidView.as_view(), name="payout-mark-paid"),
+    path("payouts/<id:pk>/export", ledger_api.PayoutExportView.as_view(), name="payout-export"),
 ]
 
 urlpatterns = [

@@ -248,6 +248,9 @@ class InviteForm(forms.Form):
 # --- the mothers' app (frontend/mother.py) -------------------------------------
 
 MOTHER_WEEKDAYS = WEEKDAY_CHOICES  # the same short names as the supervisors' slot patterns
+# The largest id a database row can have (a signed 64-bit key): anything above is no row of ours,
+# and PostgreSQL refuses to even compare it with a key.
+MAX_ROW_ID = 2**63 - 1
 
 
 class MotherProfileForm(forms.Form):
@@ -324,8 +327,11 @@ AvailabilityFormSet = forms.formset_factory(AvailabilityRowForm, extra=0, max_nu
 
 
 class MotherClaimForm(forms.Form):
-    slot = forms.IntegerField(min_value=1)
+    slot = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID)
     confirm_outside_availability = forms.BooleanField(required=False)
+    # "Claim the next one": her newest claim when the page was drawn, so that the same form sent
+    # twice (a double tap, a retry after a dropped connection) claims one task, not two.
+    after = forms.IntegerField(min_value=0, max_value=MAX_ROW_ID, required=False)
 
 
 class CopywritingSubmitForm(forms.Form):
@@ -334,6 +340,11 @@ class CopywritingSubmitForm(forms.Form):
         max_length=20000,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 10, "data-draft": "1"}),
+        error_messages={
+            "null_characters_not_allowed": _(
+                "The text contains an invisible NUL character that cannot be saved. Please delete it and try again."
+            )
+        },
     )
 
     def clean_text(self):
@@ -377,5 +388,15 @@ class LabellingSubmitForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
-    reason = forms.CharField(label=_("Why are you giving it back?"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Why are you giving it back?"),
+        max_length=200,
+        required=False,
+        error_messages={
+            "max_length": _("The reason is too long."),
+            "null_characters_not_allowed": _(
+                "The reason contains an invisible NUL character that cannot be saved. Please type it again."
+            ),
+        },
+    )
     family_emergency = forms.BooleanField(label=_("Family emergency"), required=False)

@@ -12,10 +12,14 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +29,7 @@ from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
 from frontend.forms import (
+    MAX_ROW_ID,
     AvailabilityFormSet,
     MotherClaimForm,
     MotherProfileForm,
@@ -35,6 +40,7 @@ from tasks import photos as photo_rules
 from tasks import selectors, services
 from tasks.models import ClaimStatus, Kind
 from workers import services as worker_services
+from workers.models import WorkerProfile
 
 # A mother signs in once on her own phone and stays signed in (staff keep the default).
 MOTHER_SESSION_SECONDS = 90 * 24 * 3600
@@ -70,7 +76,9 @@ def mother_page(view=None, *, setup=False):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             profile = _profile(request.user)
-            if profile is None and company_ids_for(request.user):
+            # Company staff, and the platform's operators: neither takes work here (nor becomes a
+            # mother by filling in the first-run form).
+            if profile is None and (request.user.is_staff or company_ids_for(request.user)):
                 message = _("These pages are for mothers who take work. Please sign in with a mother's account.")
                 return render(
                     request, "frontend/mother/refused.html", _common(request, {"message": message}), status=403
@@ -80,11 +88,24 @@ def mother_page(view=None, *, setup=False):
             if not setup and not profile_complete(profile):
                 return redirect("m-setup")
             request.worker_profile = profile
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # Her pages are hers: no shared cache keeps them, and the service worker keeps the
+            # pages of this viewer only (sw.js drops any other viewer's pages when it sees this).
+            patch_cache_control(response, private=True, no_cache=True)
+            response[VIEWER_HEADER] = viewer_key(request.user)
+            return response
 
         return checked
 
     return wrap(view) if view is not None else wrap
+
+
+VIEWER_HEADER = "X-Homeslot-Viewer"
+
+
+def viewer_key(user) -> str:
+    """Who a page was drawn for, as the service worker sees it: stable per account, and not her id."""
+    return salted_hmac("homeslot.m.sw-viewer", str(user.pk)).hexdigest()[:20]
 
 
 def _common(request, context: dict) -> dict:
@@ -102,7 +123,9 @@ def _common(request, context: dict) -> dict:
         "updated": _("Updated just now"),
     }
     # Where the live feed resumes from: the page shows the state as of this event id.
-    return {"js_strings": strings, "follow": "", "latest": realtime_selectors.cursor(), **context}
+    # The language switch comes back to a page she can GET (not to the URL a form was posted to).
+    here = request.get_full_path() if request.method == "GET" else request.path
+    return {"js_strings": strings, "follow": "", "latest": realtime_selectors.cursor(), "here": here, **context}
 
 
 def mother_render(request, template: str, context: dict, status: int = 200):
@@ -276,7 +299,7 @@ def _taken_offer(request) -> dict | None:
     """After "someone was faster": the same project's next task, in the slot she chose."""
     if "taken" not in request.GET:
         return None
-    task_id, project_id, slot_id = (_number(request.GET.get(name)) for name in ("taken", "project", "slot"))
+    task_id, project_id, slot_id = (row_id(request.GET.get(name)) for name in ("taken", "project", "slot"))
     visible = selectors.projects_for_worker(request.user)
     project = None
     if task_id:
@@ -289,14 +312,21 @@ def _taken_offer(request) -> dict | None:
     slot = selectors.open_slots_for_worker(request.user).filter(pk=slot_id or 0, project=project).first()
     if slot is None:
         slot = selectors.open_slots_for_worker(request.user).filter(project=project).first()
-    return {"project": project, "left": left, "slot": slot}
+    return {"project": project, "left": left, "slot": slot, "after": newest_claim_id(request.user)}
 
 
-def _number(text) -> int | None:
+def newest_claim_id(user) -> int:
+    return selectors.claims_for_worker(user).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def row_id(text) -> int | None:
+    """A row id from a query string or form, or None: "²".isdigit() is true but int() refuses it,
+    and a number beyond a database key is no row of ours."""
     try:
-        return int(text)
+        number = int(text)
     except (TypeError, ValueError):
         return None
+    return number if 0 <= number <= MAX_ROW_ID else None
 
 
 # --- claiming -------------------------------------------------------------------------
@@ -315,27 +345,40 @@ def claim_next(request, pk: int):
 
 
 def _claim(request, *, task_id=None, project_id=None):
+    if (task_id or project_id or 0) > MAX_ROW_ID:
+        raise Http404
     form = MotherClaimForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose a time slot."))
         return redirect("m-hall")
     slot_id = form.cleaned_data["slot"]
     confirmed = form.cleaned_data["confirm_outside_availability"]
+    after = form.cleaned_data["after"]
     try:
         if task_id is not None:
             made = services.task_claim(
                 worker=request.user, task_id=task_id, slot_id=slot_id, confirm_outside_availability=confirmed
             )
         else:
-            made = services.task_claim_next(
-                worker=request.user, project_id=project_id, slot_id=slot_id, confirm_outside_availability=confirmed
-            )
+            with transaction.atomic():
+                # Her claims one at a time (the row the claim service locks too), so that a form
+                # sent twice at once sees the claim the first one made.
+                list(WorkerProfile.objects.select_for_update().filter(user=request.user).values_list("pk"))
+                earlier = _claimed_since(request.user, project_id=project_id, after=after)
+                if earlier is not None:  # the same "claim the next one" sent again: the first one won
+                    messages.info(request, _("This task is already yours."))
+                    return redirect("m-claim", pk=earlier.pk)
+                made = services.task_claim_next(
+                    worker=request.user, project_id=project_id, slot_id=slot_id, confirm_outside_availability=confirmed
+                )
     except OutsideAvailability:
         slot = selectors.open_slots_for_worker(request.user).filter(pk=slot_id).select_related("project").first()
         context = {
             "slot": slot,
             "slot_text": fmt.slot_text(slot.starts_at, slot.ends_at) if slot else "",
             "action": request.path,
+            "after": after,
+            "here": reverse("m-hall"),
             "nav": "hall",
         }
         return mother_render(request, "frontend/mother/claim_confirm.html", context, status=409)
@@ -360,3 +403,15 @@ def _claim(request, *, task_id=None, project_id=None):
         _("It's yours! Please hand it in by %(deadline)s.") % {"deadline": fmt.moment_text(made.expires_at)},
     )
     return redirect("m-claim", pk=made.pk)
+
+
+def _claimed_since(user, *, project_id: int, after: int | None):
+    """Her live claim in this project made after the page she sent the form from was drawn."""
+    if after is None:
+        return None
+    return (
+        selectors.claims_for_worker(user)
+        .filter(project_id=project_id, pk__gt=after, status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED])
+        .order_by("-pk")
+        .first()
+    )

@@ -3,15 +3,17 @@ worker's scope covers the whole app (a worker can only control pages below its o
 
 import json
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Bump when the shell changes: the worker then drops the caches of the old one.
-SHELL_VERSION = "m-shell-1"
+SHELL_VERSION = "m-shell-2"
 
 
 @require_GET
@@ -43,6 +45,15 @@ def manifest(request):
 
 @require_GET
 def service_worker(request):
+    # The browser fetches the worker without the page's language preferences: use her chosen
+    # language (the switch's cookie), else Chinese; never the worker fetch's Accept-Language.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _service_worker()
+
+
+def _service_worker():
     script = render_to_string(
         "frontend/mother/sw.js",
         {
@@ -55,7 +66,11 @@ def service_worker(request):
                     reverse("m-manifest"),
                 ]
             ),
-            "offline_text": json.dumps(_("The network is down. This is the task list from last time.")),
+            "nothing_kept_text": json.dumps(
+                _(
+                    "The network is down, and this page was not kept on this phone. Please try again when you are online."
+                )
+            ),
         },
     )
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")

@@ -2,21 +2,22 @@
 
 from django.urls import path
 
+from config import converters  # noqa: F401 - registers <id:…>
 from frontend import mother, mother_earnings, mother_photos, mother_pwa, mother_work
 
 urlpatterns = [
     path("", mother.hall, name="m-hall"),
     path("setup/", mother.setup, name="m-setup"),
     path("hours/", mother.availability, name="m-availability"),
-    path("tasks/<int:pk>/claim", mother.claim, name="m-claim-task"),
-    path("projects/<int:pk>/claim-next", mother.claim_next, name="m-claim-next"),
+    path("tasks/<id:pk>/claim", mother.claim, name="m-claim-task"),
+    path("projects/<id:pk>/claim-next", mother.claim_next, name="m-claim-next"),
     path("claims/", mother_work.claims, name="m-claims"),
-    path("claims/<int:pk>/", mother_work.claim_detail, name="m-claim"),
-    path("claims/<int:pk>/submit", mother_work.submit, name="m-submit"),
-    path("claims/<int:pk>/release", mother_work.release, name="m-release"),
+    path("claims/<id:pk>/", mother_work.claim_detail, name="m-claim"),
+    path("claims/<id:pk>/submit", mother_work.submit, name="m-submit"),
+    path("claims/<id:pk>/release", mother_work.release, name="m-release"),
     path("earnings/", mother_earnings.earnings, name="m-earnings"),
     path("manifest.webmanifest", mother_pwa.manifest, name="m-manifest"),
     path("sw.js", mother_pwa.service_worker, name="m-service-worker"),
     # Neutral name: the supervisors' review page shows the same photos through it.
-    path("photos/<int:pk>", mother_photos.submission_photo, name="submission-photo"),
+    path("photos/<id:pk>", mother_photos.submission_photo, name="submission-photo"),
 ]

@@ -17,7 +17,7 @@ from frontend.forms import (
     LabellingSubmitForm,
     ReleaseForm,
 )
-from frontend.mother import mother_page, mother_render
+from frontend.mother import mother_page, mother_render, row_id
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks import photos as photo_rules
 from tasks import selectors, services
@@ -127,6 +127,9 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
         "max_photos": photo_rules.MAX_PHOTOS,
         "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
         "pay": format_fen(fen_for_units(units=task.units, piece_rate=project.piece_rate)),
+        # What she had seen handed in when the form was drawn: a retry of a sent form is noticed.
+        "handed_in_after": last.pk if last else 0,
+        "here": reverse("m-claim", args=[held.pk]),
         "nav": "claims",
         "page": "claim",
     }
@@ -157,14 +160,29 @@ def _label_counts(submission) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda pair: -pair[1])
 
 
+def _already_handed_in(request, held, *, after: int | None):
+    """A second tap, or a retry after a dropped connection: the first one already went in (and
+    may even have been reviewed, or sent back for changes, since). None: this is a new hand-in."""
+    newest = max((sub.pk for sub in held.submissions.all()), default=0)
+    if held.status == ClaimStatus.SUBMITTED:
+        messages.info(request, _("This work is already handed in; it is waiting for review."))
+    elif held.status == ClaimStatus.DONE:
+        messages.info(request, _("This work is already handed in and reviewed; its result is under Review results."))
+    elif after is not None and newest > after:
+        messages.info(request, _("This work was already handed in. Here is how it stands."))
+    else:
+        return None
+    return redirect("m-claims")
+
+
 @mother_page
 @require_POST
 def submit(request, pk: int):
-    held = get_object_or_404(selectors.claims_for_worker(request.user), pk=pk)
-    if held.status == ClaimStatus.SUBMITTED:
-        # A second tap, or a retry after a dropped connection: the first one already went in.
-        messages.info(request, _("This work is already handed in; it is waiting for review."))
-        return redirect("m-claims")
+    held = get_object_or_404(selectors.claims_for_worker(request.user).prefetch_related("submissions"), pk=pk)
+    after = row_id(request.POST.get("handed_in_after"))
+    already = _already_handed_in(request, held, after=after)
+    if already is not None:
+        return already
     items = list(held.task.items.all()) if held.project.kind == Kind.LABELLING else []
     form = _submit_form(held, items=items, data=request.POST, files=request.FILES)
     if not form.is_valid():
@@ -181,10 +199,13 @@ def submit(request, pk: int):
     try:
         services.claim_submit(worker=request.user, claim_id=held.pk, **content)
     except DomainError as error:
-        held.refresh_from_db()
-        if held.status == ClaimStatus.SUBMITTED:
-            messages.info(request, _("This work is already handed in; it is waiting for review."))
-            return redirect("m-claims")
+        held = get_object_or_404(
+            selectors.claims_for_worker(request.user).prefetch_related("submissions__photos", "submissions__review"),
+            pk=pk,
+        )
+        already = _already_handed_in(request, held, after=after)
+        if already is not None:  # two sends at once: the other one went in first
+            return already
         return _claim_page(request, held, form=form, status=error.status, error=str(error.message))
     messages.success(request, _("Handed in, thank you! You will see the review result here."))
     return redirect(f"{reverse('m-claims')}?submitted={held.pk}")
@@ -194,9 +215,12 @@ def submit(request, pk: int):
 @require_POST
 def release(request, pk: int):
     held = get_object_or_404(selectors.claims_for_worker(request.user), pk=pk)
+    if held.status == ClaimStatus.RELEASED:  # a second tap: the first one already gave it back
+        messages.info(request, _("This task is already given back."))
+        return redirect("m-claims")
     form = ReleaseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The reason is too long."))
+        messages.error(request, form.errors["reason"][0] if "reason" in form.errors else _("Please check the form."))
         return redirect("m-claim", pk=held.pk)
     try:
         services.claim_release(

@@ -2,27 +2,28 @@
 
 from django.urls import path
 
+from config import converters  # noqa: F401 - registers <id:…>
 from frontend import supervisor, supervisor_review, supervisor_split
 
 urlpatterns = [
     path("", supervisor.projects, name="work-projects"),
     path("projects/new", supervisor.project_new, name="work-project-new"),
-    path("projects/<int:pk>/", supervisor.project, name="work-project"),
-    path("projects/<int:pk>/edit", supervisor.project_edit, name="work-project-edit"),
-    path("projects/<int:pk>/progress", supervisor.project_progress, name="work-project-progress"),
-    path("projects/<int:pk>/slots", supervisor.slots, name="work-slots"),
-    path("projects/<int:pk>/split", supervisor_split.split, name="work-split"),
-    path("projects/<int:pk>/split/confirm", supervisor_split.split_confirm, name="work-split-confirm"),
-    path("projects/<int:pk>/<str:action>", supervisor.project_action, name="work-project-action"),
+    path("projects/<id:pk>/", supervisor.project, name="work-project"),
+    path("projects/<id:pk>/edit", supervisor.project_edit, name="work-project-edit"),
+    path("projects/<id:pk>/progress", supervisor.project_progress, name="work-project-progress"),
+    path("projects/<id:pk>/slots", supervisor.slots, name="work-slots"),
+    path("projects/<id:pk>/split", supervisor_split.split, name="work-split"),
+    path("projects/<id:pk>/split/confirm", supervisor_split.split_confirm, name="work-split-confirm"),
+    path("projects/<id:pk>/<str:action>", supervisor.project_action, name="work-project-action"),
     path("split-jobs/<uuid:pk>/", supervisor_split.split_job, name="work-split-job"),
     path("review/", supervisor_review.queue, name="work-review-queue"),
     path("review/count", supervisor_review.queue_count, name="work-review-count"),
-    path("review/<int:pk>/", supervisor_review.review, name="work-review"),
-    path("review/<int:pk>/decide", supervisor_review.decide, name="work-review-decide"),
+    path("review/<id:pk>/", supervisor_review.review, name="work-review"),
+    path("review/<id:pk>/decide", supervisor_review.decide, name="work-review-decide"),
     path("company/", supervisor.company, name="work-company"),
-    path("company/<int:company_pk>/invite", supervisor.company_invite, name="work-company-invite"),
+    path("company/<id:company_pk>/invite", supervisor.company_invite, name="work-company-invite"),
     path(
-        "company/<int:company_pk>/members/<int:user_id>/remove",
+        "company/<id:company_pk>/members/<id:user_id>/remove",
         supervisor.company_remove,
         name="work-company-remove",
     ),

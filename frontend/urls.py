@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from config import converters  # noqa: F401 - registers <id:…>
 from frontend import finance, views
 
 urlpatterns = [
@@ -11,8 +12,8 @@ urlpatterns = [
     path("finance/", finance.ledger, name="finance-ledger"),
     path("finance/batches/", finance.batches, name="finance-batches"),
     path("finance/batches/draft", finance.batch_draft, name="finance-batch-draft"),
-    path("finance/batches/<int:pk>/", finance.batch, name="finance-batch"),
-    path("finance/batches/<int:pk>/<str:action>", finance.batch_action, name="finance-batch-action"),
+    path("finance/batches/<id:pk>/", finance.batch, name="finance-batch"),
+    path("finance/batches/<id:pk>/<str:action>", finance.batch_action, name="finance-batch-action"),
     path("finance/reconciliation/", finance.reconciliation, name="finance-reconciliation"),
     path("finance/exports/", finance.export_request, name="finance-export-request"),
     path("finance/exports/<uuid:pk>/", finance.export, name="finance-export"),

@@ -82,3 +82,12 @@ def server_error(request):
     if _wants_json(request):
         return JsonResponse({"error": {"code": "server_error", "message": message, "details": {}}}, status=500)
     return render(request, "frontend/error.html", {"message": message}, status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent with an expired or missing CSRF token (a page left open overnight, cookies cleared):
+    say what to do, in her language, instead of Django's technical page."""
+    message = _("This page was open too long. Please go back, reload it and try again.")
+    if _wants_json(request):
+        return JsonResponse({"error": {"code": "csrf_failed", "message": message, "details": {}}}, status=403)
+    return render(request, "frontend/error.html", {"message": message}, status=403)

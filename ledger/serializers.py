@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
+from config.api import IdField
 from ledger.models import ExportStatus, LedgerExport, PayoutBatch, PayoutLine, Posting, Transaction
 from ledger.money import format_fen
 
@@ -133,7 +134,7 @@ class PayoutBatchDetail(PayoutBatchOut):
 
 
 class PayoutDraftIn(serializers.Serializer):
-    company = serializers.IntegerField(required=False, help_text="Needed only if you work for several companies.")
+    company = IdField(required=False, help_text="Needed only if you work for several companies.")
     period_start = serializers.DateField(required=False, help_text="default: the last half-month that has ended")
     period_end = serializers.DateField(required=False)
 
@@ -143,8 +144,8 @@ class MarkPaidIn(serializers.Serializer):
 
 
 class AdjustmentIn(serializers.Serializer):
-    company = serializers.IntegerField(required=False)
-    worker = serializers.IntegerField()
+    company = IdField(required=False)
+    worker = IdField()
     amount_fen = serializers.IntegerField(help_text="Positive: a bonus; negative: a deduction")
     reason = serializers.CharField(max_length=200)
     key = serializers.CharField(max_length=80, required=False, help_text="Idempotency key: a retry posts once")
@@ -204,6 +205,6 @@ class LedgerExportOut(serializers.ModelSerializer):
 
 
 class ExportRequestIn(serializers.Serializer):
-    company = serializers.IntegerField(required=False)
+    company = IdField(required=False)
     period_start = serializers.DateField()
     period_end = serializers.DateField()

@@ -159,4 +159,12 @@ ZH = {
     "This picture has too many pixels to open safely. Please send an ordinary photo.": "这张图片像素太多，无法安全打开，请发一张普通的照片。",
     "At most 3 photos, please.": "最多 3 张照片。",
     "Photos are only handed in with assembly work.": "只有手工组装的活需要交照片。",
+    # found by review: clear answers to a form sent twice, odd characters, the offline page
+    "The text contains an invisible NUL character that cannot be saved. Please delete it and try again.": "文字里有一个看不见的空字符（NUL），无法保存。请删掉它再交。",
+    "The reason contains an invisible NUL character that cannot be saved. Please type it again.": "原因里有一个看不见的空字符（NUL），无法保存。请重新输入。",
+    "This work is already handed in and reviewed; its result is under Review results.": "这份活已经交过，也审核完了，结果在“审核结果”里。",
+    "This work was already handed in. Here is how it stands.": "这份活已经交过了，下面是它现在的情况。",
+    "This task is already given back.": "这个任务已经放回去了。",
+    "Please check the form.": "请检查一下填写的内容。",
+    "The network is down, and this page was not kept on this phone. Please try again when you are online.": "网络断开了，这台手机上没有保存这个页面。请等有网络时再试。",
 }

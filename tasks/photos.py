@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import Image
 
 from config.errors import Invalid, TooLarge
 
@@ -114,12 +114,37 @@ def photo_prepare(upload) -> PreparedPhoto:
             if image.width * image.height > MAX_PHOTO_PIXELS:
                 raise PhotoTooManyPixels(details={"name": _name(upload), "pixels": image.width * image.height})
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            upright = _upright(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoTooManyPixels(details={"name": _name(upload)}) from None
     except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):
         raise InvalidPhoto(details={"name": _name(upload)}) from None
     return _reencode(upright)
+
+
+# EXIF orientation → the turn that makes the picture upright (as ImageOps.exif_transpose does).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turned by its EXIF orientation. Only the orientation is read: ``ImageOps.exif_transpose``
+    also writes the rest of the EXIF back, and a corrupt tag anywhere in it (a GPS entry of an
+    unknown type) made it raise TypeError or struct.error. The EXIF is thrown away in any case,
+    so unreadable EXIF leaves the pixels as decoded."""
+    try:
+        orientation = image.getexif().get(0x0112)
+        turn = _UPRIGHT.get(orientation)
+    except Exception:  # Pillow's EXIF parser raises many kinds of error on a corrupt block
+        turn = None
+    return image.transpose(turn) if turn is not None else image
 
 
 def _reencode(image: Image.Image) -> PreparedPhoto:

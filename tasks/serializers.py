@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import IdField
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks.models import (
     Claim,
@@ -89,7 +90,7 @@ class ProjectOut(serializers.ModelSerializer):
 
 
 class ProjectCreateIn(serializers.Serializer):
-    company = serializers.IntegerField(required=False, help_text="Needed only if you work for several companies.")
+    company = IdField(required=False, help_text="Needed only if you work for several companies.")
     kind = serializers.ChoiceField(choices=Kind.choices)
     title = serializers.CharField(max_length=200)
     instructions = serializers.CharField(required=False, allow_blank=True, max_length=20000)
@@ -283,7 +284,7 @@ class ClaimOut(serializers.ModelSerializer):
 
 
 class ClaimIn(serializers.Serializer):
-    slot = serializers.IntegerField()
+    slot = IdField()
     confirm_outside_availability = serializers.BooleanField(
         default=False, help_text="She confirmed a slot outside her weekly hours (after a 409 outside_availability)."
     )

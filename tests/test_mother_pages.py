@@ -5,10 +5,14 @@ import html
 import io
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from django.utils import timezone, translation
 from PIL import Image
@@ -136,6 +140,19 @@ def test_company_staff_are_refused_on_every_mother_page(company, role):
     before = world()
     assert client.post("/m/setup/", {"display_name": "x", "city": "y", "children_under_12": 0}).status_code == 403
     assert world() == before and not hasattr(staff, "worker_profile")
+
+
+def test_an_operator_is_refused_and_does_not_become_a_mother(db):
+    operator = factories.UserFactory(is_staff=True, is_superuser=True)
+    client = phone_of(operator)
+    before = world()
+
+    assert client.get("/m/").status_code == 403
+    assert client.get("/m/setup/").status_code == 403
+    assert client.post("/m/setup/", {"display_name": "x", "city": "y", "children_under_12": "0"}).status_code == 403
+
+    operator.refresh_from_db()
+    assert world() == before and not hasattr(operator, "worker_profile")
 
 
 def test_signing_in_keeps_a_mother_signed_in_for_long(mom):
@@ -434,6 +451,96 @@ def test_a_bad_slot_is_refused_with_a_message(mom, beads, morning, slot):
     assert "请选择" in text_of(response) or "时段" in text_of(response)
 
 
+BEYOND_A_KEY = [str(2**63), str(10**30)]
+
+
+@pytest.mark.parametrize("number", BEYOND_A_KEY)
+def test_ids_beyond_a_database_key_in_the_address_are_not_found_not_a_500(mom, beads, morning, number):
+    client = phone_of(mom)
+    before = world()
+
+    for url in [f"/m/projects/{number}/claim-next", f"/m/tasks/{number}/claim"]:
+        assert client.post(url, {"slot": morning.pk}).status_code == 404, url
+    for url in [f"/m/claims/{number}/", f"/m/photos/{number}"]:
+        assert client.get(url).status_code == 404, url
+    for url in [f"/m/claims/{number}/submit", f"/m/claims/{number}/release"]:
+        assert client.post(url, {"completed_units": "5"}).status_code == 404, url
+    assert world() == before
+
+
+@pytest.mark.parametrize("slot", [*BEYOND_A_KEY, "²", "1e3"])
+def test_a_slot_beyond_a_database_key_is_refused_with_a_message(mom, beads, morning, slot):
+    task = beads.tasks.order_by("pk").first()
+    client = phone_of(mom)
+    before = world()
+
+    for url in [f"/m/tasks/{task.pk}/claim", f"/m/projects/{beads.pk}/claim-next"]:
+        response = client.post(url, {"slot": slot}, follow=True)
+        assert response.status_code == 200, url
+        assert "请选择一个时段" in text_of(response), url
+    assert world() == before
+
+
+def after_on(response) -> str:
+    """The newest claim of hers when the "claim the next one" offer was drawn."""
+    return re.search(r'name="after" value="(\d+)"', response.content.decode()).group(1)
+
+
+def test_claim_the_next_one_sent_twice_claims_one_task(mom, other_mother, beads, morning):
+    taken = beads.tasks.order_by("pk").first()
+    services.task_claim(worker=other_mother, task_id=taken.pk, slot_id=morning.pk)
+    client = phone_of(mom)
+    offer = client.post(f"/m/tasks/{taken.pk}/claim", {"slot": morning.pk}, follow=True)
+    form = {"slot": morning.pk, "after": after_on(offer)}
+
+    client.post(f"/m/projects/{beads.pk}/claim-next", form)
+    again = client.post(f"/m/projects/{beads.pk}/claim-next", form, follow=True)  # a double tap, or a retry
+
+    mine = Claim.objects.get(worker=mom)
+    assert again.redirect_chain[-1][0] == f"/m/claims/{mine.pk}/"
+    assert "这个任务已经是您的了" in text_of(again)
+    # From a page drawn after her first claim, a second one is what she means.
+    fresh = client.get(f"/m/?taken={taken.pk}&slot={morning.pk}")
+    client.post(f"/m/projects/{beads.pk}/claim-next", {"slot": morning.pk, "after": after_on(fresh)})
+    assert Claim.objects.filter(worker=mom, status=ClaimStatus.ACTIVE).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claim_the_next_one_sent_twice_at_once_claims_one_task(on_postgres, mom, beads, morning):
+    barrier = threading.Barrier(2)
+
+    def send(_):
+        try:
+            client = phone_of(mom)
+            barrier.wait(timeout=30)
+            return client.post(f"/m/projects/{beads.pk}/claim-next", {"slot": morning.pk, "after": "0"}).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = list(pool.map(send, range(2)))
+
+    assert codes == [302, 302]
+    assert Claim.objects.filter(worker=mom).count() == 1
+
+
+def test_claim_the_next_one_outside_her_hours_keeps_the_guard_through_the_confirmation(
+    mom, other_mother, beads, morning
+):
+    AvailabilityWindow.objects.create(
+        worker=mom.worker_profile, weekday=0, start=datetime.time(20), end=datetime.time(22)
+    )
+    client = phone_of(mom)
+
+    asked = client.post(f"/m/projects/{beads.pk}/claim-next", {"slot": morning.pk, "after": "0"})
+
+    assert asked.status_code == 409 and 'name="after" value="0"' in asked.content.decode()
+    confirmed = {"slot": morning.pk, "after": "0", "confirm_outside_availability": "1"}
+    client.post(f"/m/projects/{beads.pk}/claim-next", confirmed)
+    client.post(f"/m/projects/{beads.pk}/claim-next", confirmed)
+    assert Claim.objects.filter(worker=mom).count() == 1
+
+
 def test_claim_pages_only_take_post(mom, beads, morning):
     task = beads.tasks.first()
     assert phone_of(mom).get(f"/m/tasks/{task.pk}/claim").status_code == 405
@@ -597,6 +704,88 @@ def test_release_during_the_slot_needs_a_reason_or_a_family_emergency(mom, beads
     assert claim.status == ClaimStatus.RELEASED and claim.release_kind == "emergency"
 
 
+def handed_in_after(response) -> str:
+    return re.search(r'name="handed_in_after" value="(\d+)"', response.content.decode()).group(1)
+
+
+def test_a_hand_in_sent_again_after_it_was_reviewed_lands_on_my_tasks(mom, supervisor, beads, morning):
+    claim = claim_in(mom, beads, morning)
+    client = phone_of(mom)
+    form = {"completed_units": "8", "handed_in_after": handed_in_after(client.get(f"/m/claims/{claim.pk}/"))}
+    client.post(f"/m/claims/{claim.pk}/submit", form)
+    services.submission_review(actor=supervisor, submission_id=Submission.objects.get().pk, decision="accept")
+    before = world()
+
+    again = client.post(f"/m/claims/{claim.pk}/submit", form, follow=True)  # the retry of a dropped send
+
+    assert world() == before
+    assert again.redirect_chain == [("/m/claims/", 302)]
+    assert "这份活已经交过，也审核完了" in text_of(again) and "8 件中通过 8 件" in text_of(again)
+
+
+def test_a_hand_in_retried_after_it_was_sent_back_is_not_handed_in_twice(mom, supervisor, copy_project):
+    claim = claim_in(mom, copy_project, slot_at(supervisor, copy_project, at(9), at(11)))
+    client = phone_of(mom)
+    form = {"text": "第一稿", "handed_in_after": handed_in_after(client.get(f"/m/claims/{claim.pk}/"))}
+    client.post(f"/m/claims/{claim.pk}/submit", form)
+    first = Submission.objects.get()
+    services.submission_review(actor=supervisor, submission_id=first.pk, decision="revise", reason="再口语一点")
+    before = world()
+
+    again = client.post(f"/m/claims/{claim.pk}/submit", form, follow=True)
+
+    assert world() == before
+    assert again.redirect_chain == [("/m/claims/", 302)] and "这份活已经交过了" in text_of(again)
+    # The page drawn after the review hands in the second draft.
+    page = client.get(f"/m/claims/{claim.pk}/")
+    assert handed_in_after(page) == str(first.pk)
+    client.post(f"/m/claims/{claim.pk}/submit", {"text": "第二稿", "handed_in_after": str(first.pk)})
+    assert list(Submission.objects.order_by("pk").values_list("text", flat=True)) == ["第一稿", "第二稿"]
+
+
+def test_a_tampered_hand_in_marker_is_ignored_not_a_500(mom, beads, morning):
+    claim = claim_in(mom, beads, morning)
+
+    response = phone_of(mom).post(
+        f"/m/claims/{claim.pk}/submit", {"completed_units": "8", "handed_in_after": str(10**30)}
+    )
+
+    assert response.status_code == 302 and Submission.objects.get().submitted_units == 8
+
+
+def test_a_nul_character_in_the_reason_is_named_not_called_too_long(mom, beads, morning):
+    claim = claim_in(mom, beads, morning)
+    before = world()
+
+    response = phone_of(mom).post(f"/m/claims/{claim.pk}/release", {"reason": "孩子\x00发烧"}, follow=True)
+
+    assert world() == before
+    page = text_of(response)
+    assert "原因里有一个看不见的空字符" in page and "太长" not in page
+
+
+def test_a_nul_character_in_her_text_is_named(mom, supervisor, copy_project):
+    claim = claim_in(mom, copy_project, slot_at(supervisor, copy_project, at(9), at(11)))
+    before = world()
+
+    response = phone_of(mom).post(f"/m/claims/{claim.pk}/submit", {"text": "纯棉\x00面料"})
+
+    assert response.status_code == 400 and world() == before
+    assert "文字里有一个看不见的空字符" in text_of(response)
+
+
+def test_giving_back_twice_is_harmless_and_says_so(mom, beads, morning):
+    claim = claim_in(mom, beads, morning)
+    client = phone_of(mom)
+    client.post(f"/m/claims/{claim.pk}/release", {}, follow=True)
+    before = world()
+
+    again = client.post(f"/m/claims/{claim.pk}/release", {}, follow=True)
+
+    assert world() == before
+    assert again.redirect_chain == [("/m/claims/", 302)] and "这个任务已经放回去了" in text_of(again)
+
+
 # --- results and earnings -----------------------------------------------------------------------------------
 
 
@@ -677,6 +866,95 @@ def test_manifest_and_service_worker_are_public_and_scoped_to_the_app(db):
     assert "\\u7f51\\u7edc\\u65ad\\u5f00\\u4e86" in worker.content.decode()  # 网络断开了
 
 
+def test_her_pages_say_whose_they_are_so_the_phone_keeps_nobody_elses(mom, other_mother, company, beads, morning):
+    """The service worker keeps pages per viewer (X-Homeslot-Viewer) and drops another viewer's."""
+    other_mother.worker_profile.youngest_birth_year = 2020
+    other_mother.worker_profile.save()
+    hers = {url: phone_of(mom).get(url) for url in MOTHER_PAGES}
+    theirs = phone_of(other_mother).get("/m/")
+    refused = phone_of(factories.staff(company, Role.SUPERVISOR)).get("/m/")
+
+    viewers = {response["X-Homeslot-Viewer"] for response in hers.values()}
+    assert len(viewers) == 1 and theirs["X-Homeslot-Viewer"] not in viewers
+    assert str(mom.pk) not in viewers  # not her account id
+    for url, response in hers.items():
+        assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"], url
+    assert refused.status_code == 403 and not refused.has_header("X-Homeslot-Viewer")
+    worker = Client().get("/m/sw.js").content.decode()
+    assert 'VIEWER_HEADER = "X-Homeslot-Viewer"' in worker and "keepOnly(null)" in worker
+
+
+def nothing_kept_text(client) -> str:
+    worker = client.get("/m/sw.js").content.decode()
+    return json.loads(re.search(r"var NOTHING_KEPT_TEXT = (.*);", worker).group(1))
+
+
+def test_with_nothing_kept_the_offline_page_does_not_promise_a_task_list(db):
+    nothing_kept = nothing_kept_text(Client())
+
+    assert nothing_kept == "网络断开了，这台手机上没有保存这个页面。请等有网络时再试。"
+    assert "任务列表" not in nothing_kept
+
+
+def test_the_worker_speaks_her_chosen_language_not_the_worker_fetchs(db):
+    # Chromium fetches the worker with its own Accept-Language: Chinese unless she switched.
+    assert nothing_kept_text(Client(HTTP_ACCEPT_LANGUAGE="en-US")).startswith("网络断开了")
+    switched = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    switched.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert nothing_kept_text(switched).startswith("The network is down")
+
+
+def test_the_language_switch_after_a_refused_form_comes_back_to_a_page_she_can_open(mom, supervisor, copy_project):
+    claim = claim_in(mom, copy_project, slot_at(supervisor, copy_project, at(9), at(11)))
+    client = phone_of(mom)
+    refused = client.post(f"/m/claims/{claim.pk}/submit", {"text": " "})
+    back_to = re.search(r'name="next" value="([^"]*)"', refused.content.decode()).group(1)
+
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": back_to}, follow=True)
+
+    assert back_to == f"/m/claims/{claim.pk}/"
+    assert switched.status_code == 200 and "Hand in" in text_of(switched)
+
+
+def test_the_language_switch_keeps_a_foreign_next_at_home(mom):
+    switched = phone_of(mom).post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/m/"})
+
+    assert switched.status_code == 302 and switched["Location"] == "/"
+
+
+def test_every_state_change_needs_the_csrf_token(mom, beads, morning):
+    claim = claim_in(mom, beads, morning)
+    task = beads.tasks.filter(status="open").first()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mom)
+    before = world()
+
+    for url, data in [
+        (f"/m/tasks/{task.pk}/claim", {"slot": morning.pk}),
+        (f"/m/projects/{beads.pk}/claim-next", {"slot": morning.pk}),
+        (f"/m/claims/{claim.pk}/submit", {"completed_units": "5"}),
+        (f"/m/claims/{claim.pk}/release", {}),
+        ("/m/hours/", week_post(([0], "09:00", "10:00"))),
+        ("/m/setup/", {"display_name": "x", "city": "y", "children_under_12": "0"}),
+    ]:
+        assert client.post(url, data).status_code == 403, url
+    assert world() == before and windows_of(mom) == []
+    for url in [f"/m/tasks/{task.pk}/claim", f"/m/claims/{claim.pk}/submit", f"/m/claims/{claim.pk}/release"]:
+        assert client.get(url).status_code == 405, url
+
+
+def test_a_photo_is_never_served_to_another_company_or_another_mother(
+    mom, other_mother, other_company, supervisor, beads, morning
+):
+    claim = claim_in(mom, beads, morning)
+    phone_of(mom).post(f"/m/claims/{claim.pk}/submit", {"completed_units": "8", "photos": [jpeg()]})
+    photo = SubmissionPhoto.objects.get()
+
+    for stranger in [other_mother, *(factories.staff(other_company, role) for role in Role)]:
+        assert phone_of(stranger).get(f"/m/photos/{photo.pk}").status_code == 404, stranger
+    assert phone_of(supervisor).get(f"/m/photos/{photo.pk}").status_code == 200
+
+
 # --- Chinese first, every string translated -----------------------------------------------------------------------
 
 ALLOWED_ASCII = {"Homeslot", "English", "JPEG", "PNG", "WebP", "MB"}
@@ -738,10 +1016,25 @@ def test_every_mother_page_is_all_chinese(
     AvailabilityWindow.objects.filter(worker=mom.worker_profile).update(start=datetime.time(20), end=datetime.time(21))
     responses["confirm"] = client.post(f"/m/projects/{copy_project.pk}/claim-next", {"slot": copy_slot.pk})
     responses["refused"] = phone_of(supervisor).get("/m/")
+    other_mother.worker_profile.youngest_birth_year = 2020
+    other_mother.worker_profile.save()
+    responses["not hers"] = phone_of(other_mother).get(f"/m/claims/{copy_claim.pk}/")
+    responses["claim race"] = client.post(f"/m/tasks/{taken.pk}/claim", {"slot": morning.pk}, follow=True)
+    responses["bad slot"] = client.post(f"/m/tasks/{taken.pk}/claim", {"slot": "²"}, follow=True)
+    responses["photo refused"] = client.post(
+        f"/m/claims/{assembly_claim.pk}/submit", {"completed_units": "5", "photos": [jpeg() for _ in range(4)]}
+    )
+    client.post(f"/m/claims/{assembly_claim.pk}/release", {})
+    responses["given back twice"] = client.post(f"/m/claims/{assembly_claim.pk}/release", {}, follow=True)
+    responses["handed in twice"] = client.post(f"/m/claims/{reviewed.pk}/submit", {"completed_units": "5"}, follow=True)
 
     for url, response in responses.items():
-        assert response.status_code in (200, 400, 403, 409), url
+        assert response.status_code in (200, 400, 403, 404, 409), url
         assert untranslated(response) == [], url
+    # The service worker's own words, shown with no network.
+    worker = client.get("/m/sw.js").content.decode()
+    offline_words = json.loads(re.search(r"var NOTHING_KEPT_TEXT = (.*);", worker).group(1))
+    assert re.findall(r"[A-Za-z]{2,}", offline_words) == []
 
 
 def test_the_untranslated_check_catches_english(mom, beads, morning):

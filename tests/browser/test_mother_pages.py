@@ -312,6 +312,55 @@ def test_offline_she_sees_the_last_task_list_and_is_told_so(
     page.context.set_offline(False)
 
 
+# True when the service worker keeps one viewer's pages, and those are exactly ``path``.
+KEPT_ONLY = """async (path) => {
+    const names = (await caches.keys()).filter((name) => name.includes("-pages-"));
+    if (names.length !== 1) return false;
+    const kept = (await (await caches.open(names[0])).keys()).map((request) => new URL(request.url).pathname);
+    return kept.length === 1 && kept[0] === path;
+}"""
+
+
+def test_another_mother_on_the_same_phone_never_sees_the_first_ones_pages(
+    on_postgres, live_server, phone, supervisor, company, mother, other_mother
+):
+    for mom in (mother, other_mother):
+        mom.worker_profile.youngest_birth_year = 2021
+        mom.worker_profile.save()
+    beads = factories.project(supervisor, company, title="串珠手链", tasks=2)
+    services.task_claim_next(worker=mother, project_id=beads.pk, slot_id=open_slot(supervisor, beads).pk)
+    page = phone()
+    sign_in(page, live_server.url, mother, "/m/claims/")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.reload()  # through the worker now: her claims are kept on the phone
+    assert page.locator("#live-claims article").count() == 1
+
+    # Her session ends without the sign-out button (it ran out); another mother signs in on the phone.
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, other_mother, "/m/")
+    # The worker has dropped the first mother's pages and kept the second one's task list.
+    page.wait_for_function(KEPT_ONLY, arg="/m/", timeout=15_000)
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/m/claims/")
+
+    assert page.locator("#live-claims").count() == 0  # not the first mother's claims
+    assert page.locator("#hall").count() == 1  # her own task list from a moment ago, and it says so
+    assert page.inner_text("#offline") == "网络断开了，显示的是上次的任务列表"
+
+    page.evaluate("() => caches.keys().then((keys) => Promise.all(keys.map((k) => caches.delete(k))))")
+    page.goto(f"{live_server.url}/m/earnings/")
+    assert page.inner_text("#offline") == "网络断开了，这台手机上没有保存这个页面。请等有网络时再试。"
+
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/m/")
+    page.wait_for_function(KEPT_ONLY, arg="/m/", timeout=15_000)
+    page.evaluate("() => localStorage.setItem('m-draft-1', '没写完的文案')")
+    page.click("#signout button")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.evaluate("() => localStorage.getItem('m-draft-1')") is None
+    assert page.evaluate("() => caches.keys()") == []
+
+
 # --- the page-weight budget ---------------------------------------------------------------------------------------------
 
 

@@ -103,6 +103,35 @@ def test_the_photo_is_turned_upright_from_its_exif_orientation(mother, claimed):
     assert Image.open(photo.image.open("rb")).size == (32, 64)
 
 
+def photo_with_a_corrupt_gps_block(fmt: str) -> bytes:
+    """Held sideways (orientation 6), with a GPS block that says it has 49 entries instead of 2."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "X"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (1.0, 2.0, 3.0)
+    block = bytes.fromhex("00020001000200000002")  # 2 entries, the first: tag 1, ASCII, 2 bytes
+    raw = exif.tobytes()
+    assert raw.count(block) == 1  # the fixture is honest
+    out = io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(
+        out, format=fmt, exif=raw.replace(block, bytes.fromhex("00310001000200000002"))
+    )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_a_photo_with_a_corrupt_exif_block_is_kept_upright_not_a_500(mother, claimed, fmt):
+    """Pillow's exif_transpose writes the EXIF back, and raised TypeError on such a block."""
+    response = submit(mother, claimed["id"], completed_units=8, photos=[upload(photo_with_a_corrupt_gps_block(fmt))])
+
+    assert response.status_code == 201, response.content
+    photo = SubmissionPhoto.objects.get()
+    assert (photo.width, photo.height) == (32, 64)  # orientation 6 still read and applied
+    with photo.image.open("rb") as stored:
+        assert b"Exif" not in stored.read()
+
+
 def test_png_with_transparency_and_webp_are_accepted_and_become_jpeg(mother, claimed):
     response = submit(
         mother,

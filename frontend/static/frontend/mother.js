@@ -27,9 +27,20 @@
     navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).catch(function () {});
   }
   var signout = document.getElementById("signout");
-  if (signout && window.caches) {
+  function forgetDrafts() {
+    // Her unsent texts and labels are hers too: not for whoever signs in next on this phone.
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var name = localStorage.key(i);
+        if (/^m-(draft|labels)-/.test(name)) localStorage.removeItem(name);
+      }
+    } catch (e) { /* private mode */ }
+  }
+  if (signout) {
     // A shared phone: what she saw must not stay in the cache after she signs out.
     signout.addEventListener("submit", function (event) {
+      forgetDrafts();
+      if (!window.caches) return;
       event.preventDefault();
       caches.keys().then(function (keys) {
         return Promise.all(keys.map(function (key) { return caches.delete(key); }));

@@ -2,9 +2,14 @@
    opened, so that with no network she still sees her last task list, marked as such. */
 "use strict";
 var CACHE = "{{ version }}";
+// Her pages are kept in a cache of their own per viewer (the X-Homeslot-Viewer header of each
+// page): when another account opens the app on this phone, the first one's pages are dropped,
+// so nobody is ever shown someone else's task list, tasks or earnings offline.
+var PAGES = CACHE + "-pages-";
+var VIEWER_HEADER = "X-Homeslot-Viewer";
 var SHELL = {{ shell|safe }};
 var HALL = "{{ hall }}";
-var OFFLINE_TEXT = {{ offline_text|safe }};
+var NOTHING_KEPT_TEXT = {{ nothing_kept_text|safe }};
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
@@ -12,7 +17,9 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
-    return Promise.all(keys.filter(function (key) { return key !== CACHE; }).map(function (key) { return caches.delete(key); }));
+    return Promise.all(keys.filter(function (key) {
+      return key !== CACHE && key.indexOf(PAGES) !== 0;
+    }).map(function (key) { return caches.delete(key); }));
   }).then(function () { return self.clients.claim(); }));
 });
 
@@ -25,10 +32,42 @@ function markOffline(response) {
   });
 }
 
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, function (c) {
+    return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+  });
+}
+
 function offlinePage() {
+  // Nothing of hers is kept on this phone: say so, and do not pretend to show a task list.
   var html = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-    '<body data-offline="1" style="font-family:system-ui,sans-serif;padding:16px"><p id="offline" role="status">' + OFFLINE_TEXT + "</p></body>";
+    '<body data-offline="1" style="font-family:system-ui,sans-serif;padding:16px"><p id="offline" role="status">' +
+    escapeHtml(NOTHING_KEPT_TEXT) + "</p></body>";
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
+function pageCaches() {
+  return caches.keys().then(function (keys) { return keys.filter(function (key) { return key.indexOf(PAGES) === 0; }); });
+}
+
+function keepOnly(name) {
+  // Drop every viewer's pages but ``name``'s (all of them when ``name`` is null).
+  return pageCaches().then(function (keys) {
+    return Promise.all(keys.filter(function (key) { return key !== name; }).map(function (key) { return caches.delete(key); }));
+  });
+}
+
+function lastKept(request) {
+  // Offline: the page she asked for, else her task list; only ever from the one viewer's cache kept.
+  return pageCaches().then(function (keys) {
+    if (keys.length !== 1) return null;
+    // Her pages carry "Vary: Accept-Language, Cookie": a match by URL alone ("/m/") would never find
+    // the task list kept from a navigation. The cache holds one viewer's pages only, so no Vary is needed.
+    var exact = { ignoreVary: true };
+    return caches.open(keys[0]).then(function (cache) {
+      return cache.match(request, exact).then(function (hit) { return hit || cache.match(HALL, exact); });
+    });
+  });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -38,15 +77,22 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate" && url.pathname.indexOf("/m/") === 0) {
     // Network first: she always sees the live list when there is a network.
     event.respondWith(fetch(request).then(function (response) {
-      if (response.ok && !response.redirected && url.pathname.indexOf("/m/photos/") !== 0) {
-        var copy = response.clone();
-        caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+      var viewer = response.headers.get(VIEWER_HEADER);
+      if (viewer) {
+        var name = PAGES + viewer;
+        var keep = response.ok && url.pathname.indexOf("/m/photos/") !== 0;
+        var copy = keep ? response.clone() : null;
+        event.waitUntil(keepOnly(name).then(function () {
+          if (copy) return caches.open(name).then(function (cache) { return cache.put(request, copy); });
+        }));
+      } else if (response.status === 403) {
+        // The app refused the account now signed in on this phone (not a mother's): whatever was
+        // kept for the last one must not be shown to whoever holds the phone now.
+        event.waitUntil(keepOnly(null));
       }
       return response;
     }).catch(function () {
-      return caches.open(CACHE).then(function (cache) {
-        return cache.match(request).then(function (hit) { return hit || cache.match(HALL); });
-      }).then(function (hit) { return hit ? markOffline(hit) : offlinePage(); });
+      return lastKept(request).then(function (hit) { return hit ? markOffline(hit) : offlinePage(); });
     }));
     return;
   }
