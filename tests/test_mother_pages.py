@@ -560,14 +560,18 @@ def test_my_claims_show_a_countdown_to_the_deadline(mom, beads, morning):
     assert f'data-deadline="{claim.expires_at.isoformat()}"' in response.content.decode()
 
 
-def test_copywriting_empty_text_is_refused_and_nothing_changes(mom, supervisor, copy_project):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("   ", "请先写好文字再提交"), ("纯棉\x00面料", "文字里有一个看不见的空字符")],  # empty; a NUL named
+)
+def test_copywriting_text_she_cannot_send_is_refused_and_nothing_changes(mom, supervisor, copy_project, text, message):
     claim = claim_in(mom, copy_project, slot_at(supervisor, copy_project, at(9), at(11)))
     before = world()
 
-    response = phone_of(mom).post(f"/m/claims/{claim.pk}/submit", {"text": "   "})
+    response = phone_of(mom).post(f"/m/claims/{claim.pk}/submit", {"text": text})
 
     assert response.status_code == 400 and world() == before
-    assert "请先写好文字再提交" in text_of(response)
+    assert message in text_of(response)
 
 
 def test_copywriting_hand_in_and_a_double_tap_makes_one_submission(mom, supervisor, copy_project):
@@ -762,16 +766,6 @@ def test_a_nul_character_in_the_reason_is_named_not_called_too_long(mom, beads, 
     assert world() == before
     page = text_of(response)
     assert "原因里有一个看不见的空字符" in page and "太长" not in page
-
-
-def test_a_nul_character_in_her_text_is_named(mom, supervisor, copy_project):
-    claim = claim_in(mom, copy_project, slot_at(supervisor, copy_project, at(9), at(11)))
-    before = world()
-
-    response = phone_of(mom).post(f"/m/claims/{claim.pk}/submit", {"text": "纯棉\x00面料"})
-
-    assert response.status_code == 400 and world() == before
-    assert "文字里有一个看不见的空字符" in text_of(response)
 
 
 def test_giving_back_twice_is_harmless_and_says_so(mom, beads, morning):

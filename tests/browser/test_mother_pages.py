@@ -224,12 +224,16 @@ def test_a_task_claimed_elsewhere_leaves_the_hall_live_and_new_ones_wait_behind_
 # --- two phones, one task ------------------------------------------------------------------------------------
 
 
+def complete_profiles(*mothers):
+    for mom in mothers:
+        mom.worker_profile.youngest_birth_year = 2021
+        mom.worker_profile.save()
+
+
 def test_two_mothers_tap_the_same_task_and_the_slower_one_is_offered_the_next(
     on_postgres, live_server, phone, supervisor, company, mother, other_mother
 ):
-    for mom in (mother, other_mother):
-        mom.worker_profile.youngest_birth_year = 2021
-        mom.worker_profile.save()
+    complete_profiles(mother, other_mother)
     beads = factories.project(supervisor, company, title="串珠手链", tasks=3)
     open_slot(supervisor, beads)
     hers, theirs = phone(), phone()
@@ -256,8 +260,7 @@ def test_two_mothers_tap_the_same_task_and_the_slower_one_is_offered_the_next(
 def test_with_javascript_off_she_still_claims_and_hands_in(
     on_postgres, live_server, chromium, supervisor, company, mother, tmp_path
 ):
-    mother.worker_profile.youngest_birth_year = 2021
-    mother.worker_profile.save()
+    complete_profiles(mother)
     beads = factories.project(supervisor, company, title="串珠手链", tasks=2)
     labels = factories.project(supervisor, company, kind=Kind.LABELLING, title="评论情感", tasks=1, units_per_task=2)
     for project in (beads, labels):
@@ -292,8 +295,7 @@ def test_with_javascript_off_she_still_claims_and_hands_in(
 def test_offline_she_sees_the_last_task_list_and_is_told_so(
     on_postgres, live_server, phone, supervisor, company, mother
 ):
-    mother.worker_profile.youngest_birth_year = 2021
-    mother.worker_profile.save()
+    complete_profiles(mother)
     beads = factories.project(supervisor, company, title="串珠手链", tasks=2)
     open_slot(supervisor, beads)
     page = phone()
@@ -324,9 +326,7 @@ KEPT_ONLY = """async (path) => {
 def test_another_mother_on_the_same_phone_never_sees_the_first_ones_pages(
     on_postgres, live_server, phone, supervisor, company, mother, other_mother
 ):
-    for mom in (mother, other_mother):
-        mom.worker_profile.youngest_birth_year = 2021
-        mom.worker_profile.save()
+    complete_profiles(mother, other_mother)
     beads = factories.project(supervisor, company, title="串珠手链", tasks=2)
     services.task_claim_next(worker=mother, project_id=beads.pk, slot_id=open_slot(supervisor, beads).pk)
     page = phone()
@@ -365,8 +365,7 @@ def test_another_mother_on_the_same_phone_never_sees_the_first_ones_pages(
 
 
 def test_the_task_hall_first_load_fits_the_budget(on_postgres, live_server, chromium, supervisor, company, mother):
-    mother.worker_profile.youngest_birth_year = 2021
-    mother.worker_profile.save()
+    complete_profiles(mother)
     for title, kind in (
         ("串珠手链", Kind.ASSEMBLY),
         ("布袋缝制", Kind.ASSEMBLY),
