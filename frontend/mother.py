@@ -13,7 +13,8 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -263,10 +264,17 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
             slots_by_project[slot.project_id].append(
                 {"slot": slot, "fits": fits, "text": fmt.slot_text(slot.starts_at, slot.ends_at)}
             )
+    # The first few tasks of every project in one query, not one query per project.
+    first_few = defaultdict(list)
+    ranked = tasks.filter(project_id__in=list(slots_by_project)).annotate(
+        rank=Window(RowNumber(), partition_by=F("project_id"), order_by=F("id").asc())
+    )
+    for task in ranked.filter(rank__lte=TASKS_PER_PROJECT):
+        first_few[task.project_id].append(task)
     groups = []
     for project_id, slots in slots_by_project.items():
         slots.sort(key=lambda s: (not s["fits"], s["slot"].starts_at, s["slot"].pk))
-        shown = list(tasks.filter(project_id=project_id)[:TASKS_PER_PROJECT])
+        shown = first_few[project_id]
         if not shown:
             continue
         project = shown[0].project

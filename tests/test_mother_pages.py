@@ -12,8 +12,9 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -1064,3 +1065,23 @@ def test_times_are_written_the_way_she_reads_them(db):
         assert fmt.weekdays_text([0, 2, 5, 6]) == "周一、周三、周六、周日"
         assert fmt.weekdays_text([0, 1, 2, 5]) == "周一至周三、周六"
         assert fmt.minutes_text(90) == "约 1 小时 30 分钟" and fmt.minutes_text(0) == "约 1 分钟"
+
+
+def test_the_hall_reads_the_same_few_queries_however_many_projects_are_open(
+    mom, supervisor, company, django_assert_max_num_queries
+):
+    def open_projects(numbers):
+        for number in numbers:
+            project = factories.project(supervisor, company, title=f"串珠{number}号", tasks=6)
+            for hour in (9, 13):
+                slot_at(supervisor, project, at(hour), at(hour + 1))
+
+    client = phone_of(mom)
+    open_projects(range(2))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/m/").status_code == 200
+
+    open_projects(range(2, 10))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/m/")
+    assert all(f"串珠{number}号" in text_of(response) for number in range(10))  # every project is shown
