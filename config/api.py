@@ -9,6 +9,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from config.converters import MAX_ID
 from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -90,9 +91,6 @@ def _first_message(detail):
     if isinstance(detail, list):
         return _first_message(detail[0]) if detail else None
     return str(detail)
-
-
-MAX_ID = 2**63 - 1  # the largest key a 64-bit column holds (PostgreSQL bigint, SQLite integer)
 
 
 def IdField(**options):

@@ -3,6 +3,17 @@
 
 from django.urls import register_converter
 
+MAX_ID = 2**63 - 1  # the largest key a 64-bit column holds (PostgreSQL bigint, SQLite integer)
+
+
+def id_or_none(raw) -> int | None:
+    """An id typed into a query string or a form: ASCII digits that fit a database key, else None
+    (``"²".isdigit()`` is true but ``int("²")`` fails, and a database cannot compare with a huge one)."""
+    raw = str(raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
 
 class IdConverter:
     regex = "[0-9]{1,18}"

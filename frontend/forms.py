@@ -3,6 +3,7 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import InvalidPhone, phone_normalize
+from config.converters import MAX_ID
 
 
 class SignInForm(forms.Form):
@@ -250,7 +251,6 @@ class InviteForm(forms.Form):
 MOTHER_WEEKDAYS = WEEKDAY_CHOICES  # the same short names as the supervisors' slot patterns
 # The largest id a database row can have (a signed 64-bit key): anything above is no row of ours,
 # and PostgreSQL refuses to even compare it with a key.
-MAX_ROW_ID = 2**63 - 1
 
 
 class MotherProfileForm(forms.Form):
@@ -327,11 +327,11 @@ AvailabilityFormSet = forms.formset_factory(AvailabilityRowForm, extra=0, max_nu
 
 
 class MotherClaimForm(forms.Form):
-    slot = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID)
+    slot = forms.IntegerField(min_value=1, max_value=MAX_ID)
     confirm_outside_availability = forms.BooleanField(required=False)
     # "Claim the next one": her newest claim when the page was drawn, so that the same form sent
     # twice (a double tap, a retry after a dropped connection) claims one task, not two.
-    after = forms.IntegerField(min_value=0, max_value=MAX_ROW_ID, required=False)
+    after = forms.IntegerField(min_value=0, max_value=MAX_ID, required=False)
 
 
 class CopywritingSubmitForm(forms.Form):

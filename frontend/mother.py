@@ -15,7 +15,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,12 +24,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import company_ids_for
+from config.converters import id_or_none
 from config.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
 from frontend.forms import (
-    MAX_ROW_ID,
     AvailabilityFormSet,
     MotherClaimForm,
     MotherProfileForm,
@@ -307,7 +306,7 @@ def _taken_offer(request) -> dict | None:
     """After "someone was faster": the same project's next task, in the slot she chose."""
     if "taken" not in request.GET:
         return None
-    task_id, project_id, slot_id = (row_id(request.GET.get(name)) for name in ("taken", "project", "slot"))
+    task_id, project_id, slot_id = (id_or_none(request.GET.get(name)) for name in ("taken", "project", "slot"))
     visible = selectors.projects_for_worker(request.user)
     project = None
     if task_id:
@@ -327,16 +326,6 @@ def newest_claim_id(user) -> int:
     return selectors.claims_for_worker(user).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def row_id(text) -> int | None:
-    """A row id from a query string or form, or None: "²".isdigit() is true but int() refuses it,
-    and a number beyond a database key is no row of ours."""
-    try:
-        number = int(text)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 <= number <= MAX_ROW_ID else None
-
-
 # --- claiming -------------------------------------------------------------------------
 
 
@@ -353,8 +342,6 @@ def claim_next(request, pk: int):
 
 
 def _claim(request, *, task_id=None, project_id=None):
-    if (task_id or project_id or 0) > MAX_ROW_ID:
-        raise Http404
     form = MotherClaimForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose a time slot."))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.converters import id_or_none
 from config.errors import DomainError
 from fairwork import selectors as fairwork
 from frontend import mother_format as fmt
@@ -17,7 +18,7 @@ from frontend.forms import (
     LabellingSubmitForm,
     ReleaseForm,
 )
-from frontend.mother import mother_page, mother_render, row_id
+from frontend.mother import mother_page, mother_render
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks import photos as photo_rules
 from tasks import selectors, services
@@ -179,7 +180,7 @@ def _already_handed_in(request, held, *, after: int | None):
 @require_POST
 def submit(request, pk: int):
     held = get_object_or_404(selectors.claims_for_worker(request.user).prefetch_related("submissions"), pk=pk)
-    after = row_id(request.POST.get("handed_in_after"))
+    after = id_or_none(request.POST.get("handed_in_after"))
     already = _already_handed_in(request, held, after=after)
     if already is not None:
         return already

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_of
+from config.converters import id_or_none
 from config.errors import DomainError
 from frontend.forms import ReviewForm
-from frontend.supervisor import error_text, small_id, supervisor_required, workspace
+from frontend.supervisor import error_text, supervisor_required, workspace
 from frontend.supervisor_text import instructions_html
 from tasks import selectors, services
 from tasks.errors import AlreadyReviewed
@@ -22,7 +23,7 @@ from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, S
 
 
 def _project_filter(request) -> int | None:
-    return small_id(request.GET.get("project") or request.POST.get("project"))
+    return id_or_none(request.GET.get("project") or request.POST.get("project"))
 
 
 def _queue_url(project_id, **extra) -> str:
@@ -35,7 +36,7 @@ def queue(request):
     """The oldest submission waiting (of one project with ?project=), or a calm empty page."""
     project_id = _project_filter(request)
     after = None
-    after_id = small_id(request.GET.get("after"))
+    after_id = id_or_none(request.GET.get("after"))
     if after_id is not None:
         after = selectors.review_queue_for(request.user).filter(pk=after_id).first()
     following = selectors.next_in_review_queue(request.user, project_id=project_id, after=after)
@@ -84,7 +85,7 @@ def _templates() -> list[dict]:
 def _template_text(key: str) -> str:
     decision, _sep, index = (key or "").partition(":")
     texts = REASON_TEMPLATES.get(decision, [])
-    number = small_id(index)
+    number = id_or_none(index)
     return str(texts[number]) if number is not None and number < len(texts) else ""
 
 

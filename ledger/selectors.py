@@ -95,11 +95,16 @@ def payable_balances(*, company_id: int, before=None) -> dict[int, int]:
 
 def payable_debits(*, company_id: int, since) -> dict[int, int]:
     """What left each mother's payable account (payouts, deductions, reversals) from ``since`` on."""
+    return _payable_moves(company_id=company_id, direction=Direction.DEBIT, since=since)
+
+
+def _payable_moves(*, company_id: int, direction: str, since) -> dict[int, int]:
+    """Per mother: the total of her payable account's postings in ``direction`` from ``since`` on."""
     rows = (
         Posting.objects.filter(
             account__company_id=company_id,
             account__kind=AccountKind.PAYABLE,
-            direction=Direction.DEBIT,
+            direction=direction,
             created_at__gte=since,
         )
         .values("account__worker_id")
@@ -161,16 +166,7 @@ def overdue_settlements(*, company_id: int, now, days: int = 15) -> list[dict]:
     what she is owed now minus what was credited to her since the cutoff."""
     cutoff = now - datetime.timedelta(days=days)
     owed = payable_balances(company_id=company_id)
-    recent = dict(
-        Posting.objects.filter(
-            account__company_id=company_id,
-            account__kind=AccountKind.PAYABLE,
-            direction=Direction.CREDIT,
-            created_at__gte=cutoff,
-        )
-        .values_list("account__worker_id")
-        .annotate(total=Sum("amount_fen"))
-    )
+    recent = _payable_moves(company_id=company_id, direction=Direction.CREDIT, since=cutoff)
     overdue = []
     for worker_id, balance in owed.items():
         late = balance - recent.get(worker_id, 0)

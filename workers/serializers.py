@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from workers.models import AvailabilityWindow, WorkerProfile
+from workers.services import PROFILE_FIELDS
 
 
 class WorkerProfileOut(serializers.ModelSerializer):
@@ -10,17 +11,7 @@ class WorkerProfileOut(serializers.ModelSerializer):
 
     class Meta:
         model = WorkerProfile
-        fields = [
-            "display_name",
-            "region",
-            "city",
-            "children_under_12",
-            "youngest_birth_year",
-            "quiet_start",
-            "quiet_end",
-            "bank_card_last4",
-            "reliability",
-        ]
+        fields = [*PROFILE_FIELDS, "reliability"]
 
     def get_reliability(self, profile) -> dict:
         """Her own record, never hidden from her: family emergencies left this month, and the
