@@ -121,7 +121,7 @@ def _keep_an_admin(*, company_id: int, user, role: str) -> None:
         .values_list("user_id", flat=True)
     )
     if admins == [user.pk]:
-        raise Conflict(_("A company keeps at least one admin."), code="last_admin")
+        raise Conflict(_("A company keeps at least one admin."), code="last_admin", details={"field": "role"})
 
 
 class InvitationInvalid(DomainError):

@@ -14,6 +14,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -394,9 +395,6 @@ def company_invite(request, company_pk):
     if chosen is None:
         raise Http404
     form = InviteForm(request.POST)
-    if form.is_valid() and _would_leave_no_admin(chosen, form.cleaned_data["phone"], form.cleaned_data["role"]):
-        # Inviting someone already on the staff sets their role: never the last admin's away.
-        form.add_error("role", _("A company keeps at least one admin."))
     if form.is_valid():
         try:
             kind, _made = account_services.member_invite(
@@ -416,16 +414,7 @@ def company_invite(request, company_pk):
     return _company_page(request, chosen, companies, form, status=400)
 
 
-def _would_leave_no_admin(company, phone: str, role: str) -> bool:
-    if role == Role.ADMIN:
-        return False
-    admins = list(Membership.objects.filter(company=company, role=Role.ADMIN).values_list("user__phone", flat=True))
-    return admins == [phone]
-
-
 def _company_url() -> str:
-    from django.urls import reverse
-
     return reverse("work-company")
 
 
