@@ -966,7 +966,6 @@ def test_a_supervisor_cannot_remove_staff_and_is_told_nothing(supervisor, compan
 
 def test_an_invitation_cannot_take_the_last_admin_away(admin_user, company):
     # Inviting a phone already on the staff sets its role: the service keeps the last admin (last_admin).
-
     client = signed_in(admin_user)
     refused = client.post(f"/work/company/{company.pk}/invite", {"phone": admin_user.phone, "role": Role.FINANCE})
     assert refused.status_code == 400 and "至少要保留一位管理员" in page(refused)
