@@ -580,11 +580,14 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
     # Only work that fits in what is left of her part-time hours with this company.
     minutes_left = fairwork.minutes_left(worker_id=worker.pk, company_id=project.company_id, at=slot.starts_at)
     fitting = candidates.filter(units__lte=max(0, int(minutes_left // project.minutes_per_unit)))
+    taking = fitting
     if task_id is None and connection.features.has_select_for_update_skip_locked:
-        fitting = fitting.select_for_update(skip_locked=True)
-    task = fitting.order_by("pk").first()
+        taking = fitting.select_for_update(skip_locked=True)
+    task = taking.order_by("pk").first()
     if task is None:
-        if candidates.exists():
+        # Her hours refuse only work that would not fit: work that fits but was skipped as locked
+        # is being claimed by someone faster at this very moment.
+        if candidates.exists() and not fitting.exists():
             raise HoursLimitReached(details={"minutes_left": int(max(minutes_left, 0))})
         raise TaskAlreadyClaimed() if task_id is not None else NoTaskAvailable()
     expires_at = slot.ends_at + datetime.timedelta(minutes=project.grace_minutes)

@@ -113,3 +113,36 @@ def test_twenty_supervisors_accepting_one_submission_credit_once(setup, company,
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM ledger_posting")
         assert cursor.fetchone()[0] == 2
+
+
+def test_work_being_claimed_by_someone_faster_is_not_refused_as_her_hours(setup):
+    """While other claims hold the last tasks' rows, "claim the next" says no task is left — not
+    that her hours are used up (a fresh mother has all her hours)."""
+    project, slot = setup
+    mother = factories.mother()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_every_task():
+        from django.db import transaction
+
+        from tasks.models import Task
+
+        with transaction.atomic():
+            list(Task.objects.select_for_update().filter(project=project))
+            held.set()
+            release.wait(timeout=30)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_every_task)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        client = APIClient()
+        client.force_authenticate(mother)
+        response = client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
+    finally:
+        release.set()
+        holder.join()
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "no_task_available"
