@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A database that cannot answer for a moment: one more try, or a 503 in her language.
+    "config.middleware.DatabaseHiccups",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -98,34 +100,37 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# SQLite, however it is named (the embedded default or ``DATABASE_URL=sqlite:///…``), always
+# gets the same options: writers take the lock at BEGIN (so two claims never both read "open"
+# and then race to write), WAL lets readers carry on, and a writer waits instead of failing.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
-    if _db["ENGINE"] == "django.db.backends.postgresql":
-        # Under ASGI every request runs on a fresh thread; a pool keeps the
-        # connection count bounded (CONN_MAX_AGE > 0 would open one per thread).
-        _db.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
-            "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            "timeout": 10,
-        }
-        _db["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "test_homeslot")}
-    DATABASES = {"default": _db}
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "homeslot.sqlite3")),
-            "OPTIONS": {
-                # Writers take the lock at BEGIN, so two claims never both read
-                # "open" and then race to write; WAL lets readers carry on.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-            },
-        }
+    _db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "homeslot.sqlite3")),
     }
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs on a fresh thread; a pool keeps the connection count
+    # bounded (CONN_MAX_AGE > 0 would open one per thread). With CONN_HEALTH_CHECKS each
+    # connection is checked as it leaves the pool, so after a PostgreSQL restart a dead one is
+    # replaced, not handed out.
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
+        "timeout": 10,
+    }
+    _db["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "test_homeslot")}
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
+DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------

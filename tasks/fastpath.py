@@ -25,6 +25,7 @@ from rest_framework import exceptions
 from accounts.authentication import INVALID_TOKEN
 from accounts.tokens import MAX_KEY_LENGTH, TOKEN_USER_SQL, user_for_token
 from config.api import error_body, error_payload
+from core import dbfaults
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
@@ -33,35 +34,57 @@ MAX_BODY = 4096
 
 
 def claim_next_response(*, key: str, project_id: int, body: bytes, accept_language: str) -> tuple[int, dict, dict]:
-    """Everything the DRF ``ClaimNextView`` does, in one thread hop."""
-    from tasks import services
-    from tasks.serializers import ClaimIn, ClaimOut
-
+    """Everything the DRF ``ClaimNextView`` does, in one thread hop; a database that cannot
+    answer for a moment is tried once more when nothing was written, else a 503 (as
+    ``config.middleware.DatabaseHiccups`` answers for Django's views)."""
     close_old_connections()
     language = translation.get_language_from_request(_LanguageOnly(accept_language))
     try:
         with translation.override(language):
-            try:
-                user = user_for_token(key)
-                if user is None:
-                    failed = exceptions.AuthenticationFailed(INVALID_TOKEN)
-                    failed.auth_header = "Token"  # as DRF's TokenAuthentication would answer
-                    raise failed
+            for attempt in (1, 2):
+                tracker = dbfaults.WriteTracker()
                 try:
-                    data = json.loads(body.decode() or "{}")
-                except ValueError as exc:
-                    raise exceptions.ParseError(f"JSON parse error - {exc}") from exc  # DRF's JSONParser words
-                given = ClaimIn(data=data)
-                given.is_valid(raise_exception=True)
-                claim = services.task_claim_next(worker=user, project_id=project_id, **given.claim_args())
-                return 201, ClaimOut(claim).data, {}
-            except Exception as exc:
-                payload = error_payload(exc)
-                if payload is None:
-                    raise
-                return payload
+                    with dbfaults.tracking(tracker):
+                        return _claim_next_answer(key=key, project_id=project_id, body=body)
+                except dbfaults.TRANSIENT:
+                    dbfaults.discard_broken_connection()
+                    if tracker.wrote or attempt == 2:
+                        return _unavailable()
+            raise AssertionError("unreachable")
     finally:
         close_old_connections()
+
+
+def _claim_next_answer(*, key: str, project_id: int, body: bytes) -> tuple[int, dict, dict]:
+    from tasks import services
+    from tasks.serializers import ClaimIn, ClaimOut
+
+    try:
+        user = user_for_token(key)
+        if user is None:
+            failed = exceptions.AuthenticationFailed(INVALID_TOKEN)
+            failed.auth_header = "Token"  # as DRF's TokenAuthentication would answer
+            raise failed
+        try:
+            data = json.loads(body.decode() or "{}")
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc  # DRF's JSONParser words
+        given = ClaimIn(data=data)
+        given.is_valid(raise_exception=True)
+        claim = services.task_claim_next(worker=user, project_id=project_id, **given.claim_args())
+        return 201, ClaimOut(claim).data, {}
+    except Exception as exc:
+        if dbfaults.is_transient(exc):
+            raise
+        payload = error_payload(exc)
+        if payload is None:
+            raise
+        return payload
+
+
+def _unavailable() -> tuple[int, dict, dict]:
+    body = error_body(code="service_unavailable", message=dbfaults.unavailable_message())
+    return 503, body, {"Retry-After": str(dbfaults.RETRY_AFTER_SECONDS)}
 
 
 class _LanguageOnly:
@@ -77,11 +100,16 @@ class _Unanswered(Exception):
     """The async path cannot answer exactly as the API would: the sync path will."""
 
 
+class _DatabaseUnavailable(Exception):
+    """The database failed under a statement that may have committed: answer 503, no retry."""
+
+
 async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, accept_language: str):
     """The common success case on PostgreSQL without leaving the event loop: the token rule and
     the one-statement claim (the same SQL the service runs), then the same serializer. Raises
     ``_Unanswered`` for everything else — refusals, expired tasks, odd input — and writes nothing then."""
     import psycopg
+    import psycopg_pool
 
     from accounts.models import User
     from realtime.publish import relay
@@ -99,13 +127,22 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         raise _Unanswered()
     now = timezone.now()
     params = {"key": key, "project": project_id, "slot": slot_id, "now": now}
-    async with pool.connection() as conn:  # autocommit: the claim is one statement, one transaction
-        try:
-            row = await (await conn.execute(CLAIM_FOR_TOKEN, params)).fetchone()
-        except psycopg.Error as exc:
-            if exc.sqlstate == claim_sql.SLOT_FULL_SQLSTATE:
-                raise _Unanswered() from exc
-            raise
+    try:
+        conn = await pool.getconn()  # checked on the way out: a connection a restart killed is replaced
+    except (psycopg.Error, psycopg_pool.PoolTimeout):
+        raise _Unanswered() from None  # nothing sent: the sync path tries, or answers 503
+    try:  # autocommit: the claim is one statement, one transaction
+        row = await (await conn.execute(CLAIM_FOR_TOKEN, params)).fetchone()
+    except psycopg.Error as exc:
+        if exc.sqlstate == claim_sql.SLOT_FULL_SQLSTATE:
+            raise _Unanswered() from exc
+        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            # The statement was sent and the connection failed: whether it committed is unknown,
+            # so no second try here. She sees the claim in her list if it was made.
+            raise _DatabaseUnavailable() from exc
+        raise
+    finally:
+        await pool.putconn(conn)
     if row is None:  # unknown token, or any rule did not hold: the sync path answers exactly
         raise _Unanswered()
     user_id, row = row[0], row[1:]
@@ -166,6 +203,11 @@ class ClaimFastPath:
                 return await _send(send, *await claim_next_async(await self._async_pool(), **request))
             except _Unanswered:
                 pass
+            except _DatabaseUnavailable:
+                with translation.override(
+                    translation.get_language_from_request(_LanguageOnly(request["accept_language"]))
+                ):
+                    return await _send(send, *_unavailable())
         await _send(send, *await self._handle(**request))
 
     async def _async_pool(self):
@@ -190,6 +232,7 @@ class ClaimFastPath:
                     pool = AsyncConnectionPool(
                         conninfo,
                         kwargs={"autocommit": True},
+                        check=AsyncConnectionPool.check_connection,
                         min_size=2,
                         max_size=int(os.environ.get("DB_ASYNC_POOL_MAX", "10")),
                         open=False,

@@ -1,0 +1,72 @@
+"""Transient database failures: a restarted PostgreSQL, a dropped connection, a busy SQLite.
+
+A request that hits one is retried once when it has written nothing (no statement that could
+change data has committed); otherwise it gets a clean "try again" answer (503). Whether
+anything was written is learnt from the statements themselves, through Django's
+``execute_wrapper``, so no view needs to declare it.
+"""
+
+import contextlib
+
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils.translation import gettext
+
+RETRY_AFTER_SECONDS = 3
+
+# Errors that say "the database could not answer now", not "your request is wrong": a lost or
+# refused connection, a restart, a deadlock or a lock timeout. Integrity errors are not here.
+TRANSIENT = (OperationalError, InterfaceError)
+
+# Statements that cannot change data. A plpgsql function can write from inside a SELECT: the
+# ones Homeslot defines are all named ``homeslot_…``, so a SELECT that calls one is a write.
+_READS = ("SELECT", "SHOW", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "SET ", "EXPLAIN")
+
+
+def _may_write(sql: str) -> bool:
+    head = sql.lstrip()[:16].upper()
+    return not head.startswith(_READS) or "homeslot_" in sql
+
+
+class WriteTracker:
+    """Installed around a request: ``wrote`` turns true once a statement that may write has
+    committed (at once in autocommit, or when its transaction commits)."""
+
+    def __init__(self):
+        self.wrote = False
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not self.wrote and _may_write(sql if isinstance(sql, str) else str(sql)):
+            db = context["connection"]
+            if not db.in_atomic_block:
+                self.wrote = True
+            elif not any(entry[1] == self._committed for entry in db.run_on_commit):
+                # Written when (and only if) the transaction commits; a rollback drops this.
+                transaction.on_commit(self._committed, using=db.alias)
+        return result
+
+    def _committed(self):
+        self.wrote = True
+
+
+@contextlib.contextmanager
+def tracking(tracker: WriteTracker):
+    with connection.execute_wrapper(tracker):
+        yield tracker
+
+
+def is_transient(error: BaseException) -> bool:
+    return isinstance(error, TRANSIENT)
+
+
+def discard_broken_connection() -> None:
+    """After a transient failure the connection may be dead: give it back so the next use
+    takes a checked one from the pool (or opens a new one)."""
+    with contextlib.suppress(Exception):
+        if connection.in_atomic_block:
+            return  # inside a caller's transaction: the caller's rollback comes first
+        connection.close()
+
+
+def unavailable_message() -> str:
+    return gettext("The service is busy for a moment. Please try again in a few seconds.")
