@@ -51,8 +51,11 @@ class DatabaseHiccups:
 
 
 def _replayable(request) -> bool:
+    """A small JSON body is kept for a second try; a form or an upload is not (reading it up
+    front would change how Django and DRF parse it), so such a request gets the 503."""
     length = request.META.get("CONTENT_LENGTH") or "0"
-    return length.isdigit() and int(length) <= MAX_REPLAYED_BODY
+    json_body = request.content_type == "application/json"
+    return json_body and length.isdigit() and int(length) <= MAX_REPLAYED_BODY
 
 
 def _rewind(request) -> bool:

@@ -29,6 +29,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = None
     user = None
     joined: set
+    started_after = None  # the id in ``ready.latest``: the socket is owed every event after it
 
     async def connect(self):
         self.joined = set()
@@ -47,16 +48,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def _start(self, user):
         self.user = user
+        # The cursor first: an event committed while the socket joins its groups is after it, so
+        # if the layer does not bring it, the hub's repair does.
+        self.started_after = await database_sync_to_async(selectors.cursor)()
         for group in await database_sync_to_async(security.home_groups)(user):
             await self._join(group)
-        latest = await database_sync_to_async(selectors.cursor)()
-        await self.send_json({"type": "ready", "user": user.pk, "latest": latest})
+        await self.send_json({"type": "ready", "user": user.pk, "latest": self.started_after})
 
     # Events and heartbeats reach this socket through the process hub (realtime/hub.py),
     # which is the one member of each group for all sockets of this process.
     async def _join(self, group: str):
         self.joined.add(group)
-        await hub_for(get_channel_layer()).join(group, self)
+        await hub_for(get_channel_layer()).join(group, self, since=self.started_after)
 
     async def deliver(self, text: str) -> None:
         await self.send(text_data=text)

@@ -86,15 +86,14 @@ class Relay:
             waiting = self._pending.setdefault(row.group, [])
             if not waiting:
                 asyncio.get_running_loop().call_later(COALESCE_SECONDS, self._flush, row.group)
-            waiting.append(row.as_message())
+            waiting.append(row)
 
     def _flush(self, group: str) -> None:
-        events = self._pending.pop(group, [])
-        if events:
+        rows = self._pending.pop(group, [])
+        if rows:
             # Ids are taken at insert, before commit, so they can arrive a little out of order.
-            events.sort(key=lambda event: event["id"])
-            batch = {"type": "batch", "latest": events[-1]["id"], "events": events}
-            self._put(group, {"type": "outbox.text", "text": _encode(batch)})
+            rows.sort(key=lambda row: row.id)
+            self._put(group, batch_message(rows))
 
     def _put(self, group: str, message: dict) -> None:
         # One sender per process, in order: two batches for a group never overtake each other.
@@ -152,8 +151,21 @@ def _encode(payload: dict) -> str:
 
 
 def _event_message(row: OutboxEvent) -> dict:
-    # Encoded once here, not once per listening socket.
-    return {"type": "outbox.text", "text": _encode(row.as_message())}
+    # Encoded once here, not once per listening socket. ``ids`` lets each hub tell what it has
+    # already handed out (and repair from the outbox what never came) without decoding the text.
+    return {"type": "outbox.text", "text": _encode(row.as_message()), "ids": [_stamp(row)]}
+
+
+def batch_message(rows: list[OutboxEvent]) -> dict:
+    """Several events of one group as one ``{"type": "batch"}`` message, oldest first."""
+    events = [row.as_message() for row in rows]
+    batch = {"type": "batch", "latest": events[-1]["id"], "events": events}
+    return {"type": "outbox.text", "text": _encode(batch), "ids": [_stamp(row) for row in rows]}
+
+
+def _stamp(row: OutboxEvent) -> list:
+    """``[id, written at (epoch seconds)]``: what a hub needs to account for an event."""
+    return [row.id, row.at.timestamp()]
 
 
 relay = Relay()

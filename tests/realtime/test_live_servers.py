@@ -134,10 +134,13 @@ def claim_over_http(port: int, token: str, project_id: int, slot_id: int) -> tup
 
 
 class Follower:
-    """A client that keeps the last event id it saw and every claim it heard of."""
+    """A client that keeps the last event id it saw and every claim it heard of. With
+    ``heartbeat_resume`` it resumes when a heartbeat shows a newer id than its own (as the pages
+    do); without, whatever it hears comes from the server unasked."""
 
-    def __init__(self, port: int, token: str, project_id: int):
+    def __init__(self, port: int, token: str, project_id: int, *, heartbeat_resume: bool = True):
         self.port, self.token, self.project_id = port, token, project_id
+        self.heartbeat_resume = heartbeat_resume
         self.last_id = 0
         self.seen: set[int] = set()
         self.claims: list[int] = []
@@ -165,7 +168,7 @@ class Follower:
 
     def _take(self, message: dict) -> None:
         if message["type"] == "heartbeat":
-            self.behind = message["latest"] > self.last_id
+            self.behind = self.heartbeat_resume and message["latest"] > self.last_id
             return
         if message["type"] == "resumed":
             return
@@ -286,3 +289,69 @@ def test_redis_restart_loses_nothing_a_client_cannot_recover(claimable, tmp_path
         assert sorted(heard) == in_database  # nothing missing
         assert len(heard) == len(set(heard))  # nothing twice
     assert OutboxEvent.objects.filter(group=f"project.{project.pk}", type="task.claimed").count() == 9
+
+
+def test_events_lost_while_redis_is_down_under_load_reach_every_socket(on_postgres, supervisor, company, tmp_path):
+    """The probe's run: Redis killed for 8 s while mothers claim at ~18/s through two servers.
+    Sockets that stay open (on either server) hear every claim without asking; one that drops
+    with Redis reconnects and resumes. Nothing missing, nothing twice."""
+    project = factories.project(supervisor, company, tasks=400, units_per_task=1, claim_limit=400)
+    slot = factories.slot(supervisor, project, capacity=1000)
+    watcher = factories.mother()
+    claimers = [factories.mother() for _ in range(4)]
+    watcher_token = Token.objects.create(user=watcher).key
+    tokens = [Token.objects.create(user=m).key for m in claimers]
+    rate, before, outage, after = 18, 6.0, 8.0, 6.0
+
+    async def load(ports, seconds, statuses, turn):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            started = time.monotonic()
+            n = next(turn)
+            status, _body = await asyncio.to_thread(
+                claim_over_http, ports[n % 2], tokens[n % len(tokens)], project.pk, slot.pk
+            )
+            statuses.append(status)
+            await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
+
+    async def scenario(redis_port, redis_proc, port_a, port_b):
+        import itertools
+
+        turn, statuses = itertools.count(), []
+        stay_a = Follower(port_a, watcher_token, project.pk, heartbeat_resume=False)
+        stay_b = Follower(port_b, watcher_token, project.pk, heartbeat_resume=False)
+        drops = Follower(port_a, watcher_token, project.pk)
+        for follower in (stay_a, stay_b, drops):
+            await follower.connect()
+        listeners = [asyncio.ensure_future(f.listen(before + outage + after + 30)) for f in (stay_a, stay_b)]
+        dropper = asyncio.ensure_future(drops.listen(before))
+        await load((port_a, port_b), before, statuses, turn)
+        await dropper
+        await drops.close()
+        redis_proc.terminate()  # Redis goes away mid-stream; the claims go on
+        redis_proc.wait(timeout=10)
+        await load((port_a, port_b), outage, statuses, turn)
+        with private_redis(tmp_path, port=redis_port):  # back, empty
+            await load((port_a, port_b), after, statuses, turn)
+            await drops.connect(resume=True)
+            await drops.listen(12)
+            await asyncio.sleep(0)
+            for task in listeners:
+                task.cancel()
+            await asyncio.gather(*listeners, return_exceptions=True)
+            await asyncio.gather(stay_a.close(), stay_b.close(), drops.close())
+        return statuses, {"stay_a": stay_a, "stay_b": stay_b, "drops": drops}
+
+    with (
+        private_redis(tmp_path) as (redis_port, redis_proc),
+        daphne_servers(2, f"redis://127.0.0.1:{redis_port}/0", tmp_path) as (port_a, port_b),
+    ):
+        statuses, followers = asyncio.run(scenario(redis_port, redis_proc, port_a, port_b))
+
+    assert set(statuses) == {201}, statuses  # Redis being down never failed a claim
+    in_database = sorted(Claim.objects.filter(project=project).values_list("id", flat=True))
+    assert len(in_database) == len(statuses) > 250
+    for name, follower in followers.items():
+        assert sorted(follower.claims) == in_database, name  # every claim reached every socket
+        assert len(follower.claims) == len(set(follower.claims)), name  # once each
+    assert followers["stay_a"].resumes == followers["stay_b"].resumes == 0  # the servers repaired it
