@@ -64,8 +64,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def deliver(self, text: str) -> None:
         await self.send(text_data=text)
 
-    async def heartbeat(self, latest: int) -> None:
-        await self.send_json({"type": "heartbeat", "latest": latest})
+    async def heartbeat(self, latest: int, complete: int | None = None) -> None:
+        beat = {"type": "heartbeat", "latest": latest}
+        if complete is not None:
+            beat["complete"] = complete
+        await self.send_json(beat)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None

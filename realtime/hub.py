@@ -25,8 +25,9 @@ hub handed out gets the missing ones read from the outbox and sent to its socket
 the relay would have sent. Events younger than ``REPAIR_GRACE`` may still be on their way and are
 left for the next round; the checkpoint moves only past ids handed out more than
 ``SETTLE_SECONDS`` ago (an event's id is taken before its transaction commits, so a slow
-transaction can show a lower id later). The heartbeat then carries a ``latest`` that the socket
-has really had.
+transaction can show a lower id later). The heartbeat carries, beside the newest id, the id up to
+which the socket has had everything (``complete``): a client whose socket drops resumes after
+it, so a hole the repair had not yet filled is replayed to it.
 
 A hub lives on one event loop and stops when its last socket leaves.
 """
@@ -61,7 +62,7 @@ class Listener(Protocol):
 
     async def deliver(self, text: str) -> None: ...
 
-    async def heartbeat(self, latest: int) -> None: ...
+    async def heartbeat(self, latest: int, complete: int | None) -> None: ...
 
 
 @dataclass
@@ -224,10 +225,24 @@ class Hub:
             return
         listeners = {listener for members in self.members.values() for listener in members}
         for listener in listeners:
+            newest = max((latest.get(group, 0) for group in listener.joined), default=0)
             try:
-                await listener.heartbeat(max((latest.get(group, 0) for group in listener.joined), default=0))
+                await listener.heartbeat(newest, self.complete_for(listener))
             except Exception:
                 logger.debug("realtime: could not send a heartbeat to a closing socket", exc_info=True)
+
+    def complete_for(self, listener) -> int | None:
+        """The id up to which ``listener`` has had every event of its groups: what a client resumes
+        after when its socket drops (a hole the repair had not filled yet is then replayed)."""
+        complete = None
+        for group in listener.joined:
+            ledger = self.ledgers.get(group)
+            if ledger is None or listener not in ledger.since:
+                continue
+            known = [value for value in (ledger.since[listener], ledger.checkpoint) if value is not None]
+            if known:
+                complete = max(known) if complete is None else min(complete, max(known))
+        return complete
 
     async def _repair_forever(self) -> None:
         while True:

@@ -230,7 +230,8 @@ def test_heartbeats_carry_the_newest_id(db, settings, supervisor, company, mothe
 
     async def scenario():
         ws = await signed_in(mother)
-        assert await ws.receive_json_from(timeout=5) == {"type": "heartbeat", "latest": newest}
+        # ``complete``: it started after the newest event, so it has had everything up to there.
+        assert await ws.receive_json_from(timeout=5) == {"type": "heartbeat", "latest": newest, "complete": newest}
         await ws.disconnect()
 
     run(scenario)

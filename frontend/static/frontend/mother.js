@@ -94,6 +94,9 @@
 
   // --- the live feed ------------------------------------------------------------------------------
   var lastId = parseInt(body.getAttribute("data-latest") || "0", 10) || 0;
+  // "complete": the server's word that every event up to it has reached this page; a resume starts
+  // there, so an event the socket had not been given before it dropped is replayed (seen drops repeats).
+  var complete = lastId;
   var seen = {}, socket = null, wait = 1000, caughtUpTo = 0, started = false;
   var follow = (body.getAttribute("data-follow") || "").split(",").filter(Boolean).map(Number);
 
@@ -109,11 +112,12 @@
       if (m.type === "ready") {
         follow.forEach(function (id) { send({ type: "follow", project: id }); });
         // Both the first time (the page was drawn as of data-latest) and after a reconnect.
-        send({ type: "resume", after: lastId });
+        send({ type: "resume", after: Math.min(lastId, complete) });
         started = true;
       } else if (m.type === "batch") {
         (m.events || []).forEach(event);
       } else if (m.type === "heartbeat") {
+        if (typeof m.complete === "number") complete = m.complete;
         if (started && m.latest > lastId) { caughtUpTo = m.latest; send({ type: "resume", after: lastId }); }
       } else if (m.type === "resumed") {
         lastId = Math.max(lastId, m.latest || 0, caughtUpTo);
