@@ -186,6 +186,9 @@ def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
         raise Forbidden(
             _("A batch is approved by a finance user other than the one who drafted it."), code="approver_is_creator"
         )
+    if batch.lines.filter(worker_id=actor.pk).exists():
+        # A staff member who is also one of its mothers is no second person for her own pay.
+        raise Forbidden(_("A batch is approved by a finance user who is not paid in it."), code="approver_is_payee")
     _require_lines_covered(batch)
     batch.status, batch.approved_by, batch.approved_at = PayoutStatus.APPROVED, actor, timezone.now()
     batch.save(update_fields=["status", "approved_by", "approved_at"])
@@ -375,6 +378,8 @@ def transaction_reverse(*, actor, transaction_id, reason: str):
     if original is None:
         raise NotFound()
     _require_finance(actor, original.company_id)
+    if original.worker_id is not None and original.worker_id == actor.pk:
+        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
     reason = _reason(reason)
     if original.kind not in (TransactionKind.EARNING, TransactionKind.ADJUSTMENT):
         raise Conflict(_("Only a credit or an adjustment can be reversed."), code="not_reversible")

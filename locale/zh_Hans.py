@@ -397,6 +397,9 @@ ZH = {
     "text column": "文本列",
     "units created": "已创建件数",
     "Nobody adjusts their own pay.": "不能调整自己的报酬。",
+    # duties: a second person, idempotency keys, adjustments waiting for approval, a damaged ledger
+    "Nobody reviews their own work: another supervisor will review this submission.": "自己交的活不能自己审核，请由其他审核员审核。",
+    "A batch is approved by a finance user who is not paid in it.": "付款批次须由不在本批次收款名单中的财务人员批准。",
     "The review window has passed: this submission can only be accepted.": "审核期限已过：这份提交只能通过。",
     "Too many sign-in attempts. Please wait a minute and try again.": "登录尝试次数过多，请一分钟后再试。",
     "At most %(n)s slots at once.": "一次最多 %(n)s 个时段。",
