@@ -79,6 +79,20 @@ def entries_for_finance(user):
 # --- finance --------------------------------------------------------------------------
 
 
+def adjustments_for_finance(user):
+    """Adjustments of the companies where ``user`` is finance or admin: those waiting for approval
+    first, then the rest; newest first within each."""
+    from ledger.models import AdjustmentRequest, AdjustmentStatus
+
+    waiting = Case(When(status=AdjustmentStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        AdjustmentRequest.objects.filter(company_id__in=company_ids_for(user, FINANCE_ROLES))
+        .select_related("worker__worker_profile", "requested_by", "decided_by")
+        .annotate(waiting=waiting)
+        .order_by("waiting", "-created_at", "-id")
+    )
+
+
 def account_balance(account) -> int:
     """A payable account's balance in fen: credits − debits (what the company owes her)."""
     return Posting.objects.filter(account=account).aggregate(b=Coalesce(Sum(_SIGNED), Value(0)))["b"]

@@ -61,7 +61,7 @@ def review_queue_for(user):
         Submission.objects.filter(
             status=SubmissionStatus.PENDING, project__company_id__in=company_ids_for(user, SUPERVISING_ROLES)
         )
-        .exclude(worker=user)
+        .exclude(worker_id=user.pk)
         .select_related("project", "task", "worker", "worker__worker_profile")
         .order_by("submitted_at", "id")
     )
