@@ -18,7 +18,7 @@ from accounts.models import Company
 from accounts.selectors import FINANCE_ROLES, company_ids_for, display_names
 from config.errors import DomainError
 from frontend.forms import PeriodForm, ReferenceForm
-from ledger import payouts, selectors
+from ledger import exports, payouts, selectors
 from ledger.models import (
     AccountKind,
     AdjustmentStatus,
@@ -221,8 +221,10 @@ def reconciliation(request):
     ]
     for row in overdue:
         row["name"], row["display"] = names.get(row["worker"], row["worker"]), format_fen(row["overdue_fen"])
+    problems = [{"kind": exports.PROBLEM_KINDS[p["kind"]], "id": p["id"]} for p in report["problems"]]
     ctx.update(
         report=report,
+        problems=problems,
         rows=rows,
         totals={k: format_fen(v) for k, v in report["totals"].items()},
         overdue=overdue,
