@@ -369,18 +369,13 @@ def _worked_here(company_id: int, worker_id: int) -> bool:
     )
 
 
-def _first_with_key(actor, key: str, *, company_id: int, worker_id: int, amount_fen: int, reason: str):
-    """The caller's earlier request with ``key``, when it asked for the same thing; a key she used
-    for something else is refused; None when she never used it."""
+def _first_with_key(actor, key: str, body: dict):
+    """The caller's earlier request with ``key`` when it asked for the same ``body`` (company,
+    mother, amount, reason); a key she used for something else is refused; None if never used."""
     first = AdjustmentRequest.objects.filter(requested_by=actor, key=key).select_related("transaction").first()
     if first is None:
         return None
-    if (first.company_id, first.worker_id, first.amount_fen, first.reason) != (
-        company_id,
-        worker_id,
-        amount_fen,
-        reason,
-    ):
+    if {field: getattr(first, field) for field in body} != body:
         raise IdempotencyKeyReused(details={"key": key})
     return first
 
@@ -401,7 +396,7 @@ def adjustment_request(
     reason = _reason(reason)
     key = _key(key)
     body = {"company_id": company_id, "worker_id": worker_id, "amount_fen": amount_fen, "reason": reason}
-    if key and (first := _first_with_key(actor, key, **body)) is not None:
+    if key and (first := _first_with_key(actor, key, body)) is not None:
         return first, False
     if worker_id == actor.pk:
         raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
@@ -413,7 +408,7 @@ def adjustment_request(
         with transaction.atomic():
             request = AdjustmentRequest.objects.create(requested_by=actor, key=key, **body)
     except IntegrityError:
-        first = _first_with_key(actor, key, **body) if key else None
+        first = _first_with_key(actor, key, body) if key else None
         if first is None:
             raise
         return first, False

@@ -374,3 +374,30 @@ def test_the_list_shows_waiting_ones_first_and_only_the_companys(
     assert api_for(supervisor).get(URL).status_code == 403
     assert approve(supervisor, second["id"]).status_code == 403
     assert api_for(mother).get(URL).status_code == 403
+
+
+def test_the_database_refuses_an_approval_by_the_requester_or_the_mother(
+    finance, second_finance, company, mother, waiting
+):
+    from django.db import IntegrityError, transaction
+
+    from ledger.models import AccountKind, Direction
+    from ledger.services import Leg, account_for, transaction_post
+
+    txn, _ = transaction_post(
+        key="a-posting-of-its-own",
+        kind=TransactionKind.ADJUSTMENT,
+        company_id=company.pk,
+        legs=[
+            Leg(account_for(company_id=company.pk, kind=AccountKind.EXPENSE), Direction.DEBIT, 1),
+            Leg(account_for(company_id=company.pk, kind=AccountKind.PAYABLE, worker_id=mother.pk), Direction.CREDIT, 1),
+        ],
+    )
+    rows = AdjustmentRequest.objects.filter(pk=waiting["id"])
+    for approver in (finance, mother):
+        with pytest.raises(IntegrityError, match="adjustment_approved_by_another"), transaction.atomic():
+            rows.update(status=AdjustmentStatus.APPROVED, decided_by=approver, transaction=txn)
+    with pytest.raises(IntegrityError, match="adjustment_posted_iff_transaction"), transaction.atomic():
+        rows.update(status=AdjustmentStatus.POSTED)
+    rows.update(status=AdjustmentStatus.APPROVED, decided_by=second_finance, transaction=txn)  # a second person
+    assert rows.get().status == AdjustmentStatus.APPROVED
