@@ -49,6 +49,14 @@ class TooLarge(DomainError):
     message = _("The upload is too large.")
 
 
+class IdempotencyKeyReused(Conflict):
+    """The caller sent a key she already used with a different request: nothing is done. (The same
+    key with the same request answers the first result instead.)"""
+
+    code = "idempotency_key_reused"
+    message = _("This key was already used for a different request. Please use a new key for a new request.")
+
+
 class WrongState(Conflict):
     code = "wrong_state"
 

@@ -201,6 +201,8 @@ HOMESLOT_HOURS_PER_WEEK = int(os.environ.get("HOMESLOT_HOURS_PER_WEEK", "24"))
 HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend")
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
+# An adjustment larger than this (in fen, either sign) waits for a second finance user.
+HOMESLOT_ADJUSTMENT_APPROVAL_FEN = int(os.environ.get("HOMESLOT_ADJUSTMENT_APPROVAL_FEN", "50000"))
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

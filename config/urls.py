@@ -60,6 +60,14 @@ v1 = [
         name="ledger-export-download",
     ),
     path("ledger/adjustments", ledger_api.AdjustmentView.as_view(), name="ledger-adjustments"),
+    path(
+        "ledger/adjustments/<id:pk>/approve",
+        ledger_api.AdjustmentActionView.as_view(action_name="approve"),
+        name="ledger-adjustment-approve",
+    ),
+    path(
+        "ledger/adjustments/<id:pk>/reject", ledger_api.AdjustmentRejectView.as_view(), name="ledger-adjustment-reject"
+    ),
     path("ledger/transactions/<uuid:pk>/reverse", ledger_api.ReverseView.as_view(), name="ledger-reverse"),
     path("ledger/reconciliation", ledger_api.ReconciliationView.as_view(), name="ledger-reconciliation"),
     path("payouts", ledger_api.PayoutListView.as_view(), name="payouts"),

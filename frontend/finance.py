@@ -1,4 +1,4 @@
-"""Finance pages: the ledger of a period with a chart, payout batches, reconciliation.
+"""Finance pages: the ledger of a period with a chart, payout batches, adjustments, reconciliation.
 Thin: every write goes through ledger.payouts, every read through ledger.selectors."""
 
 import datetime
@@ -18,10 +18,18 @@ from accounts.models import Company
 from accounts.selectors import FINANCE_ROLES, company_ids_for, display_names
 from config.errors import DomainError
 from frontend.forms import PeriodForm, ReferenceForm
-from ledger import payouts, selectors
-from ledger.models import AccountKind, Direction, LedgerExport, PayoutBatch, Posting, TransactionKind
+from ledger import exports, payouts, selectors
+from ledger.models import (
+    AccountKind,
+    AdjustmentStatus,
+    Direction,
+    LedgerExport,
+    PayoutBatch,
+    Posting,
+    TransactionKind,
+)
 from ledger.money import format_fen
-from ledger.serializers import LedgerExportOut, PayoutBatchDetail
+from ledger.serializers import AdjustmentRequestOut, LedgerExportOut, PayoutBatchDetail
 
 
 def _companies(request) -> list[Company]:
@@ -168,6 +176,35 @@ def batch_action(request, pk, action):
 
 
 @login_required
+def adjustments(request):
+    """Adjustments of the company, those waiting for a second finance user first, with their buttons."""
+    ctx = _context(request)
+    rows = selectors.adjustments_for_finance(request.user).filter(company=ctx["company"])[:100]
+    ctx["adjustments"] = AdjustmentRequestOut(rows, many=True).data
+    ctx["waiting"] = sum(1 for row in ctx["adjustments"] if row["status"] == AdjustmentStatus.PENDING)
+    ctx["threshold"] = format_fen(payouts.approval_threshold_fen())
+    return render(request, "frontend/finance/adjustments.html", ctx)
+
+
+@login_required
+@require_POST
+def adjustment_action(request, pk, action):
+    found = get_object_or_404(selectors.adjustments_for_finance(request.user), pk=pk)
+    try:
+        if action == "approve":
+            payouts.adjustment_approve(actor=request.user, request_id=pk)
+            messages.success(request, _("Approved and posted."))
+        elif action == "reject":
+            payouts.adjustment_reject(actor=request.user, request_id=pk, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Rejected: nothing was posted."))
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"{reverse('finance-adjustments')}?company={found.company_id}")
+
+
+@login_required
 def reconciliation(request):
     ctx = _context(request)
     report = selectors.reconciliation(company_id=ctx["company"].pk, since=ctx["since"], before=ctx["before"])
@@ -184,8 +221,10 @@ def reconciliation(request):
     ]
     for row in overdue:
         row["name"], row["display"] = names.get(row["worker"], row["worker"]), format_fen(row["overdue_fen"])
+    problems = [{"kind": exports.PROBLEM_KINDS[p["kind"]], "id": p["id"]} for p in report["problems"]]
     ctx.update(
         report=report,
+        problems=problems,
         rows=rows,
         totals={k: format_fen(v) for k, v in report["totals"].items()},
         overdue=overdue,

@@ -111,6 +111,7 @@ def _render(request, submission, form=None, status=200):
     if project_id:
         queue = queue.filter(project_id=project_id)
     waited = timezone.now() - submission.submitted_at
+    own = submission.worker_id == request.user.pk
     context = {
         "submission": submission,
         "project": project,
@@ -135,7 +136,9 @@ def _render(request, submission, form=None, status=200):
             )
         ],
         "form": form or ReviewForm(initial={"accepted_units": submission.submitted_units}),
-        "pending": submission.status == SubmissionStatus.PENDING,
+        # Her own work is shown, never offered for her decision (the service refuses it too).
+        "own": own and submission.status == SubmissionStatus.PENDING,
+        "pending": submission.status == SubmissionStatus.PENDING and not own,
         "window_passed": submission.review_due_at <= timezone.now(),
         "waited_hours": int(waited.total_seconds() // 3600),
         "waited_minutes": int(waited.total_seconds() // 60 % 60),

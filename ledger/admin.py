@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ledger.models import Account, Posting, Transaction
+from ledger.models import Account, AdjustmentRequest, Posting, Transaction
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +44,11 @@ class TransactionAdmin(ReadOnlyAdmin):
 class PostingAdmin(ReadOnlyAdmin):
     list_display = ["id", "transaction", "account", "direction", "amount_fen", "created_at"]
     list_filter = ["direction"]
+
+
+@admin.register(AdjustmentRequest)
+class AdjustmentRequestAdmin(ReadOnlyAdmin):
+    """Decided by finance on their pages, by two people; the admin only shows them."""
+
+    list_display = ["id", "company", "worker", "amount_fen", "status", "requested_by", "decided_by", "created_at"]
+    list_filter = ["status", "company"]

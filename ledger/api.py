@@ -4,7 +4,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import BaseContentNegotiation
@@ -16,10 +16,12 @@ from accounts.selectors import FINANCE_ROLES, company_ids_for
 from config.errors import Conflict, Invalid, NotFound
 from ledger import exports, payouts, selectors
 from ledger.filters import EntryFilter
-from ledger.models import ExportStatus, LedgerExport, PayoutBatch, Transaction
+from ledger.models import AdjustmentRequest, AdjustmentStatus, ExportStatus, LedgerExport, PayoutBatch, Transaction
 from ledger.money import format_fen
 from ledger.serializers import (
     AdjustmentIn,
+    AdjustmentRejectIn,
+    AdjustmentRequestOut,
     ExportRequestIn,
     FinancePostingOut,
     LedgerExportOut,
@@ -286,16 +288,37 @@ class LedgerExportView(APIView):
         )
 
 
-class AdjustmentView(APIView):
-    """A bonus or a deduction for one mother, with a reason (finance, admin)."""
+class AdjustmentView(generics.ListAPIView):
+    """GET: the adjustments of the caller's companies, those waiting for approval first.
+    POST: a bonus or a deduction for one mother, with a reason (finance, admin): 201 with the
+    transaction when it is posted at once, 202 with the waiting request above the approval
+    threshold; the same ``key`` and body again answers the first result with 200."""
 
     permission_classes = [IsFinance]
+    serializer_class = AdjustmentRequestOut
+    filterset_fields = {"company": ["exact"], "status": ["exact"]}
 
-    @extend_schema(request=AdjustmentIn, responses={201: TransactionOut})
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AdjustmentRequest.objects.none()
+        return selectors.adjustments_for_finance(self.request.user)
+
+    @extend_schema(
+        request=AdjustmentIn,
+        responses={
+            201: TransactionOut,
+            202: AdjustmentRequestOut,
+            200: PolymorphicProxySerializer(
+                component_name="AdjustmentFirstResult",
+                serializers=[TransactionOut, AdjustmentRequestOut],
+                resource_type_field_name=None,
+            ),
+        },
+    )
     def post(self, request):
         fields = _valid(AdjustmentIn, request)
         company_id = _finance_company(request, fields.pop("company", None))
-        txn, created = payouts.adjustment_post(
+        adjustment, created = payouts.adjustment_request(
             actor=request.user,
             company_id=company_id,
             worker_id=fields["worker"],
@@ -303,7 +326,39 @@ class AdjustmentView(APIView):
             reason=fields["reason"],
             key=fields.get("key"),
         )
-        return Response(TransactionOut(txn).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if adjustment.status == AdjustmentStatus.POSTED:
+            body, first = TransactionOut(adjustment.transaction).data, status.HTTP_201_CREATED
+        else:
+            body, first = AdjustmentRequestOut(adjustment).data, status.HTTP_202_ACCEPTED
+        return Response(body, status=first if created else status.HTTP_200_OK)
+
+
+class AdjustmentActionView(APIView):
+    """Approve a waiting adjustment (a finance user who neither asked for it nor receives it): it is posted."""
+
+    permission_classes = [IsFinance]
+    action_name = "approve"
+
+    @extend_schema(request=None, responses=AdjustmentRequestOut)
+    def post(self, request, pk):
+        _finance_object(request, AdjustmentRequest, pk)
+        if self.action_name == "approve":
+            adjustment = payouts.adjustment_approve(actor=request.user, request_id=pk)
+        else:
+            reason = _valid(AdjustmentRejectIn, request)["reason"]
+            adjustment = payouts.adjustment_reject(actor=request.user, request_id=pk, reason=reason)
+        return Response(AdjustmentRequestOut(adjustment).data)
+
+
+class AdjustmentRejectView(AdjustmentActionView):
+    """Turn a waiting adjustment down, with a reason: nothing is posted."""
+
+    permission_classes = [IsFinance]
+    action_name = "reject"
+
+    @extend_schema(request=AdjustmentRejectIn, responses=AdjustmentRequestOut)
+    def post(self, request, pk):
+        return super().post(request, pk)
 
 
 class ReverseView(APIView):

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Iterable
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of, display_names
@@ -250,7 +251,18 @@ def reconciliation_rows(report: dict) -> list:
             ]
         )
     rows.append([(_("total"), True), ("", False), *((yuan(report["totals"][k]), False) for k in money)])
+    if report["problem_count"]:
+        # Damage the sums cannot show: said in the file too, so a spreadsheet never reads "balanced".
+        rows.append([(_("The ledger is damaged: %(n)s problems.") % {"n": report["problem_count"]}, True)])
+        rows += [[(str(PROBLEM_KINDS[p["kind"]]), True), (str(p["id"]), True)] for p in report["problems"]]
     return rows
+
+
+PROBLEM_KINDS = {
+    "transaction_without_postings": gettext_lazy("a transaction without postings"),
+    "posting_without_transaction": gettext_lazy("a posting without its transaction"),
+    "credit_missing_for_review": gettext_lazy("accepted work without its credit (review)"),
+}
 
 
 def payout_header() -> list[str]:

@@ -1,6 +1,8 @@
 """The database's own guard on the ledger, for PostgreSQL and SQLite alike.
 
-- Ledger rows (accounts, transactions, postings) are append-only: UPDATE and DELETE are refused.
+- Ledger rows (accounts, transactions, postings) are append-only: UPDATE and DELETE are refused;
+  on PostgreSQL TRUNCATE too (a statement trigger, ``migrations/0006_truncate_guard.py``, whose
+  SQL is frozen in the migration).
 - A transaction header is inserted after its postings; the insert is refused unless there
   are at least two postings and debits equal credits.
 - No posting may be added to a transaction whose header exists.

@@ -191,6 +191,66 @@ class PayoutLine(models.Model):
         return f"{self.worker_id}: {self.amount_fen}"
 
 
+class AdjustmentStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for approval")
+    APPROVED = "approved", _("approved and posted")
+    REJECTED = "rejected", _("turned down")
+    POSTED = "posted", _("posted")  # within the approval threshold: posted at once
+
+
+class AdjustmentRequest(models.Model):
+    """A bonus or a deduction finance asked for. Within the approval threshold it is posted at once;
+    above it, it waits until a second finance user (neither the requester nor the mother) approves
+    it, which posts it once under ``adjustment:<id>``. The caller's ``key`` makes a retry answer the
+    first result."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="adjustment_requests")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjustment_requests")
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    key = models.CharField(_("idempotency key"), max_length=80, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PENDING
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=200, blank=True)
+    transaction = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustment_request"
+    )
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "key"], condition=~Q(key=""), name="adjustment_key_once_per_caller"
+            ),
+            models.CheckConstraint(condition=~Q(amount_fen=0), name="adjustment_not_zero"),
+            models.CheckConstraint(
+                condition=Q(status__in=["approved", "posted"], transaction__isnull=False)
+                | Q(status__in=["pending", "rejected"], transaction__isnull=True),
+                name="adjustment_posted_iff_transaction",
+            ),
+            models.CheckConstraint(condition=~Q(requested_by=models.F("worker")), name="adjustment_not_own"),
+            # The second person is a second person: not the requester, never the mother.
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | (~Q(decided_by=models.F("requested_by")) & ~Q(decided_by=models.F("worker"))),
+                name="adjustment_approved_by_another",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "status"], name="adjustment_company_status_idx")]
+
+    def __str__(self):
+        return f"{self.company_id} → {self.worker_id}: {self.amount_fen} ({self.status})"
+
+
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("being built")

@@ -2,11 +2,20 @@
 
 import datetime
 
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, TruncWeek
 
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from ledger.models import AccountKind, Direction, Posting
+from ledger.models import (
+    AccountKind,
+    AdjustmentRequest,
+    AdjustmentStatus,
+    Direction,
+    Posting,
+    Transaction,
+    TransactionKind,
+)
+from ledger.money import fen_for_units
 
 # Signed for a payable account: credits increase what the company owes her.
 _SIGNED = Case(
@@ -79,6 +88,18 @@ def entries_for_finance(user):
 # --- finance --------------------------------------------------------------------------
 
 
+def adjustments_for_finance(user):
+    """Adjustments of the companies where ``user`` is finance or admin: those waiting for approval
+    first, then the rest; newest first within each."""
+    waiting = Case(When(status=AdjustmentStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        AdjustmentRequest.objects.filter(company_id__in=company_ids_for(user, FINANCE_ROLES))
+        .select_related("worker__worker_profile", "requested_by", "decided_by")
+        .annotate(waiting=waiting)
+        .order_by("waiting", "-created_at", "-id")
+    )
+
+
 def account_balance(account) -> int:
     """A payable account's balance in fen: credits − debits (what the company owes her)."""
     return Posting.objects.filter(account=account).aggregate(b=Coalesce(Sum(_SIGNED), Value(0)))["b"]
@@ -115,8 +136,6 @@ def _payable_moves(*, company_id: int, direction: str, since) -> dict[int, int]:
 
 def credited_units(*, company_id: int, since, before) -> dict[int, int]:
     """Units of accepted work credited to each mother in [since, before)."""
-    from ledger.models import Transaction, TransactionKind
-
     rows = (
         Transaction.objects.filter(
             company_id=company_id, kind=TransactionKind.EARNING, created_at__gte=since, created_at__lt=before
@@ -158,7 +177,61 @@ def reconciliation(*, company_id: int, since, before) -> dict:
             mothers.append(line)
             for k in totals:
                 totals[k] += line[k]
-    return {"mothers": mothers, "totals": totals, "balanced": all(m["difference_fen"] == 0 for m in mothers)}
+    problems, problem_count = ledger_problems(company_id=company_id)
+    return {
+        "mothers": mothers,
+        "totals": totals,
+        "problems": problems,
+        "problem_count": problem_count,
+        "balanced": all(m["difference_fen"] == 0 for m in mothers) and problem_count == 0,
+    }
+
+
+MAX_PROBLEMS_LISTED = 100
+
+
+def ledger_problems(*, company_id: int) -> tuple[list[dict], int]:
+    """Damage to the company's ledger, whatever the period, that sums cannot show (a ledger emptied
+    by any means adds up to zero): transactions without postings, postings whose transaction
+    header is missing, and accepted work whose credit is missing. Returns at most
+    ``MAX_PROBLEMS_LISTED`` of them as ``{"kind", "id"}`` and how many there are in all."""
+    from tasks.models import Review  # a lower layer reading the work it credits: reads only
+
+    bare = Transaction.objects.filter(company_id=company_id).filter(
+        ~Exists(Posting.objects.filter(transaction_id=OuterRef("pk")))
+    )
+    headless = Posting.objects.filter(account__company_id=company_id).filter(
+        ~Exists(Transaction.objects.filter(pk=OuterRef("transaction_id")))
+    )
+    uncredited = (
+        Review.objects.filter(submission__project__company_id=company_id, accepted_units__gt=0)
+        .filter(
+            ~Exists(
+                Transaction.objects.filter(key=Concat(Value("review:"), Cast(OuterRef("pk"), output_field=CharField())))
+            )
+        )
+        .select_related("submission__project")
+    )
+    # Work worth less than half a fen is credited nothing and has no transaction (rounded with the
+    # project's rate now: once a project is out its rate may only go up).
+    missing = [
+        review.pk
+        for review in uncredited.order_by("pk").iterator()
+        if fen_for_units(units=review.accepted_units, piece_rate=review.submission.project.piece_rate) > 0
+    ]
+    limit = MAX_PROBLEMS_LISTED
+    found = [
+        *(
+            {"kind": "transaction_without_postings", "id": str(pk)}
+            for pk in bare.order_by("pk").values_list("pk", flat=True)[:limit]
+        ),
+        *(
+            {"kind": "posting_without_transaction", "id": pk}
+            for pk in headless.order_by("pk").values_list("pk", flat=True)[:limit]
+        ),
+        *({"kind": "credit_missing_for_review", "id": pk} for pk in missing[:limit]),
+    ]
+    return found[:limit], bare.count() + headless.count() + len(missing)
 
 
 def overdue_settlements(*, company_id: int, now, days: int = 15) -> list[dict]:

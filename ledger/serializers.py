@@ -3,7 +3,15 @@ from rest_framework import serializers
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
 from config.api import IdField
-from ledger.models import ExportStatus, LedgerExport, PayoutBatch, PayoutLine, Posting, Transaction
+from ledger.models import (
+    AdjustmentRequest,
+    ExportStatus,
+    LedgerExport,
+    PayoutBatch,
+    PayoutLine,
+    Posting,
+    Transaction,
+)
 from ledger.money import format_fen
 
 
@@ -153,6 +161,59 @@ class AdjustmentIn(serializers.Serializer):
 
 class ReverseIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+class AdjustmentRequestOut(serializers.ModelSerializer):
+    """An adjustment as finance sees it: waiting for approval, approved, rejected, or posted at once."""
+
+    worker_name = serializers.SerializerMethodField()
+    worker_phone = serializers.SerializerMethodField()
+    amount_display = serializers.SerializerMethodField()
+    requested_by_name = serializers.SerializerMethodField()
+    decided_by_name = serializers.SerializerMethodField()
+    transaction = serializers.UUIDField(source="transaction_id", allow_null=True)
+
+    class Meta:
+        model = AdjustmentRequest
+        fields = [
+            "id",
+            "company",
+            "worker",
+            "worker_name",
+            "worker_phone",
+            "amount_fen",
+            "amount_display",
+            "reason",
+            "key",
+            "status",
+            "requested_by",
+            "requested_by_name",
+            "created_at",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "decision_reason",
+            "transaction",
+        ]
+
+    def get_worker_name(self, request) -> str:
+        return display_name_of(request.worker)
+
+    def get_worker_phone(self, request) -> str:
+        return phone_masked(request.worker.phone)
+
+    def get_amount_display(self, request) -> str:
+        return format_fen(request.amount_fen)
+
+    def get_requested_by_name(self, request) -> str:
+        return request.requested_by.display_name
+
+    def get_decided_by_name(self, request) -> str | None:
+        return request.decided_by.display_name if request.decided_by else None
+
+
+class AdjustmentRejectIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="Why it is turned down (the requester reads it)")
 
 
 class TransactionOut(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict, Invalid
+from config.errors import Conflict, Forbidden, Invalid
 
 
 class ProjectNotOpen(Conflict):
@@ -28,6 +28,11 @@ class ClaimNotActive(Conflict):
 class AlreadyReviewed(Conflict):
     code = "already_reviewed"
     message = _("This submission has already been reviewed.")
+
+
+class OwnSubmission(Forbidden):
+    code = "own_submission"
+    message = _("Nobody reviews their own work: another supervisor will review this submission.")
 
 
 class InvalidFile(Invalid):

@@ -55,11 +55,13 @@ def claims_for_worker(user):
 
 
 def review_queue_for(user):
-    """Submissions waiting for review in the companies the user supervises, oldest first."""
+    """Submissions waiting for the user's review in the companies she supervises, oldest first;
+    never her own (nobody reviews her own work)."""
     return (
         Submission.objects.filter(
             status=SubmissionStatus.PENDING, project__company_id__in=company_ids_for(user, SUPERVISING_ROLES)
         )
+        .exclude(worker_id=user.pk)
         .select_related("project", "task", "worker", "worker__worker_profile")
         .order_by("submitted_at", "id")
     )

@@ -41,7 +41,7 @@ from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
 from tasks import claim_sql, splitting
 from tasks import photos as photos_module
-from tasks.errors import AlreadyReviewed, ClaimNotActive, InvalidSlot, ProjectNotOpen, SlotClosed
+from tasks.errors import AlreadyReviewed, ClaimNotActive, InvalidSlot, OwnSubmission, ProjectNotOpen, SlotClosed
 from tasks.models import (
     DEFAULT_UNITS,
     Claim,
@@ -899,6 +899,10 @@ def submission_review(
         raise NotFound()
     project = submission.project
     _require_supervising(actor, project.company_id)
+    if submission.worker_id == actor.pk:
+        # A second person is the point of a review: her own work is decided by a colleague or,
+        # in silence, by the review window's auto-accept (which has no reviewer).
+        raise OwnSubmission()
     if submission.status != SubmissionStatus.PENDING:
         raise AlreadyReviewed(details={"status": submission.status})
     if decision not in Decision.values:

@@ -1,7 +1,7 @@
 """A snapshot of everything a refused action must leave alone."""
 
 from accounts.models import AuditEntry
-from ledger.models import Posting, Transaction
+from ledger.models import AdjustmentRequest, Posting, Transaction
 from realtime.models import OutboxEvent
 from tasks.models import Claim, Project, Review, Submission, Task, TimeSlot
 
@@ -16,6 +16,7 @@ def world() -> dict:
         "reviews": Review.objects.count(),
         "transactions": Transaction.objects.count(),
         "postings": Posting.objects.count(),
+        "adjustments": list(AdjustmentRequest.objects.order_by("pk").values_list("pk", "status", "transaction_id")),
         "events": OutboxEvent.objects.count(),
         "audit": AuditEntry.objects.count(),
     }

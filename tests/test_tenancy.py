@@ -66,7 +66,7 @@ def test_company_b_lists_show_nothing_of_company_a(outsider, company_a_world):
     if role != Role.FINANCE:
         lists.append("/api/v1/reviews/queue")
     if role != Role.SUPERVISOR:
-        lists.append("/api/v1/ledger/entries")
+        lists += ["/api/v1/ledger/entries", "/api/v1/ledger/adjustments"]
     for url in lists:
         response = client.get(url)
         assert response.status_code == 200, (url, response.content)

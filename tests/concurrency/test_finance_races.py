@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry, Role
 from ledger import payouts, selectors
-from ledger.models import PayoutBatch, PayoutLine, PayoutStatus, Transaction, TransactionKind
+from ledger.models import AdjustmentRequest, PayoutBatch, PayoutLine, PayoutStatus, Transaction, TransactionKind
 from tests import factories
 from tests.concurrency.test_races import _race
 
@@ -104,3 +104,34 @@ def test_concurrent_deductions_never_take_her_below_zero(owed, company):
 
     assert sorted(results) == [201] * 3 + [409] * 5
     assert selectors.payable_balances(company_id=company.pk)[her.pk] == 100
+
+
+def test_one_finance_user_retrying_an_adjustment_eight_times_at_once_posts_it_once(owed, company, finance):
+    mothers, _team = owed
+    her = mothers[0]
+    body = {"company": company.pk, "worker": her.pk, "amount_fen": -300, "reason": "扣款", "key": "retry-1"}
+
+    results = _race(8, lambda i: client_for(finance).post("/api/v1/ledger/adjustments", body, format="json"))
+
+    assert sorted(r.status_code for r in results) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in results}) == 1  # every retry answers the first transaction
+    assert AdjustmentRequest.objects.filter(key="retry-1").count() == 1
+    assert selectors.payable_balances(company_id=company.pk)[her.pk] == 700
+
+
+def test_eight_finance_users_approving_one_large_adjustment_post_it_once(owed, company, finance):
+    mothers, team = owed
+    her = mothers[0]
+    with time_machine.travel(NOV_20, tick=False):
+        waiting, _ = payouts.adjustment_request(
+            actor=finance, company_id=company.pk, worker_id=her.pk, amount_fen=90_000, reason="季度奖"
+        )
+
+    results = _race(
+        8, lambda i: client_for(team[i]).post(f"/api/v1/ledger/adjustments/{waiting.pk}/approve").status_code
+    )
+
+    assert results == [200] * 8
+    assert Transaction.objects.filter(key=f"adjustment:{waiting.pk}").count() == 1
+    assert AuditEntry.objects.filter(action="adjustment.approve").count() == 1
+    assert selectors.payable_balances(company_id=company.pk)[her.pk] == 91_000

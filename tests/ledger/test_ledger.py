@@ -95,11 +95,30 @@ def test_every_ledger_table_has_its_guard_triggers(db):
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         names = {row[0] for row in cursor.fetchall()}
     expected = (
-        {"ledger_account_append_only", "ledger_transaction_append_only", "ledger_posting_append_only"}
+        {f"{t}_append_only" for t in guards.LEDGER_TABLES} | {f"{t}_no_truncate" for t in guards.LEDGER_TABLES}
         if connection.vendor == "postgresql"
         else {f"{t}_no_{op}" for t in guards.LEDGER_TABLES for op in ("update", "delete")}
     )
     assert expected | {"ledger_posting_open", "ledger_transaction_balanced"} <= names
+
+
+# pg_trigger.tgtype bits (PostgreSQL's include/catalog/pg_trigger.h)
+ROW, BEFORE, DELETE, UPDATE, TRUNCATE = 1, 2, 8, 16, 32
+
+
+def test_every_ledger_table_refuses_update_delete_and_truncate_and_its_guards_are_enabled(db, on_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgtype, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND c.relname LIKE 'ledger_%%'"
+        )
+        triggers = cursor.fetchall()
+    for table in guards.LEDGER_TABLES:
+        mine = [(kind, enabled) for name, kind, enabled in triggers if name == table]
+        # Enabled in origin mode ("O"): a trigger someone disabled, or set to fire only on a
+        # replica, does not count.
+        assert any(k & ROW and k & BEFORE and k & UPDATE and k & DELETE and e == "O" for k, e in mine), table
+        assert any(not k & ROW and k & BEFORE and k & TRUNCATE and e == "O" for k, e in mine), table
 
 
 def test_every_transaction_balances_after_a_full_flow(supervisor, company, mother, assembly, slot):

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from accounts.models import Role
 from ledger import payouts, selectors
-from ledger.models import AccountKind, Direction, Posting, Transaction, TransactionKind
+from ledger.models import AccountKind, AdjustmentStatus, Direction, Posting, Transaction, TransactionKind
 from ledger.services import Leg, account_for, transaction_post
 from tests import factories
 
@@ -40,6 +40,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected = defaultdict(int)  # the model: what the company owes each mother
         self.reversible: list[tuple[Transaction, int, int]] = []  # (txn, mother index, payable change)
         self.reversed: set = set()
+        self.waiting: list = []  # (adjustment request, mother index, fen) waiting for approval
         self.causes = 0
 
     def teardown(self):
@@ -75,8 +76,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(mother=st.integers(0, MOTHERS - 1), fen=st.integers(-500_000, 500_000).filter(bool))
     def adjust(self, mother, fen):
+        """Above the approval threshold (¥500) it waits for the second finance user."""
         try:
-            txn, _ = payouts.adjustment_post(
+            request, _ = payouts.adjustment_request(
                 actor=self.finance[0],
                 company_id=self.company.pk,
                 worker_id=self.mothers[mother].pk,
@@ -87,8 +89,30 @@ class LedgerMachine(RuleBasedStateMachine):
             assert -fen > self.expected[mother]
             return
         assert self.expected[mother] + fen >= 0
+        if abs(fen) > payouts.approval_threshold_fen():
+            assert request.status == AdjustmentStatus.PENDING and request.transaction is None
+            self.waiting.append((request, mother, fen))
+            return
         self.expected[mother] += fen
-        self.reversible.append((txn, mother, -fen))
+        self.reversible.append((request.transaction, mother, -fen))
+
+    @precondition(lambda self: self.waiting)
+    @rule(data=st.data(), approve=st.booleans())
+    def decide(self, data, approve):
+        """The second finance user approves (her balance checked again) or rejects a waiting one."""
+        request, mother, fen = data.draw(st.sampled_from(self.waiting))
+        if not approve:
+            payouts.adjustment_reject(actor=self.finance[1], request_id=request.pk, reason="不批")
+            self.waiting.remove((request, mother, fen))
+            return
+        try:
+            decided = payouts.adjustment_approve(actor=self.finance[1], request_id=request.pk)
+        except payouts.BalanceTooLow:
+            assert -fen > self.expected[mother]
+            return
+        self.waiting.remove((request, mother, fen))
+        self.expected[mother] += fen
+        self.reversible.append((decided.transaction, mother, -fen))
 
     @precondition(lambda self: self.reversible)
     @rule(data=st.data())
