@@ -1,8 +1,11 @@
 """Sign-in attempt limits, per phone number and per client address.
 
-Counted in the cache (Redis when configured), so every server process shares them.
+Counted in the cache (Redis when configured), so every server process shares them. The
+address is :func:`core.addresses.client_address` (forwarding headers only from trusted
+proxies); an IPv6 client counts by its /64, the block one subscriber gets.
 """
 
+import ipaddress
 import logging
 
 from rest_framework.exceptions import APIException
@@ -10,12 +13,27 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.phones import phone_normalize
 from config.errors import Invalid
+from core.addresses import client_address
 
 logger = logging.getLogger(__name__)
 
 
+def address_ident(address: str) -> str:
+    """What a per-address limit counts: the address; for IPv6, its /64 network."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
+
+
 class _FailOpen(SimpleRateThrottle):
     """If the shared cache (Redis) is down, let sign-in through rather than answer 500."""
+
+    def get_ident(self, request):
+        return address_ident(client_address(request))
 
     def allow_request(self, request, view):
         try:

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from core.addresses import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HOMESLOT_VAR_DIR", BASE_DIR / "var"))
 
@@ -209,6 +211,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/signin/"
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated): the
+# address every sign-in limit counts is the first hop, from the right, that is not one of them.
+HOMESLOT_TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("HOMESLOT_TRUSTED_PROXIES", ""))
 
 # --- I18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,85 @@
+"""Sign-in limits: per phone number and per client address, on every way in, closed when they cannot count."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, UserFactory
+
+
+def sign_in(client, phone, password, **extra):
+    return client.post("/api/v1/auth/token", {"phone": phone, "password": password}, format="json", **extra)
+
+
+def spend_the_address_limit(client, address, **extra):
+    """20 attempts with 20 different numbers from one address: the 21st is the first one refused."""
+    for i in range(20):
+        assert sign_in(client, f"1380000{i:04d}", "wrong", REMOTE_ADDR=address, **extra).status_code == 400
+
+
+# --- whose address counts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("forged", ["203.0.113.7", "203.0.113.7, 10.0.0.1", "garbage", "1.2.3.4, 5.6.7.8, 9.9.9.9"])
+def test_a_forged_forwarded_for_from_an_untrusted_peer_changes_nothing(db, forged):
+    # given a peer that spent its 20 attempts, with no proxy configured (the default)
+    UserFactory(phone="+8613800009999")
+    client = APIClient()
+    spend_the_address_limit(client, "198.51.100.20")
+
+    # when it sends a new X-Forwarded-For with each further attempt, the right password included
+    answers = [
+        sign_in(client, "13800009999", PASSWORD, REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR=f"{forged}, {i}")
+        for i in range(3)
+    ]
+
+    # then it is still the peer that counts: no token
+    assert [a.status_code for a in answers] == [429, 429, 429]
+    assert all("token" not in a.json() for a in answers)
+
+
+def test_behind_a_trusted_proxy_the_clients_address_counts(db, settings):
+    # given the platform behind a proxy at 10.1.2.3 (a network of proxies, here a /24)
+    settings.HOMESLOT_TRUSTED_PROXIES = ["10.1.2.0/24"]
+    UserFactory(phone="+8613800009999")
+    client = APIClient()
+    spend_the_address_limit(client, "10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    # when that client tries again through another of the proxies, and another client comes in
+    again = sign_in(client, "13800009999", PASSWORD, REMOTE_ADDR="10.1.2.4", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = sign_in(client, "13800009999", PASSWORD, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.8")
+
+    # then the client that spent its attempts is refused, and the other one is not
+    assert again.status_code == 429
+    assert other.status_code == 200
+
+
+def test_a_client_cannot_hide_behind_an_address_it_puts_left_of_the_proxy(db, settings):
+    # given one trusted proxy, which appends the address it saw to what the client sent
+    settings.HOMESLOT_TRUSTED_PROXIES = ["10.1.2.3"]
+    client = APIClient()
+    spend_the_address_limit(client, "10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    UserFactory(phone="+8613800009999")
+
+    # when the same client claims to be someone else, in front of its real address
+    forged = sign_in(
+        client, "13800009999", PASSWORD, REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.7"
+    )
+
+    # then the address the proxy saw is the one counted
+    assert forged.status_code == 429
+
+
+def test_an_ipv6_client_counts_by_its_64_network(db):
+    # given 20 attempts, each from another address of one /64 (one subscriber's block)
+    client = APIClient()
+    for i in range(20):
+        assert sign_in(client, f"1380000{i:04d}", "wrong", REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}").status_code == 400
+    UserFactory(phone="+8613800009999")
+
+    # when yet another address of the block tries, and an address of the next block
+    same_block = sign_in(client, "13800009999", PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff::1")
+    next_block = sign_in(client, "13800009999", PASSWORD, REMOTE_ADDR="2001:db8:1:3::1")
+
+    # then the block is refused and its neighbour is not
+    assert same_block.status_code == 429
+    assert next_block.status_code == 200
