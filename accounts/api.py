@@ -7,7 +7,7 @@ from accounts import services
 from accounts.models import Membership, Role
 from accounts.phones import phone_masked
 from accounts.serializers import TokenInput, UserOut
-from accounts.throttles import SignInAddressThrottle, SignInPhoneThrottle
+from accounts.throttles import SIGN_IN_THROTTLES
 from workers.serializers import WorkerProfileOut
 
 
@@ -16,7 +16,7 @@ class TokenView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [SignInPhoneThrottle, SignInAddressThrottle]
+    throttle_classes = SIGN_IN_THROTTLES
 
     @extend_schema(request=TokenInput, responses={200: dict})
     def post(self, request):
@@ -112,7 +112,7 @@ class AcceptInvitationView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [SignInPhoneThrottle, SignInAddressThrottle]
+    throttle_classes = SIGN_IN_THROTTLES
 
     @extend_schema(request=AcceptInvitationIn, responses={201: dict})
     def post(self, request):

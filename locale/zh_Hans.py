@@ -34,6 +34,7 @@ ZH = {
     "Please enter a valid mainland China mobile number, e.g. 13800000000.": "请输入正确的手机号，例如 13800000000。",
     "The phone number or password is not right.": "手机号或密码不正确。",
     "Invalid or expired token. Please sign in again.": "登录已失效，请重新登录。",
+    "Signing in is not possible for a moment. Please try again in a minute.": "暂时无法登录，请您过一分钟再试。",
     "Not found.": "没有找到。",
     "The request is not valid.": "提交的内容有误。",
     "Too many attempts. Please wait %(seconds)s seconds and try again.": "尝试次数太多了，请 %(seconds)s 秒后再试。",

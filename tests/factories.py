@@ -136,3 +136,10 @@ def worked_for(company, mother) -> None:
     from ledger.services import account_for
 
     account_for(company_id=company.pk, kind=AccountKind.PAYABLE, worker_id=mother.pk)
+
+
+def api_token_for(user) -> str:
+    """A key for ``Authorization: Token <key>``, as signing in would give her."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key

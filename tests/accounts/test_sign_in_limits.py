@@ -1,9 +1,20 @@
 """Sign-in limits: per phone number and per client address, on every way in, closed when they cannot count."""
 
+import socket
+
 import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, UserFactory
+from accounts.models import AuditEntry
+from tests.factories import PASSWORD, UserFactory, api_token_for
+
+
+def ApiTokenModel():
+    from rest_framework.authtoken.models import Token
+
+    return Token
 
 
 def sign_in(client, phone, password, **extra):
@@ -83,3 +94,77 @@ def test_an_ipv6_client_counts_by_its_64_network(db):
     # then the block is refused and its neighbour is not
     assert same_block.status_code == 429
     assert next_block.status_code == 200
+
+
+# --- when the counters cannot be read ----------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down():
+    """The cache is a real Redis client pointed at a port where nothing listens (Redis is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0"}
+    }
+    with override_settings(CACHES=unreachable):
+        with pytest.raises(Exception, match="(?i)connect"):
+            cache.get("anything")  # really down, not a stand-in
+        yield
+
+
+def test_with_redis_down_sign_in_is_refused_in_her_language(db, redis_down):
+    # given a mother and a Redis that does not answer
+    user = UserFactory(phone="+8613800009999")
+
+    # when she, and someone guessing her password, try to sign in
+    guesses = [sign_in(APIClient(), "13800009999", f"guess-{i}", HTTP_ACCEPT_LANGUAGE="zh-hans") for i in range(20)]
+    right = sign_in(APIClient(), "13800009999", PASSWORD, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    # then no attempt is tried at all: a clear 503 with when to come back, and no token exists
+    assert {g.status_code for g in guesses} == {503}
+    assert right.status_code == 503
+    assert right.json() == {
+        "error": {"code": "sign_in_unavailable", "message": "暂时无法登录，请您过一分钟再试。", "details": {}}
+    }
+    assert right["Retry-After"] == "30"
+    assert not ApiTokenModel().objects.filter(user=user).exists()
+    assert not AuditEntry.objects.filter(action="auth.token_issue").exists()
+
+
+def test_with_redis_down_the_sign_in_page_says_so(db, redis_down):
+    UserFactory(phone="+8613800009999")
+
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/signin/", {"phone": "13800009999", "password": PASSWORD})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Signing in is not possible for a moment. Please try again in a minute." in response.content.decode()
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_with_redis_down_an_invitation_cannot_be_accepted(db, redis_down):
+    response = APIClient().post(
+        "/api/v1/auth/accept-invitation",
+        {"phone": "13800009999", "code": "123456", "password": "a-long-password", "display_name": "王"},
+        format="json",
+    )
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "sign_in_unavailable"
+
+
+def test_with_redis_down_signed_in_people_still_read_their_pages(db, redis_down, mother):
+    # given a mother signed in on the API (a token issued before the outage) and on the pages
+    key = api_token_for(mother)
+    pages = Client()
+    pages.force_login(mother)
+
+    # when she reads
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/me")
+    hall = pages.get("/m/setup/")
+
+    # then the outage costs her nothing
+    assert api.status_code == 200 and api.json()["id"] == mother.pk
+    assert hall.status_code == 200
