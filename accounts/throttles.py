@@ -25,6 +25,9 @@ from core.addresses import client_address
 logger = logging.getLogger(__name__)
 
 
+SIGN_IN_LIMITED = _("Too many sign-in attempts. Please wait a minute and try again.")
+
+
 class SignInUnavailable(DomainError):
     status = 503
     code = "sign_in_unavailable"

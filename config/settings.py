@@ -42,7 +42,7 @@ CSRF_FAILURE_VIEW = "frontend.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "accounts.admin_site.AdminConfig",  # django.contrib.admin, on a site with the sign-in limits
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

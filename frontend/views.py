@@ -55,12 +55,12 @@ def _sign_in_refused(request):
     that says so (429, or 503 while they cannot be counted), or None when she may try."""
     from rest_framework.exceptions import Throttled
 
-    from accounts.throttles import SignInUnavailable, sign_in_limits_check
+    from accounts.throttles import SIGN_IN_LIMITED, SignInUnavailable, sign_in_limits_check
 
     try:
         sign_in_limits_check(request)
     except Throttled as limited:
-        message, status, wait = _("Too many sign-in attempts. Please wait a minute and try again."), 429, limited.wait
+        message, status, wait = SIGN_IN_LIMITED, 429, limited.wait
     except SignInUnavailable as unavailable:
         message, status, wait = unavailable.message, unavailable.status, unavailable.retry_after
     else:
