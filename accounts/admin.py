@@ -1,8 +1,25 @@
+import copy
+import functools
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import AuditEntry, Company, Membership, User
+
+
+class OperatorPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's password form, saved by the service: her tokens and sessions end with it."""
+
+    def __init__(self, user, *args, actor=None, **kwargs):
+        self.actor = actor
+        super().__init__(user, *args, **kwargs)
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        return services.user_password_set(actor=self.actor, user=self.user, password=password)
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,6 +40,20 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "password1", "password2"]})]
     inlines = [MembershipInline]
+    change_password_form = OperatorPasswordChangeForm
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django builds the form as change_password_form(user, data): a copy of this admin, for this
+        # request alone, binds the operator to it as the actor of the service.
+        bound = copy.copy(self)
+        bound.change_password_form = functools.partial(OperatorPasswordChangeForm, actor=request.user)
+        return BaseUserAdmin.user_change_password(bound, request, id, form_url)
+
+    def save_model(self, request, obj, form, change):
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:  # in the change view's transaction: her tokens and sessions end with it
+            services.user_deactivate(actor=request.user, user=obj)
 
 
 @admin.register(Company)

@@ -126,3 +126,22 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.phone} → {self.company} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """One signed-in device's API key (``Authorization: Token <key>``), kept only as its SHA-256
+    digest; it lapses at ``expires_at``, which each use moves on (accounts/tokens.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(_("key (SHA-256)"), max_length=64, unique=True)
+    label = models.CharField(_("device"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} · {self.label or '?'}"

@@ -1,6 +1,8 @@
-"""Reads about who may act for which company."""
+"""Reads about who may act for which company, and with which tokens."""
 
-from accounts.models import Membership, Role
+from django.utils import timezone
+
+from accounts.models import ApiToken, Membership, Role
 
 SUPERVISING_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 FINANCE_ROLES = (Role.ADMIN, Role.FINANCE)
@@ -33,3 +35,8 @@ def display_names(user_ids) -> dict[int, str]:
 
     users = User.objects.filter(pk__in=list(user_ids)).select_related("worker_profile")
     return {user.pk: display_name_of(user) for user in users}
+
+
+def tokens_for(user):
+    """Her tokens that still work, the most recently used first."""
+    return ApiToken.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-last_used_at", "-pk")

@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -211,6 +210,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/signin/"
+# An API token lapses this many days after its last use (each use moves it on, at most hourly).
+HOMESLOT_TOKEN_DAYS = int(os.environ.get("HOMESLOT_TOKEN_DAYS", "90"))
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated): the
 # address every sign-in limit counts is the first hop, from the right, that is not one of them.
 HOMESLOT_TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("HOMESLOT_TRUSTED_PROXIES", ""))

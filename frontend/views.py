@@ -1,6 +1,6 @@
 """HTML pages: the home page, signing in and out (finance pages: frontend/finance.py)."""
 
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from accounts.services import session_sign_out
 from frontend.forms import SignInForm
 
 
@@ -72,7 +73,7 @@ def _sign_in_refused(request):
 
 @require_POST
 def sign_out(request):
-    logout(request)
+    session_sign_out(request=request)
     return redirect("/")
 
 

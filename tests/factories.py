@@ -138,8 +138,8 @@ def worked_for(company, mother) -> None:
     account_for(company_id=company.pk, kind=AccountKind.PAYABLE, worker_id=mother.pk)
 
 
-def api_token_for(user) -> str:
-    """A key for ``Authorization: Token <key>``, as signing in would give her."""
-    from rest_framework.authtoken.models import Token
+def api_token_for(user, label: str = "test") -> str:
+    """A new key for ``Authorization: Token <key>``, as signing in on one more device gives her."""
+    from accounts.services import api_token_issue
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return api_token_issue(user=user, label=label)[1]

@@ -8,14 +8,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from accounts.models import AuditEntry, User
+from accounts.models import ApiToken, AuditEntry, User
 from tests.factories import PASSWORD, UserFactory, api_token_for
-
-
-def ApiTokenModel():
-    from rest_framework.authtoken.models import Token
-
-    return Token
 
 
 def sign_in(client, phone, password, **extra):
@@ -130,7 +124,7 @@ def test_with_redis_down_sign_in_is_refused_in_her_language(db, redis_down):
         "error": {"code": "sign_in_unavailable", "message": "暂时无法登录，请您过一分钟再试。", "details": {}}
     }
     assert right["Retry-After"] == "30"
-    assert not ApiTokenModel().objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
     assert not AuditEntry.objects.filter(action="auth.token_issue").exists()
 
 

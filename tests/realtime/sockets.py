@@ -3,10 +3,10 @@
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from config.asgi import application
 from tests.conftest import api_for
+from tests.factories import api_token_for
 
 
 def run(scenario):
@@ -29,7 +29,7 @@ def session_cookie(user) -> str:
 
 
 async def signed_in(user) -> WebsocketCommunicator:
-    key = (await sync_to_async(Token.objects.get_or_create)(user=user))[0].key
+    key = await sync_to_async(api_token_for)(user)
     ws = socket()
     connected, _ = await ws.connect()
     assert connected

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 import websockets
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from realtime.models import OutboxEvent
 from tasks.models import Claim
@@ -198,7 +197,7 @@ def claimable(on_postgres, supervisor, company):
     project = factories.project(supervisor, company, tasks=12, claim_limit=12)
     slot = factories.slot(supervisor, project, capacity=100)
     watcher, claimer = factories.mother(), factories.mother()
-    tokens = {user: Token.objects.create(user=user).key for user in (watcher, claimer)}
+    tokens = {user: factories.api_token_for(user) for user in (watcher, claimer)}
     return project, slot, tokens[watcher], tokens[claimer]
 
 
