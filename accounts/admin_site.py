@@ -25,3 +25,10 @@ class AdminSite(admin.AdminSite):
             response.status_code, wait = form.refusal
             response["Retry-After"] = str(int(wait))
         return response
+
+    def logout(self, request, extra_context=None):
+        if request.method == "POST" and request.user.is_authenticated:
+            from accounts.services import session_sign_out
+
+            session_sign_out(request=request)  # as on the pages: her sockets re-check and close
+        return super().logout(request, extra_context)

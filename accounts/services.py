@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import sms
 from accounts.audit import audit_record
-from accounts.models import ApiToken, Company, Invitation, Membership, Role, User
+from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invitation, Membership, Role, User
 from accounts.phones import phone_normalize
 from accounts.tokens import token_digest, token_lifetime
 from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -40,6 +40,15 @@ def sign_in_check(*, request, phone: str, password: str) -> User:
     return user
 
 
+def access_changed(*, user_ids, reason: AccessReason) -> None:
+    """Record, in the caller's transaction, that these people may have lost a credential or access:
+    every server process has their open sockets re-check (realtime/hub.py). Call inside the change's
+    atomic block, so the row exists exactly when the change does."""
+    AccessChange.objects.bulk_create(
+        [AccessChange(user_id=user_id, reason=reason) for user_id in sorted(set(user_ids))]
+    )
+
+
 def token_label(request) -> str:
     """What a person recognises a token by in her list: the device (User-Agent) it was issued to."""
     agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
@@ -60,7 +69,9 @@ def api_token_issue(*, user: User, label: str) -> tuple[ApiToken, str]:
         expires_at=now + token_lifetime(),
     )
     surplus = ApiToken.objects.filter(user=user).order_by("-last_used_at", "-pk").values_list("pk", flat=True)
-    ApiToken.objects.filter(pk__in=list(surplus[MAX_TOKENS_PER_USER:])).delete()
+    retired, _ = ApiToken.objects.filter(pk__in=list(surplus[MAX_TOKENS_PER_USER:])).delete()
+    if retired:
+        access_changed(user_ids=[user.pk], reason=AccessReason.TOKEN_REVOKED)
     return token, key
 
 
@@ -77,6 +88,7 @@ def auth_token_revoke(*, user, token: ApiToken) -> None:
     """Sign out the device that holds ``token``."""
     audit_record(actor=user, action="auth.token_revoke", target=token)
     ApiToken.objects.filter(pk=token.pk, user=user).delete()
+    access_changed(user_ids=[user.pk], reason=AccessReason.SIGN_OUT)
 
 
 @transaction.atomic
@@ -87,15 +99,17 @@ def api_token_revoke(*, actor, token_id: int) -> None:
         raise NotFound()
     audit_record(actor=actor, action="auth.token_revoke", target=token)
     token.delete()
+    access_changed(user_ids=[actor.pk], reason=AccessReason.TOKEN_REVOKED)
 
 
 @transaction.atomic
 def session_sign_out(*, request) -> None:
     """End the session this request came with (the pages, the admin, the API with the session cookie)."""
     user = request.user
-    logout(request)
+    logout(request)  # the session row goes: a socket opened with it notices at its re-check
     if getattr(user, "pk", None):
         audit_record(actor=user, action="auth.sign_out", target=user)
+        access_changed(user_ids=[user.pk], reason=AccessReason.SIGN_OUT)
 
 
 def _tokens_end(user: User) -> int:
@@ -115,6 +129,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> User:
     user.save(update_fields=["password"])
     ended = _tokens_end(user)
     audit_record(actor=actor, action="user.password_set", target=user, tokens_ended=ended)
+    access_changed(user_ids=[user.pk], reason=AccessReason.PASSWORD_SET)
     return user
 
 
@@ -125,6 +140,7 @@ def user_deactivate(*, actor, user: User) -> User:
     user.is_active = False
     ended = _tokens_end(user)
     audit_record(actor=actor, action="user.deactivate", target=user, tokens_ended=ended)
+    access_changed(user_ids=[user.pk], reason=AccessReason.DEACTIVATED)
     return user
 
 
@@ -137,8 +153,11 @@ def company_create(*, name: str, actor=None) -> Company:
 
 @transaction.atomic
 def membership_set(*, actor, company: Company, user: User, role: str) -> Membership:
+    before = Membership.objects.filter(company=company, user=user).values_list("role", flat=True).first()
     membership, _created = Membership.objects.update_or_create(company=company, user=user, defaults={"role": role})
     audit_record(actor=actor, action="membership.set", target=membership, company_id=company.pk, role=role)
+    if before is not None and before != role:
+        access_changed(user_ids=[user.pk], reason=AccessReason.ROLE_CHANGED)
     return membership
 
 
@@ -248,3 +267,19 @@ def member_remove(*, actor, company_id: int, user_id: int) -> None:
         raise Conflict(_("A company keeps at least one admin."), code="last_admin")
     membership.delete()  # roles are read on every request: the removal holds at once
     audit_record(actor=actor, action="membership.remove", target=membership, company_id=company_id, user=user_id)
+    access_changed(user_ids=[user_id], reason=AccessReason.MEMBERSHIP_REMOVED)  # and her sockets close
+
+
+# --- tidying (background/periodic.py) -----------------------------------------------------------
+
+
+def access_changes_prune(*, older_than: datetime.timedelta) -> int:
+    """Forget access changes every server process has long read (a hub starts from the newest)."""
+    deleted, _ = AccessChange.objects.filter(at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+def api_tokens_prune() -> int:
+    """Delete tokens that have lapsed: they are refused anyway, and nobody lists them."""
+    deleted, _ = ApiToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -15,6 +15,11 @@ they learn from the heartbeat, which the hub sends every ``HOMESLOT_HEARTBEAT_SE
 the newest ids from one database read for all of the process's groups, and replay with
 ``resume``.
 
+Every ``ACCESS_POLL_SECONDS`` the hub reads the new ``accounts.AccessChange`` rows (sign-outs,
+revoked tokens, removals, role changes, written by any process in the change's transaction; one
+indexed query) and asks that user's sockets here to re-check their access, so they close within
+seconds on every server — through a Redis outage too, as the rows live in the database.
+
 A hub lives on one event loop and stops when its last socket leaves.
 """
 
@@ -26,12 +31,15 @@ from typing import Protocol
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from accounts.selectors import AccessChangeCursor
 from realtime import selectors
+from realtime.groups import worker_group
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
 PING_SECONDS = 5.0
 REFRESH_SECONDS = 180.0  # well inside the 600 s group_expiry of settings.CHANNEL_LAYERS
+ACCESS_POLL_SECONDS = 2.0
 
 
 class Listener(Protocol):
@@ -40,6 +48,8 @@ class Listener(Protocol):
     async def deliver(self, text: str) -> None: ...
 
     async def heartbeat(self, latest: int) -> None: ...
+
+    async def access_recheck(self) -> bool: ...
 
 
 class Hub:
@@ -52,6 +62,7 @@ class Hub:
         self._ping_lost = False
         self._tasks: list[asyncio.Task] = []
         self._layer_down = False
+        self._rechecks: set[asyncio.Task] = set()
 
     async def join(self, group: str, listener: Listener) -> None:
         if not self._tasks:
@@ -85,6 +96,7 @@ class Hub:
             self.loop.create_task(self._receive_forever()),
             self.loop.create_task(self._watch_forever()),
             self.loop.create_task(self._beat_forever()),
+            self.loop.create_task(self._watch_access_forever()),
         ]
 
     async def _stop(self) -> None:
@@ -160,6 +172,30 @@ class Hub:
                 await listener.heartbeat(max((latest.get(group, 0) for group in listener.joined), default=0))
             except Exception:
                 logger.debug("realtime: could not send a heartbeat to a closing socket", exc_info=True)
+
+    async def _watch_access_forever(self) -> None:
+        cursor = None
+        while True:
+            try:
+                if cursor is None:
+                    cursor = await database_sync_to_async(AccessChangeCursor.starting_now)()
+                users = await database_sync_to_async(cursor.poll)()
+            except Exception:  # the database is restarting: the rows wait for the next poll
+                logger.warning("realtime: access changes not read, the database did not answer", exc_info=True)
+                users = []
+            for user_id in users:  # every socket of a user hears her worker group
+                for listener in list(self.members.get(worker_group(user_id), ())):
+                    # A task of its own: a socket that closes may be the hub's last, and stop it.
+                    recheck = self.loop.create_task(self._recheck(listener))
+                    self._rechecks.add(recheck)
+                    recheck.add_done_callback(self._rechecks.discard)
+            await asyncio.sleep(ACCESS_POLL_SECONDS)
+
+    async def _recheck(self, listener: Listener) -> None:
+        try:
+            await listener.access_recheck()
+        except Exception:
+            logger.warning("realtime: an access re-check failed", exc_info=True)
 
     async def _rejoin(self) -> bool:
         """Refresh every membership of this process (expiry; a Redis that restarted empty)."""

@@ -28,8 +28,9 @@ def session_cookie(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-async def signed_in(user) -> WebsocketCommunicator:
-    key = await sync_to_async(api_token_for)(user)
+async def signed_in(user, key: str | None = None) -> WebsocketCommunicator:
+    """A socket authenticated with ``key`` (a new token of ``user`` when None)."""
+    key = key or await sync_to_async(api_token_for)(user)
     ws = socket()
     connected, _ = await ws.connect()
     assert connected
