@@ -1,4 +1,5 @@
-"""The operators' admin site: Django's, with the sign-in limits of every other way in on its login.
+"""The operators' admin site: Django's, with the sign-in limits of every other way in on its login,
+and its sign-out recorded as the pages' is (the sockets of that session close).
 
 ``INSTALLED_APPS`` names :class:`AdminConfig` in place of ``django.contrib.admin``, so
 ``admin.site`` is :class:`AdminSite` and every ``ModelAdmin`` registers on it as usual.
@@ -13,12 +14,15 @@ class AdminConfig(DjangoAdminConfig):
 
 
 class AdminSite(admin.AdminSite):
-    def login(self, request, extra_context=None):
+    @property
+    def login_form(self):
         # Imported here: the admin's forms import the user model, which this module (loaded while
         # the app registry is populated) must not.
         from accounts.admin_login import LimitedAuthenticationForm
 
-        self.login_form = LimitedAuthenticationForm
+        return LimitedAuthenticationForm
+
+    def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
         form = (getattr(response, "context_data", None) or {}).get("form")
         if getattr(form, "refusal", None):  # the limits refused: say so in the status too
