@@ -166,6 +166,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot"),
+            # A Redis that does not answer must fail fast: sign-in then refuses at once (503), not after
+            # the operating system's connect timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
