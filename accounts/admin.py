@@ -1,8 +1,26 @@
+import copy
+import functools
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEntry, Company, Membership, User
+from accounts import services
+from accounts.models import AccessReason, AuditEntry, Company, Membership, User
+
+
+class OperatorPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's password form, saved by the service: her tokens and sessions end with it."""
+
+    def __init__(self, user, *args, actor=None, **kwargs):
+        self.actor = actor
+        super().__init__(user, *args, **kwargs)
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        return services.user_password_set(actor=self.actor, user=self.user, password=password)
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,8 +28,24 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
+class MembershipEdits:
+    """Memberships edited in the admin (inline, or on their own pages) end access like the staff
+    services do: the people whose role changed or who were removed have their sockets re-checked.
+    The admin's change and delete views run in one transaction, so the rows commit with the edit."""
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Membership:
+            removed = [membership.user_id for membership in formset.deleted_objects]
+            changed = [membership.user_id for membership, _fields in formset.changed_objects]
+            # a membership moved to another person: the one it was taken from loses it
+            changed += [f.initial["user"] for f in formset.initial_forms if "user" in f.changed_data]
+            services.access_changed(user_ids=removed, reason=AccessReason.MEMBERSHIP_REMOVED)
+            services.access_changed(user_ids=changed, reason=AccessReason.ROLE_CHANGED)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MembershipEdits, BaseUserAdmin):
     ordering = ["id"]
     list_display = ["id", "phone", "display_name", "is_active", "is_staff", "date_joined"]
     search_fields = ["phone", "display_name"]
@@ -23,19 +57,69 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "password1", "password2"]})]
     inlines = [MembershipInline]
+    change_password_form = OperatorPasswordChangeForm
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django builds the form as change_password_form(user, data): a copy of this admin, for this
+        # request alone, binds the operator to it as the actor of the service.
+        bound = copy.copy(self)
+        bound.change_password_form = functools.partial(OperatorPasswordChangeForm, actor=request.user)
+        return BaseUserAdmin.user_change_password(bound, request, id, form_url)
+
+    def save_model(self, request, obj, form, change):
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:  # in the change view's transaction: her tokens and sessions end with it
+            services.user_deactivate(actor=request.user, user=obj)
+
+    def delete_model(self, request, obj):
+        services.access_changed(user_ids=[obj.pk], reason=AccessReason.DELETED)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        services.access_changed(user_ids=list(queryset.values_list("pk", flat=True)), reason=AccessReason.DELETED)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(MembershipEdits, admin.ModelAdmin):
     list_display = ["id", "name", "created_at"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def delete_model(self, request, obj):
+        staff = list(obj.memberships.values_list("user_id", flat=True))
+        services.access_changed(user_ids=staff, reason=AccessReason.MEMBERSHIP_REMOVED)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        staff = Membership.objects.filter(company__in=queryset).values_list("user_id", flat=True)
+        services.access_changed(user_ids=list(staff), reason=AccessReason.MEMBERSHIP_REMOVED)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "company", "role", "created_at"]
     list_filter = ["role", "company"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            users = [obj.user_id, form.initial.get("user")]
+            services.access_changed(user_ids=[u for u in users if u], reason=AccessReason.ROLE_CHANGED)
+
+    def delete_model(self, request, obj):
+        services.access_changed(user_ids=[obj.user_id], reason=AccessReason.MEMBERSHIP_REMOVED)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        users = list(queryset.values_list("user_id", flat=True))
+        services.access_changed(user_ids=users, reason=AccessReason.MEMBERSHIP_REMOVED)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEntry)

@@ -3,37 +3,66 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
-from accounts.models import Membership, Role
+from accounts import selectors, services
+from accounts.models import ApiToken, Membership, Role
 from accounts.phones import phone_masked
-from accounts.serializers import TokenInput, UserOut
-from accounts.throttles import SignInAddressThrottle, SignInPhoneThrottle
+from accounts.serializers import ApiTokenOut, TokenInput, UserOut
+from accounts.throttles import SIGN_IN_THROTTLES
 from workers.serializers import WorkerProfileOut
 
 
 class TokenView(APIView):
-    """Sign in with phone number and password; get an API token."""
+    """Sign in with phone number and password; get an API token for this device."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [SignInPhoneThrottle, SignInAddressThrottle]
+    throttle_classes = SIGN_IN_THROTTLES
 
     @extend_schema(request=TokenInput, responses={200: dict})
     def post(self, request):
         given = TokenInput(data=request.data)
         given.is_valid(raise_exception=True)
-        token, user = services.auth_token_issue(request=request, **given.validated_data)
-        return Response({"token": token.key, "user": UserOut(user).data})
+        token, key, user = services.auth_token_issue(request=request, **given.validated_data)
+        return Response(_issued(token, key, user))
+
+
+def _issued(token: ApiToken, key: str, user) -> dict:
+    """``{token, user, expires_at}``: the key, shown this once."""
+    return {"token": key, "user": UserOut(user).data, "expires_at": ApiTokenOut(token).data["expires_at"]}
 
 
 class SignOutView(APIView):
-    """Revoke the caller's API token."""
+    """Revoke the token this request came with (other devices stay signed in); with the session
+    cookie, end the session."""
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        services.auth_token_revoke(user=request.user)
+        if isinstance(request.auth, ApiToken):
+            services.auth_token_revoke(user=request.user, token=request.auth)
+        else:
+            services.session_sign_out(request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeTokensView(APIView):
+    """Her API tokens, one per signed-in device (never the keys)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ApiTokenOut(many=True))
+    def get(self, request):
+        tokens = selectors.tokens_for(request.user)
+        return Response(ApiTokenOut(tokens, many=True, context={"request": request}).data)
+
+
+class MeTokenView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.api_token_revoke(actor=request.user, token_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -112,11 +141,11 @@ class AcceptInvitationView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
-    throttle_classes = [SignInPhoneThrottle, SignInAddressThrottle]
+    throttle_classes = SIGN_IN_THROTTLES
 
     @extend_schema(request=AcceptInvitationIn, responses={201: dict})
     def post(self, request):
         given = AcceptInvitationIn(data=request.data)
         given.is_valid(raise_exception=True)
-        token, user = services.invitation_accept(request=request, **given.validated_data)
-        return Response({"token": token.key, "user": UserOut(user).data}, status=status.HTTP_201_CREATED)
+        token, key, user = services.invitation_accept(request=request, **given.validated_data)
+        return Response(_issued(token, key, user), status=status.HTTP_201_CREATED)

@@ -1,16 +1,17 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from accounts.tokens import user_for_token
+from accounts.tokens import token_for_key
 
 INVALID_TOKEN = _("Invalid or expired token. Please sign in again.")
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """``Authorization: Token <key>``, checked by :func:`accounts.tokens.user_for_token`."""
+    """``Authorization: Token <key>``, checked by :func:`accounts.tokens.token_for_key`;
+    ``request.auth`` is the ``ApiToken`` used (sign-out revokes that one)."""
 
     def authenticate_credentials(self, key):
-        user = user_for_token(key)
-        if user is None:
+        token = token_for_key(key)
+        if token is None:
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
-        return user, key
+        return token.user, token

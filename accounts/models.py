@@ -126,3 +126,50 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.phone} → {self.company} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """One signed-in device's API key (``Authorization: Token <key>``), kept only as its SHA-256
+    digest; it lapses at ``expires_at``, which each use moves on (accounts/tokens.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(_("key (SHA-256)"), max_length=64, unique=True)
+    label = models.CharField(_("device"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} · {self.label or '?'}"
+
+
+class AccessReason(models.TextChoices):
+    SIGN_OUT = "sign_out", _("signed out")
+    TOKEN_REVOKED = "token_revoked", _("token revoked")
+    PASSWORD_SET = "password_set", _("password set")
+    DEACTIVATED = "deactivated", _("deactivated")
+    DELETED = "deleted", _("deleted")
+    MEMBERSHIP_REMOVED = "membership_removed", _("removed from a company")
+    ROLE_CHANGED = "role_changed", _("role changed")
+
+
+class AccessChange(models.Model):
+    """Something a person could do or hear may have ended (a sign-out, a revoked token, a removal, a
+    changed role), written in the transaction of that change. Every server process reads new rows
+    (realtime/hub.py) and has her open sockets re-check what they may hear. Kept a day."""
+
+    # No foreign key constraint: the row outlives a deleted user, whose sockets must close too.
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    reason = models.CharField(_("reason"), max_length=32, choices=AccessReason.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.reason} user#{self.user_id}"

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Membership, User
+from accounts.models import ApiToken, Membership, User
 from accounts.phones import phone_national
 
 
@@ -31,3 +31,15 @@ class UserOut(serializers.ModelSerializer):
 
     def get_is_worker(self, user) -> bool:
         return hasattr(user, "worker_profile")
+
+
+class ApiTokenOut(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="the token this request came with")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "label", "created_at", "last_used_at", "expires_at", "current"]
+
+    def get_current(self, token) -> bool:
+        used = getattr(self.context.get("request"), "auth", None)
+        return isinstance(used, ApiToken) and used.pk == token.pk

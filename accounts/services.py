@@ -3,7 +3,7 @@
 import datetime
 import secrets
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -11,15 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import Token
 
 from accounts import sms
 from accounts.audit import audit_record
-from accounts.models import Company, Invitation, Membership, Role, User
+from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invitation, Membership, Role, User
 from accounts.phones import phone_normalize
+from accounts.tokens import token_digest, token_lifetime
 from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 INVITATION_DAYS = 7
+# Each sign-in is a token of its own (a phone, a laptop); past this many, the least recently used go.
+MAX_TOKENS_PER_USER = 20
+LABEL_LENGTH = ApiToken._meta.get_field("label").max_length
 
 
 class SignInFailed(DomainError):
@@ -37,18 +40,108 @@ def sign_in_check(*, request, phone: str, password: str) -> User:
     return user
 
 
+def access_changed(*, user_ids, reason: AccessReason) -> None:
+    """Record, in the caller's transaction, that these people may have lost a credential or access:
+    every server process has their open sockets re-check (realtime/hub.py). Call inside the change's
+    atomic block, so the row exists exactly when the change does."""
+    AccessChange.objects.bulk_create(
+        [AccessChange(user_id=user_id, reason=reason) for user_id in sorted(set(user_ids))]
+    )
+
+
+def token_label(request) -> str:
+    """What a person recognises a token by in her list: the device (User-Agent) it was issued to."""
+    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return "".join(ch for ch in agent if ch.isprintable())[:LABEL_LENGTH]
+
+
 @transaction.atomic
-def auth_token_issue(*, request, phone: str, password: str) -> tuple[Token, User]:
+def api_token_issue(*, user: User, label: str) -> tuple[ApiToken, str]:
+    """A new token for one device: ``(token, key)``. The key is returned this once; only its digest is kept."""
+    key = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(key),
+        label=label,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + token_lifetime(),
+    )
+    surplus = ApiToken.objects.filter(user=user).order_by("-last_used_at", "-pk").values_list("pk", flat=True)
+    retired, _ = ApiToken.objects.filter(pk__in=list(surplus[MAX_TOKENS_PER_USER:])).delete()
+    if retired:
+        access_changed(user_ids=[user.pk], reason=AccessReason.TOKEN_REVOKED)
+    return token, key
+
+
+@transaction.atomic
+def auth_token_issue(*, request, phone: str, password: str) -> tuple[ApiToken, str, User]:
     user = sign_in_check(request=request, phone=phone, password=password)
-    token, _created = Token.objects.get_or_create(user=user)
-    audit_record(actor=user, action="auth.token_issue", target=user)
-    return token, user
+    token, key = api_token_issue(user=user, label=token_label(request))
+    audit_record(actor=user, action="auth.token_issue", target=token)
+    return token, key, user
 
 
 @transaction.atomic
-def auth_token_revoke(*, user) -> None:
-    Token.objects.filter(user=user).delete()
-    audit_record(actor=user, action="auth.token_revoke", target=user)
+def auth_token_revoke(*, user, token: ApiToken) -> None:
+    """Sign out the device that holds ``token``."""
+    audit_record(actor=user, action="auth.token_revoke", target=token)
+    ApiToken.objects.filter(pk=token.pk, user=user).delete()
+    access_changed(user_ids=[user.pk], reason=AccessReason.SIGN_OUT)
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token_id: int) -> None:
+    """She signs out one of her devices (``DELETE /api/v1/me/tokens/{id}``); another's token is a 404."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound()
+    audit_record(actor=actor, action="auth.token_revoke", target=token)
+    token.delete()
+    access_changed(user_ids=[actor.pk], reason=AccessReason.TOKEN_REVOKED)
+
+
+@transaction.atomic
+def session_sign_out(*, request) -> None:
+    """End the session this request came with (the pages, the admin, the API with the session cookie)."""
+    user = request.user
+    logout(request)  # the session row goes: a socket opened with it notices at its re-check
+    if getattr(user, "pk", None):
+        audit_record(actor=user, action="auth.sign_out", target=user)
+        access_changed(user_ids=[user.pk], reason=AccessReason.SIGN_OUT)
+
+
+def _tokens_end(user: User) -> int:
+    """Every token of ``user`` stops working. Her sessions end by themselves: Django checks the
+    password's hash and ``is_active`` on each request."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_password_set(*, actor, user: User, password: str | None) -> User:
+    """An operator sets her password (``None``: no password sign-in). All her tokens and sessions end."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    ended = _tokens_end(user)
+    audit_record(actor=actor, action="user.password_set", target=user, tokens_ended=ended)
+    access_changed(user_ids=[user.pk], reason=AccessReason.PASSWORD_SET)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> User:
+    """She can no longer sign in; all her tokens and sessions end."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    ended = _tokens_end(user)
+    audit_record(actor=actor, action="user.deactivate", target=user, tokens_ended=ended)
+    access_changed(user_ids=[user.pk], reason=AccessReason.DEACTIVATED)
+    return user
 
 
 @transaction.atomic
@@ -60,8 +153,11 @@ def company_create(*, name: str, actor=None) -> Company:
 
 @transaction.atomic
 def membership_set(*, actor, company: Company, user: User, role: str) -> Membership:
+    before = Membership.objects.filter(company=company, user=user).values_list("role", flat=True).first()
     membership, _created = Membership.objects.update_or_create(company=company, user=user, defaults={"role": role})
     audit_record(actor=actor, action="membership.set", target=membership, company_id=company.pk, role=role)
+    if before is not None and before != role:
+        access_changed(user_ids=[user.pk], reason=AccessReason.ROLE_CHANGED)
     return membership
 
 
@@ -131,7 +227,9 @@ class InvitationInvalid(DomainError):
 
 
 @transaction.atomic
-def invitation_accept(*, request, phone: str, code: str, password: str, display_name: str) -> tuple[Token, User]:
+def invitation_accept(
+    *, request, phone: str, code: str, password: str, display_name: str
+) -> tuple[ApiToken, str, User]:
     phone = phone_normalize(phone)
     now = timezone.now()
     invitation = next(
@@ -153,9 +251,9 @@ def invitation_accept(*, request, phone: str, code: str, password: str, display_
     user = User.objects.create_user(phone=phone, password=password, display_name=(display_name or "").strip()[:64])
     Invitation.objects.filter(pk=invitation.pk).update(accepted_at=now)
     membership_set(actor=invitation.invited_by, company=invitation.company, user=user, role=invitation.role)
-    token, _created = Token.objects.get_or_create(user=user)
+    token, key = api_token_issue(user=user, label=token_label(request))
     audit_record(actor=user, action="membership.accept", target=invitation, company_id=invitation.company_id)
-    return token, user
+    return token, key, user
 
 
 @transaction.atomic
@@ -169,3 +267,19 @@ def member_remove(*, actor, company_id: int, user_id: int) -> None:
         raise Conflict(_("A company keeps at least one admin."), code="last_admin")
     membership.delete()  # roles are read on every request: the removal holds at once
     audit_record(actor=actor, action="membership.remove", target=membership, company_id=company_id, user=user_id)
+    access_changed(user_ids=[user_id], reason=AccessReason.MEMBERSHIP_REMOVED)  # and her sockets close
+
+
+# --- tidying (background/periodic.py) -----------------------------------------------------------
+
+
+def access_changes_prune(*, older_than: datetime.timedelta) -> int:
+    """Forget access changes every server process has long read (a hub starts from the newest)."""
+    deleted, _ = AccessChange.objects.filter(at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+def api_tokens_prune() -> int:
+    """Delete tokens that have lapsed: they are refused anyway, and nobody lists them."""
+    deleted, _ = ApiToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -1,37 +1,74 @@
 """Sign-in attempt limits, per phone number and per client address.
 
-Counted in the cache (Redis when configured), so every server process shares them.
+Counted in the cache (Redis when configured), so every server process shares them. The
+address is :func:`core.addresses.client_address` (forwarding headers only from trusted
+proxies); an IPv6 client counts by its /64, the block one subscriber gets.
+
+Every way in uses the same counters: ``POST /api/v1/auth/token`` and the invitation accept
+(DRF ``throttle_classes``), the sign-in page and the admin's login (:func:`sign_in_limits_check`).
+When the counters cannot be read (Redis down) sign-in **fails closed**: 503
+``sign_in_unavailable`` with ``Retry-After``, and no password is tried. Nothing else uses
+these counters, so reading pages goes on.
 """
 
+import ipaddress
 import logging
 
-from rest_framework.exceptions import APIException
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.phones import phone_normalize
-from config.errors import Invalid
+from config.errors import DomainError, Invalid
+from core.addresses import client_address
 
 logger = logging.getLogger(__name__)
 
 
-class _FailOpen(SimpleRateThrottle):
-    """If the shared cache (Redis) is down, let sign-in through rather than answer 500."""
+SIGN_IN_LIMITED = _("Too many sign-in attempts. Please wait a minute and try again.")
+
+
+class SignInUnavailable(DomainError):
+    status = 503
+    code = "sign_in_unavailable"
+    message = _("Signing in is not possible for a moment. Please try again in a minute.")
+    retry_after = 30
+
+
+def address_ident(address: str) -> str:
+    """What a per-address limit counts: the address; for IPv6, its /64 network."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
+
+
+class _SignInThrottle(SimpleRateThrottle):
+    """Counts in the shared cache; if the cache cannot count, nobody signs in (no password is tried)."""
+
+    def get_ident(self, request):
+        return address_ident(client_address(request))
 
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
-        except APIException:
+        except (APIException, DomainError):
             raise  # the caller's own mistake (e.g. malformed JSON), not the cache's
-        except Exception:
-            logger.warning("sign-in limits unavailable (cache down); allowing the attempt", exc_info=True)
-            return True
+        except Exception as exc:
+            logger.warning("sign-in refused: the sign-in limits cannot be counted (cache down)", exc_info=True)
+            raise SignInUnavailable() from exc
 
 
-class SignInPhoneThrottle(_FailOpen):
+class SignInPhoneThrottle(_SignInThrottle):
     scope = "sign_in_phone"
+    phone_field = "phone"
 
     def get_cache_key(self, request, view):
-        raw = request.data.get("phone") if hasattr(request.data, "get") else None
+        data = request.data if hasattr(request, "data") else request.POST  # a DRF or a Django request
+        raw = data.get(self.phone_field) if hasattr(data, "get") else None
         try:
             phone = phone_normalize(raw)
         except Invalid:
@@ -39,8 +76,23 @@ class SignInPhoneThrottle(_FailOpen):
         return self.cache_format % {"scope": self.scope, "ident": phone}
 
 
-class SignInAddressThrottle(_FailOpen):
+class SignInAddressThrottle(_SignInThrottle):
     scope = "sign_in_address"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+SIGN_IN_THROTTLES = [SignInPhoneThrottle, SignInAddressThrottle]
+
+
+def sign_in_limits_check(request, *, phone_field: str = "phone") -> None:
+    """The API's limits, on the same counters, for a sign-in form posted to a page (Django request).
+
+    Raises ``Throttled`` (429, with ``wait``) when a limit is reached, ``SignInUnavailable`` (503)
+    when the limits cannot be counted; returns when the attempt may go on."""
+    for throttle_class in SIGN_IN_THROTTLES:
+        throttle = throttle_class()
+        throttle.phone_field = phone_field
+        if not throttle.allow_request(request, None):
+            raise Throttled(wait=throttle.wait())

@@ -11,8 +11,8 @@ What it does, in one run:
    projects of thousands of accepted tasks and done claims (so the planner sees many finished
    rows and several projects, DESIGN.md §9); then, each run, a fresh company with two
    identical published assembly projects of ``--tasks`` one-unit tasks (claim_limit 720, the
-   service's maximum; one slot of capacity 100,000), and ``--clients`` mothers, each with a
-   DRF token. It also claims once through the API in-process with CaptureQueriesContext and
+   service's maximum; one slot of capacity 100,000), and ``--clients`` mothers, each with an
+   API token. It also claims once through the API in-process with CaptureQueriesContext and
    prints the SQL statements one claim-next costs (``--show-queries`` lists them);
 3. starts the servers itself, bound to 127.0.0.1 only: ``--server daphne --servers N`` runs N
    ``daphne`` processes on consecutive ports (clients spread round-robin);
@@ -116,11 +116,10 @@ def internal_setup(cfg: dict) -> dict:
     from django.db.models import F
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from accounts.models import Company, Role, User
-    from accounts.services import company_create, membership_set
+    from accounts.services import api_token_issue, company_create, membership_set
     from tasks import services as ts
     from tasks.models import Claim, ClaimStatus, Task, TaskStatus
     from workers.services import worker_profile_save
@@ -206,7 +205,7 @@ def internal_setup(cfg: dict) -> dict:
     tokens = []
     for i in range(cfg["clients"]):
         mother = new_mother(f"bench mother {i}")
-        tokens.append(Token.objects.create(user=mother).key)
+        tokens.append(api_token_issue(user=mother, label="bench")[1])
 
     # What one claim-next costs in SQL (in-process, WSGI test client, same DB).
     client = APIClient()

@@ -49,9 +49,9 @@ def internal_setup(cfg: dict) -> dict:
 
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Company, Membership, Role, User
+    from accounts.services import api_token_issue
     from ledger.exports import ledger_copy_statement
     from ledger.models import Account, AccountKind, Posting
     from workers.models import WorkerProfile
@@ -113,7 +113,7 @@ def internal_setup(cfg: dict) -> dict:
         mothers = list(
             WorkerProfile.objects.filter(user__phone__startswith="+86135100").values_list("user_id", flat=True)
         )
-    token = Token.objects.get_or_create(user=finance)[0].key
+    token = api_token_issue(user=finance, label="bench")[1]
     companies = {rows: company_with(rows) for rows in (cfg["small"], cfg["rows"])}
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics for every table the export joins

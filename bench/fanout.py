@@ -67,10 +67,9 @@ def internal_setup(cfg: dict) -> dict:
     django.setup()
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Role, User
-    from accounts.services import company_create, membership_set
+    from accounts.services import api_token_issue, company_create, membership_set
     from tasks import services as ts
     from workers.services import worker_profile_save
 
@@ -104,7 +103,7 @@ def internal_setup(cfg: dict) -> dict:
     ts.project_transition(actor=sup, project_id=project.pk, action="publish")
     out = {"run": run, "project": project.pk, "slot": slot.pk}
     for kind in ("claimers", "followers"):
-        out[kind] = [Token.objects.create(user=new_user(f"fanout {kind} {i}")).key for i in range(cfg[kind])]
+        out[kind] = [api_token_issue(user=new_user(f"fanout {kind} {i}"), label="bench")[1] for i in range(cfg[kind])]
     with connection.cursor() as cur:
         cur.execute("ANALYZE tasks_task")
     return out

@@ -42,7 +42,8 @@ _DRF_CODES = {
 def error_payload(exc) -> tuple[int, dict, dict] | None:
     """``(status, body, headers)`` for an error a caller can cause; None for a real bug."""
     if isinstance(exc, DomainError):
-        return exc.status, error_body(code=exc.code, message=exc.message, details=exc.details), {}
+        headers = {"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else {}
+        return exc.status, error_body(code=exc.code, message=exc.message, details=exc.details), headers
     if isinstance(exc, Http404):
         return 404, error_body(code="not_found", message=_("Not found.")), {}
     if isinstance(exc, DjangoPermissionDenied):

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from core.addresses import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HOMESLOT_VAR_DIR", BASE_DIR / "var"))
 
@@ -40,14 +42,13 @@ CSRF_FAILURE_VIEW = "frontend.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "accounts.admin_site.AdminConfig",  # django.contrib.admin, on a site with the sign-in limits
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -170,6 +171,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot"),
+            # A Redis that does not answer must fail fast: sign-in then refuses at once (503), not after
+            # the operating system's connect timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -216,6 +220,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/signin/"
+# An API token lapses this many days after its last use (each use moves it on, at most hourly).
+HOMESLOT_TOKEN_DAYS = int(os.environ.get("HOMESLOT_TOKEN_DAYS", "90"))
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated): the
+# address every sign-in limit counts is the first hop, from the right, that is not one of them.
+HOMESLOT_TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("HOMESLOT_TRUSTED_PROXIES", ""))
 
 # --- I18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -20,6 +20,8 @@ v1 = [
         name="company-member",
     ),
     path("me", accounts_api.MeView.as_view(), name="me"),
+    path("me/tokens", accounts_api.MeTokensView.as_view(), name="me-tokens"),
+    path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
     path("me/notices", fairwork_api.NoticeListView.as_view(), name="me-notices"),

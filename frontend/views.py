@@ -1,6 +1,6 @@
 """HTML pages: the home page, signing in and out (finance pages: frontend/finance.py)."""
 
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from accounts.services import session_sign_out
 from frontend.forms import SignInForm
 
 
@@ -35,10 +36,10 @@ def landing_for(user) -> str | None:
 
 def sign_in(request):
     form = SignInForm(request, data=request.POST or None)
-    if request.method == "POST" and not _sign_in_allowed(request):
-        form = SignInForm(request)
-        message = _("Too many sign-in attempts. Please wait a minute and try again.")
-        return render(request, "frontend/sign_in.html", {"form": form, "error": message}, status=429)
+    if request.method == "POST":
+        refused = _sign_in_refused(request)
+        if refused is not None:
+            return refused
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
         target = request.GET.get("next", "/")
@@ -50,20 +51,29 @@ def sign_in(request):
     return render(request, "frontend/sign_in.html", {"form": form})
 
 
-def _sign_in_allowed(request) -> bool:
-    """The API's sign-in limits (per phone number, per address), on the same counters."""
-    from rest_framework.parsers import FormParser
-    from rest_framework.request import Request
+def _sign_in_refused(request):
+    """The API's sign-in limits (per phone number, per address), on the same counters: the page
+    that says so (429, or 503 while they cannot be counted), or None when she may try."""
+    from rest_framework.exceptions import Throttled
 
-    from accounts.throttles import SignInAddressThrottle, SignInPhoneThrottle
+    from accounts.throttles import SIGN_IN_LIMITED, SignInUnavailable, sign_in_limits_check
 
-    wrapped = Request(request, parsers=[FormParser()])
-    return all(throttle().allow_request(wrapped, None) for throttle in (SignInPhoneThrottle, SignInAddressThrottle))
+    try:
+        sign_in_limits_check(request)
+    except Throttled as limited:
+        message, status, wait = SIGN_IN_LIMITED, 429, limited.wait
+    except SignInUnavailable as unavailable:
+        message, status, wait = unavailable.message, unavailable.status, unavailable.retry_after
+    else:
+        return None
+    response = render(request, "frontend/sign_in.html", {"form": SignInForm(request), "error": message}, status=status)
+    response["Retry-After"] = str(int(wait or 60))
+    return response
 
 
 @require_POST
 def sign_out(request):
-    logout(request)
+    session_sign_out(request=request)
     return redirect("/")
 
 

@@ -5,6 +5,11 @@ Protocol (API.md): a page is authenticated by its session cookie; any other clie
 a project and ``resume`` after the last event id it saw. The server sends events
 ``{type, id, at, data}``, ``{"type": "heartbeat", "latest": id}`` every ~25 s, and
 ``{"type": "resync"}`` when a gap cannot be replayed (re-read through the API).
+
+A socket hears only what its user may hear *now*: after a sign-out, a revoked token, a removal
+or a role change (an ``accounts.AccessChange``, read by the process hub) and before every
+``resume``, it re-checks its credential and groups, and closes with 4401 when the credential no
+longer signs her in, 4403 when what she may hear changed (reconnect to hear what she may now).
 """
 
 import asyncio
@@ -20,6 +25,7 @@ from realtime.hub import hub_for
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
 AUTH_TIMEOUT_SECONDS = 10
 
 
@@ -30,6 +36,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     user = None
     joined: set
     started_after = None  # the id in ``ready.latest``: the socket is owed every event after it
+    _credential: tuple[str, str] | None = None  # what it was authenticated with, to ask again
+    _roles: dict[int, str] | None = None  # her roles when its groups were decided
+    _access_closed = False
 
     async def connect(self):
         self.joined = set()
@@ -37,6 +46,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
+            self._credential = security.socket_credential(session_key=self.scope["session"].session_key)
             await self._start(user)
         else:
             self._tasks.append(asyncio.ensure_future(self._auth_deadline()))
@@ -53,6 +63,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.started_after = await database_sync_to_async(selectors.cursor)()
         for group in await database_sync_to_async(security.home_groups)(user):
             await self._join(group)
+        await self._remember_access(user)
         await self.send_json({"type": "ready", "user": user.pk, "latest": self.started_after})
 
     # Events and heartbeats reach this socket through the process hub (realtime/hub.py),
@@ -76,6 +87,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if kind == "auth" and isinstance(content.get("token"), str):
                 user = await database_sync_to_async(user_for_token)(content["token"])
                 if user is not None:
+                    self._credential = security.socket_credential(token=content["token"])
                     return await self._start(user)
             return await self.close(code=CLOSE_UNAUTHENTICATED)
         handler = {"follow": self._follow, "unfollow": self._unfollow, "resume": self._resume}.get(kind)
@@ -98,6 +110,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "unfollowed", "project": content.get("project")})
 
     async def _resume(self, content):
+        if not await self.access_recheck():  # never replay what she may no longer hear
+            return
         after = content.get("after")
         if type(after) is not int or after < 0:
             return await self._error("invalid", "resume")
@@ -107,6 +121,32 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for message in missed:
             await self.send_json(message)
         await self.send_json({"type": "resumed", "latest": max([after, *(m["id"] for m in missed)])})
+
+    # --- access re-checks: the hub asks after an accounts.AccessChange of this user; resume asks ---
+
+    async def _remember_access(self, user) -> None:
+        self._roles = await database_sync_to_async(security.access_snapshot)(user)
+
+    async def access_recheck(self) -> bool:
+        """Close (4401/4403) if her credential or access ended since the socket was authorised; True if it stays."""
+        if self._access_closed:
+            return False
+        if self.user is None or self._credential is None or self._roles is None:
+            return True  # not signed in yet: nothing to re-check
+        verdict = await database_sync_to_async(security.access_verdict)(
+            user_id=self.user.pk, credential=self._credential, roles=self._roles, joined=set(self.joined)
+        )
+        if verdict is None:
+            return True
+        self._access_closed = True
+        await self._leave_hub()  # not one more event
+        await self.close(code=CLOSE_UNAUTHENTICATED if verdict == security.UNAUTHENTICATED else CLOSE_FORBIDDEN)
+        return False
+
+    async def websocket_receive(self, message):
+        if self._access_closed:  # closed for lost access: nothing more is taken from this socket
+            return
+        await super().websocket_receive(message)
 
     async def _error(self, code: str, about, **details):
         await self.send_json({"type": "error", "code": code, "about": about, **details})

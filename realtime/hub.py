@@ -29,6 +29,11 @@ transaction can show a lower id later). The heartbeat carries, beside the newest
 which the socket has had everything (``complete``): a client whose socket drops resumes after
 it, so a hole the repair had not yet filled is replayed to it.
 
+Every ``ACCESS_POLL_SECONDS`` the hub reads the new ``accounts.AccessChange`` rows (sign-outs,
+revoked tokens, removals, role changes, written by any process in the change's transaction; one
+indexed query) and asks that user's sockets here to re-check their access, so they close within
+seconds on every server — through a Redis outage too, as the rows live in the database.
+
 A hub lives on one event loop and stops when its last socket leaves.
 """
 
@@ -44,7 +49,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.selectors import AccessChangeCursor
 from realtime import selectors
+from realtime.groups import worker_group
 from realtime.publish import batch_message
 
 logger = logging.getLogger(__name__)
@@ -55,6 +62,7 @@ REPAIR_SECONDS = 5.0  # how often the hub checks the outbox for events the layer
 REPAIR_SECONDS_DOWN = 1.0  # while the layer is down: the outbox is then the only way events come
 REPAIR_GRACE = 1.5  # an event younger than this may still be in the relay's coalescing window
 SETTLE_SECONDS = 15.0  # no transaction that writes events runs longer: past this, ids are final
+ACCESS_POLL_SECONDS = 2.0
 
 
 class Listener(Protocol):
@@ -63,6 +71,8 @@ class Listener(Protocol):
     async def deliver(self, text: str) -> None: ...
 
     async def heartbeat(self, latest: int, complete: int | None) -> None: ...
+
+    async def access_recheck(self) -> bool: ...
 
 
 @dataclass
@@ -87,6 +97,7 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
         self._layer_down = False
         self.repaired = 0  # events this hub read from the outbox because the layer lost them
+        self._rechecks: set[asyncio.Task] = set()
 
     async def join(self, group: str, listener: Listener, *, since: int | None = None) -> None:
         """Hand ``group``'s events to ``listener``; ``since`` is the id it has everything up to
@@ -132,6 +143,7 @@ class Hub:
             self.loop.create_task(self._watch_forever()),
             self.loop.create_task(self._beat_forever()),
             self.loop.create_task(self._repair_forever()),
+            self.loop.create_task(self._watch_access_forever()),
         ]
 
     async def _stop(self) -> None:
@@ -316,6 +328,30 @@ class Hub:
         ledger.checkpoint = max(ledger.checkpoint or 0, checkpoint)
         for event_id in [i for i in ledger.handed if i <= ledger.checkpoint]:
             del ledger.handed[event_id]
+
+    async def _watch_access_forever(self) -> None:
+        cursor = None
+        while True:
+            try:
+                if cursor is None:
+                    cursor = await database_sync_to_async(AccessChangeCursor.starting_now)()
+                users = await database_sync_to_async(cursor.poll)()
+            except Exception:  # the database is restarting: the rows wait for the next poll
+                logger.warning("realtime: access changes not read, the database did not answer", exc_info=True)
+                users = []
+            for user_id in users:  # every socket of a user hears her worker group
+                for listener in list(self.members.get(worker_group(user_id), ())):
+                    # A task of its own: a socket that closes may be the hub's last, and stop it.
+                    recheck = self.loop.create_task(self._recheck(listener))
+                    self._rechecks.add(recheck)
+                    recheck.add_done_callback(self._rechecks.discard)
+            await asyncio.sleep(ACCESS_POLL_SECONDS)
+
+    async def _recheck(self, listener: Listener) -> None:
+        try:
+            await listener.access_recheck()
+        except Exception:
+            logger.warning("realtime: an access re-check failed", exc_info=True)
 
     async def _rejoin(self) -> bool:
         """Refresh every membership of this process (expiry; a Redis that restarted empty)."""

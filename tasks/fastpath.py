@@ -23,7 +23,15 @@ from django.utils import timezone, translation
 from rest_framework import exceptions
 
 from accounts.authentication import INVALID_TOKEN
-from accounts.tokens import MAX_KEY_LENGTH, TOKEN_USER_SQL, user_for_token
+from accounts.tokens import (
+    MAX_KEY_LENGTH,
+    TOKEN_TOUCH_SQL,
+    TOKEN_USER_SQL,
+    token_digest,
+    touch_due,
+    touch_params,
+    user_for_token,
+)
 from config.api import error_body, error_payload
 from core import dbfaults
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
@@ -126,13 +134,16 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     if type(slot_id) is not int or not key or len(key) > MAX_KEY_LENGTH:
         raise _Unanswered()
     now = timezone.now()
-    params = {"key": key, "project": project_id, "slot": slot_id, "now": now}
+    digest = token_digest(key)  # in Python: the statement takes the digest, never the key
+    params = {"token_digest": digest, "project": project_id, "slot": slot_id, "now": now}
     try:
         conn = await pool.getconn()  # checked on the way out: a connection a restart killed is replaced
     except (psycopg.Error, psycopg_pool.PoolTimeout):
         raise _Unanswered() from None  # nothing sent: the sync path tries, or answers 503
     try:  # autocommit: the claim is one statement, one transaction
         row = await (await conn.execute(CLAIM_FOR_TOKEN, params)).fetchone()
+        if row is not None and touch_due(digest):  # the token's sliding expiry, at most hourly
+            await conn.execute(TOKEN_TOUCH_SQL, touch_params(key, now))
     except psycopg.Error as exc:
         if exc.sqlstate == claim_sql.SLOT_FULL_SQLSTATE:
             raise _Unanswered() from exc
@@ -143,7 +154,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         raise
     finally:
         await pool.putconn(conn)
-    if row is None:  # unknown token, or any rule did not hold: the sync path answers exactly
+    if row is None:  # unknown or lapsed token, or any rule did not hold: the sync path answers exactly
         raise _Unanswered()
     user_id, row = row[0], row[1:]
     claim, events = claim_sql.claim_from_row(

@@ -136,3 +136,10 @@ def worked_for(company, mother) -> None:
     from ledger.services import account_for
 
     account_for(company_id=company.pk, kind=AccountKind.PAYABLE, worker_id=mother.pk)
+
+
+def api_token_for(user, label: str = "test") -> str:
+    """A new key for ``Authorization: Token <key>``, as signing in on one more device gives her."""
+    from accounts.services import api_token_issue
+
+    return api_token_issue(user=user, label=label)[1]

@@ -3,10 +3,10 @@
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from config.asgi import application
 from tests.conftest import api_for
+from tests.factories import api_token_for
 
 
 def run(scenario):
@@ -28,8 +28,9 @@ def session_cookie(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-async def signed_in(user) -> WebsocketCommunicator:
-    key = (await sync_to_async(Token.objects.get_or_create)(user=user))[0].key
+async def signed_in(user, key: str | None = None) -> WebsocketCommunicator:
+    """A socket authenticated with ``key`` (a new token of ``user`` when None)."""
+    key = key or await sync_to_async(api_token_for)(user)
     ws = socket()
     connected, _ = await ws.connect()
     assert connected

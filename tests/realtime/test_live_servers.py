@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 import websockets
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from realtime.models import OutboxEvent
 from tasks.models import Claim
@@ -201,7 +200,7 @@ def claimable(on_postgres, supervisor, company):
     project = factories.project(supervisor, company, tasks=12, claim_limit=12)
     slot = factories.slot(supervisor, project, capacity=100)
     watcher, claimer = factories.mother(), factories.mother()
-    tokens = {user: Token.objects.create(user=user).key for user in (watcher, claimer)}
+    tokens = {user: factories.api_token_for(user) for user in (watcher, claimer)}
     return project, slot, tokens[watcher], tokens[claimer]
 
 
@@ -291,6 +290,68 @@ def test_redis_restart_loses_nothing_a_client_cannot_recover(claimable, tmp_path
     assert OutboxEvent.objects.filter(group=f"project.{project.pk}", type="task.claimed").count() == 9
 
 
+def sign_out_over_http(port: int, token: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/sign-out", headers={"Authorization": f"Token {token}"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return response.status
+
+
+def test_a_sign_out_through_one_server_closes_her_socket_on_another(claimable, tmp_path):
+    _project, _slot, watcher_token, claimer_token = claimable
+    redis_url = os.environ.get("REDIS_URL") or pytest.skip("needs REDIS_URL")
+
+    async def scenario(port_a, port_b):
+        sockets = {}
+        for name, token in (("hers", watcher_token), ("someone else's", claimer_token)):
+            ws = await websockets.connect(f"ws://127.0.0.1:{port_a}/ws/", open_timeout=10)
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "ready"
+            sockets[name] = ws
+
+        assert await asyncio.to_thread(sign_out_over_http, port_b, watcher_token) == 204
+
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:  # heartbeats come every 2 s meanwhile; the close within a few seconds
+                await asyncio.wait_for(sockets["hers"].recv(), 15)
+        others = sockets["someone else's"]
+        assert json.loads(await asyncio.wait_for(others.recv(), 15))["type"] == "heartbeat"  # still open
+        await others.close()
+        return closed.value.rcvd.code
+
+    with daphne_servers(2, redis_url, tmp_path) as (port_a, port_b):
+        code = asyncio.run(scenario(port_a, port_b))
+
+    assert code == 4401
+
+
+def test_sockets_close_on_sign_out_while_redis_is_down(claimable, tmp_path):
+    _project, _slot, watcher_token, _claimer_token = claimable
+
+    async def scenario(redis_proc, port_a, port_b):
+        ws = await websockets.connect(f"ws://127.0.0.1:{port_a}/ws/", open_timeout=10)
+        await ws.send(json.dumps({"type": "auth", "token": watcher_token}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "ready"
+        redis_proc.terminate()  # the channel layer is gone; the access changes travel through the database
+        redis_proc.wait(timeout=10)
+
+        assert await asyncio.to_thread(sign_out_over_http, port_b, watcher_token) == 204
+
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 15)
+        return closed.value.rcvd.code
+
+    with (
+        private_redis(tmp_path) as (redis_port, redis_proc),
+        daphne_servers(2, f"redis://127.0.0.1:{redis_port}/0", tmp_path) as (port_a, port_b),
+    ):
+        code = asyncio.run(scenario(redis_proc, port_a, port_b))
+
+    assert code == 4401
+
+
 def test_events_lost_while_redis_is_down_under_load_reach_every_socket(on_postgres, supervisor, company, tmp_path):
     """The probe's run: Redis killed for 8 s while mothers claim at ~18/s through two servers.
     Sockets that stay open (on either server) hear every claim without asking; one that drops
@@ -299,8 +360,8 @@ def test_events_lost_while_redis_is_down_under_load_reach_every_socket(on_postgr
     slot = factories.slot(supervisor, project, capacity=1000)
     watcher = factories.mother()
     claimers = [factories.mother() for _ in range(4)]
-    watcher_token = Token.objects.create(user=watcher).key
-    tokens = [Token.objects.create(user=m).key for m in claimers]
+    watcher_token = factories.api_token_for(watcher)
+    tokens = [factories.api_token_for(m) for m in claimers]
     rate, before, outage, after = 18, 6.0, 8.0, 6.0
 
     async def load(ports, seconds, statuses, turn):

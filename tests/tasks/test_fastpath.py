@@ -1,18 +1,22 @@
 """The claim fast path answers exactly as the DRF view does (same check, service, shapes)."""
 
 import asyncio
+import datetime
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken, User
+from accounts.tokens import token_digest
 from tasks.models import Claim
 from tests import factories
 
 # The fast path runs the service on another thread, which must see committed data.
 pytestmark = pytest.mark.django_db(transaction=True)
 _loop = None
+LIFETIME = datetime.timedelta(days=90)
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +91,7 @@ def world(company, supervisor):
     project = factories.project(supervisor, company, tasks=2, claim_limit=5)
     slot = factories.slot(supervisor, project)
     mothers = [factories.mother() for _ in range(4)]
-    return project, slot, [Token.objects.create(user=m).key for m in mothers]
+    return project, slot, [factories.api_token_for(m) for m in mothers]
 
 
 @pytest.mark.parametrize("via", [via_asgi, via_drf])
@@ -135,7 +139,7 @@ def test_refusals_match_the_api(world, body, token_index, status, code):
 
 def test_staff_token_is_forbidden_on_both_paths(world, supervisor):
     project, slot, _ = world
-    key = Token.objects.create(user=supervisor).key
+    key = factories.api_token_for(supervisor)
     body = json.dumps({"slot": slot.pk}).encode()
     path = f"/api/v1/projects/{project.pk}/claim-next"
 
@@ -164,7 +168,7 @@ def test_fast_answer_equals_what_the_api_reads_back(company, supervisor, kind):
     project = factories.project(supervisor, company, kind=kind, tasks=1, units_per_task=3)
     slot = factories.slot(supervisor, project)
     mother = factories.mother()
-    key = Token.objects.create(user=mother).key
+    key = factories.api_token_for(mother)
 
     status, created, _ = via_asgi(
         f"/api/v1/projects/{project.pk}/claim-next", json.dumps({"slot": slot.pk}).encode(), token=key
@@ -188,3 +192,59 @@ def test_hand_built_representation_equals_claim_out(company, supervisor, mother)
     claim = Claim.objects.select_related("task", "slot", "project__company").get(pk=claim_id)
 
     assert claim_created_representation(claim) == ClaimOut(claim).data
+
+
+def test_a_lapsed_token_is_refused_on_both_paths(world):
+    project, slot, tokens = world
+    ApiToken.objects.filter(digest=token_digest(tokens[0])).update(expires_at=timezone.now())
+    path, body = f"/api/v1/projects/{project.pk}/claim-next", json.dumps({"slot": slot.pk}).encode()
+
+    fast = via_asgi(path, body, token=tokens[0], language="en")
+    slow = via_drf(path, body, token=tokens[0], language="en")
+
+    assert fast[0] == slow[0] == 401
+    assert fast[1] == slow[1]
+    assert fast[1]["error"]["code"] == "authentication_failed"
+    assert Claim.objects.count() == 0
+
+
+def test_the_token_rule_in_sql_is_the_one_in_python(world, mother):
+    from django.db import connection
+
+    from accounts.tokens import TOKEN_USER_SQL, user_for_token
+
+    _project, _slot, tokens = world
+    live, lapsed, inactive = tokens[0], tokens[1], tokens[2]
+    ApiToken.objects.filter(digest=token_digest(lapsed)).update(expires_at=timezone.now())
+    User.objects.filter(api_tokens__digest=token_digest(inactive)).update(is_active=False)
+
+    def in_sql(key):
+        with connection.cursor() as cursor:
+            cursor.execute(TOKEN_USER_SQL, {"token_digest": token_digest(key), "now": timezone.now()})
+            return [row[0] for row in cursor.fetchall()]
+
+    for key in (live, lapsed, inactive, "unknown"):
+        user = user_for_token(key)
+        assert in_sql(key) == ([user.pk] if user else [])
+    assert in_sql(live) != []
+
+
+def test_the_fast_path_moves_a_tokens_expiry_on_at_most_hourly(world, on_postgres):
+    from config.asgi import http_application
+
+    project, slot, tokens = world
+    token = ApiToken.objects.get(digest=token_digest(tokens[0]))
+    two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=two_hours_ago, expires_at=two_hours_ago + LIFETIME)
+    path, body = f"/api/v1/projects/{project.pk}/claim-next", json.dumps({"slot": slot.pk}).encode()
+
+    before = timezone.now()
+    assert via_asgi(path, body, token=tokens[0])[0] == 201
+    moved = ApiToken.objects.get(pk=token.pk)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=two_hours_ago)  # as if an hour had passed …
+    assert via_asgi(path, body, token=tokens[0])[0] == 201
+    kept = ApiToken.objects.get(pk=token.pk)
+
+    assert http_application._pool is not None  # answered in the loop, not by the sync path
+    assert moved.last_used_at >= before and moved.expires_at == moved.last_used_at + LIFETIME
+    assert kept.last_used_at == two_hours_ago  # … this process touched it within the hour: no statement
