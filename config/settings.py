@@ -192,6 +192,8 @@ HOMESLOT_HEARTBEAT_SECONDS = float(os.environ.get("HOMESLOT_HEARTBEAT_SECONDS", 
 # Fair work (fairwork/): part-time limits per mother and company, reminders' quiet hours default.
 HOMESLOT_HOURS_PER_DAY = int(os.environ.get("HOMESLOT_HOURS_PER_DAY", "4"))
 HOMESLOT_HOURS_PER_WEEK = int(os.environ.get("HOMESLOT_HOURS_PER_WEEK", "24"))
+# core.locks checks the project's lock order in every transaction (a programming error raises).
+HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
 # Text messages (invitation codes): a real provider's backend in production; logged by default.
 HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend")
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).

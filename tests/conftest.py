@@ -12,6 +12,8 @@ def pytest_configure(config):
 
     # Argon2 is the real hasher (asserted in tests/accounts); MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # pytest-django runs with DEBUG off: the lock order (core.locks) is checked in every test anyway.
+    settings.HOMESLOT_LOCK_ORDER_CHECK = True
 
 
 @pytest.fixture(autouse=True)
