@@ -188,3 +188,61 @@ def test_hand_built_representation_equals_claim_out(company, supervisor, mother)
     claim = Claim.objects.select_related("task", "slot", "project__company").get(pk=claim_id)
 
     assert claim_created_representation(claim) == ClaimOut(claim).data
+
+
+def test_her_own_companys_work_is_refused_on_both_paths(world, company):
+    from tests.snapshots import world as snapshot
+
+    project, slot, _ = world
+    colleague = factories.staff(company)
+    factories.WorkerProfileFactory(user=colleague)
+    key = Token.objects.create(user=colleague).key
+    body = json.dumps({"slot": slot.pk}).encode()
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    before = snapshot()
+
+    fast = via_asgi(path, body, token=key, language="en")
+    slow = via_drf(path, body, token=key, language="en")
+
+    assert fast[0] == slow[0] == 403
+    assert fast[1] == slow[1] and fast[1]["error"]["code"] == "own_company_work"
+    assert snapshot() == before
+
+
+def test_claims_that_overlap_are_refused_on_both_paths(company, supervisor):
+    import datetime
+
+    from django.utils import timezone
+
+    from tasks import services
+
+    project = factories.project(
+        supervisor, company, kind="copywriting", tasks=4, claim_limit=5, piece_rate="30.0000", minutes_per_unit="60.00"
+    )
+    start = timezone.now() + datetime.timedelta(hours=2)
+    nine = services.slot_create(
+        actor=supervisor,
+        project_id=project.pk,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        capacity=9,
+    )
+    later = services.slot_create(
+        actor=supervisor,
+        project_id=project.pk,
+        starts_at=start + datetime.timedelta(minutes=30),
+        ends_at=start + datetime.timedelta(minutes=90),
+        capacity=9,
+    )
+    mothers = [factories.mother(), factories.mother()]
+    keys = [Token.objects.create(user=m).key for m in mothers]
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    for key in keys:
+        assert via_drf(path, json.dumps({"slot": nine.pk}).encode(), token=key)[0] == 201
+
+    fast = via_asgi(path, json.dumps({"slot": later.pk}).encode(), token=keys[0], language="en")
+    slow = via_drf(path, json.dumps({"slot": later.pk}).encode(), token=keys[1], language="en")
+
+    assert fast[0] == slow[0] == 409
+    assert fast[1]["error"]["code"] == slow[1]["error"]["code"] == "claims_overlap"
+    assert Claim.objects.count() == 2
