@@ -197,6 +197,8 @@ HOMESLOT_HOURS_PER_WEEK = int(os.environ.get("HOMESLOT_HOURS_PER_WEEK", "24"))
 HOMESLOT_PARALLEL_CLAIMS = int(os.environ.get("HOMESLOT_PARALLEL_CLAIMS", "1"))
 if HOMESLOT_PARALLEL_CLAIMS < 1:
     raise ImproperlyConfigured("HOMESLOT_PARALLEL_CLAIMS must be 1 or more.")
+# Answers kept for retried requests with an Idempotency-Key (accounts.idempotency), then pruned.
+HOMESLOT_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("HOMESLOT_IDEMPOTENCY_RETENTION_HOURS", "48"))
 # core.locks checks the project's lock order in every transaction (a programming error raises).
 HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
 # Text messages (invitation codes): a real provider's backend in production; logged by default.

@@ -11,6 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
 from config.errors import Conflict, Invalid, NotFound
@@ -175,7 +176,8 @@ class PayoutListView(generics.ListAPIView):
             return PayoutBatch.objects.none()
         return PayoutBatch.objects.filter(company_id__in=company_ids_for(self.request.user, FINANCE_ROLES))
 
-    @extend_schema(request=PayoutDraftIn, responses={201: PayoutBatchDetail})
+    @extend_schema(request=PayoutDraftIn, responses={201: PayoutBatchDetail}, parameters=[HEADER_PARAMETER])
+    @idempotent
     def post(self, request):
         fields = _valid(PayoutDraftIn, request)
         company_id = _finance_company(request, fields.pop("company", None))
@@ -291,7 +293,8 @@ class AdjustmentView(APIView):
 
     permission_classes = [IsFinance]
 
-    @extend_schema(request=AdjustmentIn, responses={201: TransactionOut})
+    @extend_schema(request=AdjustmentIn, responses={201: TransactionOut}, parameters=[HEADER_PARAMETER])
+    @idempotent
     def post(self, request):
         fields = _valid(AdjustmentIn, request)
         company_id = _finance_company(request, fields.pop("company", None))

@@ -30,10 +30,13 @@ def _one_event_loop():
     _loop.close()
 
 
-def via_asgi(path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json"):
+def via_asgi(
+    path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json", extra=()
+):
     from config.asgi import application
 
     headers = [(b"host", b"testserver"), (b"content-type", content_type), (b"accept-language", language.encode())]
+    headers.extend(extra)
     if token:
         headers.append((b"authorization", f"Token {token}".encode()))
     scope = {
@@ -188,6 +191,24 @@ def test_hand_built_representation_equals_claim_out(company, supervisor, mother)
     claim = Claim.objects.select_related("task", "slot", "project__company").get(pk=claim_id)
 
     assert claim_created_representation(claim) == ClaimOut(claim).data
+
+
+def test_a_claim_with_an_idempotency_key_is_kept_by_the_api_and_answered_again(world):
+    from config.asgi import http_application
+
+    project, slot, tokens = world
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    body = json.dumps({"slot": slot.pk}).encode()
+    # What Django's handler reads (DRF reads no body without a length).
+    key = [(b"idempotency-key", b"retry-me"), (b"content-length", str(len(body)).encode())]
+
+    first = via_asgi(path, body, token=tokens[0], extra=key)
+    again = via_asgi(path, body, token=tokens[0], extra=key)
+
+    assert first[0] == again[0] == 201
+    assert again[1] == first[1] and {k.lower(): v for k, v in again[2].items()}[b"idempotent-replayed"] == b"true"
+    assert http_application._pool is None  # answered by the DRF view, not the fast path
+    assert Claim.objects.count() == 1
 
 
 def test_her_own_companys_work_is_refused_on_both_paths(world, company):
