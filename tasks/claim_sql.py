@@ -75,36 +75,37 @@ BEGIN
               AND (v_slot.ends_at AT TIME ZONE '__TZ__')::date = v_local::date) THEN
         RETURN;
     END IF;
-    -- Her part-time hours with this company on the slot's day and week (fairwork.selectors.planned_minutes).
+    -- One pass over her claims (the worker index) for three rules: her part-time hours with this
+    -- company on the slot's day and week (fairwork.selectors.planned_minutes); her live claims in
+    -- this project (the claim limit); her time (fairwork.schedule): live claims in this very window
+    -- share it, any other live claim that shares time with the slot is left to the ORM path.
     v_day_start := date_trunc('day', v_local) AT TIME ZONE '__TZ__';
     v_week_start := date_trunc('week', v_local) AT TIME ZONE '__TZ__';
-    SELECT COALESCE(sum(x.minutes) FILTER (WHERE x.starts_at >= v_day_start
+    SELECT COALESCE(sum(x.minutes) FILTER (WHERE x.hours AND x.starts_at >= v_day_start
                                              AND x.starts_at < v_day_start + interval '1 day'), 0),
-           COALESCE(sum(x.minutes), 0)
-      INTO v_day, v_week
-      FROM (SELECT s2.starts_at,
-                   (CASE WHEN c.status = 'done' THEN t.accepted_units ELSE t.units END) * p2.minutes_per_unit AS minutes
+           COALESCE(sum(x.minutes) FILTER (WHERE x.hours), 0),
+           count(*) FILTER (WHERE x.live AND x.project_id = p_project),
+           count(*) FILTER (WHERE x.live AND x.overlaps
+                              AND (x.starts_at <> v_slot.starts_at OR x.ends_at <> v_slot.ends_at)),
+           COALESCE(sum(x.planned) FILTER (WHERE x.live AND x.starts_at = v_slot.starts_at
+                                              AND x.ends_at = v_slot.ends_at), 0)
+      INTO v_day, v_week, v_held, v_other, v_same
+      FROM (SELECT s2.starts_at, s2.ends_at, c.project_id, t.units * p2.minutes_per_unit AS planned,
+                   (CASE WHEN c.status = 'done' THEN t.accepted_units ELSE t.units END) * p2.minutes_per_unit AS minutes,
+                   c.status = 'active' AND c.expires_at > p_now AS live,
+                   s2.starts_at < v_slot.ends_at AND s2.ends_at > v_slot.starts_at AS overlaps,
+                   p2.company_id = v_slot.company_id
+                     AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'
+                     AND (c.status IN ('submitted', 'done') OR (c.status = 'active' AND c.expires_at > p_now)) AS hours
               FROM tasks_claim c JOIN tasks_task t ON t.id = c.task_id
                    JOIN tasks_project p2 ON p2.id = c.project_id JOIN tasks_timeslot s2 ON s2.id = c.slot_id
-             WHERE c.worker_id = p_worker AND p2.company_id = v_slot.company_id
-               AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'
-               AND (c.status IN ('submitted', 'done') OR (c.status = 'active' AND c.expires_at > p_now))) x;
+             WHERE c.worker_id = p_worker
+               AND ((c.status = 'active' AND c.expires_at > p_now)
+                    OR (c.status IN ('submitted', 'done') AND p2.company_id = v_slot.company_id
+                        AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'))) x;
     v_left := least(__DAY_MINUTES__ - v_day, __WEEK_MINUTES__ - v_week);
-    SELECT count(*) INTO v_held FROM tasks_claim
-     WHERE worker_id = p_worker AND project_id = p_project AND status = 'active' AND expires_at > p_now;
-    IF v_held >= v_slot.claim_limit THEN RETURN; END IF;
-    -- Her time (fairwork.schedule): live claims in this very window share it; any other live claim
-    -- that shares time with the slot is left to the ORM path.
+    IF v_held >= v_slot.claim_limit OR v_other > 0 THEN RETURN; END IF;
     v_slot_seconds := extract(epoch FROM v_slot.ends_at - v_slot.starts_at);
-    SELECT count(*) FILTER (WHERE s3.starts_at <> v_slot.starts_at OR s3.ends_at <> v_slot.ends_at),
-           COALESCE(sum(t3.units * p3.minutes_per_unit)
-                    FILTER (WHERE s3.starts_at = v_slot.starts_at AND s3.ends_at = v_slot.ends_at), 0)
-      INTO v_other, v_same
-      FROM tasks_claim c3 JOIN tasks_timeslot s3 ON s3.id = c3.slot_id JOIN tasks_task t3 ON t3.id = c3.task_id
-           JOIN tasks_project p3 ON p3.id = c3.project_id
-     WHERE c3.worker_id = p_worker AND c3.status = 'active' AND c3.expires_at > p_now
-       AND s3.starts_at < v_slot.ends_at AND s3.ends_at > v_slot.starts_at;
-    IF v_other > 0 THEN RETURN; END IF;
     v_room := least(v_slot_seconds, __PARALLEL__ * v_slot_seconds - v_same * 60, v_left * 60);
     UPDATE tasks_task
        SET status = 'claimed', claim_expires_at = v_slot.ends_at + make_interval(mins => v_slot.grace_minutes),
