@@ -598,8 +598,9 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         raise _why_no_task(candidates, fit, project=project, by_choice=task_id is not None)
     expires_at = slot.ends_at + datetime.timedelta(minutes=project.grace_minutes)
     Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now)
+    freed: list[int] = []  # the slots of the claims that ran out: their places are given back below
     if task.status == TaskStatus.CLAIMED:
-        _expire_claims_of(task=task, project=project, now=now)
+        _expire_claims_of(task=task, project=project, now=now, freed_slots=freed)
     try:
         claim = Claim.objects.create(
             task_id=task.pk, worker=worker, slot=slot, project_id=project_id, claimed_at=now, expires_at=expires_at
@@ -614,12 +615,16 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         groups=[project_group(project_id), company_staff_group(project.company_id), worker_group(worker.pk)],
         data={"project": project_id, "task": task.pk, "slot": slot.pk, "claim": claim.pk},
     )
-    # Last, so the slot row is locked only for the end of the transaction.
-    if not locks.lock_update(
-        TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")), claimed_count=F("claimed_count") + 1
-    ):
-        raise SlotFull()
-    slot.claimed_count += 1
+    # Last, so the slot rows are locked only for the end of the transaction; by key when a stale
+    # claim's slot is given its place back too (core.locks), and in one slot the place given back first.
+    for slot_id in sorted({*freed, slot.pk}):
+        for _freed in range(freed.count(slot_id)):
+            _give_back_place(slot_id)
+        if slot_id == slot.pk and not locks.lock_update(
+            TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")), claimed_count=F("claimed_count") + 1
+        ):
+            raise SlotFull()
+    slot.claimed_count += 1 - freed.count(slot.pk)
     task.status, task.claim_expires_at = TaskStatus.CLAIMED, expires_at
     claim.task = task
     claim.slot = slot
@@ -798,10 +803,16 @@ def claim_expire(*, task_id: int) -> bool:
         return bool(expired)
 
 
-def _expire_claims_of(*, task: Task, project: Project, now) -> list[int]:
+def _give_back_place(slot_id: int) -> None:
+    locks.lock_update(TimeSlot.objects.filter(pk=slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1)
+
+
+def _expire_claims_of(*, task: Task, project: Project, now, freed_slots: list | None = None) -> list[int]:
     """Mark as expired the claim on ``task`` whose deadline passed, and tell her, once (the
     notice's key), whoever noticed first: the expiry job or another mother's claim of the task.
-    Call holding the task's claim rows and the task row (core.locks order)."""
+    Call holding the task's claim rows and the task row (core.locks order). Each claim's place
+    in its slot is given back here, or, with ``freed_slots``, left to the caller (who locks
+    slots in key order with its own)."""
     stale = list(
         Claim.objects.filter(task_id=task.pk, status=ClaimStatus.ACTIVE, expires_at__lte=now).values_list(
             "pk", "slot_id", "worker_id"
@@ -809,9 +820,10 @@ def _expire_claims_of(*, task: Task, project: Project, now) -> list[int]:
     )
     for claim_id, slot_id, worker_id in stale:
         Claim.objects.filter(pk=claim_id).update(status=ClaimStatus.EXPIRED, ended_at=now)
-        locks.lock_update(
-            TimeSlot.objects.filter(pk=slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1
-        )
+        if freed_slots is None:
+            _give_back_place(slot_id)
+        else:
+            freed_slots.append(slot_id)
         audit_record(actor=None, action="claim.expire", target=Claim(pk=claim_id), task=task.pk)
         publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task.pk})
         # In the platform's language: she is not the one whose request noticed it.
