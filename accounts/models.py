@@ -173,3 +173,26 @@ class AccessChange(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.reason} user#{self.user_id}"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a request sent with an ``Idempotency-Key`` (accounts.idempotency):
+    stored in the transaction of the work it answers, so a retry gets the same answer."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=200)
+    endpoint = models.CharField(_("endpoint"), max_length=200)  # "POST /api/v1/claims/7/submit"
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)  # sha-256 of the canonical body
+    status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)  # set before commit
+    response_body = models.TextField(_("response body"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "endpoint", "key"], name="idempotent_request_once_per_key")
+        ]
+
+    def __str__(self):
+        return f"{self.endpoint} {self.key}"

@@ -155,6 +155,7 @@ def company_create(*, name: str, actor=None) -> Company:
 def membership_set(*, actor, company: Company, user: User, role: str) -> Membership:
     before = Membership.objects.filter(company=company, user=user).values_list("role", flat=True).first()
     membership, _created = Membership.objects.update_or_create(company=company, user=user, defaults={"role": role})
+    user.__dict__.pop("_homeslot_roles", None)  # the roles read for this object so far are old now
     audit_record(actor=actor, action="membership.set", target=membership, company_id=company.pk, role=role)
     if before is not None and before != role:
         access_changed(user_ids=[user.pk], reason=AccessReason.ROLE_CHANGED)

@@ -22,3 +22,11 @@ def task_results_prune() -> int:
         finished, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
         deleted += finished
     return deleted
+
+
+@task()
+def idempotent_requests_prune() -> int:
+    """Forget the answers kept for retried requests (Idempotency-Key) after their retention."""
+    from accounts import idempotency
+
+    return idempotency.prune()

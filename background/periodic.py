@@ -37,7 +37,7 @@ class Periodic:
 def schedule() -> list[Periodic]:
     """Every periodic job of the platform, in one list."""
     from accounts.jobs import accounts_tidy
-    from background.jobs import task_results_prune
+    from background.jobs import idempotent_requests_prune, task_results_prune
     from fairwork import jobs as fairwork_jobs
     from ledger import jobs as ledger_jobs
     from realtime.jobs import outbox_prune
@@ -55,6 +55,7 @@ def schedule() -> list[Periodic]:
         Periodic(outbox_prune, datetime.timedelta(hours=1)),
         Periodic(task_results_prune, datetime.timedelta(days=1)),
         Periodic(accounts_tidy, datetime.timedelta(hours=1)),
+        Periodic(idempotent_requests_prune, datetime.timedelta(hours=1)),
     ]
 
 

@@ -201,6 +201,15 @@ HOMESLOT_HEARTBEAT_SECONDS = float(os.environ.get("HOMESLOT_HEARTBEAT_SECONDS", 
 # Fair work (fairwork/): part-time limits per mother and company, reminders' quiet hours default.
 HOMESLOT_HOURS_PER_DAY = int(os.environ.get("HOMESLOT_HOURS_PER_DAY", "4"))
 HOMESLOT_HOURS_PER_WEEK = int(os.environ.get("HOMESLOT_HOURS_PER_WEEK", "24"))
+# Tasks a mother may work on at the same time (fairwork.schedule): her live claims must fit their
+# slots with this many at once. The PostgreSQL claim function takes it at `migrate`, like the hours.
+HOMESLOT_PARALLEL_CLAIMS = int(os.environ.get("HOMESLOT_PARALLEL_CLAIMS", "1"))
+if HOMESLOT_PARALLEL_CLAIMS < 1:
+    raise ImproperlyConfigured("HOMESLOT_PARALLEL_CLAIMS must be 1 or more.")
+# Answers kept for retried requests with an Idempotency-Key (accounts.idempotency), then pruned.
+HOMESLOT_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("HOMESLOT_IDEMPOTENCY_RETENTION_HOURS", "48"))
+# core.locks checks the project's lock order in every transaction (a programming error raises).
+HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
 # Text messages (invitation codes): a real provider's backend in production; logged by default.
 HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend")
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).

@@ -28,3 +28,10 @@ class BelowPayFloor(Conflict):
 class RegionUnknown(Conflict):
     code = "region_unknown"
     message = _("Choose a region that has a minimum wage on file before publishing.")
+
+
+class ClaimsOverlap(Conflict):
+    code = "claims_overlap"
+    message = _(
+        "You already have work to do at this time. Please hand that in or give it back first, or choose another time."
+    )

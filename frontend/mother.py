@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import company_ids_for
 from config.converters import id_or_none
 from config.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
+from core import locks
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
@@ -358,7 +359,7 @@ def _claim(request, *, task_id=None, project_id=None):
             with transaction.atomic():
                 # Her claims one at a time (the row the claim service locks too), so that a form
                 # sent twice at once sees the claim the first one made.
-                list(WorkerProfile.objects.select_for_update().filter(user=request.user).values_list("pk"))
+                locks.lock(WorkerProfile.objects.filter(user=request.user))
                 earlier = _claimed_since(request.user, project_id=project_id, after=after)
                 if earlier is not None:  # the same "claim the next one" sent again: the first one won
                     messages.info(request, _("This task is already yours."))

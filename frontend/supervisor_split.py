@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from core import locks
 from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSplitForm, nul_message
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
 from tasks import selectors, services
@@ -209,7 +210,7 @@ def split_confirm(request, pk):
     try:
         with transaction.atomic():
             # One confirm of a project at a time; the second of a double click finds the tasks made.
-            Project.objects.select_for_update().filter(pk=project.pk).first()
+            locks.lock_one(Project.objects.filter(pk=project.pk))
             if _state(project) != previewed["state"]:
                 messages.warning(
                     request,

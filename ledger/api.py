@@ -11,6 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
 from config.errors import Conflict, Invalid, NotFound
@@ -177,7 +178,8 @@ class PayoutListView(generics.ListAPIView):
             return PayoutBatch.objects.none()
         return PayoutBatch.objects.filter(company_id__in=company_ids_for(self.request.user, FINANCE_ROLES))
 
-    @extend_schema(request=PayoutDraftIn, responses={201: PayoutBatchDetail})
+    @extend_schema(request=PayoutDraftIn, responses={201: PayoutBatchDetail}, parameters=[HEADER_PARAMETER])
+    @idempotent
     def post(self, request):
         fields = _valid(PayoutDraftIn, request)
         company_id = _finance_company(request, fields.pop("company", None))
@@ -314,7 +316,9 @@ class AdjustmentView(generics.ListAPIView):
                 resource_type_field_name=None,
             ),
         },
+        parameters=[HEADER_PARAMETER],
     )
+    @idempotent
     def post(self, request):
         fields = _valid(AdjustmentIn, request)
         company_id = _finance_company(request, fields.pop("company", None))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import audit_record
 from accounts.selectors import FINANCE_ROLES, role_in
 from config.errors import Conflict, Forbidden, IdempotencyKeyReused, Invalid, NotFound
+from core import locks
 from ledger import selectors
 from ledger.models import (
     Account,
@@ -119,12 +120,7 @@ def payout_draft(
     cutoff = day_start(period_end + datetime.timedelta(days=1))
     # Her account rows are locked first, as every debit does: a payout being posted meanwhile
     # either finished before these reads or waits for this draft.
-    list(
-        Account.objects.select_for_update()
-        .filter(company_id=company_id, kind=AccountKind.PAYABLE)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    locks.lock(Account.objects.filter(company_id=company_id, kind=AccountKind.PAYABLE))
     owed_then = selectors.payable_balances(company_id=company_id, before=cutoff)
     owed_now = selectors.payable_balances(company_id=company_id)
     # What was owed at the period's end less what has left her account since (payouts of that
@@ -168,7 +164,7 @@ def payout_draft(
 
 
 def _locked_batch(actor, batch_id: int) -> PayoutBatch:
-    batch = PayoutBatch.objects.select_for_update().filter(pk=batch_id).first()
+    batch = locks.lock_one(PayoutBatch.objects.filter(pk=batch_id))
     if batch is None:
         raise NotFound()
     _require_finance(actor, batch.company_id)
@@ -239,6 +235,7 @@ def payout_mark_paid(*, actor, batch_id: int, reference: str) -> PayoutBatch:
     if batch.status not in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED):
         raise _wrong_state(batch, _("paid"))
     cash = account_for(company_id=batch.company_id, kind=AccountKind.CASH)
+    _lock_payables_of(batch)
     for line in batch.lines.order_by("worker_id"):
         payable = _locked_payable(batch.company_id, line.worker_id)
         _require_balance(payable, line.amount_fen, worker_id=line.worker_id)
@@ -277,6 +274,7 @@ def payout_mark_paid(*, actor, batch_id: int, reference: str) -> PayoutBatch:
 
 def _require_lines_covered(batch: PayoutBatch) -> None:
     """Every line still within her balance (her account locked): never send the bank more."""
+    _lock_payables_of(batch)
     for line in batch.lines.order_by("worker_id"):
         _require_balance(_locked_payable(batch.company_id, line.worker_id), line.amount_fen, worker_id=line.worker_id)
 
@@ -302,7 +300,16 @@ def payout_cancel(*, actor, batch_id: int) -> PayoutBatch:
 
 def _locked_payable(company_id: int, worker_id: int) -> Account:
     account_for(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id)
-    return Account.objects.select_for_update().get(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id)
+    return locks.lock_one(Account.objects.filter(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id))
+
+
+def _lock_payables_of(batch: PayoutBatch) -> None:
+    """The payable accounts of all the batch's mothers at once, by key (core.locks), as a draft
+    locks them: one by one in the order of the lines they could deadlock with it."""
+    workers = list(batch.lines.values_list("worker_id", flat=True))
+    for worker_id in workers:
+        account_for(company_id=batch.company_id, kind=AccountKind.PAYABLE, worker_id=worker_id)
+    locks.lock(Account.objects.filter(company_id=batch.company_id, kind=AccountKind.PAYABLE, worker_id__in=workers))
 
 
 def _require_balance(payable: Account, debit_fen: int, *, worker_id: int, keep_fen: int = 0) -> None:
@@ -475,7 +482,7 @@ def _adjustment_posted(request: AdjustmentRequest, *, actor, payable: Account) -
 
 
 def _locked_request(actor, request_id: int) -> AdjustmentRequest:
-    request = AdjustmentRequest.objects.select_for_update().filter(pk=request_id).first()
+    request = locks.lock_one(AdjustmentRequest.objects.filter(pk=request_id))
     if request is None:
         raise NotFound()
     _require_finance(actor, request.company_id)

@@ -7,6 +7,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
 from config.errors import DomainError, Invalid
@@ -225,7 +226,8 @@ class TaskListView(generics.ListAPIView):
 class TaskClaimView(APIView):
     permission_classes = [IsWorker]
 
-    @extend_schema(request=ClaimIn, responses={201: ClaimOut})
+    @extend_schema(request=ClaimIn, responses={201: ClaimOut}, parameters=[HEADER_PARAMETER])
+    @idempotent
     def post(self, request, pk):
         claim = services.task_claim(worker=request.user, task_id=pk, **_claim_args(request))
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
@@ -236,7 +238,8 @@ class ClaimNextView(APIView):
 
     permission_classes = [IsWorker]
 
-    @extend_schema(request=ClaimIn, responses={201: ClaimOut})
+    @extend_schema(request=ClaimIn, responses={201: ClaimOut}, parameters=[HEADER_PARAMETER])
+    @idempotent
     def post(self, request, pk):
         claim = services.task_claim_next(worker=request.user, project_id=pk, **_claim_args(request))
         return Response(ClaimOut(claim).data, status=status.HTTP_201_CREATED)
@@ -256,7 +259,8 @@ class ClaimListView(generics.ListAPIView):
 class ClaimReleaseView(APIView):
     permission_classes = [IsWorker]
 
-    @extend_schema(request=ReleaseIn, responses=ClaimOut)
+    @extend_schema(request=ReleaseIn, responses=ClaimOut, parameters=[HEADER_PARAMETER])
+    @idempotent
     def post(self, request, pk):
         claim = services.claim_release(worker=request.user, claim_id=pk, **_valid(ReleaseIn, request))
         return Response(ClaimOut(claim).data)
@@ -273,7 +277,9 @@ class ClaimSubmitView(APIView):
     @extend_schema(
         request={"application/json": SubmitIn, "multipart/form-data": SubmitIn},
         responses={201: SubmissionOut},
+        parameters=[HEADER_PARAMETER],
     )
+    @idempotent
     def post(self, request, pk):
         submission = services.claim_submit(worker=request.user, claim_id=pk, **_valid(SubmitIn, request))
         return Response(SubmissionOut(submission).data, status=status.HTTP_201_CREATED)

@@ -11,10 +11,16 @@ lock waits on a client round trip. When any rule does not hold it writes nothing
 no row; the caller then runs the ORM path, which raises the precise error or takes a task
 whose claim expired. A slot filled by a concurrent claim raises SQLSTATE ``HS409``.
 
-It also applies the fair-work rules of ``fairwork.selectors``: a slot outside the mother's
-weekly windows (when she has set any) is left to the ORM path, which asks her to confirm; and
-only a task that fits in what is left of her part-time hours with the company that day and
-week is taken (if none fits, the ORM path says so).
+It also applies the fair-work rules of ``fairwork``: a slot outside the mother's weekly
+windows (when she has set any) is left to the ORM path, which asks her to confirm; only a task
+that fits in what is left of her part-time hours with the company that day and week is taken;
+staff of the project's company are left to the ORM path (which refuses them: their own
+company's work). Her time (``fairwork.schedule``): a task must fit the slot's length, and beside
+her live claims in the very same window (``HOMESLOT_PARALLEL_CLAIMS`` × the slot's length, less
+what they need); a live claim in any *other* window that shares time with this slot is left to
+the ORM path, which computes the exact rule. Lengths are compared in seconds, exactly as there,
+so this function never takes a task the ORM path would refuse; when nothing fits, the ORM path
+says which rule stood in the way.
 
 The function is installed by the migrations from ``INSTALL`` below, and installed again after
 every ``migrate`` (``tasks.apps``), so the time zone and the hour limits follow the settings.
@@ -45,13 +51,18 @@ DECLARE
     v_claim bigint;
     v_seat integer;
     v_events json;
+    v_slot_seconds numeric;
+    v_other integer;
+    v_same numeric;
+    v_room numeric;
 BEGIN
     PERFORM 1 FROM workers_workerprofile WHERE user_id = p_worker FOR UPDATE;
     IF NOT FOUND THEN RETURN; END IF;
     SELECT s.starts_at, s.ends_at, p.claim_limit, p.grace_minutes, p.company_id, p.minutes_per_unit INTO v_slot
       FROM tasks_timeslot s JOIN tasks_project p ON p.id = s.project_id
      WHERE s.id = p_slot AND s.project_id = p_project AND p.status = 'published'
-       AND s.ends_at > p_now AND s.claimed_count < s.capacity;
+       AND s.ends_at > p_now AND s.claimed_count < s.capacity
+       AND NOT EXISTS (SELECT 1 FROM accounts_membership m WHERE m.user_id = p_worker AND m.company_id = p.company_id);
     IF NOT FOUND THEN RETURN; END IF;
     v_local := v_slot.starts_at AT TIME ZONE '__TZ__';
     -- Outside her weekly windows: the ORM path asks her to confirm.
@@ -64,29 +75,43 @@ BEGIN
               AND (v_slot.ends_at AT TIME ZONE '__TZ__')::date = v_local::date) THEN
         RETURN;
     END IF;
-    -- Her part-time hours with this company on the slot's day and week (fairwork.selectors.planned_minutes).
+    -- One pass over her claims (the worker index) for three rules: her part-time hours with this
+    -- company on the slot's day and week (fairwork.selectors.planned_minutes); her live claims in
+    -- this project (the claim limit); her time (fairwork.schedule): live claims in this very window
+    -- share it, any other live claim that shares time with the slot is left to the ORM path.
     v_day_start := date_trunc('day', v_local) AT TIME ZONE '__TZ__';
     v_week_start := date_trunc('week', v_local) AT TIME ZONE '__TZ__';
-    SELECT COALESCE(sum(x.minutes) FILTER (WHERE x.starts_at >= v_day_start
+    SELECT COALESCE(sum(x.minutes) FILTER (WHERE x.hours AND x.starts_at >= v_day_start
                                              AND x.starts_at < v_day_start + interval '1 day'), 0),
-           COALESCE(sum(x.minutes), 0)
-      INTO v_day, v_week
-      FROM (SELECT s2.starts_at,
-                   (CASE WHEN c.status = 'done' THEN t.accepted_units ELSE t.units END) * p2.minutes_per_unit AS minutes
+           COALESCE(sum(x.minutes) FILTER (WHERE x.hours), 0),
+           count(*) FILTER (WHERE x.live AND x.project_id = p_project),
+           count(*) FILTER (WHERE x.live AND x.overlaps
+                              AND (x.starts_at <> v_slot.starts_at OR x.ends_at <> v_slot.ends_at)),
+           COALESCE(sum(x.planned) FILTER (WHERE x.live AND x.starts_at = v_slot.starts_at
+                                              AND x.ends_at = v_slot.ends_at), 0)
+      INTO v_day, v_week, v_held, v_other, v_same
+      FROM (SELECT s2.starts_at, s2.ends_at, c.project_id, t.units * p2.minutes_per_unit AS planned,
+                   (CASE WHEN c.status = 'done' THEN t.accepted_units ELSE t.units END) * p2.minutes_per_unit AS minutes,
+                   c.status = 'active' AND c.expires_at > p_now AS live,
+                   s2.starts_at < v_slot.ends_at AND s2.ends_at > v_slot.starts_at AS overlaps,
+                   p2.company_id = v_slot.company_id
+                     AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'
+                     AND (c.status IN ('submitted', 'done') OR (c.status = 'active' AND c.expires_at > p_now)) AS hours
               FROM tasks_claim c JOIN tasks_task t ON t.id = c.task_id
                    JOIN tasks_project p2 ON p2.id = c.project_id JOIN tasks_timeslot s2 ON s2.id = c.slot_id
-             WHERE c.worker_id = p_worker AND p2.company_id = v_slot.company_id
-               AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'
-               AND (c.status IN ('submitted', 'done') OR (c.status = 'active' AND c.expires_at > p_now))) x;
+             WHERE c.worker_id = p_worker
+               AND ((c.status = 'active' AND c.expires_at > p_now)
+                    OR (c.status IN ('submitted', 'done') AND p2.company_id = v_slot.company_id
+                        AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'))) x;
     v_left := least(__DAY_MINUTES__ - v_day, __WEEK_MINUTES__ - v_week);
-    SELECT count(*) INTO v_held FROM tasks_claim
-     WHERE worker_id = p_worker AND project_id = p_project AND status = 'active' AND expires_at > p_now;
-    IF v_held >= v_slot.claim_limit THEN RETURN; END IF;
+    IF v_held >= v_slot.claim_limit OR v_other > 0 THEN RETURN; END IF;
+    v_slot_seconds := extract(epoch FROM v_slot.ends_at - v_slot.starts_at);
+    v_room := least(v_slot_seconds, __PARALLEL__ * v_slot_seconds - v_same * 60, v_left * 60);
     UPDATE tasks_task
        SET status = 'claimed', claim_expires_at = v_slot.ends_at + make_interval(mins => v_slot.grace_minutes),
            updated_at = p_now
      WHERE id = (SELECT id FROM tasks_task WHERE project_id = p_project AND status = 'open'
-                    AND units * v_slot.minutes_per_unit <= v_left
+                    AND units * v_slot.minutes_per_unit * 60 <= v_room
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING id, claim_expires_at INTO v_task, v_expires;
     IF NOT FOUND THEN RETURN; END IF;
@@ -140,6 +165,7 @@ def install_sql() -> str:
         INSTALL.replace("__TZ__", settings.TIME_ZONE)
         .replace("__DAY_MINUTES__", str(settings.HOMESLOT_HOURS_PER_DAY * 60))
         .replace("__WEEK_MINUTES__", str(settings.HOMESLOT_HOURS_PER_WEEK * 60))
+        .replace("__PARALLEL__", str(int(settings.HOMESLOT_PARALLEL_CLAIMS)))
     )
 
 

@@ -37,3 +37,15 @@ class OwnSubmission(Forbidden):
 
 class InvalidFile(Invalid):
     code = "invalid_file"
+
+
+class OwnCompanyWork(Forbidden):
+    code = "own_company_work"
+    message = _(
+        "You work for this company, so you cannot take its tasks. You are welcome to take work from other companies."
+    )
+
+
+class TaskTooLongForSlot(Conflict):
+    code = "task_too_long_for_slot"
+    message = _("This task takes longer than the time slot. Please choose a longer time slot.")

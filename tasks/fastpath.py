@@ -6,8 +6,8 @@ hand-offs per request (DESIGN.md §9); this route makes one. It is not a second 
 rules: it uses the same token check (:func:`accounts.tokens.user_for_token`), the same
 input serializer, the same service (:func:`tasks.services.task_claim_next`), the same
 output serializer and the same error shapes as the DRF view. Anything else — session
-auth, other methods, malformed requests it cannot answer exactly as the API would — is
-passed to Django untouched.
+auth, other methods, a request with an ``Idempotency-Key`` (its answer is kept by the view),
+malformed requests it cannot answer exactly as the API would — is passed to Django untouched.
 """
 
 import asyncio
@@ -196,6 +196,7 @@ class ClaimFastPath:
         if (
             not match
             or not auth.startswith(b"Token ")
+            or b"idempotency-key" in headers  # a retry-safe request: the DRF view keeps its answer
             or content_type != b"application/json"
             or not validate_host(headers.get(b"host", b"").decode("latin-1").rsplit(":", 1)[0], self.allowed_hosts)
         ):

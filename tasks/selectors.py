@@ -33,18 +33,25 @@ def slots_for_project(project):
 
 
 def open_slots_for_worker(user):
-    """Slots of published projects that have not ended and still have room."""
-    return TimeSlot.objects.filter(
-        project__status=ProjectStatus.PUBLISHED, ends_at__gt=timezone.now(), claimed_count__lt=F("capacity")
-    ).order_by("starts_at", "id")
+    """Slots of published projects that have not ended and still have room; not of a company
+    she works for as staff (she may not claim its work)."""
+    return (
+        TimeSlot.objects.filter(
+            project__status=ProjectStatus.PUBLISHED, ends_at__gt=timezone.now(), claimed_count__lt=F("capacity")
+        )
+        .exclude(project__company_id__in=company_ids_for(user))
+        .order_by("starts_at", "id")
+    )
 
 
 def claimable_tasks_for_worker(user):
-    """Open tasks of published projects, including ones whose claim ran out (time is data)."""
+    """Open tasks of published projects, including ones whose claim ran out (time is data); not
+    of a company she works for as staff."""
     now = timezone.now()
     claimable = Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
     return (
         Task.objects.filter(claimable, project__status=ProjectStatus.PUBLISHED)
+        .exclude(project__company_id__in=company_ids_for(user))
         .select_related("project", "project__company")
         .order_by("project_id", "id")
     )

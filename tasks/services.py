@@ -5,19 +5,21 @@ stable code), then does the trusted write inside one transaction, records an aud
 and publishes its events on commit. The database constraints are the last guard.
 """
 
+import dataclasses
 import datetime
 import logging
+import math
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Max, Q
-from django.utils import timezone
+from django.db.models import F, Max, Min, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.selectors import SUPERVISING_ROLES, role_in
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for, role_in
 from config.errors import (
     ClaimExpired,
     ClaimLimitReached,
@@ -30,9 +32,11 @@ from config.errors import (
     TaskAlreadyClaimed,
     WrongState,
 )
+from core import locks
+from fairwork import schedule
 from fairwork import selectors as fairwork
 from fairwork import services as fairwork_services
-from fairwork.errors import BelowPayFloor, HoursLimitReached, OutsideAvailability, RegionUnknown
+from fairwork.errors import BelowPayFloor, ClaimsOverlap, HoursLimitReached, OutsideAvailability, RegionUnknown
 from fairwork.models import NoticeKind
 from ledger.money import fen_for_units, format_fen
 from ledger.services import earning_credit
@@ -41,7 +45,16 @@ from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
 from tasks import claim_sql, splitting
 from tasks import photos as photos_module
-from tasks.errors import AlreadyReviewed, ClaimNotActive, InvalidSlot, OwnSubmission, ProjectNotOpen, SlotClosed
+from tasks.errors import (
+    AlreadyReviewed,
+    ClaimNotActive,
+    InvalidSlot,
+    OwnCompanyWork,
+    OwnSubmission,
+    ProjectNotOpen,
+    SlotClosed,
+    TaskTooLongForSlot,
+)
 from tasks.models import (
     DEFAULT_UNITS,
     Claim,
@@ -197,7 +210,7 @@ def _label_set(value) -> list[str]:
 
 
 def _locked_project(actor, project_id: int) -> Project:
-    project = Project.objects.select_for_update().filter(pk=project_id).first()
+    project = locks.lock_one(Project.objects.filter(pk=project_id))
     if project is None:
         raise NotFound()
     _require_supervising(actor, project.company_id)
@@ -565,6 +578,9 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         project_id = task_row["project_id"]
     slot = _open_slot(slot_id=slot_id, project_id=project_id, now=now)
     project = slot.project
+    if project.company_id in company_ids_for(worker):
+        # Staff of a company do not take its work (she may be a mother for other companies).
+        raise OwnCompanyWork(details={"company": project.company_id})
     if not confirmed and not fairwork.fits_availability(profile, slot.starts_at, slot.ends_at):
         raise OutsideAvailability(details={"slot": slot.pk})
     live = Claim.objects.filter(worker=worker, project_id=project_id, status=ClaimStatus.ACTIVE, expires_at__gt=now)
@@ -577,28 +593,15 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
     candidates = Task.objects.filter(claimable, project_id=project_id)
     if task_id is not None:
         candidates = candidates.filter(pk=task_id)
-    # Only work that fits in what is left of her part-time hours with this company.
-    minutes_left = fairwork.minutes_left(worker_id=worker.pk, company_id=project.company_id, at=slot.starts_at)
-    fitting = candidates.filter(units__lte=max(0, int(minutes_left // project.minutes_per_unit)))
-    taking = fitting
-    if task_id is None and connection.features.has_select_for_update_skip_locked:
-        taking = fitting.select_for_update(skip_locked=True)
-    task = taking.order_by("pk").first()
+    fit = _fit(worker=worker, project=project, slot=slot, now=now)
+    task = _take_task(candidates.filter(units__lte=fit.units), by_choice=task_id is not None, now=now)
     if task is None:
-        # Her hours refuse only work that would not fit: work that fits but was skipped as locked
-        # is being claimed by someone faster at this very moment.
-        if candidates.exists() and not fitting.exists():
-            raise HoursLimitReached(details={"minutes_left": int(max(minutes_left, 0))})
-        raise TaskAlreadyClaimed() if task_id is not None else NoTaskAvailable()
+        raise _why_no_task(candidates, fit, project=project, by_choice=task_id is not None)
     expires_at = slot.ends_at + datetime.timedelta(minutes=project.grace_minutes)
-    # The conditional update is the claim for "this task": whoever changes the row wins.
-    won = Task.objects.filter(claimable, pk=task.pk).update(
-        status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now
-    )
-    if not won:
-        raise TaskAlreadyClaimed()
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now)
+    freed: list[int] = []  # the slots of the claims that ran out: their places are given back below
     if task.status == TaskStatus.CLAIMED:
-        _expire_claims_of(task_id=task.pk, now=now)
+        _expire_claims_of(task=task, project=project, now=now, freed_slots=freed)
     try:
         claim = Claim.objects.create(
             task_id=task.pk, worker=worker, slot=slot, project_id=project_id, claimed_at=now, expires_at=expires_at
@@ -613,12 +616,17 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         groups=[project_group(project_id), company_staff_group(project.company_id), worker_group(worker.pk)],
         data={"project": project_id, "task": task.pk, "slot": slot.pk, "claim": claim.pk},
     )
-    # Last, so the slot row is locked only for the end of the transaction.
-    if not TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")).update(
-        claimed_count=F("claimed_count") + 1
-    ):
-        raise SlotFull()
-    slot.claimed_count += 1
+    # Last, so the slot rows are locked only for the end of the transaction; by key when a stale
+    # claim's slot is given its place back too (core.locks), and in one slot the place given back first.
+    for slot_id in sorted({*freed, slot.pk}):
+        for _freed in range(freed.count(slot_id)):
+            _give_back_place(slot_id)
+        if slot_id == slot.pk and not locks.lock_update(
+            TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")), claimed_count=F("claimed_count") + 1
+        ):
+            raise SlotFull()
+    slot.claimed_count += 1 - freed.count(slot.pk)
+    task.status, task.claim_expires_at = TaskStatus.CLAIMED, expires_at
     claim.task = task
     claim.slot = slot
     claim.project = project
@@ -626,13 +634,129 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
 
 
 _VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
+# A stale claim's task is tried this many times before claim-next says nothing is left: each
+# try waits only for the rows of one task that another claim (or the expiry job) is taking.
+STALE_TRIES = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fit:
+    """The most units of this project's work she may take in this slot, and why."""
+
+    slot_units: int  # the slot's length
+    room_units: int  # beside the work she already holds at that time (fairwork.schedule)
+    hours_units: int  # in what is left of her part-time hours with the company
+    slot_seconds: Decimal
+    room: schedule.Room
+    minutes_left: Decimal
+
+    @property
+    def units(self) -> int:
+        return max(0, min(self.slot_units, self.room_units, self.hours_units))
+
+
+def _fit(*, worker, project: Project, slot: TimeSlot, now) -> _Fit:
+    """Call holding her profile row: her live claims cannot change meanwhile."""
+    unit_seconds = project.minutes_per_unit * 60
+    slot_seconds = schedule.seconds_between(slot.starts_at, slot.ends_at)
+    held = [
+        schedule.Job(claim_id=pk, starts_at=starts_at, ends_at=ends_at, minutes=units * minutes_per_unit)
+        for pk, starts_at, ends_at, units, minutes_per_unit in Claim.objects.filter(
+            worker=worker, status=ClaimStatus.ACTIVE, expires_at__gt=now
+        ).values_list("pk", "slot__starts_at", "slot__ends_at", "task__units", "project__minutes_per_unit")
+    ]
+    room = schedule.room_beside(held, starts_at=slot.starts_at, ends_at=slot.ends_at)
+    minutes_left = fairwork.minutes_left(worker_id=worker.pk, company_id=project.company_id, at=slot.starts_at)
+    return _Fit(
+        slot_units=int(slot_seconds // unit_seconds),
+        room_units=int(room.seconds // unit_seconds) if room.seconds >= 0 else -1,
+        hours_units=int(minutes_left // project.minutes_per_unit) if minutes_left >= 0 else -1,
+        slot_seconds=slot_seconds,
+        room=room,
+        minutes_left=minutes_left,
+    )
+
+
+def _take_task(fitting, *, by_choice: bool, now) -> Task | None:
+    """The lowest task in ``fitting`` she may take, locked in the project's order (core.locks):
+    an open task has no claim rows to lock (claim-next passes over those others are locking);
+    for a task whose claim ran out, the stale claim rows are locked before the task, the order
+    the expiry job and a hand-in take them in. None when none is free."""
+    open_tasks = fitting.filter(status=TaskStatus.OPEN)
+    if by_choice:
+        chosen = fitting.values_list("status", flat=True).first()
+        if chosen is None:
+            return None
+        if chosen == TaskStatus.OPEN:
+            task = locks.lock_one(open_tasks)
+            if task is not None:
+                return task
+    else:
+        task = locks.lock_one(open_tasks, skip_locked=True)  # passes over rows others are taking
+        if task is not None:
+            return task
+    stale = fitting.filter(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
+    for stale_id in list(stale.order_by("pk").values_list("pk", flat=True)[:STALE_TRIES]):
+        locks.lock(Claim.objects.filter(task_id=stale_id, status=ClaimStatus.ACTIVE))
+        # Still claimable once its claims are ours (the expiry job may have reopened it meanwhile).
+        task = locks.lock_one(fitting.filter(pk=stale_id), skip_locked=not by_choice)
+        if task is not None:
+            return task
+    return None
+
+
+def _why_no_task(candidates, fit: _Fit, *, project: Project, by_choice: bool):
+    """The refusal when nothing was taken: the shortest task she could have had says which rule
+    stood in the way; if it fitted, someone faster is taking it at this very moment."""
+    shortest = candidates.aggregate(units=Min("units"))["units"]
+    faster = TaskAlreadyClaimed() if by_choice else NoTaskAvailable()
+    if shortest is None:
+        return faster
+    task_minutes = math.ceil(shortest * project.minutes_per_unit)
+    if shortest > fit.slot_units:
+        slot_minutes = int(fit.slot_seconds // 60)
+        return TaskTooLongForSlot(
+            _(
+                "This task takes about %(task)s minutes, but the time slot is only %(slot)s minutes long. "
+                "Please choose a longer time slot."
+            )
+            % {"task": task_minutes, "slot": slot_minutes},
+            details={"task_minutes": task_minutes, "slot_minutes": slot_minutes},
+        )
+    if shortest > fit.room_units:
+        return _overlap(fit.room, task_minutes=task_minutes)
+    if shortest > fit.hours_units:
+        return HoursLimitReached(details={"minutes_left": int(max(fit.minutes_left, 0))})
+    return faster
+
+
+def _overlap(room: schedule.Room, *, task_minutes: int) -> ClaimsOverlap:
+    """Her claims at that time leave too little room: named by the first of them."""
+    details = {
+        "claim": room.clashing[0] if room.clashing else None,
+        "claims": list(room.clashing),
+        "minutes_free": max(0, int(room.seconds // 60)),
+        "task_minutes": task_minutes,
+    }
+    first = Claim.objects.select_related("project", "slot").filter(pk=details["claim"]).first()
+    if first is None:
+        return ClaimsOverlap(details=details)
+    start, end = timezone.localtime(first.slot.starts_at), timezone.localtime(first.slot.ends_at)
+    return ClaimsOverlap(
+        _(
+            "You already have “%(title)s” to do in %(time)s, and this task would not fit beside it. "
+            "Please hand that one in or give it back first, or choose another time."
+        )
+        % {"title": first.project.title, "time": f"{start:%m-%d %H:%M}–{end:%H:%M}"},
+        details=details,
+    )
 
 
 def _lock_worker(worker):
     """Her profile, locked (with her weekly windows), or None if she is not a worker."""
     from workers.models import WorkerProfile
 
-    return WorkerProfile.objects.select_for_update().prefetch_related("availability").filter(user_id=worker.pk).first()
+    return locks.lock_one(WorkerProfile.objects.prefetch_related("availability").filter(user_id=worker.pk))
 
 
 def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
@@ -661,13 +785,13 @@ def claim_expire(*, task_id: int) -> bool:
     in the hall (live for everyone), and tell her kindly. Idempotent; False when nothing was due."""
     with transaction.atomic():
         now = timezone.now()
-        # Claim rows before the task row, the order claim_submit takes them in: a submission at
-        # the last second finishes first (and its claim is then not expired), never a deadlock.
-        list(Claim.objects.select_for_update().filter(task_id=task_id, status=ClaimStatus.ACTIVE).values_list("pk"))
-        task = Task.objects.select_for_update().select_related("project").filter(pk=task_id).first()
+        # Claim rows before the task row (core.locks): a hand-in at the last second finishes
+        # first (and its claim is then not expired), and a claim of the same task waits here.
+        locks.lock(Claim.objects.filter(task_id=task_id, status=ClaimStatus.ACTIVE))
+        task = locks.lock_one(Task.objects.select_related("project").filter(pk=task_id))
         if task is None:
             return False
-        expired = _expire_claims_of(task_id=task.pk, now=now)
+        expired = _expire_claims_of(task=task, project=task.project, now=now)
         if task.status == TaskStatus.CLAIMED and task.claim_expires_at is not None and task.claim_expires_at <= now:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.OPEN, claim_expires_at=None, updated_at=now)
             if task.project.status == ProjectStatus.PUBLISHED:
@@ -677,7 +801,34 @@ def claim_expire(*, task_id: int) -> bool:
                     data={"project": task.project_id, "tasks": [task.pk], "count": 1},
                 )
             _publish_progress(task.project)
-        for claim_id, worker_id in expired:
+        return bool(expired)
+
+
+def _give_back_place(slot_id: int) -> None:
+    locks.lock_update(TimeSlot.objects.filter(pk=slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1)
+
+
+def _expire_claims_of(*, task: Task, project: Project, now, freed_slots: list | None = None) -> list[int]:
+    """Mark as expired the claim on ``task`` whose deadline passed, and tell her, once (the
+    notice's key), whoever noticed first: the expiry job or another mother's claim of the task.
+    Call holding the task's claim rows and the task row (core.locks order). Each claim's place
+    in its slot is given back here, or, with ``freed_slots``, left to the caller (who locks
+    slots in key order with its own)."""
+    stale = list(
+        Claim.objects.filter(task_id=task.pk, status=ClaimStatus.ACTIVE, expires_at__lte=now).values_list(
+            "pk", "slot_id", "worker_id"
+        )
+    )
+    for claim_id, slot_id, worker_id in stale:
+        Claim.objects.filter(pk=claim_id).update(status=ClaimStatus.EXPIRED, ended_at=now)
+        if freed_slots is None:
+            _give_back_place(slot_id)
+        else:
+            freed_slots.append(slot_id)
+        audit_record(actor=None, action="claim.expire", target=Claim(pk=claim_id), task=task.pk)
+        publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task.pk})
+        # In the platform's language: she is not the one whose request noticed it.
+        with translation.override(settings.LANGUAGE_CODE):
             fairwork_services.notice_send(
                 user_id=worker_id,
                 kind=NoticeKind.CLAIM_EXPIRED,
@@ -686,34 +837,14 @@ def claim_expire(*, task_id: int) -> bool:
                     "The time for “%(title)s” ran out, so the task went back to the task hall. "
                     "No harm done: claim another one when your day allows."
                 )
-                % {"title": task.project.title},
-                data={"claim": claim_id, "task": task.pk, "project": task.project_id},
+                % {"title": project.title},
+                data={"claim": claim_id, "task": task.pk, "project": project.pk},
             )
-        return bool(expired)
-
-
-def _expire_claims_of(*, task_id: int, now) -> list[tuple[int, int]]:
-    """Mark as expired the claim on ``task_id`` whose deadline passed. Call holding the task row."""
-    stale = list(
-        Claim.objects.filter(task_id=task_id, status=ClaimStatus.ACTIVE, expires_at__lte=now).values_list(
-            "pk", "slot_id", "worker_id"
-        )
-    )
-    for claim_id, slot_id, worker_id in stale:
-        Claim.objects.filter(pk=claim_id).update(status=ClaimStatus.EXPIRED, ended_at=now)
-        TimeSlot.objects.filter(pk=slot_id, claimed_count__gt=0).update(claimed_count=F("claimed_count") - 1)
-        audit_record(actor=None, action="claim.expire", target=Claim(pk=claim_id), task=task_id)
-        publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task_id})
-    return [(claim_id, worker_id) for claim_id, _slot_id, worker_id in stale]
+    return [claim_id for claim_id, _slot_id, _worker_id in stale]
 
 
 def _locked_claim(*, worker, claim_id) -> Claim:
-    claim = (
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("task", "project", "slot")
-        .filter(pk=claim_id, worker=worker)
-        .first()
-    )
+    claim = locks.lock_one(Claim.objects.select_related("task", "project", "slot").filter(pk=claim_id, worker=worker))
     if claim is None:
         raise NotFound()
     return claim
@@ -751,10 +882,15 @@ def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: 
     Claim.objects.filter(pk=claim.pk).update(
         status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason, release_kind=kind
     )
-    Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED).update(
-        status=TaskStatus.OPEN, claim_expires_at=None, updated_at=now
+    locks.lock_update(
+        Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED),
+        status=TaskStatus.OPEN,
+        claim_expires_at=None,
+        updated_at=now,
     )
-    TimeSlot.objects.filter(pk=claim.slot_id, claimed_count__gt=0).update(claimed_count=F("claimed_count") - 1)
+    locks.lock_update(
+        TimeSlot.objects.filter(pk=claim.slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1
+    )
     audit_record(
         actor=worker,
         action="claim.release",
@@ -826,7 +962,7 @@ def _claim_submit(*, worker, claim_id: int, text, completed_units, labels, prepa
             submission=submission, image=name, width=photo.width, height=photo.height, bytes=len(photo.content)
         )
     Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.SUBMITTED)
-    Task.objects.filter(pk=task.pk).update(status=TaskStatus.SUBMITTED, updated_at=now)
+    locks.lock_update(Task.objects.filter(pk=task.pk), status=TaskStatus.SUBMITTED, updated_at=now)
     audit_record(
         actor=worker,
         action="submission.create",
@@ -889,12 +1025,7 @@ def submission_review(
     *, actor, submission_id: int, decision: str, accepted_units=None, reason: str = "", score=None
 ) -> Review:
     now = timezone.now()
-    submission = (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("project", "claim")
-        .filter(pk=submission_id)
-        .first()
-    )
+    submission = locks.lock_one(Submission.objects.select_related("project", "claim").filter(pk=submission_id))
     if submission is None:
         raise NotFound()
     project = submission.project
@@ -934,11 +1065,10 @@ def submission_auto_accept(*, submission_id: int) -> Review | None:
     a mother is never left unpaid by silence. None when it was reviewed meanwhile or is not due."""
     with transaction.atomic():
         now = timezone.now()
-        submission = (
-            Submission.objects.select_for_update(of=("self",))
-            .select_related("project", "claim")
-            .filter(pk=submission_id, status=SubmissionStatus.PENDING, review_due_at__lte=now)
-            .first()
+        submission = locks.lock_one(
+            Submission.objects.select_related("project", "claim").filter(
+                pk=submission_id, status=SubmissionStatus.PENDING, review_due_at__lte=now
+            )
         )
         if submission is None:
             return None
@@ -977,17 +1107,25 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
     if decision == Decision.REVISE:
         expires_at = max(claim.expires_at, now) + datetime.timedelta(minutes=project.grace_minutes)
         Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.REVISION_REQUESTED)
-        Claim.objects.filter(pk=claim.pk).update(
-            status=ClaimStatus.ACTIVE, expires_at=expires_at, deadline_reminded_at=None
+        locks.lock_update(
+            Claim.objects.filter(pk=claim.pk),
+            status=ClaimStatus.ACTIVE,
+            expires_at=expires_at,
+            deadline_reminded_at=None,
         )
-        Task.objects.filter(pk=submission.task_id).update(
-            status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now
+        locks.lock_update(
+            Task.objects.filter(pk=submission.task_id),
+            status=TaskStatus.CLAIMED,
+            claim_expires_at=expires_at,
+            updated_at=now,
         )
     else:
         submission_status, task_status = _FINAL[Decision(decision)]
         Submission.objects.filter(pk=submission.pk).update(status=submission_status)
-        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.DONE, ended_at=now)
-        Task.objects.filter(pk=submission.task_id).update(status=task_status, accepted_units=units, updated_at=now)
+        locks.lock_update(Claim.objects.filter(pk=claim.pk), status=ClaimStatus.DONE, ended_at=now)
+        locks.lock_update(
+            Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
+        )
     audit_record(
         actor=actor,
         action=f"review.{decision}" if actor is not None else "review.auto_accept",

@@ -12,6 +12,8 @@ def pytest_configure(config):
 
     # Argon2 is the real hasher (asserted in tests/accounts); MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # pytest-django runs with DEBUG off: the lock order (core.locks) is checked in every test anyway.
+    settings.HOMESLOT_LOCK_ORDER_CHECK = True
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,9 +66,10 @@ def on_postgres():
 
 
 def api_for(user=None) -> APIClient:
+    """A client signed in as ``user``, read afresh as every real request reads her (roles included)."""
     client = APIClient()
     if user is not None:
-        client.force_authenticate(user=user)
+        client.force_authenticate(user=type(user).objects.get(pk=user.pk))
     return client
 
 

@@ -432,13 +432,76 @@ def test_outside_her_hours_she_confirms_first(mom, beads, morning):
 
 def test_the_part_time_limit_is_explained_kindly(mom, supervisor, company):
     big = factories.project(supervisor, company, title="大批串珠", tasks=1, units_per_task=300)
-    slot = slot_at(supervisor, big, at(9), at(12))
+    slot = slot_at(supervisor, big, at(9), at(15))  # five hours of work in a six-hour slot
     before = world()
 
     response = phone_of(mom).post(f"/m/projects/{big.pk}/claim-next", {"slot": slot.pk}, follow=True)
 
     assert world() == before
     assert "非全日制" in text_of(response)
+
+
+def test_a_task_longer_than_the_slot_is_explained_with_the_minutes(mom, supervisor, company):
+    long_one = factories.project(supervisor, company, title="大批串珠", tasks=1, units_per_task=100)
+    hour = slot_at(supervisor, long_one, at(9), at(10))
+    before = world()
+
+    response = phone_of(mom).post(f"/m/projects/{long_one.pk}/claim-next", {"slot": hour.pk}, follow=True)
+
+    assert world() == before
+    assert "这个任务大约需要 100 分钟，但这个时段只有 60 分钟" in text_of(response)
+
+
+def test_a_claim_that_would_not_fit_beside_hers_names_the_one_she_holds(mom, supervisor, company, beads):
+    articles = factories.project(
+        supervisor,
+        company,
+        kind=Kind.COPYWRITING,
+        title="商品文案",
+        tasks=2,
+        piece_rate="30.0000",
+        minutes_per_unit="60.00",
+    )
+    nine = slot_at(supervisor, articles, at(9), at(10))
+    claim_in(mom, articles, nine)
+    half_past = slot_at(supervisor, articles, at(9, 30), at(10, 30))
+    before = world()
+
+    response = phone_of(mom).post(f"/m/projects/{articles.pk}/claim-next", {"slot": half_past.pk}, follow=True)
+
+    assert world() == before
+    assert "您在 11-29 09:00–10:00 已经有「商品文案」要做，这个任务排不进去了" in text_of(response)
+
+
+@pytest.fixture
+def colleague(company):
+    """A supervisor of the company who also set herself up as a mother."""
+    user = factories.staff(company, Role.SUPERVISOR)
+    factories.WorkerProfileFactory(user=user, display_name="李主管", city="佛山市", youngest_birth_year=2022)
+    return user
+
+
+def test_staff_who_are_mothers_too_are_not_offered_their_companys_work(colleague, beads, morning, other_company):
+    boss = factories.staff(other_company)
+    elsewhere = factories.project(boss, other_company, title="别家串珠", tasks=1)
+    slot_at(boss, elsewhere, at(9), at(10))
+
+    page = text_of(phone_of(colleague).get("/m/"))
+
+    assert "别家串珠" in page and "串珠手链" not in page
+
+
+def test_staff_who_are_mothers_too_cannot_claim_their_companys_work_on_the_pages(colleague, beads, morning):
+    task = beads.tasks.order_by("pk").first()
+    client = phone_of(colleague)
+    before = world()
+
+    by_choice = client.post(f"/m/tasks/{task.pk}/claim", {"slot": morning.pk}, follow=True)
+    next_one = client.post(f"/m/projects/{beads.pk}/claim-next", {"slot": morning.pk}, follow=True)
+
+    assert world() == before
+    for response in (by_choice, next_one):
+        assert "您是这家企业的员工，不能领取它的任务" in text_of(response)
 
 
 @pytest.mark.parametrize("slot", ["", "abc", "-1", "999999"])

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from config.errors import Invalid
+from core import locks
 from workers.models import AvailabilityWindow, WorkerProfile
 
 MAX_WINDOWS = 28
@@ -38,9 +39,12 @@ def worker_profile_save(*, user, **fields) -> WorkerProfile:
             % {"a": this_year - 12, "b": this_year},
             details={"field": "youngest_birth_year"},
         )
-    profile, created = WorkerProfile.objects.select_for_update().get_or_create(
-        user=user, defaults={"display_name": fields.get("display_name") or user.display_name or ""}
-    )
+    profile = locks.lock_one(WorkerProfile.objects.filter(user=user))
+    created = profile is None
+    if created:
+        profile, created = WorkerProfile.objects.get_or_create(
+            user=user, defaults={"display_name": fields.get("display_name") or user.display_name or ""}
+        )
     for name, value in fields.items():
         setattr(profile, name, value)
     if not (profile.display_name or "").strip():
@@ -53,7 +57,7 @@ def worker_profile_save(*, user, **fields) -> WorkerProfile:
 @transaction.atomic
 def availability_replace(*, user, windows: list[dict]) -> list[AvailabilityWindow]:
     """Replace the mother's weekly windows; overlapping windows on one day are refused."""
-    profile = WorkerProfile.objects.select_for_update().filter(user=user).first()
+    profile = locks.lock_one(WorkerProfile.objects.filter(user=user))
     if profile is None:
         raise Invalid(_("Please set up your profile first."), code="profile_required")
     if len(windows) > MAX_WINDOWS:

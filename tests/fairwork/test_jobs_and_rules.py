@@ -207,9 +207,10 @@ def test_claims_past_four_hours_a_day_with_one_company_are_refused(supervisor, c
     project = factories.project(
         supervisor, company, tasks=6, claim_limit=6, piece_rate="3.0000", minutes_per_unit="6.00"
     )
-    slot = factories.slot(supervisor, project)
-    for _ in range(4):
-        assert claim(mother, project, slot).status_code == 201
+    # One hour after another on one day (one task at a time: each in its own slot).
+    for hour in (9, 10, 11, 12):
+        assert claim(mother, project, slot_at(supervisor, project, local(hour), hours=1)).status_code == 201
+    slot = slot_at(supervisor, project, local(13), hours=1)
     before = world()
 
     response = claim(mother, project, slot)
@@ -226,11 +227,10 @@ def test_the_mother_and_the_company_are_warned_near_the_limit(supervisor, compan
     project = factories.project(
         supervisor, company, tasks=4, claim_limit=4, piece_rate="3.0000", minutes_per_unit="6.00"
     )
-    slot = factories.slot(supervisor, project)
-    for _ in range(2):
-        claim(mother, project, slot)
+    for hour in (9, 10):
+        assert claim(mother, project, slot_at(supervisor, project, local(hour), hours=1)).status_code == 201
     assert fairwork_services.hours_warn() == 0  # two hours: not near yet
-    claim(mother, project, slot)
+    assert claim(mother, project, slot_at(supervisor, project, local(11), hours=1)).status_code == 201
     assert fairwork_services.hours_warn() == 1  # three of four hours
     assert fairwork_services.hours_warn() == 0
     assert Notice.objects.filter(user=mother, kind=NoticeKind.HOURS_NEAR_LIMIT).count() == 1
@@ -271,9 +271,10 @@ def test_the_one_statement_claim_on_postgresql_applies_the_same_rules(on_postgre
     project = factories.project(
         supervisor, company, tasks=6, claim_limit=6, piece_rate="3.0000", minutes_per_unit="6.00"
     )
-    slot = factories.slot(supervisor, project)
-    for _ in range(4):
+    for hour in (9, 10, 11, 12):
+        slot = slot_at(supervisor, project, local(hour), hours=1)
         assert services._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
+    slot = slot_at(supervisor, project, local(13), hours=1)
     # Past her hours: the statement writes nothing and leaves the answer to the ORM path.
     assert services._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk) is None
 

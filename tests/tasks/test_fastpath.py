@@ -34,10 +34,13 @@ def _one_event_loop():
     _loop.close()
 
 
-def via_asgi(path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json"):
+def via_asgi(
+    path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json", extra=()
+):
     from config.asgi import application
 
     headers = [(b"host", b"testserver"), (b"content-type", content_type), (b"accept-language", language.encode())]
+    headers.extend(extra)
     if token:
         headers.append((b"authorization", f"Token {token}".encode()))
     scope = {
@@ -248,3 +251,79 @@ def test_the_fast_path_moves_a_tokens_expiry_on_at_most_hourly(world, on_postgre
     assert http_application._pool is not None  # answered in the loop, not by the sync path
     assert moved.last_used_at >= before and moved.expires_at == moved.last_used_at + LIFETIME
     assert kept.last_used_at == two_hours_ago  # … this process touched it within the hour: no statement
+
+
+def test_a_claim_with_an_idempotency_key_is_kept_by_the_api_and_answered_again(world):
+    from config.asgi import http_application
+
+    project, slot, tokens = world
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    body = json.dumps({"slot": slot.pk}).encode()
+    # What Django's handler reads (DRF reads no body without a length).
+    key = [(b"idempotency-key", b"retry-me"), (b"content-length", str(len(body)).encode())]
+
+    first = via_asgi(path, body, token=tokens[0], extra=key)
+    again = via_asgi(path, body, token=tokens[0], extra=key)
+
+    assert first[0] == again[0] == 201
+    assert again[1] == first[1] and {k.lower(): v for k, v in again[2].items()}[b"idempotent-replayed"] == b"true"
+    assert http_application._pool is None  # answered by the DRF view, not the fast path
+    assert Claim.objects.count() == 1
+
+
+def test_her_own_companys_work_is_refused_on_both_paths(world, company):
+    from tests.snapshots import world as snapshot
+
+    project, slot, _ = world
+    colleague = factories.staff(company)
+    factories.WorkerProfileFactory(user=colleague)
+    key = factories.api_token_for(colleague)
+    body = json.dumps({"slot": slot.pk}).encode()
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    before = snapshot()
+
+    fast = via_asgi(path, body, token=key, language="en")
+    slow = via_drf(path, body, token=key, language="en")
+
+    assert fast[0] == slow[0] == 403
+    assert fast[1] == slow[1] and fast[1]["error"]["code"] == "own_company_work"
+    assert snapshot() == before
+
+
+def test_claims_that_overlap_are_refused_on_both_paths(company, supervisor):
+    import datetime
+
+    from django.utils import timezone
+
+    from tasks import services
+
+    project = factories.project(
+        supervisor, company, kind="copywriting", tasks=4, claim_limit=5, piece_rate="30.0000", minutes_per_unit="60.00"
+    )
+    start = timezone.now() + datetime.timedelta(hours=2)
+    nine = services.slot_create(
+        actor=supervisor,
+        project_id=project.pk,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        capacity=9,
+    )
+    later = services.slot_create(
+        actor=supervisor,
+        project_id=project.pk,
+        starts_at=start + datetime.timedelta(minutes=30),
+        ends_at=start + datetime.timedelta(minutes=90),
+        capacity=9,
+    )
+    mothers = [factories.mother(), factories.mother()]
+    keys = [factories.api_token_for(m) for m in mothers]
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    for key in keys:
+        assert via_drf(path, json.dumps({"slot": nine.pk}).encode(), token=key)[0] == 201
+
+    fast = via_asgi(path, json.dumps({"slot": later.pk}).encode(), token=keys[0], language="en")
+    slow = via_drf(path, json.dumps({"slot": later.pk}).encode(), token=keys[1], language="en")
+
+    assert fast[0] == slow[0] == 409
+    assert fast[1]["error"]["code"] == slow[1]["error"]["code"] == "claims_overlap"
+    assert Claim.objects.count() == 2

@@ -9,6 +9,7 @@ import time_machine
 from django.test import Client
 
 from accounts.models import Membership, Role
+from accounts.services import membership_set
 from ledger.models import Transaction
 from tasks import jobs, services
 from tasks.errors import OwnSubmission
@@ -26,7 +27,7 @@ def hand_in(mother, project, slot, units=10) -> Submission:
 def her_own(company, mother, assembly, slot):
     """A mother's work waits for review; then the company makes her a supervisor."""
     submission = hand_in(mother, assembly, slot)
-    Membership.objects.create(user=mother, company=company, role=Role.SUPERVISOR)
+    membership_set(actor=None, company=company, user=mother, role=Role.SUPERVISOR)
     return submission
 
 
@@ -74,6 +75,7 @@ def test_a_supervisor_who_gave_herself_a_profile_cannot_review_work_handed_in_be
     # However her work reached the queue (the claim rule of the other lane may keep her out
     # of her company's tasks): it is written here as a mother's work would be.
     Membership.objects.filter(user=supervisor, company=company).delete()
+    supervisor = type(supervisor).objects.get(pk=supervisor.pk)  # read afresh, as a request would
     submission = hand_in(supervisor, assembly, slot)
     Membership.objects.create(user=supervisor, company=company, role=Role.SUPERVISOR)
     before = world()

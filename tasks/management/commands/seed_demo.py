@@ -62,22 +62,6 @@ class Command(BaseCommand):
                 if not user.memberships.filter(company=company, role=role).exists():
                     accounts_services.membership_set(actor=None, company=company, user=user, role=role)
                 staff[phone] = user
-        for n in range(1, 21):
-            user = _user(f"139{n:08d}", f"{SURNAMES[n - 1]}妈妈")
-            if not hasattr(user, "worker_profile"):
-                worker_services.worker_profile_save(
-                    user=user,
-                    display_name=user.display_name,
-                    region="广东省",
-                    city="佛山市",
-                    children_under_12=1 + n % 2,
-                    youngest_birth_year=timezone.localdate().year - (n % 6) - 1,
-                )
-                worker_services.availability_replace(
-                    user=user,
-                    windows=[{"weekday": d, "start": datetime.time(9), "end": datetime.time(11, 30)} for d in range(5)]
-                    + [{"weekday": d, "start": datetime.time(20), "end": datetime.time(22)} for d in range(7)],
-                )
         factory, media = companies["示例制衣厂"], companies["示例文化传媒"]
         supervisor, media_supervisor = staff["13800000001"], staff["13700000001"]
         self._project(
@@ -127,6 +111,23 @@ class Command(BaseCommand):
             region="广州市",
             split={"briefs": [f"为绘本《小熊的第{i}个愿望》写短评" for i in range(1, 6)]},
         )
+        # The mothers after the projects: one transaction locks projects before profiles (core.locks).
+        for n in range(1, 21):
+            user = _user(f"139{n:08d}", f"{SURNAMES[n - 1]}妈妈")
+            if not hasattr(user, "worker_profile"):
+                worker_services.worker_profile_save(
+                    user=user,
+                    display_name=user.display_name,
+                    region="广东省",
+                    city="佛山市",
+                    children_under_12=1 + n % 2,
+                    youngest_birth_year=timezone.localdate().year - (n % 6) - 1,
+                )
+                worker_services.availability_replace(
+                    user=user,
+                    windows=[{"weekday": d, "start": datetime.time(9), "end": datetime.time(11, 30)} for d in range(5)]
+                    + [{"weekday": d, "start": datetime.time(20), "end": datetime.time(22)} for d in range(7)],
+                )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))
 
     def _project(self, actor, company, *, split, **fields):
