@@ -111,7 +111,7 @@ SQLITE_OPTIONS = {
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _db = {
@@ -120,9 +120,11 @@ else:
     }
 if _db["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs on a fresh thread; a pool keeps the connection count
-    # bounded (CONN_MAX_AGE > 0 would open one per thread). With CONN_HEALTH_CHECKS each
-    # connection is checked as it leaves the pool, so after a PostgreSQL restart a dead one is
-    # replaced, not handed out.
+    # bounded (CONN_MAX_AGE > 0 would open one per thread). No CONN_HEALTH_CHECKS: the pool's
+    # check costs a round trip per request and, after a PostgreSQL restart, backs off a second,
+    # two, four… per dead connection until requests time out. Instead the first query on a dead
+    # connection fails, and config.middleware.DatabaseHiccups drops every dead one at once and
+    # runs the request again (core/dbfaults.py).
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "20")),

@@ -7,6 +7,7 @@ anything was written is learnt from the statements themselves, through Django's
 """
 
 import contextlib
+import select
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils.translation import gettext
@@ -60,12 +61,26 @@ def is_transient(error: BaseException) -> bool:
 
 
 def discard_broken_connection() -> None:
-    """After a transient failure the connection may be dead: give it back so the next use
-    takes a checked one from the pool (or opens a new one)."""
+    """After a transient failure the connection may be dead, and so may every other idle one in
+    the pool (a restart kills them all): give this one back and drop the pool's dead ones in one
+    pass, so the next use opens a live connection instead of finding the next dead one."""
     with contextlib.suppress(Exception):
         if connection.in_atomic_block:
             return  # inside a caller's transaction: the caller's rollback comes first
         connection.close()
+    pool = getattr(connection, "pool", None) if connection.vendor == "postgresql" else None
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.check()
+
+
+def idle_connection_is_dead(conn) -> bool:
+    """An idle connection whose socket has something to read was closed by the server (a restart
+    or ``pg_terminate_backend`` sends the reason, then hangs up): no round trip needed to know."""
+    try:
+        return bool(select.select([conn.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
 
 
 def unavailable_message() -> str:

@@ -15,6 +15,8 @@ import json
 import os
 import re
 
+import psycopg
+import psycopg_pool
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
@@ -116,9 +118,6 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     """The common success case on PostgreSQL without leaving the event loop: the token rule and
     the one-statement claim (the same SQL the service runs), then the same serializer. Raises
     ``_Unanswered`` for everything else — refusals, expired tasks, odd input — and writes nothing then."""
-    import psycopg
-    import psycopg_pool
-
     from accounts.models import User
     from realtime.publish import relay
     from tasks import claim_sql
@@ -241,14 +240,24 @@ class ClaimFastPath:
                         host=db.get("HOST") or None,
                         port=db.get("PORT") or None,
                     )
+                    holder = {}
+
+                    async def alive(conn) -> None:
+                        # No round trip; a dead one (a restart) means the others are too: drop them
+                        # all now, instead of the pool backing off a second, two, four… per dead one.
+                        if dbfaults.idle_connection_is_dead(conn):
+                            await holder["pool"].check()
+                            raise psycopg.OperationalError("the server closed this connection")
+
                     pool = AsyncConnectionPool(
                         conninfo,
                         kwargs={"autocommit": True},
-                        check=AsyncConnectionPool.check_connection,
+                        check=alive,
                         min_size=2,
                         max_size=int(os.environ.get("DB_ASYNC_POOL_MAX", "10")),
                         open=False,
                     )
+                    holder["pool"] = pool
                     await pool.open()
                     self._pool = pool
         return self._pool

@@ -129,9 +129,15 @@ def test_a_page_gets_a_friendly_503_page(claimable):
 
 
 @live_db
-def test_pooled_connections_killed_between_requests_are_replaced_not_handed_out(claimable):
+def test_pooled_connections_killed_between_requests_cost_one_quiet_retry(claimable):
+    """A restart kills every pooled connection: the first request finds a dead one, every dead
+    one is dropped at once, and the request runs again on a live connection."""
     client = claimable["client"]
     assert client.get("/api/v1/tasks").status_code == 200
+    pool = connection.pool
+    held = [pool.getconn() for _ in range(8)]  # a busy server's pool: many idle connections
+    for conn in held:
+        pool.putconn(conn)
     with _side_connection() as side:
         mine = side.execute("SELECT pg_backend_pid()").fetchone()[0]
         idle = [
@@ -142,10 +148,14 @@ def test_pooled_connections_killed_between_requests_are_replaced_not_handed_out(
                 [mine],
             )
         ]
+    assert len(idle) >= 8
     for pid in idle:
         if connection.connection is None or pid != connection.connection.info.backend_pid:
             _terminate(pid)
     assert client.get("/api/v1/tasks").status_code == 200
+    assert client.get("/api/v1/tasks").status_code == 200  # the dead ones were all dropped by the first
+    assert pool.get_stats().get("connections_lost", 0) + pool.get_stats().get("returns_bad", 0) >= 1
+    pool.check()  # for the test's own teardown, which is not a request
 
 
 # --- what counts as written -------------------------------------------------------------

@@ -3,6 +3,7 @@
 import asyncio
 import datetime
 import json
+import time
 
 import pytest
 from django.utils import timezone
@@ -327,3 +328,37 @@ def test_claims_that_overlap_are_refused_on_both_paths(company, supervisor):
     assert fast[0] == slow[0] == 409
     assert fast[1]["error"]["code"] == slow[1]["error"]["code"] == "claims_overlap"
     assert Claim.objects.count() == 2
+
+
+def test_a_restart_that_kills_the_fast_paths_connections_costs_no_claim(world, on_postgres):
+    """Every connection of the fast path's pool dies (as in a PostgreSQL restart) between two
+    claims: the next claim is still answered in the loop, on a new connection."""
+    import psycopg
+    from django.db import connection
+
+    from config.asgi import http_application
+
+    project, slot, tokens = world
+    path, body = f"/api/v1/projects/{project.pk}/claim-next", json.dumps({"slot": slot.pk}).encode()
+    assert via_asgi(path, body, token=tokens[0])[0] == 201
+    params = {k: v for k, v in connection.get_connection_params().items() if k in ("dbname", "user", "host", "port")}
+    with psycopg.connect(**params, autocommit=True) as side:
+        mine = side.execute("SELECT pg_backend_pid()").fetchone()[0]
+        own = connection.connection.info.backend_pid if connection.connection else None
+        for (pid,) in side.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' "
+            "AND pid <> ALL(%s)",
+            [[mine, own or 0]],
+        ).fetchall():
+            side.execute("SELECT pg_terminate_backend(%s)", [pid])
+        while side.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+        ).fetchone()[0] > (2 if own else 1):
+            time.sleep(0.01)
+
+    status, claim, _headers = via_asgi(path, body, token=tokens[1])
+
+    assert status == 201, claim
+    assert http_application._pool is not None
+    assert Claim.objects.filter(pk=claim["id"]).exists()
+    connection.pool.check()  # the test's own teardown is not a request: drop Django's dead ones too
