@@ -25,6 +25,7 @@ from rest_framework import exceptions
 from accounts.authentication import INVALID_TOKEN
 from accounts.tokens import MAX_KEY_LENGTH, TOKEN_USER_SQL, user_for_token
 from config.api import error_body, error_payload
+from config.converters import MAX_ID
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
@@ -95,7 +96,11 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         raise _Unanswered() from None
     if len(data) != 1:  # anything beside the slot (a confirmation, odd input): the serializer decides
         raise _Unanswered()
-    if type(slot_id) is not int or not key or len(key) > MAX_KEY_LENGTH:
+    # Only what the SQL can take as it is: a slot id a bigint holds (a larger one would make the
+    # parameter numeric, and no claim function takes that) and a key of printable ASCII.
+    if type(slot_id) is not int or not 1 <= slot_id <= MAX_ID:
+        raise _Unanswered()
+    if not key or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
         raise _Unanswered()
     now = timezone.now()
     params = {"key": key, "project": project_id, "slot": slot_id, "now": now}

@@ -188,3 +188,27 @@ def test_hand_built_representation_equals_claim_out(company, supervisor, mother)
     claim = Claim.objects.select_related("task", "slot", "project__company").get(pk=claim_id)
 
     assert claim_created_representation(claim) == ClaimOut(claim).data
+
+
+@pytest.mark.parametrize("slot_id", [2**64, 2**63, 0, -1, -(2**63) - 1])
+@pytest.mark.parametrize("token_index", [0, "anything"])
+def test_a_slot_id_out_of_range_is_answered_as_the_api_answers(world, slot_id, token_index):
+    # given a mother's token (or a made-up one) and a slot no database key can be
+    project, _slot, tokens = world
+    token = tokens[token_index] if isinstance(token_index, int) else token_index
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    body = json.dumps({"slot": slot_id}).encode()
+
+    # when both paths are asked
+    fast = via_asgi(path, body, token=token, language="en")
+    slow = via_drf(path, body, token=token, language="en")
+
+    # then the same answer: a 401 for the made-up token, else a 400 naming the field
+    assert fast[0] == slow[0] == (400 if isinstance(token_index, int) else 401)
+    assert fast[1] == slow[1]
+    if isinstance(token_index, int):
+        assert fast[1]["error"]["code"] == "invalid"
+        assert list(fast[1]["error"]["details"]) == ["slot"]
+    else:
+        assert fast[1]["error"]["code"] == "authentication_failed"
+    assert Claim.objects.count() == 0
