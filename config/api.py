@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from config.converters import MAX_ID
 from config.errors import DomainError
+from config.parsers import InvalidJSONBody
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ _DRF_CODES = {
     exceptions.MethodNotAllowed: "method_not_allowed",
     exceptions.NotAcceptable: "not_acceptable",
     exceptions.UnsupportedMediaType: "unsupported_media_type",
-    exceptions.ParseError: "malformed_request",
+    InvalidJSONBody: "invalid_json",
+    exceptions.ParseError: "malformed_request",  # not JSON: a broken multipart body, say
     exceptions.Throttled: "rate_limited",
     exceptions.ValidationError: "invalid",
 }
@@ -69,7 +71,7 @@ def error_payload(exc) -> tuple[int, dict, dict] | None:
         "WWW-Authenticate"
     ):
         status_code = 401
-    return status_code, error_body(code=code, message=exc.detail), headers
+    return status_code, error_body(code=code, message=exc.detail, details=getattr(exc, "details", None)), headers
 
 
 def exception_handler(exc, context):

@@ -425,6 +425,8 @@ ZH = {
     "Brief %(n)s has a NUL character, which cannot be stored.": "第 %(n)s 条需求含有空字符（NUL），无法保存。",
     "%(field)s can be at most %(max)s.": "%(field)s 最多为 %(max)s。",
     "This page was open too long. Please go back, reload it and try again.": "页面打开太久已失效，请返回刷新后再试一次。",
+    # Bad input and safe defaults (issue 12)
+    "The request body is not valid JSON.": "请求内容不是有效的 JSON。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the

@@ -26,6 +26,8 @@ from accounts.authentication import INVALID_TOKEN
 from accounts.tokens import MAX_KEY_LENGTH, TOKEN_USER_SQL, user_for_token
 from config.api import error_body, error_payload
 from config.converters import MAX_ID
+from config.json_input import InvalidJSON, json_loads
+from config.parsers import InvalidJSONBody
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
@@ -49,9 +51,9 @@ def claim_next_response(*, key: str, project_id: int, body: bytes, accept_langua
                     failed.auth_header = "Token"  # as DRF's TokenAuthentication would answer
                     raise failed
                 try:
-                    data = json.loads(body.decode() or "{}")
-                except ValueError as exc:
-                    raise exceptions.ParseError(f"JSON parse error - {exc}") from exc  # DRF's JSONParser words
+                    data = json_loads(body or b"{}")
+                except InvalidJSON as exc:
+                    raise InvalidJSONBody(exc.reason) from None  # as the API's parser answers
                 given = ClaimIn(data=data)
                 given.is_valid(raise_exception=True)
                 claim = services.task_claim_next(worker=user, project_id=project_id, **given.claim_args())
@@ -90,9 +92,9 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     from tasks.serializers import claim_created_representation
 
     try:
-        data = json.loads(body.decode())
+        data = json_loads(body)
         slot_id = data["slot"]
-    except (ValueError, KeyError, TypeError):
+    except (InvalidJSON, KeyError, TypeError):
         raise _Unanswered() from None
     if len(data) != 1:  # anything beside the slot (a confirmation, odd input): the serializer decides
         raise _Unanswered()

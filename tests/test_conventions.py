@@ -37,6 +37,16 @@ def test_every_api_view_declares_its_permission_classes():
             assert AllowAny not in view.permission_classes, route
 
 
+def test_every_api_view_reads_json_through_the_depth_safe_parser():
+    from rest_framework import parsers
+
+    from config.parsers import JSONParser
+
+    for route, view in _api_views():
+        json_parsers = [p for p in view.parser_classes if issubclass(p, parsers.JSONParser)]
+        assert json_parsers in ([JSONParser], []), f"{route}: {view.__name__} parses JSON with {json_parsers}"
+
+
 def test_every_api_endpoint_refuses_anonymous_callers(db):
     client = APIClient()
     for route, _view in _api_views():

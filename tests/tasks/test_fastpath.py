@@ -114,7 +114,11 @@ def test_claims_until_drained_then_409(via, world):
     ("body", "token_index", "status", "code"),
     [
         (b'{"slot": "x"}', 0, 400, "invalid"),
-        (b"{not json", 0, 400, "malformed_request"),
+        (b"{not json", 0, 400, "invalid_json"),
+        (b"[" * 4000, 0, 400, "invalid_json"),
+        (b"[" * 33 + b"]" * 33, 0, 400, "invalid_json"),
+        (b"\xff", 0, 400, "invalid_json"),
+        (b'{"slot": NaN}', 0, 400, "invalid_json"),
         (b'{"slot": 1}', None, 401, "not_authenticated"),
         (b'{"slot": 1}', "bogus", 401, "authentication_failed"),
     ],
