@@ -15,6 +15,6 @@ def user_for_token(key: str):
     """The active user holding ``key``, or None."""
     from accounts.models import User
 
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:  # PostgreSQL cannot even compare a NUL
         return None
     return User.objects.filter(auth_token__key=key, is_active=True).first()

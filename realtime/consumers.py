@@ -15,12 +15,17 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from accounts.tokens import user_for_token
+from config.converters import MAX_ID
+from config.json_input import InvalidJSON, json_loads
 from realtime import security, selectors
 from realtime.hub import hub_for
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TOO_LARGE = 4413
 AUTH_TIMEOUT_SECONDS = 10
+MAX_MESSAGE_CHARS = 64 * 1024  # a follow or a resume is a few dozen; an auth under a hundred
+ID_FIELDS = ("project", "after")  # numbers a message carries that the database compares with
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -63,6 +68,28 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def heartbeat(self, latest: int) -> None:
         await self.send_json({"type": "heartbeat", "latest": latest})
+
+    # --- Frames as they arrive. Whatever a client sends is answered ({"type": "error", "code": …}) or
+    # closed with a 44xx code: nothing it sends may make the consumer raise (a 1011 and a traceback).
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            return await self._refuse_frame("unsupported_frame")  # a binary frame: the protocol is JSON text
+        if len(text_data) > MAX_MESSAGE_CHARS:
+            return await self.close(code=CLOSE_TOO_LARGE, reason="message too large")
+        try:
+            content = json_loads(text_data)
+        except InvalidJSON:  # a syntax error, NaN, or nested absurdly deep
+            return await self._refuse_frame("invalid_json")
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            return await self._refuse_frame("unknown_message")
+        if any(_beyond_a_key(content.get(field)) for field in ID_FIELDS):
+            return await self._refuse_frame("invalid")
+        await self.receive_json(content, **kwargs)
+
+    async def _refuse_frame(self, code: str) -> None:
+        if self.user is None:  # the first message must be a valid auth: 4401 says so
+            return await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.send_json({"type": "error", "code": code})
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -124,3 +151,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for task in getattr(self, "_tasks", []):
             task.cancel()
         await self._leave_hub()
+
+
+def _beyond_a_key(value) -> bool:
+    """An integer no database key can be compared with (SQLite cannot even bind one past 2^63)."""
+    return type(value) is int and not 0 <= value <= MAX_ID
