@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: under /api/ even Django's own error pages (debug pages too) are answered as JSON.
+    "config.api.JSONErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves static files under daphne too (no CDN: phones in China may not reach one).
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from config import converters  # noqa: F401 - registers <id:…>
+from config.api import api_not_found
 from fairwork import api as fairwork_api
 from ledger import api as ledger_api
 from tasks import api as tasks_api
@@ -74,6 +75,7 @@ urlpatterns = [
     path("api/v1/", include(v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    re_path(r"^api(?:/|$)", api_not_found),  # last under /api/: anything else is a JSON 404, never a page
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),

@@ -427,6 +427,8 @@ ZH = {
     "This page was open too long. Please go back, reload it and try again.": "页面打开太久已失效，请返回刷新后再试一次。",
     # Bad input and safe defaults (issue 12)
     "The request body is not valid JSON.": "请求内容不是有效的 JSON。",
+    "This method is not allowed here.": "这里不支持这种请求方式。",
+    "The request is too large.": "请求内容太大了。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the
