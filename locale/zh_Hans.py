@@ -429,6 +429,7 @@ ZH = {
     "The request body is not valid JSON.": "请求内容不是有效的 JSON。",
     "This method is not allowed here.": "这里不支持这种请求方式。",
     "The request is too large.": "请求内容太大了。",
+    "A whole number is required (a JSON number, not text).": "需要一个整数（JSON 数字，不是文本）。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the
