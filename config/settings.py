@@ -173,6 +173,12 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Realtime: limits on sockets --------------------------------------------
+# At most this many open /ws/ sockets per user, across server processes (kept in Redis when
+# configured, else in-process): the next one is told so and closed with 4429 (realtime/socket_cap.py).
+HOMESLOT_SOCKETS_PER_USER = int(os.environ.get("HOMESLOT_SOCKETS_PER_USER", "10"))
+HOMESLOT_REDIS_PREFIX = os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot")
+
 # --- Background tasks (django-tasks) ---------------------------------------
 # The database backend by default (a `db_worker` process runs the jobs); with Redis the same
 # jobs can run on RQ workers (`rqworker`): HOMESLOT_TASKS_BACKEND=rq makes that the default.

@@ -430,6 +430,7 @@ ZH = {
     "This method is not allowed here.": "这里不支持这种请求方式。",
     "The request is too large.": "请求内容太大了。",
     "A whole number is required (a JSON number, not text).": "需要一个整数（JSON 数字，不是文本）。",
+    "You have too many live connections open. Close a page or the app on another device, then try again.": "您打开的实时连接太多了。请关掉另一台设备上的页面或应用，再试一次。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the

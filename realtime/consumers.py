@@ -9,20 +9,25 @@ a project and ``resume`` after the last event id it saw. The server sends events
 
 import asyncio
 import logging
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.tokens import user_for_token
 from config.converters import MAX_ID
 from config.json_input import InvalidJSON, json_loads
-from realtime import security, selectors
+from realtime import security, selectors, socket_cap
 from realtime.hub import hub_for
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_LARGE = 4413
+CLOSE_TOO_MANY_SOCKETS = 4429
 AUTH_TIMEOUT_SECONDS = 10
 MAX_MESSAGE_CHARS = 64 * 1024  # a follow or a resume is a few dozen; an auth under a hundred
 ID_FIELDS = ("project", "after")  # numbers a message carries that the database compares with
@@ -51,6 +56,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def _start(self, user):
+        if not await self._take_a_place(user):
+            return
         self.user = user
         for group in await database_sync_to_async(security.home_groups)(user):
             await self._join(group)
@@ -68,6 +75,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def heartbeat(self, latest: int) -> None:
         await self.send_json({"type": "heartbeat", "latest": latest})
+        await self._keep_the_place()
 
     # --- Frames as they arrive. Whatever a client sends is answered ({"type": "error", "code": …}) or
     # closed with a 44xx code: nothing it sends may make the consumer raise (a 1011 and a traceback).
@@ -151,8 +159,54 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for task in getattr(self, "_tasks", []):
             task.cancel()
         await self._leave_hub()
+        await self._give_back_the_place()
+
+    # --- Sockets per user (realtime/socket_cap.py): a place taken when the user is known, kept
+    # alive by every heartbeat, given back on close; past the cap the socket is told and closed.
+    async def _take_a_place(self, user) -> bool:
+        self._place = (user.pk, uuid.uuid4().hex)
+        if await socket_cap.places().take(*self._place, settings.HOMESLOT_SOCKETS_PER_USER):
+            return True
+        self._place = None
+        with translation.override(_scope_language(self.scope)):
+            message = _(
+                "You have too many live connections open. Close a page or the app on another device, then try again."
+            )
+        await self.send_json(
+            {
+                "type": "error",
+                "code": "too_many_sockets",
+                "message": message,
+                "limit": settings.HOMESLOT_SOCKETS_PER_USER,
+            }
+        )
+        await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+        return False
+
+    async def _keep_the_place(self) -> None:
+        if getattr(self, "_place", None):
+            await socket_cap.places().keep(*self._place)
+
+    async def _give_back_the_place(self) -> None:
+        place, self._place = getattr(self, "_place", None), None
+        if place:
+            await socket_cap.places().give_back(*place)
 
 
 def _beyond_a_key(value) -> bool:
     """An integer no database key can be compared with (SQLite cannot even bind one past 2^63)."""
     return type(value) is int and not 0 <= value <= MAX_ID
+
+
+class _LanguageOnly:
+    """Just enough of a request for ``get_language_from_request``: the socket's cookie and header."""
+
+    def __init__(self, scope):
+        headers = dict(scope.get("headers") or [])
+        self.META = {"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")}
+        self.COOKIES = scope.get("cookies") or {}
+        self.path_info = "/"
+
+
+def _scope_language(scope) -> str:
+    return translation.get_language_from_request(_LanguageOnly(scope))
