@@ -5,6 +5,7 @@ Unset ``REDIS_URL`` → in-memory channel layer and local-memory cache.
 """
 
 import os
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -21,16 +22,35 @@ def env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# --- Safe defaults: DEBUG off, a real secret key ----------------------------------------------
+# DEBUG is for a developer who asks for Django's pages (DJANGO_DEBUG=1); off, everywhere else (make run
+# included): no URL list on a 404, no settings on a 500, our own pages in her language instead.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production). "
-            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-        )
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+
+def secret_key_from(var_dir: Path) -> str:
+    """The key in ``var/secret_key``, made on first start (mode 0600) when none is set: every process
+    of one installation reads the same file, and it survives restarts (sessions stay valid)."""
+    path = var_dir / "secret_key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it this very moment
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or set DJANGO_SECRET_KEY") from None
+    import secrets
+
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(descriptor, "w") as kept:
+        kept.write(key + "\n")
+    return key
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secret_key_from(VAR_DIR)
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")

@@ -81,5 +81,7 @@ urlpatterns = [
     path("", include("frontend.urls")),
 ]
 
+handler400 = "frontend.views.bad_request"
+handler403 = "frontend.views.permission_denied"
 handler404 = "frontend.views.not_found"
 handler500 = "frontend.views.server_error"
