@@ -52,6 +52,22 @@ def secret_key_from(var_dir: Path) -> str:
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secret_key_from(VAR_DIR)
 
+# --- Production over HTTPS (behind a proxy) ------------------------------------------------------
+# HOMESLOT_HTTPS=1 says the site is reached over HTTPS only, through a proxy that ends TLS and sets
+# X-Forwarded-Proto (overwriting whatever a client sent): HTTP is redirected, cookies are secure, HSTS
+# tells browsers to come back over HTTPS. `manage.py check --deploy` is then silent (tests/test_deploy.py).
+HOMESLOT_HTTPS = env_bool("HOMESLOT_HTTPS", False)
+if HOMESLOT_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HOMESLOT_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOMESLOT_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HOMESLOT_HSTS_PRELOAD", True)
+    _proxy_header = os.environ.get("HOMESLOT_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proxy_header:  # empty: TLS ends in the server itself, no proxy to trust
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 ]
