@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.selectors import FINANCE_ROLES, role_in
@@ -49,17 +50,17 @@ MAX_REASON = 200
 
 class BalanceTooLow(Conflict):
     code = "balance_too_low"
-    message = _("This would take a mother's balance below zero.")
+    message = gettext_lazy("This would take a mother's balance below zero.")
 
 
 class AlreadyInOpenBatch(Conflict):
     code = "already_in_open_batch"
-    message = _("Some of these mothers are in another open batch; pay or cancel that one first.")
+    message = gettext_lazy("Some of these mothers are in another open batch; pay or cancel that one first.")
 
 
 class NothingToPay(Conflict):
     code = "nothing_to_pay"
-    message = _("No mother has money to be paid for this period.")
+    message = gettext_lazy("No mother has money to be paid for this period.")
 
 
 def _require_finance(actor, company_id: int) -> None:
