@@ -208,7 +208,8 @@ def test_review_each_decision_by_keyboard(on_postgres, supervisor, company, live
     sign_in(page, base, supervisor, "/work/review/")
     page.wait_for_url(f"**/work/review/{first.pk}/")
     assert page.locator(".photos img").count() == 1
-    assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 640  # served to staff
+    # served to staff (a lazy image: the page's load event does not wait for it, decode() does)
+    assert page.locator(".photos img").evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 640
     assert "按样品缝制" in page.inner_text("section[aria-labelledby=brief-title]")
     shot(page, "supervisor-review")
 
