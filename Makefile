@@ -22,13 +22,14 @@ migrate: $(STAMP)
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# The server, the background worker and the scheduler of periodic jobs; Ctrl-C stops all three.
+# The server (daphne with a deadline on request heads: config/server.py), the background worker and
+# the scheduler of periodic jobs; Ctrl-C stops all three.
 run: seed
 	@echo "Homeslot on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@$(PY) manage.py worker & worker=$$!; \
 	$(PY) manage.py scheduler & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(PY) -m config.server -b $(HOST) -p $(PORT) --websocket_connect_timeout 5 config.asgi:application
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

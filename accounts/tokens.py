@@ -55,7 +55,7 @@ def token_for_key(key: str):
     """The live ``ApiToken`` of ``key`` (its user loaded and active), or None. Moves its expiry on."""
     from accounts.models import ApiToken
 
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:  # no key holds a NUL
         return None
     now = timezone.now()
     token = (

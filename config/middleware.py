@@ -3,6 +3,7 @@
 import io
 import logging
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -55,7 +56,9 @@ def _replayable(request) -> bool:
     front would change how Django and DRF parse it), so such a request gets the 503."""
     length = request.META.get("CONTENT_LENGTH") or "0"
     json_body = request.content_type == "application/json"
-    return json_body and length.isdigit() and int(length) <= MAX_REPLAYED_BODY
+    # Past Django's own limit the view must see the body unread, to answer 413 as it always does.
+    limit = min(MAX_REPLAYED_BODY, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or MAX_REPLAYED_BODY)
+    return json_body and length.isdigit() and int(length) <= limit
 
 
 def _rewind(request) -> bool:

@@ -5,9 +5,11 @@ Unset ``REDIS_URL`` → in-memory channel layer and local-memory cache.
 """
 
 import os
+import time
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from core.addresses import parse_trusted_proxies
@@ -23,16 +25,51 @@ def env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# --- Safe defaults: DEBUG off, a real secret key ----------------------------------------------
+# DEBUG is for a developer who asks for Django's pages (DJANGO_DEBUG=1); off, everywhere else (make run
+# included): no URL list on a 404, no settings on a 500, our own pages in her language instead.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production). "
-            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-        )
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+
+def secret_key_from(var_dir: Path) -> str:
+    """The key in ``var/secret_key``, made on first start (mode 0600) when none is set: every process
+    of one installation reads the same file, and it survives restarts (sessions stay valid)."""
+    path = var_dir / "secret_key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it this very moment
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or set DJANGO_SECRET_KEY") from None
+    import secrets
+
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(descriptor, "w") as kept:
+        kept.write(key + "\n")
+    return key
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secret_key_from(VAR_DIR)
+
+# --- Production over HTTPS (behind a proxy) ------------------------------------------------------
+# HOMESLOT_HTTPS=1 says the site is reached over HTTPS only, through a proxy that ends TLS and sets
+# X-Forwarded-Proto (overwriting whatever a client sent): HTTP is redirected, cookies are secure, HSTS
+# tells browsers to come back over HTTPS. `manage.py check --deploy` is then silent (tests/test_deploy.py).
+HOMESLOT_HTTPS = env_bool("HOMESLOT_HTTPS", False)
+if HOMESLOT_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("HOMESLOT_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOMESLOT_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HOMESLOT_HSTS_PRELOAD", True)
+    _proxy_header = os.environ.get("HOMESLOT_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proxy_header:  # empty: TLS ends in the server itself, no proxy to trust
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
@@ -48,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -66,6 +104,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: under /api/ even Django's own error pages (debug pages too) are answered as JSON.
+    "config.api.JSONErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves static files under daphne too (no CDN: phones in China may not reach one).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,7 +118,29 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.content_security.ContentSecurityPolicyMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------------
+# Every page loads only what comes from us: no inline script or style, no eval, no other host (phones
+# in China may not reach a CDN anyway). img-src blob: lets her phone shrink a photo before sending it;
+# the socket of this host is added per request (config/content_security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -182,6 +244,12 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Realtime: limits on sockets --------------------------------------------
+# At most this many open /ws/ sockets per user, across server processes (kept in Redis when
+# configured, else in-process): the next one is told so and closed with 4429 (realtime/socket_cap.py).
+HOMESLOT_SOCKETS_PER_USER = int(os.environ.get("HOMESLOT_SOCKETS_PER_USER", "10"))
+HOMESLOT_REDIS_PREFIX = os.environ.get("HOMESLOT_REDIS_PREFIX", "homeslot")
+
 # --- Background tasks (django-tasks) ---------------------------------------
 # The database backend by default (a `db_worker` process runs the jobs); with Redis the same
 # jobs can run on RQ workers (`rqworker`): HOMESLOT_TASKS_BACKEND=rq makes that the default.
@@ -261,6 +329,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON through config/json_input.py: a body nested absurdly deep is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

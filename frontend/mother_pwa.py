@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Bump when the shell changes: the worker then drops the caches of the old one.
-SHELL_VERSION = "m-shell-2"
+SHELL_VERSION = "m-shell-3"
 
 
 @require_GET
@@ -59,9 +59,11 @@ def _service_worker():
         {
             "version": SHELL_VERSION,
             "hall": reverse("m-hall"),
+            "style": static("frontend/mother.css"),
             "shell": json.dumps(
                 [
                     static("frontend/mother.js"),
+                    static("frontend/mother.css"),  # her pages' styles: kept, so a page kept offline looks as it did
                     static("frontend/mother/icon-192.png"),
                     reverse("m-manifest"),
                 ]

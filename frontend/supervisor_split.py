@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.json_input import InvalidJSON, json_loads
 from core import locks
 from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSplitForm, nul_message
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
@@ -359,8 +360,8 @@ def _columns(path: str) -> list[str]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     if first.lstrip().startswith("{"):
         try:
-            record = json.loads(first)
-        except json.JSONDecodeError:
+            record = json_loads(first)
+        except InvalidJSON:
             return []
         return [str(k) for k in record][:50] if isinstance(record, dict) else []
     import csv

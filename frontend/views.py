@@ -81,6 +81,24 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
+# Django's error handlers (config/urls.py), with DEBUG off — the default: a page in her language,
+# never Django's technical pages; under /api/ the API's JSON shape.
+
+
+def bad_request(request, exception=None):
+    message = _("This request could not be understood. Please go back and try again.")
+    if _wants_json(request):
+        return JsonResponse({"error": {"code": "bad_request", "message": message, "details": {}}}, status=400)
+    return render(request, "frontend/error.html", {"message": message}, status=400)
+
+
+def permission_denied(request, exception=None):
+    message = _("You may not open this page. If you think you should, ask your company's administrator.")
+    if _wants_json(request):
+        return JsonResponse({"error": {"code": "forbidden", "message": message, "details": {}}}, status=403)
+    return render(request, "frontend/error.html", {"message": message}, status=403)
+
+
 def not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "details": {}}}, status=404)

@@ -54,12 +54,12 @@ MAX_KEY = 80
 
 class BalanceTooLow(Conflict):
     code = "balance_too_low"
-    message = _("This would take a mother's balance below zero.")
+    message = gettext_lazy("This would take a mother's balance below zero.")
 
 
 class AlreadyInOpenBatch(Conflict):
     code = "already_in_open_batch"
-    message = _("Some of these mothers are in another open batch; pay or cancel that one first.")
+    message = gettext_lazy("Some of these mothers are in another open batch; pay or cancel that one first.")
 
 
 class ApprovalNeeded(Conflict):
@@ -69,7 +69,7 @@ class ApprovalNeeded(Conflict):
 
 class NothingToPay(Conflict):
     code = "nothing_to_pay"
-    message = _("No mother has money to be paid for this period.")
+    message = gettext_lazy("No mother has money to be paid for this period.")
 
 
 def _require_finance(actor, company_id: int) -> None:

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
-from config.api import IdField
+from config.api import IdField, StrictIntegerField
 from ledger.models import (
     AdjustmentRequest,
     ExportStatus,
@@ -154,7 +154,7 @@ class MarkPaidIn(serializers.Serializer):
 class AdjustmentIn(serializers.Serializer):
     company = IdField(required=False)
     worker = IdField()
-    amount_fen = serializers.IntegerField(help_text="Positive: a bonus; negative: a deduction")
+    amount_fen = StrictIntegerField(help_text="Positive: a bonus; negative: a deduction")  # money: never text
     reason = serializers.CharField(max_length=200)
     key = serializers.CharField(max_length=80, required=False, help_text="Idempotency key: a retry posts once")
 

@@ -480,6 +480,14 @@ ZH = {
     "%(field)s can be at most %(max)s.": "%(field)s 最多为 %(max)s。",
     "This page was open too long. Please go back, reload it and try again.": "页面打开太久已失效，请返回刷新后再试一次。",
     "The service is busy for a moment. Please try again in a few seconds.": "服务暂时有点忙，请稍后几秒再试一次。",
+    # Bad input and safe defaults (issue 12)
+    "The request body is not valid JSON.": "请求内容不是有效的 JSON。",
+    "This method is not allowed here.": "这里不支持这种请求方式。",
+    "The request is too large.": "请求内容太大了。",
+    "A whole number is required (a JSON number, not text).": "需要一个整数（JSON 数字，不是文本）。",
+    "This request could not be understood. Please go back and try again.": "这个请求无法处理，请返回后再试一次。",
+    "You may not open this page. If you think you should, ask your company's administrator.": "您没有权限打开这个页面。如果您觉得应该可以，请联系您所在企业的管理员。",
+    "You have too many live connections open. Close a page or the app on another device, then try again.": "您打开的实时连接太多了。请关掉另一台设备上的页面或应用，再试一次。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the

@@ -14,19 +14,29 @@ longer signs her in, 4403 when what she may hear changed (reconnect to hear what
 
 import asyncio
 import logging
+import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.tokens import user_for_token
-from realtime import security, selectors
+from config.converters import MAX_ID
+from config.json_input import InvalidJSON, json_loads
+from realtime import security, selectors, socket_cap
 from realtime.hub import hub_for
 
 logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_LARGE = 4413
+CLOSE_TOO_MANY_SOCKETS = 4429
 AUTH_TIMEOUT_SECONDS = 10
+MAX_MESSAGE_CHARS = 64 * 1024  # a follow or a resume is a few dozen; an auth under a hundred
+ID_FIELDS = ("project", "after")  # numbers a message carries that the database compares with
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -57,6 +67,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def _start(self, user):
+        if not await self._take_a_place(user):
+            return
         self.user = user
         # The cursor first: an event committed while the socket joins its groups is after it, so
         # if the layer does not bring it, the hub's repair does.
@@ -80,6 +92,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if complete is not None:
             beat["complete"] = complete
         await self.send_json(beat)
+        await self._keep_the_place()
+
+    # --- Frames as they arrive. Whatever a client sends is answered ({"type": "error", "code": …}) or
+    # closed with a 44xx code: nothing it sends may make the consumer raise (a 1011 and a traceback).
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            return await self._refuse_frame("unsupported_frame")  # a binary frame: the protocol is JSON text
+        if len(text_data) > MAX_MESSAGE_CHARS:
+            return await self.close(code=CLOSE_TOO_LARGE, reason="message too large")
+        try:
+            content = json_loads(text_data)
+        except InvalidJSON:  # a syntax error, NaN, or nested absurdly deep
+            return await self._refuse_frame("invalid_json")
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            return await self._refuse_frame("unknown_message")
+        if any(_beyond_a_key(content.get(field)) for field in ID_FIELDS):
+            return await self._refuse_frame("invalid")
+        await self.receive_json(content, **kwargs)
+
+    async def _refuse_frame(self, code: str) -> None:
+        if self.user is None:  # the first message must be a valid auth: 4401 says so
+            return await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.send_json({"type": "error", "code": code})
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -170,3 +205,54 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for task in getattr(self, "_tasks", []):
             task.cancel()
         await self._leave_hub()
+        await self._give_back_the_place()
+
+    # --- Sockets per user (realtime/socket_cap.py): a place taken when the user is known, kept
+    # alive by every heartbeat, given back on close; past the cap the socket is told and closed.
+    async def _take_a_place(self, user) -> bool:
+        self._place = (user.pk, uuid.uuid4().hex)
+        if await socket_cap.places().take(*self._place, settings.HOMESLOT_SOCKETS_PER_USER):
+            return True
+        self._place = None
+        with translation.override(_scope_language(self.scope)):
+            message = _(
+                "You have too many live connections open. Close a page or the app on another device, then try again."
+            )
+        await self.send_json(
+            {
+                "type": "error",
+                "code": "too_many_sockets",
+                "message": message,
+                "limit": settings.HOMESLOT_SOCKETS_PER_USER,
+            }
+        )
+        await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+        return False
+
+    async def _keep_the_place(self) -> None:
+        if getattr(self, "_place", None):
+            await socket_cap.places().keep(*self._place)
+
+    async def _give_back_the_place(self) -> None:
+        place, self._place = getattr(self, "_place", None), None
+        if place:
+            await socket_cap.places().give_back(*place)
+
+
+def _beyond_a_key(value) -> bool:
+    """An integer no database key can be compared with (SQLite cannot even bind one past 2^63)."""
+    return type(value) is int and not 0 <= value <= MAX_ID
+
+
+class _LanguageOnly:
+    """Just enough of a request for ``get_language_from_request``: the socket's cookie and header."""
+
+    def __init__(self, scope):
+        headers = dict(scope.get("headers") or [])
+        self.META = {"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")}
+        self.COOKIES = scope.get("cookies") or {}
+        self.path_info = "/"
+
+
+def _scope_language(scope) -> str:
+    return translation.get_language_from_request(_LanguageOnly(scope))

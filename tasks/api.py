@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +11,7 @@ from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
 from config.errors import DomainError, Invalid
+from config.parsers import JSONParser
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot

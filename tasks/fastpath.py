@@ -35,6 +35,9 @@ from accounts.tokens import (
     user_for_token,
 )
 from config.api import error_body, error_payload
+from config.converters import MAX_ID
+from config.json_input import InvalidJSON, json_loads
+from config.parsers import InvalidJSONBody
 from core import dbfaults
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
@@ -76,9 +79,9 @@ def _claim_next_answer(*, key: str, project_id: int, body: bytes) -> tuple[int, 
             failed.auth_header = "Token"  # as DRF's TokenAuthentication would answer
             raise failed
         try:
-            data = json.loads(body.decode() or "{}")
-        except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc  # DRF's JSONParser words
+            data = json_loads(body or b"{}")
+        except InvalidJSON as exc:
+            raise InvalidJSONBody(exc.reason) from None  # as the API's parser answers
         given = ClaimIn(data=data)
         given.is_valid(raise_exception=True)
         claim = services.task_claim_next(worker=user, project_id=project_id, **given.claim_args())
@@ -124,13 +127,17 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     from tasks.serializers import claim_created_representation
 
     try:
-        data = json.loads(body.decode())
+        data = json_loads(body)
         slot_id = data["slot"]
-    except (ValueError, KeyError, TypeError):
+    except (InvalidJSON, KeyError, TypeError):
         raise _Unanswered() from None
     if len(data) != 1:  # anything beside the slot (a confirmation, odd input): the serializer decides
         raise _Unanswered()
-    if type(slot_id) is not int or not key or len(key) > MAX_KEY_LENGTH:
+    # Only what the SQL can take as it is: a slot id a bigint holds (a larger one would make the
+    # parameter numeric, and no claim function takes that) and a key of printable ASCII.
+    if type(slot_id) is not int or not 1 <= slot_id <= MAX_ID:
+        raise _Unanswered()
+    if not key or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
         raise _Unanswered()
     now = timezone.now()
     digest = token_digest(key)  # in Python: the statement takes the digest, never the key

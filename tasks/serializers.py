@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import IdField
+from config.api import IdField, StrictIntegerField
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks.models import (
     Claim,
@@ -101,9 +101,9 @@ class ProjectCreateIn(serializers.Serializer):
     pickup_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
     dropoff_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
     label_set = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-    grace_minutes = serializers.IntegerField(required=False)
-    review_window_hours = serializers.IntegerField(required=False)
-    claim_limit = serializers.IntegerField(required=False)
+    grace_minutes = StrictIntegerField(forms=True, required=False)
+    review_window_hours = StrictIntegerField(forms=True, required=False)
+    claim_limit = StrictIntegerField(forms=True, required=False)
 
 
 class ProjectPatchIn(ProjectCreateIn):
@@ -116,11 +116,11 @@ class ProjectPatchIn(ProjectCreateIn):
 
 
 class SplitIn(serializers.Serializer):
-    total_units = serializers.IntegerField(required=False)
-    units_per_task = serializers.IntegerField(required=False)
+    total_units = StrictIntegerField(forms=True, required=False)
+    units_per_task = StrictIntegerField(forms=True, required=False)
     briefs = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
     file = serializers.FileField(required=False)
-    items_per_task = serializers.IntegerField(required=False)
+    items_per_task = StrictIntegerField(forms=True, required=False)
     text_field = serializers.CharField(required=False, max_length=64)
 
 
@@ -143,19 +143,19 @@ class SlotOut(serializers.ModelSerializer):
 
 class SlotPatternIn(serializers.Serializer):
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
+        child=StrictIntegerField(forms=True, min_value=0, max_value=6), min_length=1, max_length=7
     )
     start = serializers.TimeField(help_text="09:00")
     end = serializers.TimeField(help_text="11:30")
-    weeks = serializers.IntegerField(min_value=1, max_value=12)
-    capacity = serializers.IntegerField(min_value=1, max_value=100000)
+    weeks = StrictIntegerField(forms=True, min_value=1, max_value=12)
+    capacity = StrictIntegerField(forms=True, min_value=1, max_value=100000)
     first_day = serializers.DateField(required=False, help_text="default: today")
 
 
 class SlotIn(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    capacity = serializers.IntegerField(min_value=1, max_value=100000)
+    capacity = StrictIntegerField(forms=True, min_value=1, max_value=100000)
 
 
 class ProjectBrief(serializers.ModelSerializer):
@@ -303,7 +303,7 @@ class ReleaseIn(serializers.Serializer):
 
 class SubmitIn(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=20000)
-    completed_units = serializers.IntegerField(required=False)
+    completed_units = StrictIntegerField(forms=True, required=False)
     labels = serializers.DictField(child=serializers.CharField(max_length=64), required=False)
     # multipart/form-data: repeat the field for each photo (assembly, at most 3, ≤ 10 MB each).
     photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False)
@@ -311,9 +311,9 @@ class SubmitIn(serializers.Serializer):
 
 class ReviewIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
-    accepted_units = serializers.IntegerField(required=False, allow_null=True)
+    accepted_units = StrictIntegerField(forms=True, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    score = StrictIntegerField(forms=True, required=False, allow_null=True, min_value=1, max_value=5)
 
 
 class SubmissionPhotoOut(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for, role_in
@@ -264,7 +265,12 @@ def _require_pay_floor(project: Project) -> None:
         )
 
 
-_TRANSITION_WORDS = {"publish": _("published"), "pause": _("paused"), "close": _("closed")}
+# Lazy: read in the caller's language when a refusal is worded, not in the language of import time.
+_TRANSITION_WORDS = {
+    "publish": gettext_lazy("published"),
+    "pause": gettext_lazy("paused"),
+    "close": gettext_lazy("closed"),
+}
 
 
 @transaction.atomic

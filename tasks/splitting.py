@@ -6,12 +6,12 @@ naming what is wrong (for a file, the line), so a bad request creates nothing.
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from config.errors import Invalid, TooLarge
+from config.json_input import InvalidJSON, json_loads
 from tasks.errors import InvalidFile
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -111,8 +111,8 @@ def _parse_jsonl(text: str, text_field: str) -> list[dict]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
+            record = json_loads(line)
+        except InvalidJSON as exc:
             raise InvalidFile(
                 _("Line %(line)s is not valid JSON (%(error)s).") % {"line": line_no, "error": exc.msg},
                 details={"line": line_no},

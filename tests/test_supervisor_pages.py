@@ -490,7 +490,7 @@ def test_a_single_slot_and_a_weekly_pattern(supervisor, assembly):
 def test_the_slot_list_shows_how_full_each_slot_is(supervisor, assembly, slot, mother):
     services.task_claim_next(worker=mother, project_id=assembly.pk, slot_id=slot.pk, confirm_outside_availability=True)
     text = page(signed_in(supervisor).get(f"/work/projects/{assembly.pk}/slots"))
-    assert "1 / 50" in text and 'style="width:2%"' in text
+    assert "1 / 50" in text and '<rect width="2" height="10"/>' in text and 'aria-label="2%"' in text
 
 
 @pytest.mark.parametrize(

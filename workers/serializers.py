@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.api import StrictIntegerField
 from workers.models import AvailabilityWindow, WorkerProfile
 from workers.services import PROFILE_FIELDS
 
@@ -26,8 +27,8 @@ class WorkerProfileIn(serializers.Serializer):
     display_name = serializers.CharField(max_length=64)
     region = serializers.CharField(max_length=64, required=False, allow_blank=True)
     city = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    children_under_12 = serializers.IntegerField(min_value=0, max_value=20, required=False)
-    youngest_birth_year = serializers.IntegerField(required=False, allow_null=True)
+    children_under_12 = StrictIntegerField(forms=True, min_value=0, max_value=20, required=False)
+    youngest_birth_year = StrictIntegerField(forms=True, required=False, allow_null=True)
     quiet_start = serializers.TimeField(required=False, help_text="No reminders from this time (default 22:00)")
     quiet_end = serializers.TimeField(required=False, help_text="until this time (default 07:00)")
     bank_card_last4 = serializers.RegexField(
@@ -38,7 +39,7 @@ class WorkerProfileIn(serializers.Serializer):
 class AvailabilityWindowSerializer(serializers.ModelSerializer):
     start = serializers.TimeField(format="%H:%M")
     end = serializers.TimeField(format="%H:%M")
-    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    weekday = StrictIntegerField(forms=True, min_value=0, max_value=6)
 
     class Meta:
         model = AvailabilityWindow

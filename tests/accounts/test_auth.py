@@ -126,4 +126,4 @@ def test_malformed_json_is_a_400(db):
     response = APIClient().post("/api/v1/auth/token", data="{not json", content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "malformed_request"
+    assert response.json()["error"]["code"] == "invalid_json"

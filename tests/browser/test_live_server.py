@@ -28,4 +28,4 @@ def test_a_page_hears_an_event_published_by_another_process(asgi_server, phone, 
     with transaction.atomic():
         notice_send(user_id=mother.pk, kind="slot_starting", key="live-check", text="十五分钟后开始")
 
-    page.wait_for_function("window.heard.includes('notice.created')", timeout=10_000)
+    page.wait_for_function("() => window.heard.includes('notice.created')", timeout=10_000)

@@ -142,7 +142,7 @@ def test_a_mother_signs_in_sets_her_hours_claims_hands_in_and_sees_results_and_p
     claim_from_hall(page, base, "商品文案")
     claim_id = page.locator("#submit-form").get_attribute("data-claim")
     page.fill("textarea[name=text]", "纯棉面料，柔软亲肤，宝宝穿着很舒服。")
-    page.wait_for_function(f"localStorage.getItem('m-draft-{claim_id}') !== null")
+    page.wait_for_function(f"() => localStorage.getItem('m-draft-{claim_id}') !== null")
     page.reload()
     assert page.input_value("textarea[name=text]") == "纯棉面料，柔软亲肤，宝宝穿着很舒服。"
     assert "已恢复" in page.inner_text("#draft-note")
@@ -155,11 +155,11 @@ def test_a_mother_signs_in_sets_her_hours_claims_hands_in_and_sees_results_and_p
     assert page.inner_text("#label-progress") == "0/3"
     assert page.locator("fieldset.item:visible").count() == 1
     page.keyboard.press("1")
-    page.wait_for_function("document.getElementById('label-progress').textContent === '1/3'")
+    page.wait_for_function("() => document.getElementById('label-progress').textContent === '1/3'")
     page.locator("fieldset.item.current label", has_text="差评").click()
-    page.wait_for_function("document.getElementById('label-progress').textContent === '2/3'")
+    page.wait_for_function("() => document.getElementById('label-progress').textContent === '2/3'")
     page.keyboard.press("2")
-    page.wait_for_function("document.getElementById('label-progress').textContent === '3/3'")
+    page.wait_for_function("() => document.getElementById('label-progress').textContent === '3/3'")
     assert small_tap_targets(page) == []
     shot(page, "labelling")
     page.get_by_role("button", name="交活").click()
@@ -171,12 +171,12 @@ def test_a_mother_signs_in_sets_her_hours_claims_hands_in_and_sees_results_and_p
     assert page.locator("#live-claims article").count() == 3 and "等待审核" in page.inner_text("#live-claims")
     by_project = {s.project_id: s for s in Submission.objects.all()}
     services.submission_review(actor=supervisor, submission_id=by_project[work["beads"].pk].pk, decision="accept")
-    page.wait_for_function("document.getElementById('results').innerText.includes('通过')", timeout=15_000)
+    page.wait_for_function("() => document.getElementById('results').innerText.includes('通过')", timeout=15_000)
     services.submission_review(
         actor=supervisor, submission_id=by_project[work["copy"].pk].pk, decision="revise", reason="请写得更口语一些"
     )
     page.wait_for_function(
-        "document.getElementById('live-claims').innerText.includes('请写得更口语一些')", timeout=15_000
+        "() => document.getElementById('live-claims').innerText.includes('请写得更口语一些')", timeout=15_000
     )
     assert "修改后重新交" in page.inner_text("#live-claims")
     assert fits_the_phone(page) and small_tap_targets(page) == []
@@ -188,7 +188,7 @@ def test_a_mother_signs_in_sets_her_hours_claims_hands_in_and_sees_results_and_p
     assert page.inner_text("#balance") == "¥5.00"
     assert page.locator("svg.chart rect").count() == 8
     services.submission_review(actor=supervisor, submission_id=by_project[work["labels"].pk].pk, decision="accept")
-    page.wait_for_function("document.getElementById('balance').textContent === '¥5.11'", timeout=15_000)
+    page.wait_for_function("() => document.getElementById('balance').textContent === '¥5.11'", timeout=15_000)
     assert "评论情感" in page.inner_text("#earnings") and "+¥0.11" in page.inner_text("#earnings")
     assert fits_the_phone(page) and small_tap_targets(page) == []
     shot(page, "earnings")
@@ -206,7 +206,7 @@ def test_a_task_claimed_elsewhere_leaves_the_hall_live_and_new_ones_wait_behind_
     page = phone()
     sign_in(page, asgi_server, mother, "/m/")
     first = beads.tasks.order_by("pk").first()
-    page.wait_for_function("document.querySelectorAll('#hall article').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#hall article').length === 3")
     page.wait_for_timeout(500)  # the socket is up and following the project
 
     services.task_claim(worker=other_mother, task_id=first.pk, slot_id=slot.pk)
@@ -217,7 +217,7 @@ def test_a_task_claimed_elsewhere_leaves_the_hall_live_and_new_ones_wait_behind_
     assert page.inner_text("#newbar") == "2 个新任务 — 点击查看"
     assert page.locator("#hall article").count() == 2  # the list did not move under her thumb
     page.click("#newbar")
-    page.wait_for_function("document.querySelectorAll('#hall article').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('#hall article').length === 4")
     assert page.locator("#newbar").is_hidden()
 
 
@@ -300,7 +300,9 @@ def test_offline_she_sees_the_last_task_list_and_is_told_so(
     open_slot(supervisor, beads)
     page = phone()
     sign_in(page, live_server.url, mother, "/m/")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000
+    )
     page.reload()  # through the worker now: the task list is kept
     assert page.locator("#offline").is_hidden()
 
@@ -331,7 +333,9 @@ def test_another_mother_on_the_same_phone_never_sees_the_first_ones_pages(
     services.task_claim_next(worker=mother, project_id=beads.pk, slot_id=open_slot(supervisor, beads).pk)
     page = phone()
     sign_in(page, live_server.url, mother, "/m/claims/")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000
+    )
     page.reload()  # through the worker now: her claims are kept on the phone
     assert page.locator("#live-claims article").count() == 1
 

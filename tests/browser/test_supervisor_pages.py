@@ -208,7 +208,8 @@ def test_review_each_decision_by_keyboard(on_postgres, supervisor, company, live
     sign_in(page, base, supervisor, "/work/review/")
     page.wait_for_url(f"**/work/review/{first.pk}/")
     assert page.locator(".photos img").count() == 1
-    assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 640  # served to staff
+    # served to staff (a lazy image: the page's load event does not wait for it, decode() does)
+    assert page.locator(".photos img").evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 640
     assert "按样品缝制" in page.inner_text("section[aria-labelledby=brief-title]")
     shot(page, "supervisor-review")
 
@@ -314,7 +315,9 @@ def test_the_dashboard_moves_live_while_a_mother_claims_and_submits(
         submission_id = handed_in.json()["id"]
         page.wait_for_selector("#progress-cards[data-submitted='1']", timeout=10_000)
         assert page.inner_text("#waiting") == "1"
-        page.wait_for_function("document.getElementById('queue-count').textContent.trim() === '1'", timeout=10_000)
+        page.wait_for_function(
+            "() => document.getElementById('queue-count').textContent.trim() === '1'", timeout=10_000
+        )
         queue.wait_for_url(f"**/work/review/{submission_id}/", timeout=10_000)  # the queue opened it by itself
         shot(page, "supervisor-dashboard")
 
@@ -327,7 +330,7 @@ def test_the_dashboard_moves_live_while_a_mother_claims_and_submits(
         )
         assert again.status == 201, again.text()
         page.wait_for_selector("#progress-cards[data-claimed='1'][data-submitted='1']", timeout=10_000)
-        page.wait_for_function("window.__sockets.length === 2 && window.__sent.some(m => m.type === 'resume')")
+        page.wait_for_function("() => window.__sockets.length === 2 && window.__sent.some(m => m.type === 'resume')")
         resumed = [m for m in page.evaluate("window.__sent") if m["type"] == "resume"]
         assert len(resumed) == 1 and resumed[0]["after"] > 0
         assert page.inner_text("tr[data-state=open] [data-count]") == "2"
@@ -336,7 +339,7 @@ def test_the_dashboard_moves_live_while_a_mother_claims_and_submits(
 
     # Accepted elsewhere (another supervisor's screen): the money moves here too.
     services.submission_review(actor=supervisor, submission_id=submission_id, decision="accept")
-    page.wait_for_function("document.getElementById('money').textContent.startsWith('¥5.00')", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('money').textContent.startsWith('¥5.00')", timeout=10_000)
     assert re.match(r"10 / 40", page.inner_text("#units-accepted"))
     assert page.evaluate("window.__sameDocument") is True
     assert "实时" in page.inner_text("#live-state")

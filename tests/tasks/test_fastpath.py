@@ -122,7 +122,11 @@ def test_claims_until_drained_then_409(via, world):
     ("body", "token_index", "status", "code"),
     [
         (b'{"slot": "x"}', 0, 400, "invalid"),
-        (b"{not json", 0, 400, "malformed_request"),
+        (b"{not json", 0, 400, "invalid_json"),
+        (b"[" * 4000, 0, 400, "invalid_json"),
+        (b"[" * 33 + b"]" * 33, 0, 400, "invalid_json"),
+        (b"\xff", 0, 400, "invalid_json"),
+        (b'{"slot": NaN}', 0, 400, "invalid_json"),
         (b'{"slot": 1}', None, 401, "not_authenticated"),
         (b'{"slot": 1}', "bogus", 401, "authentication_failed"),
     ],
@@ -362,3 +366,27 @@ def test_a_restart_that_kills_the_fast_paths_connections_costs_no_claim(world, o
     assert http_application._pool is not None
     assert Claim.objects.filter(pk=claim["id"]).exists()
     connection.pool.check()  # the test's own teardown is not a request: drop Django's dead ones too
+
+
+@pytest.mark.parametrize("slot_id", [2**64, 2**63, 0, -1, -(2**63) - 1])
+@pytest.mark.parametrize("token_index", [0, "anything"])
+def test_a_slot_id_out_of_range_is_answered_as_the_api_answers(world, slot_id, token_index):
+    # given a mother's token (or a made-up one) and a slot no database key can be
+    project, _slot, tokens = world
+    token = tokens[token_index] if isinstance(token_index, int) else token_index
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    body = json.dumps({"slot": slot_id}).encode()
+
+    # when both paths are asked
+    fast = via_asgi(path, body, token=token, language="en")
+    slow = via_drf(path, body, token=token, language="en")
+
+    # then the same answer: a 401 for the made-up token, else a 400 naming the field
+    assert fast[0] == slow[0] == (400 if isinstance(token_index, int) else 401)
+    assert fast[1] == slow[1]
+    if isinstance(token_index, int):
+        assert fast[1]["error"]["code"] == "invalid"
+        assert list(fast[1]["error"]["details"]) == ["slot"]
+    else:
+        assert fast[1]["error"]["code"] == "authentication_failed"
+    assert Claim.objects.count() == 0

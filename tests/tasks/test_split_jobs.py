@@ -98,6 +98,36 @@ def test_a_nul_character_is_refused_with_its_line_and_nothing_is_made(supervisor
     assert response.json()["error"]["details"]["line"] == line
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"text": "深", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"text": "深", "x": ' + "[" * 40 + "]" * 40 + "}",
+        '{"text": "NaN", "score": NaN}',
+    ],
+    ids=["100000-deep", "40-deep", "NaN"],
+)
+def test_a_line_nested_absurdly_deep_or_with_nan_is_refused_with_its_line(supervisor, company, bad):
+    project = factories.project(supervisor, company, kind=Kind.LABELLING, tasks=1, publish=False)
+    before = world()
+
+    response = split(supervisor, project, SimpleUploadedFile("items.jsonl", ('{"text": "ok"}\n' + bad).encode()), per=1)
+
+    assert_refused(response, 400, "invalid_file", before)
+    assert response.json()["error"]["details"] == {"line": 2}
+
+
+def test_a_background_job_with_a_line_nested_absurdly_deep_fails_with_its_line(supervisor, labelling):
+    lines = [json.dumps({"text": f"评论 {i}"}, ensure_ascii=False) for i in range(2_000)]
+    lines[999] = '{"text": "深", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    job_id = split(supervisor, labelling, SimpleUploadedFile("r.jsonl", "\n".join(lines).encode())).json()["id"]
+
+    assert jobs.split_run.call(job_id) == 0
+
+    job = SplitJob.objects.get(pk=job_id)
+    assert (job.status, job.error_line) == (SplitStatus.FAILED, 1_000)
+
+
 def test_a_background_job_with_a_nul_character_fails_with_its_line(supervisor, labelling):
     lines = [json.dumps({"text": f"评论 {i}"}, ensure_ascii=False) for i in range(2_000)]
     lines[1_499] = '{"text": "坏\\u0000的"}'  # PostgreSQL stores no NUL: before, the job stayed "running"

@@ -9,6 +9,7 @@ var PAGES = CACHE + "-pages-";
 var VIEWER_HEADER = "X-Homeslot-Viewer";
 var SHELL = {{ shell|safe }};
 var HALL = "{{ hall }}";
+var STYLE = "{{ style }}";
 var NOTHING_KEPT_TEXT = {{ nothing_kept_text|safe }};
 
 self.addEventListener("install", function (event) {
@@ -24,11 +25,13 @@ self.addEventListener("activate", function (event) {
 });
 
 function markOffline(response) {
-  // The page shows its offline notice when the body says it came from the cache.
+  // The page shows its offline notice when the body says it came from the cache; it keeps the
+  // Content-Security-Policy it was served with.
+  var headers = { "Content-Type": "text/html; charset=utf-8" };
+  var policy = response.headers.get("Content-Security-Policy");
+  if (policy) headers["Content-Security-Policy"] = policy;
   return response.text().then(function (html) {
-    return new Response(html.replace('data-offline="0"', 'data-offline="1"'), {
-      headers: { "Content-Type": "text/html; charset=utf-8" },
-    });
+    return new Response(html.replace('data-offline="0"', 'data-offline="1"'), { headers: headers });
   });
 }
 
@@ -40,9 +43,10 @@ function escapeHtml(text) {
 
 function offlinePage() {
   // Nothing of hers is kept on this phone: say so, and do not pretend to show a task list.
+  // Styled by her pages' stylesheet (kept in the shell), not an inline style the page's CSP would refuse.
   var html = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-    '<body data-offline="1" style="font-family:system-ui,sans-serif;padding:16px"><p id="offline" role="status">' +
-    escapeHtml(NOTHING_KEPT_TEXT) + "</p></body>";
+    '<link rel="stylesheet" href="' + STYLE + '"><body data-offline="1"><main><p id="offline" role="status">' +
+    escapeHtml(NOTHING_KEPT_TEXT) + "</p></main></body>";
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
