@@ -15,6 +15,7 @@ from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
 from config.errors import Conflict, Invalid, NotFound
+from config.schema import ErrorOut
 from ledger import exports, payouts, selectors
 from ledger.filters import EntryFilter
 from ledger.models import AdjustmentRequest, AdjustmentStatus, ExportStatus, LedgerExport, PayoutBatch, Transaction
@@ -147,6 +148,11 @@ def _file_kind(request) -> str:
     return kind
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What ``_file_response`` answers, as the schema says it.
+FILE_RESPONSES = {(200, "text/csv"): bytes, (200, XLSX): bytes}
+
+
 def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None):
     kind = _file_kind(request)
     if kind == "csv":
@@ -155,10 +161,7 @@ def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=
         filename = f"{name}.csv"
     elif kind == "xlsx":
         handle = exports.xlsx_file(header, pages, sheet=sheet)
-        response = StreamingHttpResponse(
-            exports.file_stream(handle),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = StreamingHttpResponse(exports.file_stream(handle), content_type=XLSX)
         filename = f"{name}.xlsx"
     else:
         raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
@@ -239,7 +242,7 @@ class PayoutExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
-        responses={(200, "text/csv"): bytes},
+        responses={**FILE_RESPONSES, 409: ErrorOut},  # 409: a batch not approved yet
     )
     def get(self, request, pk):
         found = _batch_for(request, pk)
@@ -268,7 +271,7 @@ class LedgerExportView(APIView):
             OpenApiParameter("company", int),
             OpenApiParameter("format", str, enum=["csv", "xlsx"]),
         ],
-        responses={(200, "text/csv"): bytes},
+        responses=FILE_RESPONSES,
     )
     def get(self, request):
         first, last = _period(request)
@@ -393,7 +396,7 @@ class ReconciliationView(APIView):
             OpenApiParameter("company", int),
             OpenApiParameter("format", str, enum=["csv", "xlsx"]),
         ],
-        responses={200: dict},
+        responses={200: dict, **FILE_RESPONSES},
     )
     def get(self, request):
         first, last = _period(request)
@@ -454,16 +457,13 @@ class LedgerExportDownloadView(APIView):
     permission_classes = [IsFinance]
     content_negotiation_class = FileNegotiation
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, XLSX): bytes, 409: ErrorOut})  # 409: not built yet
     def get(self, request, pk):
         export = _export_for(request, pk)
         if export.status != ExportStatus.READY:
             raise Conflict(_("The file is not ready yet."), code="export_not_ready", details={"status": export.status})
         handle = open(export.file, "rb")  # noqa: SIM115 - closed by file_stream when sent
-        response = StreamingHttpResponse(
-            exports.file_stream(handle),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = StreamingHttpResponse(exports.file_stream(handle), content_type=XLSX)
         name = f"ledger-{export.company_id}-{export.period_start:%Y%m%d}-{export.period_end:%Y%m%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -488,6 +488,7 @@ ZH = {
     "This request could not be understood. Please go back and try again.": "这个请求无法处理，请返回后再试一次。",
     "You may not open this page. If you think you should, ask your company's administrator.": "您没有权限打开这个页面。如果您觉得应该可以，请联系您所在企业的管理员。",
     "You have too many live connections open. Close a page or the app on another device, then try again.": "您打开的实时连接太多了。请关掉另一台设备上的页面或应用，再试一次。",
+    "There is no mother's profile for this account yet: PUT /api/v1/me/profile sets one up.": "这个账号还没有妈妈的资料：用 PUT /api/v1/me/profile 填写即可。",
 }
 
 # Wording of the supervisors' workspace and of the mothers' app, kept beside this file so the

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import IdField, StrictIntegerField
+from config.schema import ClockTimeField
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks.models import (
     Claim,
@@ -145,8 +146,8 @@ class SlotPatternIn(serializers.Serializer):
     weekdays = serializers.ListField(
         child=StrictIntegerField(forms=True, min_value=0, max_value=6), min_length=1, max_length=7
     )
-    start = serializers.TimeField(help_text="09:00")
-    end = serializers.TimeField(help_text="11:30")
+    start = ClockTimeField(help_text="09:00")
+    end = ClockTimeField(help_text="11:30")
     weeks = StrictIntegerField(forms=True, min_value=1, max_value=12)
     capacity = StrictIntegerField(forms=True, min_value=1, max_value=100000)
     first_day = serializers.DateField(required=False, help_text="default: today")

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsWorker
 from workers import services
+from workers.errors import NoWorkerProfile
 from workers.serializers import AvailabilityWindowSerializer, WorkerProfileIn, WorkerProfileOut
 
 
@@ -16,7 +17,9 @@ class ProfileView(APIView):
     @extend_schema(responses=WorkerProfileOut)
     def get(self, request):
         profile = getattr(request.user, "worker_profile", None)
-        return Response(WorkerProfileOut(profile).data if profile else None)
+        if profile is None:  # staff without a profile: a 404 that says how to make one, not an empty 200
+            raise NoWorkerProfile()
+        return Response(WorkerProfileOut(profile).data)
 
     @extend_schema(request=WorkerProfileIn, responses=WorkerProfileOut)
     def put(self, request):

@@ -1,13 +1,15 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from config.api import StrictIntegerField
+from config.schema import ClockTimeField
 from workers.models import AvailabilityWindow, WorkerProfile
 from workers.services import PROFILE_FIELDS
 
 
 class WorkerProfileOut(serializers.ModelSerializer):
-    quiet_start = serializers.TimeField(format="%H:%M")
-    quiet_end = serializers.TimeField(format="%H:%M")
+    quiet_start = ClockTimeField()
+    quiet_end = ClockTimeField()
     reliability = serializers.SerializerMethodField()
 
     class Meta:
@@ -29,16 +31,16 @@ class WorkerProfileIn(serializers.Serializer):
     city = serializers.CharField(max_length=64, required=False, allow_blank=True)
     children_under_12 = StrictIntegerField(forms=True, min_value=0, max_value=20, required=False)
     youngest_birth_year = StrictIntegerField(forms=True, required=False, allow_null=True)
-    quiet_start = serializers.TimeField(required=False, help_text="No reminders from this time (default 22:00)")
-    quiet_end = serializers.TimeField(required=False, help_text="until this time (default 07:00)")
+    quiet_start = ClockTimeField(required=False, help_text="No reminders from this time (default 22:00)")
+    quiet_end = ClockTimeField(required=False, help_text="until this time (default 07:00)")
     bank_card_last4 = serializers.RegexField(
         r"^\d{4}$", required=False, allow_blank=True, help_text="Only the last 4 digits of her bank card"
     )
 
 
 class AvailabilityWindowSerializer(serializers.ModelSerializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = ClockTimeField()
+    end = ClockTimeField()
     weekday = StrictIntegerField(forms=True, min_value=0, max_value=6)
 
     class Meta:
@@ -48,5 +50,5 @@ class AvailabilityWindowSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": "must be after start"})
+            raise serializers.ValidationError({"end": _("A window must end after it starts.")})
         return attrs
