@@ -9,16 +9,16 @@ same status and body), with nothing done twice:
   its answer, and work that rolled back (a refusal, a crash) has none: its retry runs again;
 - the same key with a different body (its fingerprint, ``core.fingerprint``) is refused with
   ``409 idempotency_key_reused`` and nothing is written;
-- keys belong to the caller and to the endpoint (method and path): another user's key, or the
-  same key on another endpoint, is another request;
+- keys belong to the caller and to the endpoint (the route and its ids, so ``/tasks/007/claim``
+  is ``/tasks/7/claim``): another user's key, or the same key on another endpoint, is another request;
 - a duplicate sent while the first is still running waits for it (the unique row the first one
   inserted) and then returns its answer; it holds no other lock meanwhile (core.locks);
 - answers are kept ``HOMESLOT_IDEMPOTENCY_RETENTION_HOURS`` (48) and then pruned
   (``background.jobs.idempotent_requests_prune``).
 
 Used by the API views of claim, claim-next, submit, release, payout drafts and adjustments
-(:func:`idempotent`), and by the mothers' pages for their claim and hand-in forms
-(:func:`answer_once`).
+(:func:`idempotent`). The mothers' pages guard their forms otherwise: each form carries what she
+last saw (her newest claim, her hand-in), and a resend that finds it already done answers that.
 """
 
 import dataclasses
@@ -120,7 +120,7 @@ def idempotent(view_method):
         answer = answer_once(
             user=request.user,
             key=key,
-            endpoint=f"{request.method} {request.path}",
+            endpoint=_endpoint(request),
             fingerprint=request_fingerprint(request.data, request.query_params),
             run=run,
         )
@@ -131,6 +131,15 @@ def idempotent(view_method):
         return replay
 
     return post
+
+
+def _endpoint(request) -> str:
+    """The method, the route and its arguments as values: one endpoint however its ids are written."""
+    match = request.resolver_match
+    if match is None:
+        return f"{request.method} {request.path}"[:200]
+    arguments = ",".join(f"{name}={value}" for name, value in sorted(match.kwargs.items()))
+    return f"{request.method} {match.view_name} {arguments}"[:200]
 
 
 def prune(*, now: datetime.datetime | None = None) -> int:

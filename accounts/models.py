@@ -181,7 +181,7 @@ class IdempotentRequest(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(_("idempotency key"), max_length=200)
-    endpoint = models.CharField(_("endpoint"), max_length=200)  # "POST /api/v1/claims/7/submit"
+    endpoint = models.CharField(_("endpoint"), max_length=200)  # "POST claim-submit pk=7"
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)  # sha-256 of the canonical body
     status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)  # set before commit
     response_body = models.TextField(_("response body"), blank=True)

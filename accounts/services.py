@@ -18,6 +18,7 @@ from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invit
 from accounts.phones import phone_normalize
 from accounts.tokens import token_digest, token_lifetime
 from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from core import locks
 
 INVITATION_DAYS = 7
 # Each sign-in is a token of its own (a phone, a laptop); past this many, the least recently used go.
@@ -94,7 +95,7 @@ def auth_token_revoke(*, user, token: ApiToken) -> None:
 @transaction.atomic
 def api_token_revoke(*, actor, token_id: int) -> None:
     """She signs out one of her devices (``DELETE /api/v1/me/tokens/{id}``); another's token is a 404."""
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    token = locks.lock_one(ApiToken.objects.filter(pk=token_id, user=actor))
     if token is None:
         raise NotFound()
     audit_record(actor=actor, action="auth.token_revoke", target=token)
@@ -212,11 +213,7 @@ def _keep_an_admin(*, company_id: int, user, role: str) -> None:
     """Changing someone's role must not leave the company without an admin."""
     if role == Role.ADMIN:
         return
-    admins = list(
-        Membership.objects.select_for_update()
-        .filter(company_id=company_id, role=Role.ADMIN)
-        .values_list("user_id", flat=True)
-    )
+    admins = [m.user_id for m in locks.lock(Membership.objects.filter(company_id=company_id, role=Role.ADMIN))]
     if admins == [user.pk]:
         raise Conflict(_("A company keeps at least one admin."), code="last_admin", details={"field": "role"})
 
@@ -236,9 +233,7 @@ def invitation_accept(
     invitation = next(
         (
             i
-            for i in Invitation.objects.select_for_update().filter(
-                phone=phone, accepted_at__isnull=True, expires_at__gt=now
-            )
+            for i in locks.lock(Invitation.objects.filter(phone=phone, accepted_at__isnull=True, expires_at__gt=now))
             if check_password(code or "", i.code_hash)
         ),
         None,
@@ -260,11 +255,11 @@ def invitation_accept(
 @transaction.atomic
 def member_remove(*, actor, company_id: int, user_id: int) -> None:
     _require_admin(actor, company_id)
-    membership = Membership.objects.select_for_update().filter(company_id=company_id, user_id=user_id).first()
+    membership = locks.lock_one(Membership.objects.filter(company_id=company_id, user_id=user_id))
     if membership is None:
         raise NotFound()
-    admins = Membership.objects.select_for_update().filter(company_id=company_id, role=Role.ADMIN)
-    if membership.role == Role.ADMIN and admins.count() == 1:
+    admins = locks.lock(Membership.objects.filter(company_id=company_id, role=Role.ADMIN))
+    if membership.role == Role.ADMIN and len(admins) == 1:
         raise Conflict(_("A company keeps at least one admin."), code="last_admin")
     membership.delete()  # roles are read on every request: the removal holds at once
     audit_record(actor=actor, action="membership.remove", target=membership, company_id=company_id, user=user_id)

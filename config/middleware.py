@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from config.api import error_body, is_api_path
 from core import dbfaults
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class DatabaseHiccups:
         dbfaults.discard_broken_connection()
         tracker = getattr(request, "_homeslot_writes", None)
         view = getattr(request, "_homeslot_view", None)
-        if tracker is not None and not tracker.wrote and view is not None and _rewind(request):
+        if tracker is not None and tracker.safe_to_retry and view is not None and _rewind(request):
             logger.warning("database hiccup (%s); trying %s once more", type(exception).__name__, request.path)
             view_func, args, kwargs = view
             try:
@@ -76,10 +77,8 @@ def _rewind(request) -> bool:
 
 def unavailable(request):
     message = dbfaults.unavailable_message()
-    if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"error": {"code": "service_unavailable", "message": message, "details": {}}}, status=503
-        )
+    if is_api_path(request.path):
+        response = JsonResponse(error_body(code="service_unavailable", message=message), status=503)
     else:
         response = render(request, "frontend/error.html", {"message": message}, status=503)
     response["Retry-After"] = str(dbfaults.RETRY_AFTER_SECONDS)

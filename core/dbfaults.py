@@ -29,25 +29,48 @@ def _may_write(sql: str) -> bool:
 
 
 class WriteTracker:
-    """Installed around a request: ``wrote`` turns true once a statement that may write has
-    committed (at once in autocommit, or when its transaction commits)."""
+    """Installed around a request: whether trying it again could do anything twice.
+
+    ``wrote``: a statement that may write has committed (at once in autocommit, or when its
+    transaction committed). ``pending``: such a statement ran in a transaction that has not
+    committed (yet). A transient failure raised *by a statement* aborts its transaction, so what
+    was pending was never written; a failure anywhere else while a write is pending — above all at
+    COMMIT, whose outcome the server may never have told us — leaves it unknown. So a request is
+    tried again only when nothing was written and nothing is unknown (``safe_to_retry``)."""
 
     def __init__(self):
         self.wrote = False
+        self.pending = False
+        self.unknown = False
+        self.failed_in_statement = False
 
     def __call__(self, execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        if not self.wrote and _may_write(sql if isinstance(sql, str) else str(sql)):
-            db = context["connection"]
+        writes = _may_write(sql if isinstance(sql, str) else str(sql))
+        db = context["connection"]
+        try:
+            result = execute(sql, params, many, context)
+        except TRANSIENT:
+            self.failed_in_statement = True
+            if writes and not db.in_atomic_block:
+                self.unknown = True  # an autocommit write cut off: it may have committed
+            raise
+        self.failed_in_statement = False
+        if writes and not self.wrote:
             if not db.in_atomic_block:
                 self.wrote = True
-            elif not any(entry[1] == self._committed for entry in db.run_on_commit):
-                # Written when (and only if) the transaction commits; a rollback drops this.
-                transaction.on_commit(self._committed, using=db.alias)
+            else:
+                self.pending = True
+                if not any(entry[1] == self._committed for entry in db.run_on_commit):
+                    transaction.on_commit(self._committed, using=db.alias)  # a rollback drops this
         return result
 
     def _committed(self):
         self.wrote = True
+        self.pending = False
+
+    @property
+    def safe_to_retry(self) -> bool:
+        return not self.wrote and not self.unknown and (not self.pending or self.failed_in_statement)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from accounts.services import session_sign_out
+from config.api import error_body, is_api_path
 from frontend.forms import SignInForm
 
 
@@ -77,8 +78,11 @@ def sign_out(request):
     return redirect("/")
 
 
-def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
+def _error(request, status: int, code: str, message, page_message=None):
+    """Under /api/ the API's JSON shape; anywhere else a page in her language."""
+    if is_api_path(request.path):
+        return JsonResponse(error_body(code=code, message=message), status=status)
+    return render(request, "frontend/error.html", {"message": page_message or message}, status=status)
 
 
 # Django's error handlers (config/urls.py), with DEBUG off — the default: a page in her language,
@@ -86,36 +90,25 @@ def _wants_json(request) -> bool:
 
 
 def bad_request(request, exception=None):
-    message = _("This request could not be understood. Please go back and try again.")
-    if _wants_json(request):
-        return JsonResponse({"error": {"code": "bad_request", "message": message, "details": {}}}, status=400)
-    return render(request, "frontend/error.html", {"message": message}, status=400)
+    return _error(request, 400, "bad_request", _("This request could not be understood. Please go back and try again."))
 
 
 def permission_denied(request, exception=None):
     message = _("You may not open this page. If you think you should, ask your company's administrator.")
-    if _wants_json(request):
-        return JsonResponse({"error": {"code": "forbidden", "message": message, "details": {}}}, status=403)
-    return render(request, "frontend/error.html", {"message": message}, status=403)
+    return _error(request, 403, "forbidden", message)
 
 
 def not_found(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "details": {}}}, status=404)
-    return render(request, "frontend/error.html", {"message": _("This page does not exist.")}, status=404)
+    return _error(request, 404, "not_found", _("Not found."), page_message=_("This page does not exist."))
 
 
 def server_error(request):
-    message = _("Something went wrong on our side. Please try again in a moment.")
-    if _wants_json(request):
-        return JsonResponse({"error": {"code": "server_error", "message": message, "details": {}}}, status=500)
-    return render(request, "frontend/error.html", {"message": message}, status=500)
+    return _error(request, 500, "server_error", _("Something went wrong on our side. Please try again in a moment."))
 
 
 def csrf_failure(request, reason=""):
     """A form sent with an expired or missing CSRF token (a page left open overnight, cookies cleared):
     say what to do, in her language, instead of Django's technical page."""
-    message = _("This page was open too long. Please go back, reload it and try again.")
-    if _wants_json(request):
-        return JsonResponse({"error": {"code": "csrf_failed", "message": message, "details": {}}}, status=403)
-    return render(request, "frontend/error.html", {"message": message}, status=403)
+    return _error(
+        request, 403, "csrf_failed", _("This page was open too long. Please go back, reload it and try again.")
+    )

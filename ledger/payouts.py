@@ -342,6 +342,15 @@ def _reason(reason) -> str:
     return reason
 
 
+def _posted_alone_since(company_id: int, worker_id: int, *, since) -> int:
+    """What was posted to her without a second person since ``since`` (fen, either sign counted).
+    Call holding her payable account: concurrent adjustments to her are counted one after another."""
+    amounts = AdjustmentRequest.objects.filter(
+        company_id=company_id, worker_id=worker_id, status=AdjustmentStatus.POSTED, created_at__gte=since
+    ).values_list("amount_fen", flat=True)
+    return sum(abs(amount) for amount in amounts)
+
+
 def approval_threshold_fen() -> int:
     """An adjustment larger than this (in fen, either sign) waits for a second finance user."""
     return settings.HOMESLOT_ADJUSTMENT_APPROVAL_FEN
@@ -422,7 +431,10 @@ def adjustment_request(
     payable = _locked_payable(company_id, worker_id)
     if amount_fen < 0:
         _require_balance(payable, -amount_fen, worker_id=worker_id, keep_fen=_in_open_batches(company_id, worker_id))
-    if abs(amount_fen) > approval_threshold_fen():
+    # Posted alone (no second person) to her today by this company, this one included: splitting a
+    # large adjustment into small ones does not get past the second finance user.
+    alone_today = _posted_alone_since(company_id, worker_id, since=day_start(timezone.localdate()))
+    if abs(amount_fen) + alone_today > approval_threshold_fen():
         audit_record(
             actor=actor,
             action="adjustment.request",

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.tokens import user_for_token
 from config.converters import MAX_ID
 from config.json_input import InvalidJSON, json_loads
+from core.languages import scope_language
 from realtime import security, selectors, socket_cap
 from realtime.hub import hub_for
 
@@ -80,9 +81,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     # Events and heartbeats reach this socket through the process hub (realtime/hub.py),
     # which is the one member of each group for all sockets of this process.
-    async def _join(self, group: str):
+    async def _join(self, group: str, *, since: int | None = None):
         self.joined.add(group)
-        await hub_for(get_channel_layer()).join(group, self, since=self.started_after)
+        since = self.started_after if since is None else since
+        await hub_for(get_channel_layer()).join(group, self, since=since)
 
     async def deliver(self, text: str) -> None:
         await self.send(text_data=text)
@@ -134,7 +136,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         project_id = content.get("project")
         if type(project_id) is not int or not await database_sync_to_async(security.may_follow)(self.user, project_id):
             return await self._error("not_found", "follow", project=project_id)
-        await self._join(security.follow_group(project_id))
+        # Owed what happens from now on: what came before the follow is resume's (a group new to
+        # this process must not start its accounting at a socket's old cursor and replay history).
+        await self._join(security.follow_group(project_id), since=await database_sync_to_async(selectors.cursor)())
         await self.send_json({"type": "followed", "project": project_id})
 
     async def _unfollow(self, content):
@@ -214,7 +218,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if await socket_cap.places().take(*self._place, settings.HOMESLOT_SOCKETS_PER_USER):
             return True
         self._place = None
-        with translation.override(_scope_language(self.scope)):
+        with translation.override(scope_language(self.scope)):
             message = _(
                 "You have too many live connections open. Close a page or the app on another device, then try again."
             )
@@ -242,17 +246,3 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 def _beyond_a_key(value) -> bool:
     """An integer no database key can be compared with (SQLite cannot even bind one past 2^63)."""
     return type(value) is int and not 0 <= value <= MAX_ID
-
-
-class _LanguageOnly:
-    """Just enough of a request for ``get_language_from_request``: the socket's cookie and header."""
-
-    def __init__(self, scope):
-        headers = dict(scope.get("headers") or [])
-        self.META = {"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")}
-        self.COOKIES = scope.get("cookies") or {}
-        self.path_info = "/"
-
-
-def _scope_language(scope) -> str:
-    return translation.get_language_from_request(_LanguageOnly(scope))

@@ -232,9 +232,10 @@ class Hub:
     async def _beat(self) -> None:
         try:
             latest = await database_sync_to_async(selectors.latest_ids)(list(self.members))
-        except Exception:  # the database is restarting: skip one beat
-            logger.warning("realtime: heartbeat skipped, the database did not answer", exc_info=True)
-            return
+            self._latest = latest
+        except Exception:  # the database is restarting: beat with what was newest last time
+            logger.warning("realtime: heartbeat from the last known ids, the database did not answer", exc_info=True)
+            latest = getattr(self, "_latest", {})
         listeners = {listener for members in self.members.values() for listener in members}
         for listener in listeners:
             newest = max((latest.get(group, 0) for group in listener.joined), default=0)

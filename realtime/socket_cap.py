@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 LAPSE_HEARTBEATS = 3
 
 # Drop lapsed places, then take one if fewer than the cap are held. One script: atomic in Redis.
+# Keeping a place adds it again if it lapsed meanwhile (an outage longer than the lapse): an open
+# socket always counts.
 _TAKE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
@@ -30,7 +32,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 """
 _KEEP = """
-redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 """

@@ -39,6 +39,7 @@ from config.converters import MAX_ID
 from config.json_input import InvalidJSON, json_loads
 from config.parsers import InvalidJSONBody
 from core import dbfaults
+from core.languages import language_for
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
@@ -51,7 +52,7 @@ def claim_next_response(*, key: str, project_id: int, body: bytes, accept_langua
     answer for a moment is tried once more when nothing was written, else a 503 (as
     ``config.middleware.DatabaseHiccups`` answers for Django's views)."""
     close_old_connections()
-    language = translation.get_language_from_request(_LanguageOnly(accept_language))
+    language = language_for(accept_language=accept_language)
     try:
         with translation.override(language):
             for attempt in (1, 2):
@@ -61,7 +62,7 @@ def claim_next_response(*, key: str, project_id: int, body: bytes, accept_langua
                         return _claim_next_answer(key=key, project_id=project_id, body=body)
                 except dbfaults.TRANSIENT:
                     dbfaults.discard_broken_connection()
-                    if tracker.wrote or attempt == 2:
+                    if not tracker.safe_to_retry or attempt == 2:
                         return _unavailable()
             raise AssertionError("unreachable")
     finally:
@@ -98,15 +99,6 @@ def _claim_next_answer(*, key: str, project_id: int, body: bytes) -> tuple[int, 
 def _unavailable() -> tuple[int, dict, dict]:
     body = error_body(code="service_unavailable", message=dbfaults.unavailable_message())
     return 503, body, {"Retry-After": str(dbfaults.RETRY_AFTER_SECONDS)}
-
-
-class _LanguageOnly:
-    """Just enough of a request for ``get_language_from_request``."""
-
-    def __init__(self, accept_language: str):
-        self.META = {"HTTP_ACCEPT_LANGUAGE": accept_language}
-        self.COOKIES = {}
-        self.path_info = "/"
 
 
 class _Unanswered(Exception):
@@ -168,7 +160,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     )
     # The answer goes out first; live delivery follows (clients recover from the outbox).
     relay.enqueue(events)  # committed: the answer goes out now, live delivery follows
-    with translation.override(translation.get_language_from_request(_LanguageOnly(accept_language))):
+    with translation.override(language_for(accept_language=accept_language)):
         if claim.project.kind == "labelling":  # the items are read from the database
             return 201, await sync_to_async(_serialize_with_items, thread_sensitive=False)(claim), {}
         return 201, claim_created_representation(claim), {}
@@ -205,11 +197,16 @@ class ClaimFastPath:
             or b"idempotency-key" in headers  # a retry-safe request: the DRF view keeps its answer
             or content_type != b"application/json"
             or not validate_host(headers.get(b"host", b"").decode("latin-1").rsplit(":", 1)[0], self.allowed_hosts)
+            or (settings.SECURE_SSL_REDIRECT and not _is_secure(scope, headers))  # Django redirects it
         ):
             return await self.app(scope, receive, send)
         body = await _read_body(receive)
         if body is None:  # too large or client gone: let nothing half-read reach Django
-            return await _send(send, 413, error_body(code="too_large", message="Request body too large."), {})
+            with translation.override(
+                language_for(accept_language=headers.get(b"accept-language", b"").decode("latin-1"))
+            ):
+                too_large = error_body(code="too_large", message=translation.gettext("The request is too large."))
+            return await _send(send, 413, too_large, {})
         request = {
             "key": auth[6:].decode("latin-1").strip(),
             "project_id": int(match.group(1)),
@@ -222,9 +219,7 @@ class ClaimFastPath:
             except _Unanswered:
                 pass
             except _DatabaseUnavailable:
-                with translation.override(
-                    translation.get_language_from_request(_LanguageOnly(request["accept_language"]))
-                ):
+                with translation.override(language_for(accept_language=request["accept_language"])):
                     return await _send(send, *_unavailable())
         await _send(send, *await self._handle(**request))
 
@@ -275,6 +270,18 @@ class ClaimFastPath:
             self._pool = None
 
 
+def _is_secure(scope, headers: dict) -> bool:
+    """HTTPS, as Django's ``request.is_secure()`` decides it (the scheme, or the proxy's header)."""
+    if scope.get("scheme") == "https":
+        return True
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    if not proxy:
+        return False
+    name, value = proxy
+    header = name.removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+    return headers.get(header, b"").decode("latin-1").split(",")[0].strip() == value
+
+
 async def _read_body(receive) -> bytes | None:
     chunks, size = [], 0
     while True:
@@ -290,6 +297,18 @@ async def _read_body(receive) -> bytes | None:
             return b"".join(chunks)
 
 
+def _strict_transport() -> list[tuple[bytes, bytes]]:
+    """HSTS as SecurityMiddleware sends it (the fast path answers only HTTPS when it is on)."""
+    if not settings.SECURE_HSTS_SECONDS:
+        return []
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return [(b"strict-transport-security", value.encode())]
+
+
 async def _send(send, status: int, payload, extra: dict) -> None:
     from rest_framework.utils.encoders import JSONEncoder
 
@@ -300,6 +319,7 @@ async def _send(send, status: int, payload, extra: dict) -> None:
         (b"vary", b"Accept-Language, Authorization"),
         (b"x-content-type-options", b"nosniff"),
         *[(k.lower().encode(), v.encode()) for k, v in extra.items()],
+        *_strict_transport(),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -703,7 +703,10 @@ def _take_task(fitting, *, by_choice: bool, now) -> Task | None:
             return task
     stale = fitting.filter(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
     for stale_id in list(stale.order_by("pk").values_list("pk", flat=True)[:STALE_TRIES]):
-        locks.lock(Claim.objects.filter(task_id=stale_id, status=ClaimStatus.ACTIVE))
+        stale_claims = Claim.objects.filter(task_id=stale_id, status=ClaimStatus.ACTIVE)
+        held = locks.lock(stale_claims, skip_locked=not by_choice)
+        if not by_choice and len(held) < stale_claims.count():
+            continue  # someone holds its claim (the expiry job, a hand-in): never wait, take another
         # Still claimable once its claims are ours (the expiry job may have reopened it meanwhile).
         task = locks.lock_one(fitting.filter(pk=stale_id), skip_locked=not by_choice)
         if task is not None:

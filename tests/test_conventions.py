@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -174,3 +175,18 @@ def test_every_message_in_the_code_has_chinese(tmp_path):
     assert found, "xgettext found nothing"
     missing = sorted(found - set(ZH))
     assert missing == [], "\n".join(missing)
+
+
+def test_only_the_lock_order_module_takes_row_locks():
+    """core/locks.py is the one place that calls ``select_for_update`` (it keeps the project's lock
+    order); services lock through it, views and pages never lock."""
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.glob("*/**/*.py")
+        if path.parts[len(root.parts)] not in ("tests", "bench", ".venv")
+        and "migrations" not in path.parts
+        and path != root / "core" / "locks.py"
+        and "select_for_update" in path.read_text()
+    ]
+    assert offenders == []

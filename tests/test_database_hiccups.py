@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
@@ -268,3 +268,35 @@ def test_twenty_concurrent_claims_on_sqlite_by_url_all_succeed(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["claimed"] * 20
+
+
+@live_db
+def test_a_commit_whose_answer_was_lost_is_never_tried_again(claimable, monkeypatch):
+    """COMMIT reached the server and the connection died before its answer: the claim may exist,
+    so the request is not run a second time (that would be a second claim) but answered 503."""
+    project, slot = claimable["project"], claimable["slot"]
+    wrapper = type(connections["default"])
+    real_commit = wrapper._commit
+
+    def commit_then_lose_the_answer(self):
+        real_commit(self)
+        raise OperationalError("server closed the connection unexpectedly")  # as Django reports it
+
+    with monkeypatch.context() as patch:
+        patch.setattr(wrapper, "_commit", commit_then_lose_the_answer)
+        response = claimable["client"].post(
+            f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json"
+        )
+    assert response.status_code == 503
+    assert Claim.objects.filter(worker=claimable["mother"]).count() == 1  # once, not twice
+
+
+def test_what_a_failure_leaves_unknown_is_never_safe_to_retry():
+    tracker = dbfaults.WriteTracker()
+    assert tracker.safe_to_retry
+    tracker.pending = True  # a write ran in a transaction that has not committed …
+    assert not tracker.safe_to_retry  # … and the failure came from elsewhere (COMMIT)
+    tracker.failed_in_statement = True  # a statement failed: its transaction was aborted
+    assert tracker.safe_to_retry
+    tracker.unknown = True  # an autocommit write was cut off
+    assert not tracker.safe_to_retry

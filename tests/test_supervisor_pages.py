@@ -1004,7 +1004,7 @@ def test_the_projects_list_counts_without_joining_tasks_to_submissions(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_double_clicks_at_the_same_moment_make_one_split_and_one_decision(on_postgres, supervisor, company, mother):
-    from tests.concurrency.test_races import _race
+    from tests.concurrency.threads import at_once
 
     project = services.project_create(
         actor=supervisor,
@@ -1023,13 +1023,13 @@ def test_double_clicks_at_the_same_moment_make_one_split_and_one_decision(on_pos
 
     confirm = f"/work/projects/{project.pk}/split/confirm"
     order = {"total_units": "30", "units_per_task": "10", "preview": token}
-    results = _race(4, lambda i: same_browser().post(confirm, order).status_code)
+    results = at_once(4, lambda i: same_browser().post(confirm, order).status_code)
     assert results == [302] * 4 and Task.objects.filter(project=project).count() == 3
 
     services.project_transition(actor=supervisor, project_id=project.pk, action="publish")
     submission = submitted(project, supervisor, mother)
     decide = f"/work/review/{submission.pk}/decide"
-    results = _race(4, lambda i: same_browser().post(decide, {"decision": "accept"}).status_code)
+    results = at_once(4, lambda i: same_browser().post(decide, {"decision": "accept"}).status_code)
     assert results == [302] * 4
     assert Review.objects.filter(submission=submission).count() == 1 and Transaction.objects.count() == 1
 

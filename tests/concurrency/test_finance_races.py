@@ -11,7 +11,7 @@ from accounts.models import AuditEntry, Role
 from ledger import payouts, selectors
 from ledger.models import AdjustmentRequest, PayoutBatch, PayoutLine, PayoutStatus, Transaction, TransactionKind
 from tests import factories
-from tests.concurrency.test_races import _race
+from tests.concurrency.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 NOV_5 = datetime.datetime(2026, 11, 5, 10, tzinfo=datetime.UTC)
@@ -43,7 +43,7 @@ def test_eight_finance_users_approving_one_batch_approve_it_once(owed, company, 
     with time_machine.travel(NOV_20, tick=False):
         batch = payouts.payout_draft(actor=finance, company_id=company.pk)
 
-    results = _race(8, lambda i: client_for(team[i]).post(f"/api/v1/payouts/{batch.pk}/approve").status_code)
+    results = at_once(8, lambda i: client_for(team[i]).post(f"/api/v1/payouts/{batch.pk}/approve").status_code)
 
     assert results == [200] * 8  # approving an approved batch is a no-op, not an error
     assert AuditEntry.objects.filter(action="payout.approve", target_id=str(batch.pk)).count() == 1
@@ -62,7 +62,7 @@ def test_eight_finance_users_paying_one_batch_pay_it_once(owed, company, finance
         )
         return response.status_code
 
-    results = _race(8, pay)
+    results = at_once(8, pay)
 
     assert sorted(set(results)) in ([200], [200, 409])  # the same reference again: 200; another: 409
     assert Transaction.objects.filter(kind=TransactionKind.PAYOUT).count() == len(mothers)
@@ -78,7 +78,7 @@ def test_two_batches_drafted_at_once_never_share_a_mother(owed, company):
             response = client_for(team[i]).post("/api/v1/payouts", {}, format="json")
         return response.status_code, response.json()
 
-    results = _race(6, draft)
+    results = at_once(6, draft)
 
     created = [body for code, body in results if code == 201]
     refused = [body["error"]["code"] for code, body in results if code == 409]
@@ -100,7 +100,7 @@ def test_concurrent_deductions_never_take_her_below_zero(owed, company):
         )
         return response.status_code
 
-    results = _race(8, deduct)
+    results = at_once(8, deduct)
 
     assert sorted(results) == [201] * 3 + [409] * 5
     assert selectors.payable_balances(company_id=company.pk)[her.pk] == 100
@@ -111,7 +111,7 @@ def test_one_finance_user_retrying_an_adjustment_eight_times_at_once_posts_it_on
     her = mothers[0]
     body = {"company": company.pk, "worker": her.pk, "amount_fen": -300, "reason": "扣款", "key": "retry-1"}
 
-    results = _race(8, lambda i: client_for(finance).post("/api/v1/ledger/adjustments", body, format="json"))
+    results = at_once(8, lambda i: client_for(finance).post("/api/v1/ledger/adjustments", body, format="json"))
 
     assert sorted(r.status_code for r in results) == [200] * 7 + [201]
     assert len({r.json()["id"] for r in results}) == 1  # every retry answers the first transaction
@@ -127,7 +127,7 @@ def test_eight_finance_users_approving_one_large_adjustment_post_it_once(owed, c
             actor=finance, company_id=company.pk, worker_id=her.pk, amount_fen=90_000, reason="季度奖"
         )
 
-    results = _race(
+    results = at_once(
         8, lambda i: client_for(team[i]).post(f"/api/v1/ledger/adjustments/{waiting.pk}/approve").status_code
     )
 

@@ -1,32 +1,15 @@
 """A request and its duplicate at the same moment (a phone retrying while the first is still
 running): the duplicate waits for the first and gets its answer; never two claims."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.models import IdempotentRequest
 from tasks.models import Claim, Submission
 from tests import factories
+from tests.concurrency.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _at_once(count: int, action):
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return action(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def _client(user) -> APIClient:
@@ -45,7 +28,7 @@ def test_eight_copies_of_one_claim_next_make_one_claim_and_one_answer(on_postgre
         )
         return response.status_code, response.json()
 
-    results = _at_once(8, claim)
+    results = at_once(8, claim)
 
     assert [status for status, _ in results] == [201] * 8
     assert len({body["id"] for _, body in results}) == 1
@@ -65,7 +48,7 @@ def test_four_copies_of_one_hand_in_make_one_submission(on_postgres, company, su
         )
         return response.status_code, response.json()
 
-    results = _at_once(4, submit)
+    results = at_once(4, submit)
 
     assert [status for status, _ in results] == [201] * 4
     assert len({body["id"] for _, body in results}) == 1

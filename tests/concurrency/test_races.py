@@ -1,32 +1,21 @@
 """Real threads against PostgreSQL: no double claim, no double credit."""
 
+import datetime
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+import time_machine
+from django.db import connection, connections, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ledger.models import Transaction
-from tasks.models import Claim, ClaimStatus, TaskStatus
+from tasks import services
+from tasks.models import Claim, ClaimStatus, Task, TaskStatus
 from tests import factories
+from tests.concurrency.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(count: int, action):
-    """Run ``action(i)`` in ``count`` threads released at once; return their results."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return action(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture
@@ -46,7 +35,7 @@ def test_fifty_mothers_claim_next_on_twenty_tasks(setup):
         response = client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
         return response.status_code, response.json()
 
-    results = _race(50, claim)
+    results = at_once(50, claim)
 
     created = [body for code, body in results if code == 201]
     refused = [body for code, body in results if code == 409]
@@ -69,7 +58,7 @@ def test_slot_capacity_holds_under_concurrency(on_postgres, company, supervisor)
         client.force_authenticate(mothers[i])
         return client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json").status_code
 
-    codes = _race(20, claim)
+    codes = at_once(20, claim)
 
     assert codes.count(201) == 7 and codes.count(409) == 13
     slot.refresh_from_db()
@@ -85,7 +74,7 @@ def test_one_mothers_limit_holds_under_concurrency(on_postgres, company, supervi
         client.force_authenticate(mother)
         return client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json").status_code
 
-    codes = _race(10, claim)
+    codes = at_once(10, claim)
 
     assert codes.count(201) == 3
     assert Claim.objects.filter(worker=mother).count() == 3
@@ -105,7 +94,7 @@ def test_twenty_supervisors_accepting_one_submission_credit_once(setup, company,
         response = api.post(f"/api/v1/submissions/{submission['id']}/review", {"decision": "accept"}, format="json")
         return response.status_code, response.json()
 
-    results = _race(20, accept)
+    results = at_once(20, accept)
 
     assert [code for code, _ in results].count(200) == 1
     assert {body["error"]["code"] for code, body in results if code != 200} == {"already_reviewed"}
@@ -144,5 +133,42 @@ def test_work_being_claimed_by_someone_faster_is_not_refused_as_her_hours(setup)
         release.set()
         holder.join()
 
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "no_task_available"
+
+
+def test_claim_next_never_waits_on_a_stale_claim_someone_else_holds(on_postgres, company, supervisor):
+    """The only task left is one whose claim ran out, and the expiry job (here: another connection)
+    holds that claim's row: "claim the next" passes it over at once (no task for now) instead of
+    waiting for the other transaction, as DESIGN.md §4 asks of the hot path."""
+    project = factories.project(supervisor, company, tasks=1, units_per_task=5)
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=6), tick=False):
+        gone = factories.slot(supervisor, project)  # a morning slot: its claim ran out hours ago
+        stale = services.task_claim_next(worker=factories.mother(), project_id=project.pk, slot_id=gone.pk)
+    slot = factories.slot(supervisor, project)
+    assert Task.objects.get(pk=stale.task_id).claim_expires_at < timezone.now()
+    held, release, let_go = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_the_stale_claim():
+        with transaction.atomic():
+            list(Claim.objects.select_for_update().filter(pk=stale.pk))
+            held.set()
+            release.wait(timeout=10)
+        let_go.set()
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_the_stale_claim)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        client = APIClient()
+        client.force_authenticate(factories.mother())
+        response = client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
+        answered_while_held = not let_go.is_set()
+    finally:
+        release.set()
+        holder.join()
+
+    assert answered_while_held
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "no_task_available"

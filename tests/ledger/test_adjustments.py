@@ -3,11 +3,14 @@ caller's and answers the first result only for the same request; above the appro
 (¥500 by default) an adjustment waits for a second finance user, who is neither its requester nor
 the mother, and approving it posts it once."""
 
+import datetime
 import os
 import subprocess
 import sys
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
 from ledger import payouts, selectors
@@ -40,6 +43,16 @@ def adjust(user, **body):
 
 def balance(company, mother) -> int:
     return selectors.payable_balances(company_id=company.pk).get(mother.pk, 0)
+
+
+def earn_earlier(finance, company, mother, *amounts) -> None:
+    """Her earlier money, one adjustment a day on the days before (a day's adjustments posted
+    alone add up against the threshold)."""
+    for days_ago, amount in reversed(list(enumerate(amounts, start=1))):  # oldest first
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago), tick=False):
+            payouts.adjustment_post(
+                actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=amount, reason="计件"
+            )
 
 
 def told(mother) -> list:
@@ -190,8 +203,7 @@ def test_no_adjustment_for_anyone_who_has_not_worked_for_the_company(finance, su
 
 @pytest.mark.parametrize(("amount", "posted"), [(50_000, True), (50_001, False), (-50_000, True), (-50_001, False)])
 def test_above_the_threshold_an_adjustment_waits(finance, company, mother, worked, amount, posted):
-    payouts.adjustment_post(actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=50_000, reason="计件")
-    payouts.adjustment_post(actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=50_000, reason="计件")
+    earn_earlier(finance, company, mother, 50_000, 50_000)
 
     response = adjust(finance, worker=mother.pk, amount_fen=amount, reason="调整")
 
@@ -326,10 +338,7 @@ def test_an_approved_one_cannot_be_rejected(finance, second_finance, waiting):
 
 
 def test_a_large_deduction_is_checked_again_when_it_is_approved(finance, second_finance, company, mother, worked):
-    for _ in range(2):
-        payouts.adjustment_post(
-            actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=30_000, reason="计件"
-        )
+    earn_earlier(finance, company, mother, 30_000, 30_000)
     deduction = adjust(finance, worker=mother.pk, amount_fen=-55_000, reason="多付")
     assert deduction.status_code == 202
     adjust(finance, worker=mother.pk, amount_fen=-10_000, reason="多付")  # posted at once: 50,000 left
@@ -401,3 +410,17 @@ def test_the_database_refuses_an_approval_by_the_requester_or_the_mother(
         rows.update(status=AdjustmentStatus.POSTED)
     rows.update(status=AdjustmentStatus.APPROVED, decided_by=second_finance, transaction=txn)  # a second person
     assert rows.get().status == AdjustmentStatus.APPROVED
+
+
+def test_small_adjustments_to_one_mother_in_a_day_add_up_against_the_threshold(finance, company, worked):
+    """Splitting a ¥900 bonus into three of ¥300 does not get past the second finance user: what was
+    posted to her alone today counts with each new one."""
+    mother, other = worked
+
+    answers = [adjust(finance, worker=mother.pk, amount_fen=30000, reason="奖励") for _ in range(3)]
+    elsewhere = adjust(finance, worker=other.pk, amount_fen=30000, reason="奖励")
+
+    assert [a.status_code for a in answers] == [201, 202, 202]
+    assert balance(company, mother) == 30000
+    assert AdjustmentRequest.objects.filter(worker=mother, status=AdjustmentStatus.PENDING).count() == 2
+    assert elsewhere.status_code == 201  # another mother's adjustments are counted apart

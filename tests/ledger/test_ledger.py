@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ledger import guards
@@ -118,6 +119,11 @@ def test_every_ledger_table_refuses_update_delete_and_truncate_and_its_guards_ar
         # Enabled in origin mode ("O"): a trigger someone disabled, or set to fire only on a
         # replica, does not count.
         assert any(k & ROW and k & BEFORE and k & UPDATE and k & DELETE and e == "O" for k, e in mine), table
+        assert any(not k & ROW and k & BEFORE and k & TRUNCATE and e == "O" for k, e in mine), table
+    # Every table of the ledger app, append-only or not, refuses to be emptied in one statement.
+    for model in apps.get_app_config("ledger").get_models():
+        table = model._meta.db_table
+        mine = [(kind, enabled) for name, kind, enabled in triggers if name == table]
         assert any(not k & ROW and k & BEFORE and k & TRUNCATE and e == "O" for k, e in mine), table
 
 

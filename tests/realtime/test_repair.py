@@ -167,3 +167,25 @@ def test_the_overlap_before_the_clients_id_does_not_count_against_the_replay_lim
     )
     assert len(many) + len(after) > 50
     assert selectors.events_after([group], before[-1].pk) is None  # truly too much: re-read the API
+
+
+def test_a_project_followed_late_is_owed_only_what_happens_after_the_follow(supervisor, company):
+    """A socket signed in long ago follows a busy project now: the project's history is resume's
+    business, not something the hub should count as lost and send."""
+    project = factories.project(supervisor, company, tasks=1)
+    group = f"project.{project.pk}"
+    watcher = factories.mother()
+
+    async def scenario():
+        ws = await signed_in(watcher)
+        await sync_to_async(written_while_the_layer_was_down)(group, 5)  # the morning's claims
+        await ws.send_json_to({"type": "follow", "project": project.pk})
+        assert (await ws.receive_json_from(timeout=5))["type"] == "followed"
+        hub = hub_module.hub_for(get_channel_layer())
+        assert await hub.repair() == 0
+        lost = await sync_to_async(written_while_the_layer_was_down)(group, 1)
+        assert await hub.repair() == 1
+        assert await ws.receive_json_from(timeout=5) == batch(*lost)
+        await ws.disconnect()
+
+    run(scenario)

@@ -36,7 +36,14 @@ def _one_event_loop():
 
 
 def via_asgi(
-    path: str, body: bytes, *, token: str | None, language: str = "zh-hans", content_type=b"application/json", extra=()
+    path: str,
+    body: bytes,
+    *,
+    token: str | None,
+    language: str = "zh-hans",
+    content_type=b"application/json",
+    extra=(),
+    raw: bool = False,
 ):
     from config.asgi import application
 
@@ -79,7 +86,7 @@ def via_asgi(
     sent = _loop.run_until_complete(run())
     start = next(m for m in sent if m["type"] == "http.response.start")
     payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], json.loads(payload), dict(start["headers"])
+    return start["status"], payload if raw else json.loads(payload), dict(start["headers"])
 
 
 def via_drf(path: str, body: bytes, *, token: str | None, language: str = "zh-hans"):
@@ -390,3 +397,24 @@ def test_a_slot_id_out_of_range_is_answered_as_the_api_answers(world, slot_id, t
     else:
         assert fast[1]["error"]["code"] == "authentication_failed"
     assert Claim.objects.count() == 0
+
+
+def test_with_https_on_a_plain_http_claim_is_redirected_and_an_https_one_carries_hsts(world, settings):
+    """The fast path answers before Django's SecurityMiddleware: with HOMESLOT_HTTPS it must not
+    answer plain HTTP (Django redirects it), and what it answers carries HSTS as Django would."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = settings.SECURE_HSTS_PRELOAD = False
+    project, slot, tokens = world
+    path, body = f"/api/v1/projects/{project.pk}/claim-next", json.dumps({"slot": slot.pk}).encode()
+
+    from config.asgi import http_application
+
+    via_asgi(path, body, token=tokens[0], raw=True)
+    passed_on = http_application._pool is None  # Django's SecurityMiddleware has it (and redirects it)
+    secure = via_asgi(path, body, token=tokens[0], extra=[(b"x-forwarded-proto", b"https")])
+
+    assert passed_on
+    assert secure[0] == 201 and http_application._pool is not None  # answered by the fast path
+    assert {k.lower(): v for k, v in secure[2].items()}[b"strict-transport-security"] == b"max-age=3600"

@@ -88,7 +88,7 @@ def test_the_answer_is_stored_with_the_claim_it_answers(mother, assembly, slot):
     assert (kept.user_id, kept.key, kept.endpoint, kept.status) == (
         mother.pk,
         "stored",
-        f"POST /api/v1/projects/{assembly.pk}/claim-next",
+        f"POST project-claim-next pk={assembly.pk}",
         201,
     )
     assert Claim.objects.get(pk=made["id"]).status == ClaimStatus.ACTIVE
@@ -182,3 +182,15 @@ def test_the_schema_documents_the_header_on_every_retry_safe_endpoint(db):
         "/api/v1/ledger/adjustments",
     ):
         assert headers(path) == ["Idempotency-Key"], path
+
+
+def test_an_id_written_with_leading_zeros_is_the_same_endpoint(mother, assembly, slot):
+    """``/tasks/007/claim`` and ``/tasks/7/claim`` are one endpoint: the same key claims once."""
+    task = assembly.tasks.order_by("pk").first()
+    client = api_for(mother)
+    first = client.post(f"/api/v1/tasks/{task.pk}/claim", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="z")
+    again = client.post(f"/api/v1/tasks/00{task.pk}/claim", {"slot": slot.pk}, format="json", HTTP_IDEMPOTENCY_KEY="z")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Claim.objects.filter(worker=mother).count() == 1
