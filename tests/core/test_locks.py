@@ -38,7 +38,8 @@ def test_a_lower_rank_after_a_higher_one_is_refused_naming_both(rows):
         with pytest.raises(LockOrderError) as refused:
             locks.lock(Claim.objects.filter(pk=rows.pk))
 
-    assert "tasks.claim (rank 4) after tasks.task (rank 5)" in str(refused.value)
+    claim, task = locks.RANK["tasks.claim"], locks.RANK["tasks.task"]
+    assert f"tasks.claim (rank {claim}) after tasks.task (rank {task})" in str(refused.value)
     assert "workers.workerprofile → tasks.submission → tasks.claim → tasks.task" in str(refused.value)
 
 

@@ -44,6 +44,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.reversible: list[tuple[Transaction, int, int]] = []  # (txn, mother index, payable change)
         self.reversed: set = set()
         self.waiting: list = []  # (adjustment request, mother index, fen) waiting for approval
+        self.alone = defaultdict(int)  # (day, mother index) → fen posted to her without a second person
         self.causes = 0
 
     def teardown(self):
@@ -79,7 +80,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(mother=st.integers(0, MOTHERS - 1), fen=st.integers(-500_000, 500_000).filter(bool))
     def adjust(self, mother, fen):
-        """Above the approval threshold (¥500) it waits for the second finance user."""
+        """Beyond the approval threshold (¥500 posted to her alone in a day) it waits for the second
+        finance user."""
         try:
             request, _ = payouts.adjustment_request(
                 actor=self.finance[0],
@@ -92,10 +94,11 @@ class LedgerMachine(RuleBasedStateMachine):
             assert -fen > self.expected[mother]
             return
         assert self.expected[mother] + fen >= 0
-        if abs(fen) > payouts.approval_threshold_fen():
+        if abs(fen) + self.alone[self.day, mother] > payouts.approval_threshold_fen():
             assert request.status == AdjustmentStatus.PENDING and request.transaction is None
             self.waiting.append((request, mother, fen))
             return
+        self.alone[self.day, mother] += abs(fen)
         self.expected[mother] += fen
         self.reversible.append((request.transaction, mother, -fen))
 

@@ -399,7 +399,7 @@ def test_a_slot_id_out_of_range_is_answered_as_the_api_answers(world, slot_id, t
     assert Claim.objects.count() == 0
 
 
-def test_with_https_on_a_plain_http_claim_is_redirected_and_an_https_one_carries_hsts(world, settings):
+def test_with_https_on_a_plain_http_claim_is_redirected_and_an_https_one_carries_hsts(world, settings, on_postgres):
     """The fast path answers before Django's SecurityMiddleware: with HOMESLOT_HTTPS it must not
     answer plain HTTP (Django redirects it), and what it answers carries HSTS as Django would."""
     settings.SECURE_SSL_REDIRECT = True
