@@ -4,6 +4,7 @@ SQLite, however it is configured, gets the options that make concurrent claims w
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -300,3 +301,23 @@ def test_what_a_failure_leaves_unknown_is_never_safe_to_retry():
     assert tracker.safe_to_retry
     tracker.unknown = True  # an autocommit write was cut off
     assert not tracker.safe_to_retry
+
+
+def test_a_live_connection_on_a_descriptor_past_1024_is_not_taken_for_dead():
+    """A server with a thousand sockets open gives its database connections descriptors past
+    select()'s limit: the check must still tell a live connection from a dead one."""
+    ours, theirs = socket.socketpair()
+    high = os.dup2(ours.fileno(), 1500)
+
+    class Conn:
+        def fileno(self):
+            return high
+
+    try:
+        assert dbfaults.idle_connection_is_dead(Conn()) is False
+        theirs.send(b"bye")  # what a server sends before it hangs up
+        assert dbfaults.idle_connection_is_dead(Conn()) is True
+    finally:
+        os.close(high)
+        ours.close()
+        theirs.close()
