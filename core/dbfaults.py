@@ -107,3 +107,7 @@ def idle_connection_is_dead(conn) -> bool:
         return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
+
+
+def unavailable_message() -> str:
+    return gettext("The service is busy for a moment. Please try again in a few seconds.")
