@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "frontend",
     "background",
     "fairwork",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -361,7 +362,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "tasks.models.ClaimStatus",
         "SubmissionStatusEnum": "tasks.models.SubmissionStatus",
         "KindEnum": "tasks.models.Kind",
-        "NoticeKindEnum": "fairwork.models.NoticeKind",
+        "NoticeKindEnum": "notices.models.NoticeKind",
         "PayoutStatusEnum": "ledger.models.PayoutStatus",
     },
 }

@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from config import converters  # noqa: F401 - registers <id:…>
 from config.api import api_not_found
-from fairwork import api as fairwork_api
 from ledger import api as ledger_api
+from notices import api as notices_api
 from tasks import api as tasks_api
 from workers import api as workers_api
 
@@ -26,8 +26,8 @@ v1 = [
     path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
-    path("me/notices", fairwork_api.NoticeListView.as_view(), name="me-notices"),
-    path("me/notices/<id:pk>/read", fairwork_api.NoticeReadView.as_view(), name="me-notice-read"),
+    path("me/notices", notices_api.NoticeListView.as_view(), name="me-notices"),
+    path("me/notices/<id:pk>/read", notices_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),
     path("projects/<id:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
     *[

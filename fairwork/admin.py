@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from fairwork.models import Notice, PayFloor
+from fairwork.models import PayFloor
 
 
 @admin.register(PayFloor)
@@ -13,10 +13,3 @@ class PayFloorAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"))
     def status(self, floor):
         return _("confirmed") if floor.confirmed else _("UNCONFIRMED — check the official notice")
-
-
-@admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "text", "created_at", "read_at")
-    list_filter = ("kind",)
-    readonly_fields = [f.name for f in Notice._meta.fields]

@@ -1,6 +1,5 @@
-"""Fair work: the pay floor by region, and the notices the platform sends people."""
+"""Fair work: the pay floor by region (the notices it sends live in ``notices``)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -32,35 +31,3 @@ class PayFloor(models.Model):
 
     def __str__(self):
         return f"{self.region} ¥{self.yuan_per_hour}/h ({self.effective_from})"
-
-
-class NoticeKind(models.TextChoices):
-    SLOT_STARTING = "slot_starting", _("slot starting soon")
-    DEADLINE_NEAR = "deadline_near", _("deadline near")
-    CLAIM_EXPIRED = "claim_expired", _("claim expired")
-    AUTO_ACCEPT_SOON = "auto_accept_soon", _("auto-accept soon")
-    AUTO_ACCEPTED = "auto_accepted", _("accepted automatically")
-    HOURS_NEAR_LIMIT = "hours_near_limit", _("hours near the limit")
-    PAY_BELOW_FLOOR = "pay_below_floor", _("measured pay below the floor")
-    SETTLEMENT_OVERDUE = "settlement_overdue", _("settlement overdue")
-
-
-class Notice(models.Model):
-    """A message in someone's in-app inbox; ``key`` makes sending it twice a no-op."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
-    key = models.CharField(_("key"), max_length=120)
-    text = models.CharField(_("text"), max_length=400)
-    data = models.JSONField(_("data"), default=dict)
-    created_at = models.DateTimeField(_("created at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once_per_key")]
-
-    def __str__(self):
-        return self.text[:60]

@@ -161,10 +161,3 @@ def measured_minutes_per_unit(project) -> Decimal | None:
     if len(samples) < MEASURED_MINIMUM:
         return None
     return Decimal(str(statistics.median(samples))).quantize(Decimal("0.01"))
-
-
-def notices_for(user):
-    """The user's own inbox, newest first."""
-    from fairwork.models import Notice
-
-    return Notice.objects.filter(user=user).order_by("-created_at", "-id")

@@ -1,4 +1,4 @@
-"""Writes of fair work: notices (in the inbox, and live on the person's own feed)."""
+"""Writes of fair work: the periodic checks that remind and warn people (through ``notices``)."""
 
 import datetime
 from decimal import Decimal
@@ -10,37 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairwork import selectors
-from fairwork.models import Notice, NoticeKind
-from realtime import events
-from realtime.groups import worker_group
-from realtime.publish import publish
-
-
-def notice_send(*, user_id: int, kind: str, key: str, text: str, data: dict | None = None) -> Notice | None:
-    """Put a notice in the user's inbox once per ``key``; None when it was already sent.
-    Call inside the transaction of the change it reports (jobs run each item in one)."""
-    notice, created = Notice.objects.get_or_create(
-        user_id=user_id,
-        key=key[:120],
-        defaults={"kind": kind, "text": text[:400], "data": data or {}, "created_at": timezone.now()},
-    )
-    if not created:
-        return None
-    publish(
-        events.NOTICE_CREATED,
-        groups=[worker_group(user_id)],
-        data={"notice": notice.pk, "kind": kind, "text": notice.text, **notice.data},
-    )
-    return notice
-
-
-def notice_read(*, user, notice_id: int) -> Notice | None:
-    notice = Notice.objects.filter(user=user, pk=notice_id).first()
-    if notice is not None and notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk).update(read_at=timezone.now())
-        notice.refresh_from_db()
-    return notice
-
+from notices.models import NoticeKind
+from notices.services import notice_send
 
 # --- the periodic checks (fairwork.jobs); each is idempotent ---------------------------
 

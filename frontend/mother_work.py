@@ -20,6 +20,7 @@ from frontend.forms import (
 )
 from frontend.mother import mother_page, mother_render
 from ledger.money import fen_for_units, format_fen, format_rate
+from notices.selectors import notices_for
 from tasks import photos as photo_rules
 from tasks import selectors, services
 from tasks.models import ClaimStatus, Kind, SubmissionStatus
@@ -55,7 +56,7 @@ def claims_context(user) -> dict:
         .exclude(status=SubmissionStatus.PENDING)
         .order_by("-review__decided_at", "-pk")[:RESULTS_SHOWN]
     ]
-    notices = list(fairwork.notices_for(user)[:5])
+    notices = list(notices_for(user)[:5])
     return {"live": live, "results": results, "notices": notices}
 
 

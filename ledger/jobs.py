@@ -7,11 +7,11 @@ from django_tasks import task
 
 from accounts.models import Membership
 from accounts.selectors import FINANCE_ROLES
-from fairwork.models import NoticeKind
-from fairwork.services import notice_send
 from ledger import selectors
 from ledger.models import Account, AccountKind
 from ledger.money import format_fen
+from notices.models import NoticeKind
+from notices.services import notice_send
 
 
 @task()

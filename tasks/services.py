@@ -36,11 +36,11 @@ from config.errors import (
 from core import locks
 from fairwork import schedule
 from fairwork import selectors as fairwork
-from fairwork import services as fairwork_services
 from fairwork.errors import BelowPayFloor, ClaimsOverlap, HoursLimitReached, OutsideAvailability, RegionUnknown
-from fairwork.models import NoticeKind
 from ledger.money import fen_for_units, format_fen
 from ledger.services import earning_credit
+from notices.models import NoticeKind
+from notices.services import notice_send
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
@@ -838,7 +838,7 @@ def _expire_claims_of(*, task: Task, project: Project, now, freed_slots: list | 
         publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task.pk})
         # In the platform's language: she is not the one whose request noticed it.
         with translation.override(settings.LANGUAGE_CODE):
-            fairwork_services.notice_send(
+            notice_send(
                 user_id=worker_id,
                 kind=NoticeKind.CLAIM_EXPIRED,
                 key=f"claim-expired:{claim_id}",
@@ -1091,7 +1091,7 @@ def submission_auto_accept(*, submission_id: int) -> Review | None:
             score=None,
             now=now,
         )
-        fairwork_services.notice_send(
+        notice_send(
             user_id=submission.worker_id,
             kind=NoticeKind.AUTO_ACCEPTED,
             key=f"auto-accepted:{submission.pk}",

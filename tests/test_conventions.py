@@ -133,6 +133,7 @@ def test_every_message_in_the_code_has_chinese(tmp_path):
             "ledger",
             "realtime",
             "fairwork",
+            "notices",
             "background",
             "frontend",
             "config",

@@ -19,7 +19,19 @@ from tests.conftest import api_for
 from tests.snapshots import assert_refused, world
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ["accounts", "workers", "tasks", "ledger", "realtime", "fairwork", "background", "frontend", "config", "core"]
+APPS = [
+    "accounts",
+    "workers",
+    "tasks",
+    "ledger",
+    "realtime",
+    "fairwork",
+    "notices",
+    "background",
+    "frontend",
+    "config",
+    "core",
+]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
 

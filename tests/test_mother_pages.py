@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from accounts.models import Role
-from fairwork.models import Notice
+from notices.models import Notice
 from tasks import services
 from tasks.models import Claim, ClaimStatus, Kind, Submission, SubmissionPhoto, SubmissionStatus
 from tests import factories

@@ -4,7 +4,7 @@ event that this (other) process publishes — the path every live page depends o
 import pytest
 from django.db import transaction
 
-from fairwork.services import notice_send
+from notices.services import notice_send
 from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.db import connection, connections
 
-from fairwork.models import Notice
+from notices.models import Notice
 from tasks import services
 from tasks.models import Claim, ClaimStatus, Task, TaskStatus, TimeSlot
 from tests import factories

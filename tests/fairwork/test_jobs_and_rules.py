@@ -8,8 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from fairwork import services as fairwork_services
-from fairwork.models import Notice, NoticeKind
 from ledger.models import Transaction
+from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
 from tasks import jobs
 from tasks.models import Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus, Task, TaskStatus, TimeSlot

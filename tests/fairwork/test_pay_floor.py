@@ -8,7 +8,8 @@ import pytest
 import time_machine
 
 from fairwork import services
-from fairwork.models import Notice, NoticeKind, PayFloor
+from fairwork.models import PayFloor
+from notices.models import Notice, NoticeKind
 from tasks.models import Project, ProjectStatus
 from tests import factories
 from tests.conftest import api_for

@@ -268,8 +268,8 @@ def test_half_months():
 
 
 def test_finance_is_warned_once_a_day_of_overdue_settlements(finance, second_finance, company, mother):
-    from fairwork.models import Notice, NoticeKind
     from ledger.jobs import settlement_overdue_warn
+    from notices.models import Notice, NoticeKind
 
     credit(finance, company, mother, 900)
     with time_machine.travel(NOV_18, tick=False):

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from fairwork.models import Notice, NoticeKind
+from notices.models import Notice, NoticeKind
 from tasks import jobs, services
 from tasks.models import Claim, ClaimStatus, Task, TaskStatus
 from tests import factories

@@ -1,17 +1,12 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, permissions
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fairwork import services
-from fairwork.models import Notice
-
-
-class NoticeOut(serializers.ModelSerializer):
-    class Meta:
-        model = Notice
-        fields = ["id", "kind", "text", "data", "created_at", "read_at"]
+from notices import selectors, services
+from notices.models import Notice
+from notices.serializers import NoticeOut
 
 
 class NoticeListView(generics.ListAPIView):
@@ -24,7 +19,7 @@ class NoticeListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Notice.objects.none()
-        notices = Notice.objects.filter(user=self.request.user)
+        notices = selectors.notices_for(self.request.user)
         if self.request.query_params.get("unread") in ("1", "true"):
             notices = notices.filter(read_at__isnull=True)
         return notices
@@ -35,5 +30,5 @@ class NoticeReadView(APIView):
 
     @extend_schema(request=None, responses=NoticeOut)
     def post(self, request, pk):
-        get_object_or_404(Notice.objects.filter(user=request.user), pk=pk)
+        get_object_or_404(selectors.notices_for(request.user), pk=pk)
         return Response(NoticeOut(services.notice_read(user=request.user, notice_id=pk)).data)

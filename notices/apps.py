@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+
+class NoticesConfig(AppConfig):
+    name = "notices"
+    verbose_name = capfirst(_("notices"))
