@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import InvalidPhone, phone_normalize
 from config.converters import MAX_ID
+from ledger.periods import FIRST_DAY, LAST_DAY
 
 
 class SignInForm(forms.Form):
@@ -38,8 +39,6 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
-        from ledger.payouts import FIRST_DAY, LAST_DAY
-
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and (end < start or (end - start).days > 366 or start < FIRST_DAY or end > LAST_DAY):

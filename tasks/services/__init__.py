@@ -8,13 +8,16 @@ One module per area; the public names are re-exported here, so callers write
 ``from tasks import services`` and ``services.task_claim(...)``:
 
 - ``projects``: create, change the terms, publish / pause / close
-- ``splitting``: preview and write a split, the background split of a large file
+- ``splitting``: preview and write a split, the work of the background split of a large file
 - ``slots``: time slots, one or a weekly pattern
 - ``claims``: claim a task or the next one, give one back (``_claim_fit``: what fits)
 - ``expiry``: claims that ran out
 - ``submissions``: hand-ins with photos
 - ``reviews``: review decisions and the auto-accept
 - ``_common``: the helpers several of them share
+
+``split_requests`` (queue the background split of a large file) is the one module not re-exported:
+it imports ``tasks.jobs``, which imports this package.
 """
 
 from tasks.services._claim_fit import STALE_TRIES
@@ -35,7 +38,7 @@ from tasks.services.slots import (
     slot_create,
     slot_pattern_create,
 )
-from tasks.services.splitting import project_split, split_job_run, split_preview, split_request
+from tasks.services.splitting import project_split, split_job_run, split_preview
 from tasks.services.submissions import MAX_TEXT_CHARS, claim_submit
 
 __all__ = [
@@ -58,7 +61,6 @@ __all__ = [
     "slot_pattern_create",
     "split_job_run",
     "split_preview",
-    "split_request",
     "submission_auto_accept",
     "submission_review",
     "task_claim",

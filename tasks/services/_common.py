@@ -11,6 +11,7 @@ from realtime.groups import company_staff_group
 from realtime.publish import publish
 from tasks.errors import ClaimNotActive
 from tasks.models import Claim, ClaimStatus, Project
+from tasks.selectors import project_progress
 
 
 def _require_supervising(actor, company_id: int) -> None:
@@ -59,8 +60,6 @@ def _require_live(claim: Claim, now) -> None:
 
 
 def _publish_progress(project: Project) -> None:
-    from tasks.selectors import project_progress
-
     progress = project_progress(project)
     publish(
         events.PROJECT_PROGRESS,

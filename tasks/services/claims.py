@@ -22,6 +22,7 @@ from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, ReleaseKind
 from tasks.services._claim_fit import _fit, _take_task, _why_no_task
 from tasks.services._common import _locked_claim, _require_live
 from tasks.services.expiry import _expire_claims_of, _give_back_place
+from workers.models import WorkerProfile
 
 MAX_RELEASE_REASON = 200
 
@@ -141,8 +142,6 @@ _VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
 
 def _lock_worker(worker):
     """Her profile, locked (with her weekly windows), or None if she is not a worker."""
-    from workers.models import WorkerProfile
-
     return locks.lock_one(WorkerProfile.objects.prefetch_related("availability").filter(user_id=worker.pk))
 
 

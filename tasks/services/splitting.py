@@ -1,23 +1,24 @@
-"""Splitting an order into tasks: the preview, the write, and the background split of a large
-labelling file. The parsing and the rules of a split are ``tasks.splitting`` (pure, no database)."""
+"""Splitting an order into tasks: the preview, the write, and the work of the background split of
+a large labelling file (``split_job_run``; the request that queues it is ``split_requests``). The parsing and the rules of a split are ``tasks.splitting`` (pure, no database)."""
 
 import logging
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, NotFound, WrongState
+from config.errors import DomainError, Invalid, NotFound, WrongState
 from ledger.money import fen_for_units, format_fen
 from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
 from tasks import splitting
 from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
-from tasks.services._common import _bounded_int, _locked_project, _publish_progress, _require_supervising
+from tasks.services._common import _locked_project, _publish_progress, _require_supervising
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def split_preview(*, actor, project_id: int, **request) -> dict:
 
 def _split_limit(project: Project) -> int:
     """Most tasks one split may make: a labelling file that makes more than a direct split may is
-    split by a background job (``split_request``); the other kinds are split at once."""
+    split by a background job (``split_requests.split_request``); the other kinds are split at once."""
     if project.kind == Kind.LABELLING:
         return settings.HOMESLOT_SPLIT_JOB_MAX_TASKS
     return settings.HOMESLOT_SPLIT_MAX_TASKS
@@ -117,45 +118,9 @@ def _split_write(actor, project: Project, specs: list) -> list[Task]:
     return tasks
 
 
-@transaction.atomic
-def split_request(*, actor, project_id: int, upload, items_per_task, text_field: str = "text") -> SplitJob:
-    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``)."""
-    from pathlib import Path
-
-    from tasks.jobs import split_run
-
-    project = _locked_project(actor, project_id)
-    if project.status == ProjectStatus.CLOSED:
-        raise WrongState(_("A closed project cannot get new tasks."))
-    if project.kind != Kind.LABELLING:
-        raise Invalid(_("Only a labelling project is split from a file."), code="invalid_split")
-    if upload.size > splitting.MAX_FILE_BYTES:
-        raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
-    per = _bounded_int(items_per_task, "items_per_task", low=1, high=10_000)
-    job = SplitJob(project=project, requested_by=actor, filename=(upload.name or "")[:200], items_per_task=per)
-    job.text_field = (text_field or "text")[:64]
-    folder = Path(settings.MEDIA_ROOT) / "splits"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{job.pk}{Path(job.filename).suffix[:10]}"
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    job.file = str(path)
-    job.save()
-    audit_record(
-        actor=actor, action="project.split_request", target=project, company_id=project.company_id, job=str(job.pk)
-    )
-    transaction.on_commit(lambda: split_run.enqueue(str(job.pk)))
-    return job
-
-
 def split_job_run(*, job_id) -> SplitJob | None:
     """The job's work: split the kept file into tasks and mark the job done in one transaction,
     or record the error (with its line) and create nothing. A finished job is left alone."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from config.errors import DomainError
-
     job = SplitJob.objects.filter(pk=job_id, status__in=[SplitStatus.QUEUED, SplitStatus.RUNNING]).first()
     if job is None:
         return None
