@@ -1,5 +1,6 @@
 """Finance pages: the ledger of a period with a chart, payout batches, adjustments, reconciliation.
-Thin: every write goes through ledger.payouts, every read through ledger.selectors."""
+Thin: every write goes through the ledger's services (payouts, adjustments, export_requests),
+every read through ledger.selectors."""
 
 import datetime
 
@@ -18,7 +19,8 @@ from accounts.models import Company
 from accounts.selectors import FINANCE_ROLES, company_ids_for, display_names
 from config.errors import DomainError
 from frontend.forms import PeriodForm, ReferenceForm
-from ledger import exports, payouts, selectors
+from ledger import export_requests, exports, payouts, periods, selectors
+from ledger.adjustments import adjustment_approve, adjustment_reject, approval_threshold_fen
 from ledger.models import (
     AccountKind,
     AdjustmentStatus,
@@ -43,7 +45,7 @@ def _context(request) -> dict:
     companies = _companies(request)
     chosen = request.GET.get("company")
     company = next((c for c in companies if str(c.pk) == chosen), companies[0])
-    start, end = payouts.last_ended_half_month(timezone.localdate())
+    start, end = periods.last_ended_half_month(timezone.localdate())
     form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -53,8 +55,8 @@ def _context(request) -> dict:
         "form": form,
         "start": start,
         "end": end,
-        "since": payouts.day_start(start),
-        "before": payouts.day_start(end + datetime.timedelta(days=1)),
+        "since": periods.day_start(start),
+        "before": periods.day_start(end + datetime.timedelta(days=1)),
     }
 
 
@@ -182,7 +184,7 @@ def adjustments(request):
     rows = selectors.adjustments_for_finance(request.user).filter(company=ctx["company"])[:100]
     ctx["adjustments"] = AdjustmentRequestOut(rows, many=True).data
     ctx["waiting"] = sum(1 for row in ctx["adjustments"] if row["status"] == AdjustmentStatus.PENDING)
-    ctx["threshold"] = format_fen(payouts.approval_threshold_fen())
+    ctx["threshold"] = format_fen(approval_threshold_fen())
     return render(request, "frontend/finance/adjustments.html", ctx)
 
 
@@ -192,10 +194,10 @@ def adjustment_action(request, pk, action):
     found = get_object_or_404(selectors.adjustments_for_finance(request.user), pk=pk)
     try:
         if action == "approve":
-            payouts.adjustment_approve(actor=request.user, request_id=pk)
+            adjustment_approve(actor=request.user, request_id=pk)
             messages.success(request, _("Approved and posted."))
         elif action == "reject":
-            payouts.adjustment_reject(actor=request.user, request_id=pk, reason=request.POST.get("reason", ""))
+            adjustment_reject(actor=request.user, request_id=pk, reason=request.POST.get("reason", ""))
             messages.success(request, _("Rejected: nothing was posted."))
         else:
             raise Http404
@@ -235,7 +237,7 @@ def reconciliation(request):
 @login_required
 @require_POST
 def export_request(request):
-    export = _for_period(request, payouts.export_request)
+    export = _for_period(request, export_requests.export_request)
     if export is None:
         return redirect("finance-ledger")
     return redirect("finance-export", pk=export.pk)

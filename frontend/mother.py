@@ -1,6 +1,6 @@
-"""The mothers' phone app under /m/: who may come in, her profile and week, the task hall and
-claiming (her claims and handing in: mother_work.py; earnings: mother_earnings.py; the PWA:
-mother_pwa.py; photos: mother_photos.py).
+"""The mothers' phone app under /m/: who may come in, her profile and week (the task hall and
+claiming: mother_hall.py; her claims and handing in: mother_work.py; earnings: mother_earnings.py;
+the PWA: mother_pwa.py; photos: mother_photos.py).
 
 Thin: every write goes through a service (workers.services, tasks.services), every read through
 a selector that is already scoped to her. Every page works as plain HTML forms; the small
@@ -8,52 +8,32 @@ script (static/frontend/mother.js) adds live updates, countdowns and photo resiz
 """
 
 import functools
-from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import company_ids_for
-from config.converters import id_or_none
-from config.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
-from core import locks
-from fairwork import selectors as fairwork
-from fairwork.errors import OutsideAvailability
+from config.errors import DomainError
 from frontend import mother_format as fmt
-from frontend.forms import (
-    AvailabilityFormSet,
-    MotherClaimForm,
-    MotherProfileForm,
-)
-from ledger.money import fen_for_units, format_fen, format_rate
+from frontend.mother_forms import AvailabilityFormSet, MotherProfileForm
 from realtime import selectors as realtime_selectors
 from tasks import photos as photo_rules
-from tasks import selectors, services
-from tasks.models import ClaimStatus, Kind
 from workers import services as worker_services
 from workers.models import WorkerProfile
 
 # A mother signs in once on her own phone and stays signed in (staff keep the default).
 MOTHER_SESSION_SECONDS = 90 * 24 * 3600
-TASKS_PER_PROJECT = 5
-OTHER_SLOTS_SHOWN = 6
 
 
 # --- who may come in ------------------------------------------------------------
 
 
 def _profile(user):
-    from workers.models import WorkerProfile
 
     return WorkerProfile.objects.prefetch_related("availability").filter(user=user).first()
 
@@ -221,193 +201,3 @@ def _overlap_message(error: DomainError) -> str:
             "day": fmt.weekday_short(day) if isinstance(day, int) else ""
         }
     return str(error.message)
-
-
-# --- the task hall ------------------------------------------------------------------
-
-
-@mother_page
-@require_GET
-def hall(request):
-    profile = request.worker_profile
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in Kind.values else ""
-    fits_only = request.GET.get("fits") == "1"
-    groups = hall_groups(request.user, profile, kind=kind, fits_only=fits_only)
-    context = {
-        "groups": groups,
-        "kind": kind,
-        "fits_only": fits_only,
-        "kinds": [(value, str(label)) for value, label in Kind.choices],
-        "week": fmt.week_summary(profile.availability.all()),
-        "taken": _taken_offer(request),
-        "follow": ",".join(str(group["project"].pk) for group in groups),
-        "nav": "hall",
-        "page": "hall",
-    }
-    return mother_render(request, "frontend/mother/hall.html", context)
-
-
-def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> list[dict]:
-    """Projects with tasks she may claim and a slot left, the best slot first (inside her week,
-    then earliest); a few tasks each, and how many more there are."""
-    tasks = selectors.claimable_tasks_for_worker(user)
-    if kind:
-        tasks = tasks.filter(project__kind=kind)
-    counts = dict(tasks.order_by().values_list("project_id").annotate(n=Count("id")))
-    if not counts:
-        return []
-    slots_by_project = defaultdict(list)
-    for slot in selectors.open_slots_for_worker(user).filter(project_id__in=list(counts))[:1000]:
-        fits = fairwork.fits_availability(profile, slot.starts_at, slot.ends_at)
-        if fits or not fits_only:
-            slots_by_project[slot.project_id].append(
-                {"slot": slot, "fits": fits, "text": fmt.slot_text(slot.starts_at, slot.ends_at)}
-            )
-    # The first few tasks of every project in one query, not one query per project.
-    first_few = defaultdict(list)
-    ranked = tasks.filter(project_id__in=list(slots_by_project)).annotate(
-        rank=Window(RowNumber(), partition_by=F("project_id"), order_by=F("id").asc())
-    )
-    for task in ranked.filter(rank__lte=TASKS_PER_PROJECT):
-        first_few[task.project_id].append(task)
-    groups = []
-    for project_id, slots in slots_by_project.items():
-        slots.sort(key=lambda s: (not s["fits"], s["slot"].starts_at, s["slot"].pk))
-        shown = first_few[project_id]
-        if not shown:
-            continue
-        project = shown[0].project
-        groups.append(
-            {
-                "project": project,
-                "best": slots[0],
-                "others": slots[1 : 1 + OTHER_SLOTS_SHOWN],
-                "count": counts[project_id],
-                "more": counts[project_id] - len(shown),
-                "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
-                "hourly": format_fen(int(project.implied_hourly_pay * 100)),
-                "cards": [_card(task, project) for task in shown],
-            }
-        )
-    groups.sort(key=lambda g: (not g["best"]["fits"], g["best"]["slot"].starts_at, g["project"].pk))
-    return groups
-
-
-def _card(task, project) -> dict:
-    minutes = int(-(-(task.units * project.minutes_per_unit) // 1))
-    return {
-        "task": task,
-        "pay": format_fen(fen_for_units(units=task.units, piece_rate=project.piece_rate)),
-        "minutes": fmt.minutes_text(minutes),
-    }
-
-
-def _taken_offer(request) -> dict | None:
-    """After "someone was faster": the same project's next task, in the slot she chose."""
-    if "taken" not in request.GET:
-        return None
-    task_id, project_id, slot_id = (id_or_none(request.GET.get(name)) for name in ("taken", "project", "slot"))
-    visible = selectors.projects_for_worker(request.user)
-    project = None
-    if task_id:
-        project = visible.filter(tasks__pk=task_id).first()
-    elif project_id:
-        project = visible.filter(pk=project_id).first()
-    if project is None:
-        return {"project": None, "left": 0, "slot": None}
-    left = selectors.claimable_tasks_for_worker(request.user).filter(project=project).count()
-    slot = selectors.open_slots_for_worker(request.user).filter(pk=slot_id or 0, project=project).first()
-    if slot is None:
-        slot = selectors.open_slots_for_worker(request.user).filter(project=project).first()
-    return {"project": project, "left": left, "slot": slot, "after": newest_claim_id(request.user)}
-
-
-def newest_claim_id(user) -> int:
-    return selectors.claims_for_worker(user).order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-# --- claiming -------------------------------------------------------------------------
-
-
-@mother_page
-@require_POST
-def claim(request, pk: int):
-    return _claim(request, task_id=pk)
-
-
-@mother_page
-@require_POST
-def claim_next(request, pk: int):
-    return _claim(request, project_id=pk)
-
-
-def _claim(request, *, task_id=None, project_id=None):
-    form = MotherClaimForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please choose a time slot."))
-        return redirect("m-hall")
-    slot_id = form.cleaned_data["slot"]
-    confirmed = form.cleaned_data["confirm_outside_availability"]
-    after = form.cleaned_data["after"]
-    try:
-        if task_id is not None:
-            made = services.task_claim(
-                worker=request.user, task_id=task_id, slot_id=slot_id, confirm_outside_availability=confirmed
-            )
-        else:
-            with transaction.atomic():
-                # Her claims one at a time (the row the claim service locks too), so that a form
-                # sent twice at once sees the claim the first one made.
-                locks.lock(WorkerProfile.objects.filter(user=request.user))
-                earlier = _claimed_since(request.user, project_id=project_id, after=after)
-                if earlier is not None:  # the same "claim the next one" sent again: the first one won
-                    messages.info(request, _("This task is already yours."))
-                    return redirect("m-claim", pk=earlier.pk)
-                made = services.task_claim_next(
-                    worker=request.user, project_id=project_id, slot_id=slot_id, confirm_outside_availability=confirmed
-                )
-    except OutsideAvailability:
-        slot = selectors.open_slots_for_worker(request.user).filter(pk=slot_id).select_related("project").first()
-        context = {
-            "slot": slot,
-            "slot_text": fmt.slot_text(slot.starts_at, slot.ends_at) if slot else "",
-            "action": request.path,
-            "after": after,
-            "here": reverse("m-hall"),
-            "nav": "hall",
-        }
-        return mother_render(request, "frontend/mother/claim_confirm.html", context, status=409)
-    except TaskAlreadyClaimed:
-        mine = (
-            selectors.claims_for_worker(request.user)
-            .filter(task_id=task_id, status=ClaimStatus.ACTIVE, expires_at__gt=timezone.now())
-            .first()
-        )
-        if mine is not None:  # her own second tap: the first one already won
-            messages.info(request, _("This task is already yours."))
-            return redirect("m-claim", pk=mine.pk)
-        return redirect(f"{reverse('m-hall')}?taken={task_id or ''}&project={project_id or ''}&slot={slot_id}#taken")
-    except NoTaskAvailable:
-        messages.info(request, _("All the tasks of this project have been claimed. Have a look at the others."))
-        return redirect("m-hall")
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect("m-hall")
-    messages.success(
-        request,
-        _("It's yours! Please hand it in by %(deadline)s.") % {"deadline": fmt.moment_text(made.expires_at)},
-    )
-    return redirect("m-claim", pk=made.pk)
-
-
-def _claimed_since(user, *, project_id: int, after: int | None):
-    """Her live claim in this project made after the page she sent the form from was drawn."""
-    if after is None:
-        return None
-    return (
-        selectors.claims_for_worker(user)
-        .filter(project_id=project_id, pk__gt=after, status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED])
-        .order_by("-pk")
-        .first()
-    )

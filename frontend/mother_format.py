@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from frontend.forms import MOTHER_WEEKDAYS
+from frontend.mother_forms import MOTHER_WEEKDAYS
 
 _SHORT = dict(MOTHER_WEEKDAYS)
 

@@ -3,14 +3,14 @@
 from django.urls import path
 
 from config import converters  # noqa: F401 - registers <id:…>
-from frontend import mother, mother_earnings, mother_photos, mother_pwa, mother_work
+from frontend import mother, mother_earnings, mother_hall, mother_photos, mother_pwa, mother_work
 
 urlpatterns = [
-    path("", mother.hall, name="m-hall"),
+    path("", mother_hall.hall, name="m-hall"),
     path("setup/", mother.setup, name="m-setup"),
     path("hours/", mother.availability, name="m-availability"),
-    path("tasks/<id:pk>/claim", mother.claim, name="m-claim-task"),
-    path("projects/<id:pk>/claim-next", mother.claim_next, name="m-claim-next"),
+    path("tasks/<id:pk>/claim", mother_hall.claim, name="m-claim-task"),
+    path("projects/<id:pk>/claim-next", mother_hall.claim_next, name="m-claim-next"),
     path("claims/", mother_work.claims, name="m-claims"),
     path("claims/<id:pk>/", mother_work.claim_detail, name="m-claim"),
     path("claims/<id:pk>/submit", mother_work.submit, name="m-submit"),

@@ -12,13 +12,8 @@ from config.converters import id_or_none
 from config.errors import DomainError
 from fairwork import selectors as fairwork
 from frontend import mother_format as fmt
-from frontend.forms import (
-    AssemblySubmitForm,
-    CopywritingSubmitForm,
-    LabellingSubmitForm,
-    ReleaseForm,
-)
 from frontend.mother import mother_page, mother_render
+from frontend.mother_forms import AssemblySubmitForm, CopywritingSubmitForm, LabellingSubmitForm, ReleaseForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from notices.selectors import notices_for
 from tasks import photos as photo_rules

@@ -1,5 +1,6 @@
-"""The supervisors' workspace under /work/: projects, their dashboard, slots, company staff.
-Splitting is in frontend/supervisor_split.py, reviewing in frontend/supervisor_review.py.
+"""The supervisors' workspace under /work/: who may come in, projects and their dashboard.
+Slots are in frontend/supervisor_slots.py, company staff in frontend/supervisor_company.py,
+splitting in frontend/supervisor_split.py, reviewing in frontend/supervisor_review.py.
 
 Thin like the finance pages: every write is a service call (tasks.services, accounts.services),
 every read goes through a selector scoped to the user; another company's object is a 404.
@@ -14,19 +15,16 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import services as account_services
-from accounts.models import Company, Invitation, Membership, Role
-from accounts.phones import phone_masked
-from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_of
+from accounts.models import Company, Role
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from config.errors import DomainError, NotFound
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
-from frontend.forms import InviteForm, ProjectForm, SlotForm, SlotPatternForm
+from frontend.forms import ProjectForm
 from frontend.supervisor_text import instructions_html
 from ledger.money import format_fen, format_rate
 from tasks import selectors, services
@@ -212,7 +210,7 @@ STATE_LABELS = (
 )
 
 
-def _percent(part, whole) -> int:
+def percent(part, whole) -> int:
     return round(100 * part / whole) if whole else 0
 
 
@@ -230,7 +228,7 @@ def progress_context(project) -> dict:
         wait = {
             "hours": hours,
             "minutes": rest,
-            "percent": min(_percent(waited.total_seconds(), window.total_seconds()), 100),
+            "percent": min(percent(waited.total_seconds(), window.total_seconds()), 100),
             # The review window is a promise to mothers: warn in its last quarter.
             "close": waited >= window * 0.75,
         }
@@ -238,11 +236,11 @@ def progress_context(project) -> dict:
         "project": project,
         "progress": progress,
         "states": [
-            {"key": key, "label": label, "count": counts[key], "percent": _percent(counts[key], total)}
+            {"key": key, "label": label, "count": counts[key], "percent": percent(counts[key], total)}
             for key, label in STATE_LABELS
         ],
-        "units_percent": _percent(progress["units_accepted"], progress["units_total"]),
-        "money_percent": _percent(progress["accrued_fen"], progress["budget_fen"]),
+        "units_percent": percent(progress["units_accepted"], progress["units_total"]),
+        "money_percent": percent(progress["accrued_fen"], progress["budget_fen"]),
         "accrued": format_fen(progress["accrued_fen"]),
         "budget": format_fen(progress["budget_fen"]),
         "wait": wait,
@@ -271,165 +269,3 @@ def project(request, pk):
 def project_progress(request, pk):
     """The dashboard's live part, re-fetched by supervisor.js when an event says it changed."""
     return render(request, "frontend/supervisor/progress.html", progress_context(project_of(request, pk)))
-
-
-# --- slots ------------------------------------------------------------------------------------
-
-
-@supervisor_required
-def slots(request, pk):
-    found = project_of(request, pk)
-    single = SlotForm(prefix="one")
-    pattern = SlotPatternForm(prefix="week", initial={"weekdays": [0, 1, 2, 3, 4]})
-    status = 200
-    if request.method == "POST":
-        kind = request.POST.get("form")
-        if kind == "pattern":
-            pattern = SlotPatternForm(request.POST, prefix="week")
-            made = _pattern_create(request, found, pattern)
-        else:
-            single = SlotForm(request.POST, prefix="one")
-            made = _slot_create(request, found, single)
-        if made is not None:
-            if made:
-                messages.success(request, _("%(n)s time slots opened.") % {"n": made})
-            else:
-                messages.success(request, _("No new time slots: those days are over or already have this slot."))
-            return redirect("work-slots", pk=found.pk)
-        status = 400
-    now = timezone.now()
-    listed = list(selectors.slots_for_project(found).filter(ends_at__gt=now - datetime.timedelta(days=1))[:300])
-    rows = [{"slot": s, "percent": _percent(s.claimed_count, s.capacity), "over": s.ends_at <= now} for s in listed]
-    return workspace(
-        request,
-        "frontend/supervisor/slots.html",
-        {"project": found, "rows": rows, "single": single, "pattern": pattern},
-        status=status,
-    )
-
-
-def _slot_create(request, project, form) -> int | None:
-    if not form.is_valid():
-        return None
-    day = form.cleaned_data["day"]
-    starts_at = timezone.make_aware(datetime.datetime.combine(day, form.cleaned_data["start"]))
-    ends_at = timezone.make_aware(datetime.datetime.combine(day, form.cleaned_data["end"]))
-    try:
-        services.slot_create(
-            actor=request.user,
-            project_id=project.pk,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            capacity=form.cleaned_data["capacity"],
-        )
-    except DomainError as error:
-        form_error(form, error)
-        return None
-    return 1
-
-
-def _pattern_create(request, project, form) -> int | None:
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    try:
-        made = services.slot_pattern_create(
-            actor=request.user,
-            project_id=project.pk,
-            weekdays=sorted(set(data["weekdays"])),
-            start=data["start"],
-            end=data["end"],
-            weeks=data["weeks"],
-            capacity=data["capacity"],
-            first_day=data.get("first_day"),
-        )
-    except DomainError as error:
-        form_error(form, error)
-        return None
-    return len(made)
-
-
-# --- company staff ----------------------------------------------------------------------------
-
-
-def _admin_companies(request) -> list[Company]:
-    ids = company_ids_for(request.user, (Role.ADMIN,))
-    return list(Company.objects.filter(pk__in=ids).order_by("name"))
-
-
-@supervisor_required
-def company(request):
-    companies = _admin_companies(request)
-    if not companies:
-        message = _("Only a company admin can manage its staff.")
-        return render(request, "frontend/error.html", {"message": message}, status=403)
-    chosen = next((c for c in companies if str(c.pk) == request.GET.get("company")), companies[0])
-    return _company_page(request, chosen, companies, InviteForm(initial={"role": Role.SUPERVISOR}))
-
-
-def _company_page(request, chosen, companies, form, status=200):
-    members = Membership.objects.filter(company=chosen).select_related("user", "user__worker_profile")
-    rows = [
-        {
-            "user": m.user_id,
-            "name": display_name_of(m.user) or "—",
-            "phone": phone_masked(m.user.phone),
-            "role": m.get_role_display(),
-            "me": m.user_id == request.user.pk,
-        }
-        for m in members.order_by("role", "user_id")
-    ]
-    invitations = [
-        {"phone": phone_masked(i.phone), "role": i.get_role_display(), "expires_at": i.expires_at}
-        for i in Invitation.objects.filter(company=chosen, accepted_at__isnull=True, expires_at__gt=timezone.now())
-    ]
-    context = {"company": chosen, "companies": companies, "rows": rows, "invitations": invitations, "form": form}
-    return workspace(request, "frontend/supervisor/company.html", context, status=status)
-
-
-@supervisor_required
-@require_POST
-def company_invite(request, company_pk):
-    companies = _admin_companies(request)
-    chosen = next((c for c in companies if c.pk == company_pk), None)
-    if chosen is None:
-        raise Http404
-    form = InviteForm(request.POST)
-    if form.is_valid():
-        try:
-            kind, _made = account_services.member_invite(
-                actor=request.user,
-                company_id=chosen.pk,
-                phone=form.cleaned_data["phone"],
-                role=form.cleaned_data["role"],
-            )
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            if kind == "member":
-                messages.success(request, _("Added to the staff."))
-            else:
-                messages.success(request, _("Invitation sent by SMS: they join with the code in it."))
-            return redirect(f"{_company_url()}?company={chosen.pk}")
-    return _company_page(request, chosen, companies, form, status=400)
-
-
-def _company_url() -> str:
-    return reverse("work-company")
-
-
-@supervisor_required
-@require_POST
-def company_remove(request, company_pk, user_id):
-    chosen = next((c for c in _admin_companies(request) if c.pk == company_pk), None)
-    if chosen is None:  # (the <id:…> route already refuses ids no database holds)
-        raise Http404
-    try:
-        account_services.member_remove(actor=request.user, company_id=chosen.pk, user_id=user_id)
-    except NotFound:
-        raise Http404 from None
-    except DomainError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("Removed from the staff."))
-    return redirect(f"{_company_url()}?company={company_pk}")

@@ -30,6 +30,7 @@ from frontend.supervisor import error_text, form_error, project_of, supervisor_r
 from tasks import selectors, services
 from tasks.models import Kind, Project, ProjectStatus, SplitJob, Task
 from tasks.serializers import SplitJobOut
+from tasks.services import split_requests
 
 SESSION_KEY = "split_uploads"
 KEPT_UPLOADS = 5  # per session: older kept files are deleted when a new one arrives
@@ -249,7 +250,7 @@ def _labelling_confirm(request, project, kept, order):
             services.project_update(actor=request.user, project_id=project.pk, changes={"label_set": labels})
         split = {"items_per_task": order["items_per_task"], "text_field": order["text_field"]}
         if order["background"]:
-            return services.split_request(actor=request.user, project_id=project.pk, upload=upload, **split), []
+            return split_requests.split_request(actor=request.user, project_id=project.pk, upload=upload, **split), []
         return None, services.project_split(actor=request.user, project_id=project.pk, file=upload, **split)
 
 

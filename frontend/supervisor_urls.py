@@ -3,7 +3,7 @@
 from django.urls import path
 
 from config import converters  # noqa: F401 - registers <id:…>
-from frontend import supervisor, supervisor_review, supervisor_split
+from frontend import supervisor, supervisor_company, supervisor_review, supervisor_slots, supervisor_split
 
 urlpatterns = [
     path("", supervisor.projects, name="work-projects"),
@@ -11,7 +11,7 @@ urlpatterns = [
     path("projects/<id:pk>/", supervisor.project, name="work-project"),
     path("projects/<id:pk>/edit", supervisor.project_edit, name="work-project-edit"),
     path("projects/<id:pk>/progress", supervisor.project_progress, name="work-project-progress"),
-    path("projects/<id:pk>/slots", supervisor.slots, name="work-slots"),
+    path("projects/<id:pk>/slots", supervisor_slots.slots, name="work-slots"),
     path("projects/<id:pk>/split", supervisor_split.split, name="work-split"),
     path("projects/<id:pk>/split/confirm", supervisor_split.split_confirm, name="work-split-confirm"),
     path("projects/<id:pk>/<str:action>", supervisor.project_action, name="work-project-action"),
@@ -20,11 +20,11 @@ urlpatterns = [
     path("review/count", supervisor_review.queue_count, name="work-review-count"),
     path("review/<id:pk>/", supervisor_review.review, name="work-review"),
     path("review/<id:pk>/decide", supervisor_review.decide, name="work-review-decide"),
-    path("company/", supervisor.company, name="work-company"),
-    path("company/<id:company_pk>/invite", supervisor.company_invite, name="work-company-invite"),
+    path("company/", supervisor_company.company, name="work-company"),
+    path("company/<id:company_pk>/invite", supervisor_company.company_invite, name="work-company-invite"),
     path(
         "company/<id:company_pk>/members/<id:user_id>/remove",
-        supervisor.company_remove,
+        supervisor_company.company_remove,
         name="work-company-remove",
     ),
 ]

@@ -16,7 +16,7 @@ from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
 from config.errors import Conflict, Invalid, NotFound
 from config.schema import ErrorOut
-from ledger import exports, payouts, selectors
+from ledger import adjustments, export_requests, exports, files, payouts, periods, reversals, selectors
 from ledger.filters import EntryFilter
 from ledger.models import AdjustmentRequest, AdjustmentStatus, ExportStatus, LedgerExport, PayoutBatch, Transaction
 from ledger.money import format_fen
@@ -119,12 +119,12 @@ def _period(request) -> tuple[datetime.date, datetime.date]:
     """``?from=&to=`` (inclusive dates, Asia/Shanghai); default: the last half-month that ended."""
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
     if raw_from is None and raw_to is None:
-        return payouts.last_ended_half_month(timezone.localdate())
+        return periods.last_ended_half_month(timezone.localdate())
     try:
         first, last = datetime.date.fromisoformat(raw_from or ""), datetime.date.fromisoformat(raw_to or "")
     except ValueError:
         raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period") from None
-    if not (first >= payouts.FIRST_DAY and last <= payouts.LAST_DAY):
+    if not (first >= periods.FIRST_DAY and last <= periods.LAST_DAY):
         raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period")
     if last < first or (last - first).days > 366:
         raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
@@ -156,12 +156,12 @@ FILE_RESPONSES = {(200, "text/csv"): bytes, (200, XLSX): bytes}
 def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None):
     kind = _file_kind(request)
     if kind == "csv":
-        stream = exports.blocks_stream(header, csv_blocks) if csv_blocks else exports.csv_stream(header, pages)
+        stream = files.blocks_stream(header, csv_blocks) if csv_blocks else files.csv_stream(header, pages)
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
         filename = f"{name}.csv"
     elif kind == "xlsx":
-        handle = exports.xlsx_file(header, pages, sheet=sheet)
-        response = StreamingHttpResponse(exports.file_stream(handle), content_type=XLSX)
+        handle = files.xlsx_file(header, pages, sheet=sheet)
+        response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         filename = f"{name}.xlsx"
     else:
         raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
@@ -279,8 +279,8 @@ class LedgerExportView(APIView):
         company_id = _finance_company(request, _company_param(raw_company))
         window = {
             "company_ids": [company_id],
-            "since": payouts.day_start(first),
-            "before": payouts.day_start(last + datetime.timedelta(days=1)),
+            "since": periods.day_start(first),
+            "before": periods.day_start(last + datetime.timedelta(days=1)),
         }
         name = f"ledger-{company_id}-{first:%Y%m%d}-{last:%Y%m%d}"
         return _file_response(
@@ -325,7 +325,7 @@ class AdjustmentView(generics.ListAPIView):
     def post(self, request):
         fields = _valid(AdjustmentIn, request)
         company_id = _finance_company(request, fields.pop("company", None))
-        adjustment, created = payouts.adjustment_request(
+        adjustment, created = adjustments.adjustment_request(
             actor=request.user,
             company_id=company_id,
             worker_id=fields["worker"],
@@ -350,10 +350,10 @@ class AdjustmentActionView(APIView):
     def post(self, request, pk):
         _finance_object(request, AdjustmentRequest, pk)
         if self.action_name == "approve":
-            adjustment = payouts.adjustment_approve(actor=request.user, request_id=pk)
+            adjustment = adjustments.adjustment_approve(actor=request.user, request_id=pk)
         else:
             reason = _valid(AdjustmentRejectIn, request)["reason"]
-            adjustment = payouts.adjustment_reject(actor=request.user, request_id=pk, reason=reason)
+            adjustment = adjustments.adjustment_reject(actor=request.user, request_id=pk, reason=reason)
         return Response(AdjustmentRequestOut(adjustment).data)
 
 
@@ -378,7 +378,7 @@ class ReverseView(APIView):
         reason = _valid(ReverseIn, request)["reason"]
         companies = company_ids_for(request.user, FINANCE_ROLES)
         get_object_or_404(Transaction.objects.filter(company_id__in=companies), pk=pk)
-        txn, created = payouts.transaction_reverse(actor=request.user, transaction_id=pk, reason=reason)
+        txn, created = reversals.transaction_reverse(actor=request.user, transaction_id=pk, reason=reason)
         return Response(TransactionOut(txn).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -404,8 +404,8 @@ class ReconciliationView(APIView):
         company_id = _finance_company(request, _company_param(raw_company))
         report = selectors.reconciliation(
             company_id=company_id,
-            since=payouts.day_start(first),
-            before=payouts.day_start(last + datetime.timedelta(days=1)),
+            since=periods.day_start(first),
+            before=periods.day_start(last + datetime.timedelta(days=1)),
         )
         if "format" in request.query_params:
             return _file_response(
@@ -437,7 +437,7 @@ class LedgerExportsView(APIView):
     def post(self, request):
         fields = _valid(ExportRequestIn, request)
         company_id = _finance_company(request, fields.pop("company", None))
-        export = payouts.export_request(actor=request.user, company_id=company_id, **fields)
+        export = export_requests.export_request(actor=request.user, company_id=company_id, **fields)
         return Response(LedgerExportOut(export).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -463,7 +463,7 @@ class LedgerExportDownloadView(APIView):
         if export.status != ExportStatus.READY:
             raise Conflict(_("The file is not ready yet."), code="export_not_ready", details={"status": export.status})
         handle = open(export.file, "rb")  # noqa: SIM115 - closed by file_stream when sent
-        response = StreamingHttpResponse(exports.file_stream(handle), content_type=XLSX)
+        response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         name = f"ledger-{export.company_id}-{export.period_start:%Y%m%d}-{export.period_end:%Y%m%d}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -1,42 +1,29 @@
-"""Files for the bank and the accountant: the payout file of a batch and the ledger entries of a
-period, as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX.
+"""What goes in the files for the bank and the accountant: the payout file of a batch, the ledger
+entries of a period and the reconciliation, each a header and pages of rows (``ledger.files``
+writes them as CSV or XLSX and streams them).
 
-CSV streams from an *async* iterator (under ASGI a sync iterator would be read whole into memory
-before the first byte): rows are read in keyset pages of ``PAGE`` postings, one thread hop per
-page, so memory stays flat however many rows there are. XLSX is written by xlsxwriter in
-``constant_memory`` mode into a temporary file, then streamed from it; past 1,048,575 data rows
-a new sheet begins.
-
-Every text cell that a person typed (names, memos, titles, references) is neutralised when it
-starts with ``= + - @``, a tab, CR or LF: in CSV it gets a leading apostrophe, in XLSX it is
-written as a string, never a formula.
+Rows are read in keyset pages of ``PAGE`` postings, so memory stays flat however many rows
+there are; on PostgreSQL the ledger file's rows come formatted straight from ``COPY``.
 """
 
-import csv
 import datetime
-import io
-import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
-from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from psycopg import ClientCursor
 
+from accounts.models import User
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of, display_names
-from ledger.models import AccountKind, Direction, PayoutBatch, Posting
+from ledger.models import AccountKind, Direction, PayoutBatch, Posting, Transaction, TransactionKind
 from ledger.money import yuan
+from ledger.periods import day_start
 
 PAGE = 5000
-XLSX_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
-DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n")
-BOM = "\ufeff"
-
-
-def neutralise(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_FIRST) else text
 
 
 def masked_card(last4: str | None) -> str:
@@ -88,7 +75,6 @@ LEDGER_FIELDS = (
 def ledger_pages(*, company_ids: list[int], since: datetime.datetime, before: datetime.datetime) -> Iterable[list]:
     """Postings of the companies in [since, before), oldest first, page by page (keyset on id).
     Bare tuples, labels looked up once, times converted by offset: ~10× an ORM row loop."""
-    from ledger.models import TransactionKind
 
     kinds = {value: str(label) for value, label in TransactionKind.choices}
     accounts = {value: str(label) for value, label in AccountKind.choices}
@@ -151,9 +137,6 @@ def _label_case(column: str, choices) -> tuple[str, list]:
 
 def ledger_copy_query(*, company_ids: list[int], since: datetime.datetime, before: datetime.datetime):
     """The ledger file's rows as one SELECT (text cells, in ``ledger_header`` order) and its params."""
-    from django.conf import settings
-
-    from ledger.models import TransactionKind
 
     kind_sql, kind_params = _label_case("t.kind", TransactionKind.choices)
     account_sql, account_params = _label_case("a.kind", AccountKind.choices)
@@ -194,7 +177,6 @@ def ledger_copy_query(*, company_ids: list[int], since: datetime.datetime, befor
 
 def ledger_copy_statement(raw_connection, **window) -> str:
     """``COPY (the ledger query) TO STDOUT (FORMAT csv)`` with its values bound, for ``raw_connection``."""
-    from psycopg import ClientCursor
 
     select, params = ledger_copy_query(**window)
     return ClientCursor(raw_connection).mogrify(f"COPY ({select}) TO STDOUT (FORMAT csv)", params)
@@ -202,7 +184,6 @@ def ledger_copy_statement(raw_connection, **window) -> str:
 
 def ledger_copy_blocks(**window):
     """The ledger file's data rows as CSV bytes in blocks of ~128 KB, straight from COPY."""
-    from django.db import connection
 
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -217,25 +198,12 @@ def ledger_copy_blocks(**window):
             yield bytes(block)
 
 
-async def blocks_stream(header: list[str], blocks: Iterable[bytes]) -> AsyncIterator[bytes]:
-    """A BOM and the header, then byte blocks read one thread hop at a time (on the request's
-    thread and database connection, as Django runs sync views under ASGI)."""
-    yield (BOM + _csv_text([[(h, True) for h in header]])).encode()
-    iterator = iter(blocks)
-    while True:
-        block = await sync_to_async(next, thread_sensitive=True)(iterator, None)
-        if block is None:
-            return
-        yield block
-
-
 def reconciliation_header() -> list[str]:
     return [_("mother"), _("phone"), _("opening"), _("credits"), _("debits"), _("closing"), _("difference")]
 
 
 def reconciliation_rows(report: dict) -> list:
     """One row per mother of ``ledger.selectors.reconciliation``, then the totals (yuan)."""
-    from accounts.models import User
 
     people = {u.pk: u for u in User.objects.filter(pk__in=[m["worker"] for m in report["mothers"]])}
     names = display_names(people)
@@ -310,9 +278,6 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
 
 def _tasks_in_period(batch: PayoutBatch, worker_ids: list[int]) -> dict[int, str]:
     """For each mother, the tasks credited to her in the batch's period: ``项目 #12, #13; …``."""
-    from ledger.models import Transaction, TransactionKind
-    from ledger.payouts import day_start
-
     credits = (
         Transaction.objects.filter(
             company_id=batch.company_id,
@@ -332,84 +297,3 @@ def _tasks_in_period(batch: PayoutBatch, worker_ids: list[int]) -> dict[int, str
         worker_id: "; ".join(f"{title} {', '.join(numbers)}" for title, numbers in projects.items())
         for worker_id, projects in grouped.items()
     }
-
-
-# --- CSV --------------------------------------------------------------------------------
-
-
-def _csv_text(rows: Iterable[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise(value) if is_text else ("" if value is None else value) for value, is_text in row])
-    return buffer.getvalue()
-
-
-async def csv_stream(header: list[str], pages: Iterable[list]) -> AsyncIterator[bytes]:
-    """The file as bytes, one page at a time, reading the next page off the event loop."""
-    yield (BOM + _csv_text([[(h, True) for h in header]])).encode()
-    iterator = iter(pages)
-    while True:
-        # Thread-sensitive, like Django's own sync views under ASGI: the reads share the
-        # request's database connection, which Django closes when the response ends.
-        page = await sync_to_async(next, thread_sensitive=True)(iterator, None)
-        if page is None:
-            return
-        yield _csv_text(page).encode()
-
-
-# --- XLSX -------------------------------------------------------------------------------
-
-
-def xlsx_file(header: list[str], pages: Iterable[list], *, sheet: str):
-    """Write the workbook into a temporary file (constant memory) and return it rewound."""
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by file_stream
-    xlsx_write(out, header, pages, sheet=sheet)
-    out.seek(0)
-    return out
-
-
-def xlsx_write(target, header: list[str], pages: Iterable[list], *, sheet: str) -> int:
-    """Write the workbook to ``target`` (a path or a binary file) in constant memory; return the rows."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
-    bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0.00"})
-    worksheet, row_number, sheets, rows = None, XLSX_MAX_DATA_ROWS + 1, 0, 0
-    for page in pages:
-        for row in page:
-            if row_number > XLSX_MAX_DATA_ROWS:
-                sheets += 1
-                worksheet = book.add_worksheet(sheet if sheets == 1 else f"{sheet} ({sheets})")
-                for col, title in enumerate(header):
-                    worksheet.write_string(0, col, title, bold)
-                row_number = 1
-            for col, (value, is_text) in enumerate(row):
-                if is_text or isinstance(value, str):
-                    worksheet.write_string(row_number, col, "" if value is None else str(value))
-                elif value is None or value == "":
-                    continue
-                elif hasattr(value, "as_tuple"):  # Decimal yuan
-                    worksheet.write_number(row_number, col, float(value), money)
-                else:
-                    worksheet.write_number(row_number, col, value)
-            row_number += 1
-            rows += 1
-    if worksheet is None:
-        worksheet = book.add_worksheet(sheet)
-        for col, title in enumerate(header):
-            worksheet.write_string(0, col, title, bold)
-    book.close()
-    return rows
-
-
-async def file_stream(handle, chunk: int = 1 << 16) -> AsyncIterator[bytes]:
-    try:
-        while True:
-            data = await sync_to_async(handle.read, thread_sensitive=False)(chunk)
-            if not data:
-                return
-            yield data
-    finally:
-        handle.close()

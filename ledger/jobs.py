@@ -1,5 +1,9 @@
 """Background jobs of the ledger."""
 
+import datetime
+from pathlib import Path
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -7,8 +11,8 @@ from django_tasks import task
 
 from accounts.models import Membership
 from accounts.selectors import FINANCE_ROLES
-from ledger import selectors
-from ledger.models import Account, AccountKind
+from ledger import exports, files, periods, selectors
+from ledger.models import Account, AccountKind, ExportStatus, LedgerExport, Posting
 from ledger.money import format_fen
 from notices.models import NoticeKind
 from notices.services import notice_send
@@ -50,21 +54,13 @@ def settlement_overdue_warn() -> int:
 def ledger_export_build(export_id: str) -> int:
     """Build a requested ledger XLSX into MEDIA_ROOT/exports/, updating its progress page by page.
     Idempotent: a finished export is left as it is."""
-    import datetime
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from ledger import exports, payouts
-    from ledger.models import ExportStatus, LedgerExport, Posting
-
     export = LedgerExport.objects.filter(pk=export_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).first()
     if export is None:
         return 0
     window = {
         "company_ids": [export.company_id],
-        "since": payouts.day_start(export.period_start),
-        "before": payouts.day_start(export.period_end + datetime.timedelta(days=1)),
+        "since": periods.day_start(export.period_start),
+        "before": periods.day_start(export.period_end + datetime.timedelta(days=1)),
     }
     total = Posting.objects.filter(
         account__company_id=export.company_id, created_at__gte=window["since"], created_at__lt=window["before"]
@@ -82,7 +78,7 @@ def ledger_export_build(export_id: str) -> int:
             LedgerExport.objects.filter(pk=export.pk).update(rows_done=done)
 
     try:
-        rows = exports.xlsx_write(
+        rows = files.xlsx_write(
             str(path), exports.ledger_header(), counted(exports.ledger_pages(**window)), sheet=_("ledger")
         )
     except Exception as error:  # reported on the export's page; the job itself may be retried

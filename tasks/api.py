@@ -32,6 +32,7 @@ from tasks.serializers import (
     SubmitIn,
     TaskOut,
 )
+from tasks.services import split_requests
 
 
 def _valid(serializer_class, request, **kwargs) -> dict:
@@ -133,7 +134,7 @@ class ProjectSplitView(APIView):
 
     def _in_background(self, request, pk, fields):
         get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
-        job = services.split_request(
+        job = split_requests.split_request(
             actor=request.user,
             project_id=pk,
             upload=fields["file"],

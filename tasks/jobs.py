@@ -34,6 +34,6 @@ def submissions_auto_accept() -> int:
 
 @task()
 def split_run(job_id: str) -> int:
-    """Split a large labelling file kept by ``services.split_request``."""
+    """Split a large labelling file kept by ``tasks.services.split_requests.split_request``."""
     job = services.split_job_run(job_id=job_id)
     return job.tasks_created if job is not None else 0

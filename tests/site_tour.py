@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
-from ledger import payouts
+from ledger import adjustments, payouts, periods
 from tasks import services
 from tasks.models import Kind
 from tests import factories
@@ -42,9 +42,9 @@ def build_site() -> dict:
     )
     submission = services.claim_submit(worker=other, claim_id=handed_in.pk, text="纯棉面料，柔软亲肤。")
     factories.worked_for(company, mother)
-    start, end = payouts.last_ended_half_month(timezone.localdate())
-    with time_machine.travel(payouts.day_start(start) + datetime.timedelta(hours=10), tick=False):
-        payouts.adjustment_post(
+    start, end = periods.last_ended_half_month(timezone.localdate())
+    with time_machine.travel(periods.day_start(start) + datetime.timedelta(hours=10), tick=False):
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=4_250, reason="奖励"
         )
     batch = payouts.payout_draft(actor=finance, company_id=company.pk, period_start=start, period_end=end)

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import ApiToken, Role
-from ledger import payouts
+from ledger import adjustments, payouts
 from ledger.models import AdjustmentRequest, LedgerExport, PayoutBatch, Transaction
 from tasks import services
 from tasks.models import Claim, Kind, SplitJob, Submission
@@ -103,7 +103,7 @@ def world(on_postgres, company, other_company):
     )
     services.claim_submit(worker=other.worker, claim_id=other.pk, completed_units=10)
     factories.worked_for(company, mother)
-    payouts.adjustment_request(
+    adjustments.adjustment_request(
         actor=people["finance"], company_id=company.pk, worker_id=mother.pk, amount_fen=90000, reason="奖励"
     )
     export = LedgerExport.objects.create(

@@ -10,7 +10,7 @@ import pytest
 from django.db import DatabaseError, connection
 
 from accounts.models import Role
-from ledger import payouts, selectors
+from ledger import adjustments, selectors
 from ledger.models import Account, Posting, Transaction
 from tasks import services
 from tasks.models import Claim
@@ -102,11 +102,13 @@ def test_the_app_role_does_what_the_app_does(app_role, work, company, mother):
         claim = services.task_claim_next(worker=mother, project_id=work["project"].pk, slot_id=work["slot"].pk)
         submission = services.claim_submit(worker=mother, claim_id=claim.pk, completed_units=10)
         services.submission_review(actor=supervisor, submission_id=submission.pk, decision="accept")
-        payouts.adjustment_post(actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=-100, reason="扣")
-        waiting, _ = payouts.adjustment_request(
+        adjustments.adjustment_post(
+            actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=-100, reason="扣"
+        )
+        waiting, _ = adjustments.adjustment_request(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=60_000, reason="奖励"
         )
-        payouts.adjustment_approve(actor=second, request_id=waiting.pk)
+        adjustments.adjustment_approve(actor=second, request_id=waiting.pk)
         balance = selectors.payable_balances(company_id=company.pk)[mother.pk]
 
     assert Claim.objects.get(pk=claim.pk).status == "done"
@@ -145,7 +147,7 @@ def test_a_table_made_by_a_later_migration_is_granted_by_default(app_role):
 )
 def test_the_app_role_cannot_empty_or_unguard_the_ledger(app_role, work, company, mother, statement, refusal):
     factories.worked_for(company, mother)
-    payouts.adjustment_post(
+    adjustments.adjustment_post(
         actor=work["finance"][0], company_id=company.pk, worker_id=mother.pk, amount_fen=700, reason="奖励"
     )
     before = (Account.objects.count(), Transaction.objects.count(), Posting.objects.count())

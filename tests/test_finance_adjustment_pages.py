@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role
-from ledger import payouts, selectors
+from ledger import adjustments, selectors
 from ledger.models import AdjustmentRequest, AdjustmentStatus
 from tests import factories
 from tests.snapshots import world
@@ -22,8 +22,10 @@ def waiting(company, finance, mother):
     mother.worker_profile.display_name = "李妈妈"
     mother.worker_profile.save()
     factories.worked_for(company, mother)
-    payouts.adjustment_post(actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=300, reason="好评")
-    request, _ = payouts.adjustment_request(
+    adjustments.adjustment_post(
+        actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=300, reason="好评"
+    )
+    request, _ = adjustments.adjustment_request(
         actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=88_800, reason="季度奖"
     )
     return request

@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 
 from accounts.models import Role
-from ledger import payouts
+from ledger import adjustments, payouts
 from ledger.models import PayoutBatch, PayoutStatus
 from tests import factories
 
@@ -28,7 +28,7 @@ def owed(company, finance, mother):
     mother.worker_profile.save()
     factories.worked_for(company, mother)
     with time_machine.travel(NOV_5, tick=False):
-        payouts.adjustment_post(
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=4_250, reason="计件"
         )
     return mother

@@ -28,6 +28,7 @@ from tasks.models import (
     Task,
     TimeSlot,
 )
+from tasks.services import split_requests
 from tests import factories
 from tests.snapshots import world
 
@@ -139,7 +140,7 @@ def test_finance_cannot_review_and_nothing_is_decided(finance, supervisor, assem
 def test_a_supervisor_of_another_company_sees_nothing_of_it(supervisor, company, other_company, assembly, mother):
     submission = submitted(assembly, supervisor, mother)
     labelling = factories.project(supervisor, company, kind=Kind.LABELLING, tasks=1, publish=False)
-    job = services.split_request(
+    job = split_requests.split_request(
         actor=supervisor,
         project_id=labelling.pk,
         upload=factories.jsonl_upload(["好"] * 3),
@@ -441,7 +442,7 @@ def test_a_background_split_that_fails_names_the_line(supervisor, draft, setting
     settings.HOMESLOT_SPLIT_SYNC_BYTES = 10
     project = draft(Kind.LABELLING)
     client = signed_in(supervisor)
-    job = services.split_request(
+    job = split_requests.split_request(
         actor=supervisor,
         project_id=project.pk,
         upload=labelling_file(body="comment\n好\n\n坏,多了一列\n"),

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from ledger import payouts
+from ledger import adjustments
 from ledger.models import PayoutBatch, PayoutStatus
 from tests import factories
 from tests.browser.pages import fits_the_phone, sign_in
@@ -23,7 +23,7 @@ def owed(on_postgres, company, finance, mother):
     mother.worker_profile.save()
     factories.worked_for(company, mother)
     with time_machine.travel(CREDITED_AT, tick=False):
-        payouts.adjustment_post(
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=4_250, reason="计件"
         )
     return mother

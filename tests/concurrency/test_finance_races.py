@@ -8,7 +8,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry, Role
-from ledger import payouts, selectors
+from ledger import adjustments, payouts, selectors
 from ledger.models import AdjustmentRequest, PayoutBatch, PayoutLine, PayoutStatus, Transaction, TransactionKind
 from tests import factories
 from tests.concurrency.threads import at_once
@@ -25,7 +25,7 @@ def owed(on_postgres, company, finance):
     with time_machine.travel(NOV_5, tick=False):
         for i, mother in enumerate(mothers):
             factories.worked_for(company, mother)
-            payouts.adjustment_post(
+            adjustments.adjustment_post(
                 actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=1000 + i, reason="计件"
             )
     team = [factories.staff(company, Role.FINANCE) for _ in range(8)]
@@ -123,7 +123,7 @@ def test_eight_finance_users_approving_one_large_adjustment_post_it_once(owed, c
     mothers, team = owed
     her = mothers[0]
     with time_machine.travel(NOV_20, tick=False):
-        waiting, _ = payouts.adjustment_request(
+        waiting, _ = adjustments.adjustment_request(
             actor=finance, company_id=company.pk, worker_id=her.pk, amount_fen=90_000, reason="季度奖"
         )
 

@@ -266,17 +266,17 @@ def test_without_weekly_hours_every_slot_fits(mother, assembly, slot):
 
 
 def test_the_one_statement_claim_on_postgresql_applies_the_same_rules(on_postgres, supervisor, company, mother):
-    from tasks import services
+    from tasks.services import claims
 
     project = factories.project(
         supervisor, company, tasks=6, claim_limit=6, piece_rate="3.0000", minutes_per_unit="6.00"
     )
     for hour in (9, 10, 11, 12):
         slot = slot_at(supervisor, project, local(hour), hours=1)
-        assert services._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
+        assert claims._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
     slot = slot_at(supervisor, project, local(13), hours=1)
     # Past her hours: the statement writes nothing and leaves the answer to the ORM path.
-    assert services._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk) is None
+    assert claims._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk) is None
 
     busy = factories.mother()
     AvailabilityWindow.objects.create(
@@ -285,7 +285,7 @@ def test_the_one_statement_claim_on_postgresql_applies_the_same_rules(on_postgre
         start=datetime.time(0),
         end=datetime.time(23, 59),
     )
-    assert services._claim_next_in_one_statement(worker=busy, project_id=project.pk, slot_id=slot.pk) is None
+    assert claims._claim_next_in_one_statement(worker=busy, project_id=project.pk, slot_id=slot.pk) is None
     assert Claim.objects.filter(worker=busy).count() == 0
 
 

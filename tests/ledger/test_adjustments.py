@@ -13,7 +13,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
-from ledger import payouts, selectors
+from ledger import adjustments, errors, selectors
 from ledger.models import AdjustmentRequest, AdjustmentStatus, Transaction, TransactionKind
 from realtime.models import OutboxEvent
 from tasks import services as task_services
@@ -50,7 +50,7 @@ def earn_earlier(finance, company, mother, *amounts) -> None:
     alone add up against the threshold)."""
     for days_ago, amount in reversed(list(enumerate(amounts, start=1))):  # oldest first
         with time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago), tick=False):
-            payouts.adjustment_post(
+            adjustments.adjustment_post(
                 actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=amount, reason="计件"
             )
 
@@ -236,7 +236,7 @@ def test_the_threshold_is_a_setting(settings, finance, mother, worked):
 
 def test_the_threshold_comes_from_the_environment(tmp_path):
     env = {**os.environ, "HOMESLOT_ADJUSTMENT_APPROVAL_FEN": "12345", "HOMESLOT_VAR_DIR": str(tmp_path)}
-    code = "import django; django.setup(); from ledger import payouts; print(payouts.approval_threshold_fen())"
+    code = "import django; django.setup(); from ledger import adjustments; print(adjustments.approval_threshold_fen())"
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
@@ -251,8 +251,8 @@ def test_the_threshold_comes_from_the_environment(tmp_path):
 def test_the_direct_service_refuses_a_large_one_and_writes_nothing(finance, company, mother, worked):
     before = world()
 
-    with pytest.raises(payouts.ApprovalNeeded):
-        payouts.adjustment_post(
+    with pytest.raises(errors.ApprovalNeeded):
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=50_001, reason="奖励"
         )
 

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 from accounts.models import Role
-from ledger import exports, payouts
+from ledger import adjustments, exports, files, payouts, periods
 from ledger.models import PayoutBatch, PayoutStatus
 from tests import factories
 
@@ -49,7 +49,7 @@ def settled(company, finance):
     with time_machine.travel(NOV_5, tick=False):
         for i, mother in enumerate(mothers):
             factories.worked_for(company, mother)
-            payouts.adjustment_post(
+            adjustments.adjustment_post(
                 actor=finance,
                 company_id=company.pk,
                 worker_id=mother.pk,
@@ -107,7 +107,7 @@ def test_the_ledger_export_covers_the_period_and_neutralises_memos(finance, comp
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 1 + 2 * 8  # two postings per credit
     memos = {row[11] for row in rows[1:]}
-    assert "计件收入" in memos and all(not m.startswith(tuple(exports.DANGEROUS_FIRST)) for m in memos)
+    assert "计件收入" in memos and all(not m.startswith(tuple(files.DANGEROUS_FIRST)) for m in memos)
     names = {row[2] for row in rows[1:] if row[2]}
     assert "王小花" in names
 
@@ -120,10 +120,10 @@ def test_bad_export_requests_get_clear_errors(finance, settled):
 
 
 def test_a_new_sheet_begins_past_the_row_limit(monkeypatch):
-    monkeypatch.setattr(exports, "XLSX_MAX_DATA_ROWS", 3)
+    monkeypatch.setattr(files, "XLSX_MAX_DATA_ROWS", 3)
     pages = [[[(f"妈妈{i}", True), (i, False)] for i in range(page * 4, page * 4 + 4)] for page in range(2)]
 
-    handle = exports.xlsx_file(["妈妈", "件数"], iter(pages), sheet="ledger")
+    handle = files.xlsx_file(["妈妈", "件数"], iter(pages), sheet="ledger")
     book = openpyxl.load_workbook(handle)
 
     assert [ws.title for ws in book.worksheets] == ["ledger", "ledger (2)", "ledger (3)"]
@@ -133,17 +133,17 @@ def test_a_new_sheet_begins_past_the_row_limit(monkeypatch):
 
 
 def test_neutralise():
-    assert [exports.neutralise(v) for v in ("=1", "a=1", "", None, 12)] == ["'=1", "a=1", "", "", "12"]
+    assert [files.neutralise(v) for v in ("=1", "a=1", "", None, 12)] == ["'=1", "a=1", "", "", "12"]
 
 
 def test_on_postgresql_copy_writes_the_same_cells_as_the_row_loop(on_postgres, company, settled):
     """The COPY path (PostgreSQL) and the row loop (SQLite) must produce the same file."""
     window = {
         "company_ids": [company.pk],
-        "since": payouts.day_start(datetime.date(2026, 11, 1)),
-        "before": payouts.day_start(datetime.date(2026, 11, 16)),
+        "since": periods.day_start(datetime.date(2026, 11, 1)),
+        "before": periods.day_start(datetime.date(2026, 11, 16)),
     }
-    by_loop = "".join(exports._csv_text(page) for page in exports.ledger_pages(**window))
+    by_loop = "".join(files._csv_text(page) for page in exports.ledger_pages(**window))
     by_copy = b"".join(exports.ledger_copy_blocks(**window)).decode()
 
     assert by_copy.replace("\r\n", "\n") == by_loop.replace("\r\n", "\n")

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from accounts.models import IdempotentRequest
-from ledger import payouts
+from ledger import adjustments
 from ledger.models import PayoutBatch, Transaction, TransactionKind
 from tests import factories
 from tests.conftest import api_for
@@ -30,7 +30,7 @@ def post(user, path, body, key):
 def owed(finance, company, mother, fen):
     factories.worked_for(company, mother)
     with time_machine.travel(NOV_5, tick=False):
-        payouts.adjustment_post(
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=fen, reason="计件"
         )
 

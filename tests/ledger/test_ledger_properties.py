@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from accounts.models import Role
-from ledger import payouts, selectors
+from ledger import adjustments, errors, payouts, reversals, selectors
 from ledger.models import AccountKind, AdjustmentStatus, Direction, Posting, Transaction, TransactionKind
 from ledger.services import Leg, account_for, transaction_post
 from tests import factories
@@ -83,18 +83,18 @@ class LedgerMachine(RuleBasedStateMachine):
         """Beyond the approval threshold (¥500 posted to her alone in a day) it waits for the second
         finance user."""
         try:
-            request, _ = payouts.adjustment_request(
+            request, _ = adjustments.adjustment_request(
                 actor=self.finance[0],
                 company_id=self.company.pk,
                 worker_id=self.mothers[mother].pk,
                 amount_fen=fen,
                 reason="调整",
             )
-        except payouts.BalanceTooLow:
+        except errors.BalanceTooLow:
             assert -fen > self.expected[mother]
             return
         assert self.expected[mother] + fen >= 0
-        if abs(fen) + self.alone[self.day, mother] > payouts.approval_threshold_fen():
+        if abs(fen) + self.alone[self.day, mother] > adjustments.approval_threshold_fen():
             assert request.status == AdjustmentStatus.PENDING and request.transaction is None
             self.waiting.append((request, mother, fen))
             return
@@ -108,12 +108,12 @@ class LedgerMachine(RuleBasedStateMachine):
         """The second finance user approves (her balance checked again) or rejects a waiting one."""
         request, mother, fen = data.draw(st.sampled_from(self.waiting))
         if not approve:
-            payouts.adjustment_reject(actor=self.finance[1], request_id=request.pk, reason="不批")
+            adjustments.adjustment_reject(actor=self.finance[1], request_id=request.pk, reason="不批")
             self.waiting.remove((request, mother, fen))
             return
         try:
-            decided = payouts.adjustment_approve(actor=self.finance[1], request_id=request.pk)
-        except payouts.BalanceTooLow:
+            decided = adjustments.adjustment_approve(actor=self.finance[1], request_id=request.pk)
+        except errors.BalanceTooLow:
             assert -fen > self.expected[mother]
             return
         self.waiting.remove((request, mother, fen))
@@ -125,8 +125,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def reverse(self, data):
         txn, mother, change = data.draw(st.sampled_from(self.reversible))
         try:
-            payouts.transaction_reverse(actor=self.finance[1], transaction_id=txn.pk, reason="冲销")
-        except payouts.BalanceTooLow:
+            reversals.transaction_reverse(actor=self.finance[1], transaction_id=txn.pk, reason="冲销")
+        except errors.BalanceTooLow:
             assert txn.pk not in self.reversed and self.expected[mother] + change < 0
             return
         if txn.pk not in self.reversed:
@@ -143,7 +143,7 @@ class LedgerMachine(RuleBasedStateMachine):
             batch = payouts.payout_draft(
                 actor=self.finance[0], company_id=self.company.pk, period_start=yesterday, period_end=yesterday
             )
-        except payouts.NothingToPay:
+        except errors.NothingToPay:
             assert not any(v > 0 for v in self.expected.values())
             return
         payouts.payout_approve(actor=self.finance[1], batch_id=batch.pk)

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
-from ledger import payouts, selectors
+from ledger import adjustments, periods, selectors
 from ledger.models import AccountKind, PayoutBatch, PayoutLine, PayoutStatus, Posting, Transaction, TransactionKind
 from tests import factories
 from tests.conftest import api_for
@@ -27,7 +27,7 @@ def second_finance(company):
 def credit(finance, company, mother, fen: int, *, at=NOV_5, reason="计件收入"):
     factories.worked_for(company, mother)
     with time_machine.travel(at, tick=False):
-        txn, _ = payouts.adjustment_post(
+        txn, _ = adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=fen, reason=reason
         )
     return txn
@@ -259,12 +259,12 @@ def test_a_mother_sees_only_her_own_postings(finance, company, mother, other_mot
 
 
 def test_half_months():
-    assert payouts.half_month(datetime.date(2026, 2, 20)) == (datetime.date(2026, 2, 16), datetime.date(2026, 2, 28))
-    assert payouts.last_ended_half_month(datetime.date(2026, 12, 3)) == (
+    assert periods.half_month(datetime.date(2026, 2, 20)) == (datetime.date(2026, 2, 16), datetime.date(2026, 2, 28))
+    assert periods.last_ended_half_month(datetime.date(2026, 12, 3)) == (
         datetime.date(2026, 11, 16),
         datetime.date(2026, 11, 30),
     )
-    assert timezone.is_aware(payouts.day_start(datetime.date(2026, 11, 1)))
+    assert timezone.is_aware(periods.day_start(datetime.date(2026, 11, 1)))
 
 
 def test_finance_is_warned_once_a_day_of_overdue_settlements(finance, second_finance, company, mother):

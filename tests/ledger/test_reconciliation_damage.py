@@ -14,7 +14,7 @@ import time_machine
 from django.db import connection, transaction
 from django.test import Client
 
-from ledger import payouts, selectors
+from ledger import adjustments, selectors
 from ledger.models import AccountKind, Direction, Posting, Transaction
 from ledger.services import account_for
 from tasks import services as task_services
@@ -52,7 +52,7 @@ def report(finance) -> dict:
 def credited(company, finance, mother):
     factories.worked_for(company, mother)
     with time_machine.travel(NOV_5, tick=False):
-        txn, _ = payouts.adjustment_post(
+        txn, _ = adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=4_250, reason="计件"
         )
     return txn

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from ledger import payouts
+from ledger import adjustments
 from ledger.models import PayoutBatch, PayoutStatus, TransactionKind
 from tests import factories
 from tests.conftest import api_for
@@ -27,7 +27,7 @@ def colleague_owed(company, finance):
     assert made.status_code == 200
     factories.worked_for(company, colleague)
     with time_machine.travel(NOV_5, tick=False):
-        payouts.adjustment_post(
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=colleague.pk, amount_fen=3_000, reason="计件"
         )
     return colleague
@@ -36,7 +36,7 @@ def colleague_owed(company, finance):
 def test_nobody_approves_the_batch_that_pays_her(company, finance, colleague_owed, mother):
     factories.worked_for(company, mother)
     with time_machine.travel(NOV_5, tick=False):
-        payouts.adjustment_post(
+        adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=500, reason="计件"
         )
     with time_machine.travel(NOV_20, tick=False):
@@ -55,7 +55,7 @@ def test_nobody_approves_the_batch_that_pays_her(company, finance, colleague_owe
 
 def test_nobody_reverses_a_deduction_from_her_own_pay(company, finance, colleague_owed):
     with time_machine.travel(NOV_5, tick=False):
-        deduction, _ = payouts.adjustment_post(
+        deduction, _ = adjustments.adjustment_post(
             actor=finance, company_id=company.pk, worker_id=colleague_owed.pk, amount_fen=-1_000, reason="多付"
         )
     before = world()

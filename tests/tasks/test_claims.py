@@ -264,12 +264,13 @@ def test_mother_sees_only_open_slots_of_a_published_project(supervisor, assembly
 def test_one_statement_claim_writes_what_the_orm_path_writes(on_postgres, supervisor, company, mother, other_mother):
     from accounts.models import AuditEntry
     from tasks import services
+    from tasks.services import claims
 
     project = factories.project(supervisor, company, tasks=2)
     slot = factories.slot(supervisor, project)
 
     fast = services.task_claim_next(worker=mother, project_id=project.pk, slot_id=slot.pk)  # one statement
-    slow = services._claim(worker=other_mother, project_id=project.pk, slot_id=slot.pk)  # the ORM path
+    slow = claims._claim(worker=other_mother, project_id=project.pk, slot_id=slot.pk)  # the ORM path
 
     def written(claim, worker):
         row = (

@@ -1,0 +1,68 @@
+"""Every write of the work flow: projects, splitting, slots, claims, submissions, reviews.
+
+Each service checks what the caller can get wrong first (raising a domain error with a
+stable code), then does the trusted write inside one transaction, records an audit row
+and publishes its events on commit. The database constraints are the last guard.
+
+One module per area; the public names are re-exported here, so callers write
+``from tasks import services`` and ``services.task_claim(...)``:
+
+- ``projects``: create, change the terms, publish / pause / close
+- ``splitting``: preview and write a split, the work of the background split of a large file
+- ``slots``: time slots, one or a weekly pattern
+- ``claims``: claim a task or the next one, give one back (``_claim_fit``: what fits)
+- ``expiry``: claims that ran out
+- ``submissions``: hand-ins with photos
+- ``reviews``: review decisions and the auto-accept
+- ``_common``: the helpers several of them share
+
+``split_requests`` (queue the background split of a large file) is the one module not re-exported:
+it imports ``tasks.jobs``, which imports this package.
+"""
+
+from tasks.services._claim_fit import STALE_TRIES
+from tasks.services.claims import MAX_RELEASE_REASON, claim_release, task_claim, task_claim_next
+from tasks.services.expiry import claim_expire
+from tasks.services.projects import (
+    EDITABLE_FIELDS,
+    TERMS_FIXED_AFTER_DRAFT,
+    project_create,
+    project_transition,
+    project_update,
+)
+from tasks.services.reviews import submission_auto_accept, submission_review
+from tasks.services.slots import (
+    MAX_PATTERN_DAYS_AHEAD,
+    MAX_PATTERN_SLOTS,
+    MAX_SLOT_HOURS,
+    slot_create,
+    slot_pattern_create,
+)
+from tasks.services.splitting import project_split, split_job_run, split_preview
+from tasks.services.submissions import MAX_TEXT_CHARS, claim_submit
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "MAX_PATTERN_DAYS_AHEAD",
+    "MAX_PATTERN_SLOTS",
+    "MAX_RELEASE_REASON",
+    "MAX_SLOT_HOURS",
+    "MAX_TEXT_CHARS",
+    "STALE_TRIES",
+    "TERMS_FIXED_AFTER_DRAFT",
+    "claim_expire",
+    "claim_release",
+    "claim_submit",
+    "project_create",
+    "project_split",
+    "project_transition",
+    "project_update",
+    "slot_create",
+    "slot_pattern_create",
+    "split_job_run",
+    "split_preview",
+    "submission_auto_accept",
+    "submission_review",
+    "task_claim",
+    "task_claim_next",
+]

@@ -1,0 +1,68 @@
+"""Helpers several service modules share: who may supervise, a bounded whole number, the
+locked project and claim, and the project's progress event."""
+
+from django.utils.translation import gettext as _
+
+from accounts.selectors import SUPERVISING_ROLES, role_in
+from config.errors import ClaimExpired, Forbidden, Invalid, NotFound
+from core import locks
+from realtime import events
+from realtime.groups import company_staff_group
+from realtime.publish import publish
+from tasks.errors import ClaimNotActive
+from tasks.models import Claim, ClaimStatus, Project
+from tasks.selectors import project_progress
+
+
+def _require_supervising(actor, company_id: int) -> None:
+    role = role_in(actor, company_id)
+    if role is None:
+        raise NotFound()
+    if role not in SUPERVISING_ROLES:
+        raise Forbidden(_("Only a supervisor or a company admin can do this."))
+
+
+def _bounded_int(value, name: str, *, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value = None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = low - 1
+    if not low <= number <= high:
+        raise Invalid(
+            _("%(field)s must be a whole number from %(low)s to %(high)s.") % {"field": name, "low": low, "high": high},
+            details={"field": name},
+        )
+    return number
+
+
+def _locked_project(actor, project_id: int) -> Project:
+    project = locks.lock_one(Project.objects.filter(pk=project_id))
+    if project is None:
+        raise NotFound()
+    _require_supervising(actor, project.company_id)
+    return project
+
+
+def _locked_claim(*, worker, claim_id) -> Claim:
+    claim = locks.lock_one(Claim.objects.select_related("task", "project", "slot").filter(pk=claim_id, worker=worker))
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+def _require_live(claim: Claim, now) -> None:
+    if claim.status != ClaimStatus.ACTIVE:
+        raise ClaimNotActive(details={"status": claim.status})
+    if claim.expires_at <= now:
+        raise ClaimExpired()
+
+
+def _publish_progress(project: Project) -> None:
+    progress = project_progress(project)
+    publish(
+        events.PROJECT_PROGRESS,
+        groups=[company_staff_group(project.company_id)],
+        data={"project": project.pk, "status": project.status, **progress},
+    )

@@ -1,0 +1,222 @@
+"""Claims: claim a chosen task or the next one, and give a task back."""
+
+import datetime
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.selectors import company_ids_for
+from config.errors import ClaimLimitReached, Forbidden, Invalid, NotFound, ReasonRequired, SlotFull, TaskAlreadyClaimed
+from core import locks
+from fairwork import selectors as fairwork
+from fairwork.errors import OutsideAvailability
+from realtime import events
+from realtime.groups import company_staff_group, project_group, worker_group
+from realtime.publish import publish, publish_written
+from tasks import claim_sql
+from tasks.errors import InvalidSlot, OwnCompanyWork, ProjectNotOpen, SlotClosed
+from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, ReleaseKind, Task, TaskStatus, TimeSlot
+from tasks.services._claim_fit import _fit, _take_task, _why_no_task
+from tasks.services._common import _locked_claim, _require_live
+from tasks.services.expiry import _expire_claims_of, _give_back_place
+from workers.models import WorkerProfile
+
+MAX_RELEASE_REASON = 200
+
+
+def task_claim(*, worker, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
+    """Claim this task for a slot (a conditional update: no waiting on other claims)."""
+    return _claim(worker=worker, slot_id=slot_id, task_id=task_id, confirmed=confirm_outside_availability)
+
+
+def task_claim_next(*, worker, project_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
+    """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``)."""
+    if connection.vendor == "postgresql":
+        claim = _claim_next_in_one_statement(worker=worker, project_id=project_id, slot_id=slot_id)
+        if claim is not None:
+            return claim
+    return _claim(worker=worker, slot_id=slot_id, project_id=project_id, confirmed=confirm_outside_availability)
+
+
+@transaction.atomic
+def _claim_next_in_one_statement(*, worker, project_id: int, slot_id) -> Claim | None:
+    """The common case in one round trip (see ``tasks.claim_sql``); None: nothing written, use ``_claim``."""
+    try:
+        slot_id = int(slot_id)
+    except (TypeError, ValueError):
+        return None
+    now = timezone.now()
+    params = {"worker": worker.pk, "project": int(project_id), "slot": slot_id, "now": now}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(claim_sql.CLAIM_NEXT, params)
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == claim_sql.SLOT_FULL_SQLSTATE:
+            raise SlotFull() from exc  # filled by a concurrent claim; the atomic block undoes it all
+        raise
+    if row is None:
+        return None
+    claim, event_rows = claim_sql.claim_from_row(
+        row, worker=worker, project_id=int(project_id), slot_id=slot_id, now=now
+    )
+    publish_written(event_rows)
+    return claim
+
+
+@transaction.atomic
+def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = False) -> Claim:
+    now = timezone.now()
+    # One mother's claims run one at a time, so her limits hold under concurrency;
+    # different mothers never wait on each other here.
+    profile = _lock_worker(worker)
+    if profile is None:
+        raise Forbidden(_("Only a registered mother can claim tasks."))
+    if task_id is not None:
+        task_row = Task.objects.filter(pk=task_id, project__status__in=_VISIBLE).values("project_id").first()
+        if task_row is None:
+            raise NotFound()
+        project_id = task_row["project_id"]
+    slot = _open_slot(slot_id=slot_id, project_id=project_id, now=now)
+    project = slot.project
+    if project.company_id in company_ids_for(worker):
+        # Staff of a company do not take its work (she may be a mother for other companies).
+        raise OwnCompanyWork(details={"company": project.company_id})
+    if not confirmed and not fairwork.fits_availability(profile, slot.starts_at, slot.ends_at):
+        raise OutsideAvailability(details={"slot": slot.pk})
+    live = Claim.objects.filter(worker=worker, project_id=project_id, status=ClaimStatus.ACTIVE, expires_at__gt=now)
+    if live.count() >= project.claim_limit:
+        raise ClaimLimitReached(details={"limit": project.claim_limit})
+    if slot.claimed_count >= slot.capacity:
+        raise SlotFull()
+
+    claimable = Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
+    candidates = Task.objects.filter(claimable, project_id=project_id)
+    if task_id is not None:
+        candidates = candidates.filter(pk=task_id)
+    fit = _fit(worker=worker, project=project, slot=slot, now=now)
+    task = _take_task(candidates.filter(units__lte=fit.units), by_choice=task_id is not None, now=now)
+    if task is None:
+        raise _why_no_task(candidates, fit, project=project, by_choice=task_id is not None)
+    expires_at = slot.ends_at + datetime.timedelta(minutes=project.grace_minutes)
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLAIMED, claim_expires_at=expires_at, updated_at=now)
+    freed: list[int] = []  # the slots of the claims that ran out: their places are given back below
+    if task.status == TaskStatus.CLAIMED:
+        _expire_claims_of(task=task, project=project, now=now, freed_slots=freed)
+    try:
+        claim = Claim.objects.create(
+            task_id=task.pk, worker=worker, slot=slot, project_id=project_id, claimed_at=now, expires_at=expires_at
+        )
+    except IntegrityError as exc:
+        # The partial unique index (one live claim per task) is the last guard; the
+        # raise rolls the whole claim back, so no savepoint is needed on the hot path.
+        raise TaskAlreadyClaimed() from exc
+    audit_record(actor=worker, action="claim.create", target=claim, company_id=project.company_id, task=task.pk)
+    publish(
+        events.TASK_CLAIMED,
+        groups=[project_group(project_id), company_staff_group(project.company_id), worker_group(worker.pk)],
+        data={"project": project_id, "task": task.pk, "slot": slot.pk, "claim": claim.pk},
+    )
+    # Last, so the slot rows are locked only for the end of the transaction; by key when a stale
+    # claim's slot is given its place back too (core.locks), and in one slot the place given back first.
+    for slot_id in sorted({*freed, slot.pk}):
+        for _freed in range(freed.count(slot_id)):
+            _give_back_place(slot_id)
+        if slot_id == slot.pk and not locks.lock_update(
+            TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")), claimed_count=F("claimed_count") + 1
+        ):
+            raise SlotFull()
+    slot.claimed_count += 1 - freed.count(slot.pk)
+    task.status, task.claim_expires_at = TaskStatus.CLAIMED, expires_at
+    claim.task = task
+    claim.slot = slot
+    claim.project = project
+    return claim
+
+
+_VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
+
+
+def _lock_worker(worker):
+    """Her profile, locked (with her weekly windows), or None if she is not a worker."""
+    return locks.lock_one(WorkerProfile.objects.prefetch_related("availability").filter(user_id=worker.pk))
+
+
+def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
+    try:
+        slot_id = int(slot_id)
+    except (TypeError, ValueError):
+        raise InvalidSlot() from None
+    slot = (
+        TimeSlot.objects.select_related("project", "project__company").filter(pk=slot_id, project_id=project_id).first()
+    )
+    if slot is None:
+        if not Project.objects.filter(pk=project_id, status__in=_VISIBLE).exists():
+            raise NotFound()
+        raise InvalidSlot()
+    if slot.project.status not in _VISIBLE:
+        raise NotFound()
+    if slot.project.status != ProjectStatus.PUBLISHED:
+        raise ProjectNotOpen()
+    if slot.ends_at <= now:
+        raise SlotClosed()
+    return slot
+
+
+@transaction.atomic
+def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: bool = False) -> Claim:
+    """Give a task back: free before the slot starts; during it with a reason. A family
+    emergency carries no mark, 3 times a month; other releases during a slot count in her
+    reliability figure, which she can see."""
+    now = timezone.now()
+    _lock_worker(worker)  # her monthly allowance is counted one release at a time
+    claim = _locked_claim(worker=worker, claim_id=claim_id)
+    _require_live(claim, now)
+    reason = (reason or "").strip()
+    if len(reason) > MAX_RELEASE_REASON:
+        raise Invalid(_("The reason is too long."), details={"field": "reason"})
+    during_slot = now >= claim.slot.starts_at
+    if during_slot and not reason and not family_emergency:
+        raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
+    if not during_slot:
+        kind = ReleaseKind.FREE
+    elif family_emergency and fairwork.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
+        kind = ReleaseKind.EMERGENCY
+    else:
+        kind = ReleaseKind.MARKED
+    reason = reason or (_("family emergency") if family_emergency else "")
+    Claim.objects.filter(pk=claim.pk).update(
+        status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason, release_kind=kind
+    )
+    locks.lock_update(
+        Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED),
+        status=TaskStatus.OPEN,
+        claim_expires_at=None,
+        updated_at=now,
+    )
+    locks.lock_update(
+        TimeSlot.objects.filter(pk=claim.slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1
+    )
+    audit_record(
+        actor=worker,
+        action="claim.release",
+        target=claim,
+        company_id=claim.project.company_id,
+        during_slot=during_slot,
+        kind=kind,
+        reason=reason,
+    )
+    publish(
+        events.TASK_RELEASED,
+        groups=[
+            project_group(claim.project_id),
+            company_staff_group(claim.project.company_id),
+            worker_group(worker.pk),
+        ],
+        data={"project": claim.project_id, "task": claim.task_id, "claim": claim.pk},
+    )
+    claim.refresh_from_db()
+    return claim

@@ -1,0 +1,160 @@
+"""Reviews: a supervisor's decision (a second person), the auto-accept after the review window,
+and the credit that follows."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from config.errors import Invalid, NotFound, ReasonRequired, WrongState
+from core import locks
+from ledger.services import earning_credit
+from notices.models import NoticeKind
+from notices.services import notice_send
+from realtime import events
+from realtime.groups import company_staff_group, worker_group
+from realtime.publish import publish
+from tasks.errors import AlreadyReviewed, OwnSubmission
+from tasks.models import Claim, ClaimStatus, Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
+from tasks.services._common import _bounded_int, _publish_progress, _require_supervising
+
+_FINAL = {
+    Decision.ACCEPT: (SubmissionStatus.ACCEPTED, TaskStatus.ACCEPTED),
+    Decision.PARTIAL: (SubmissionStatus.PARTIALLY_ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED),
+    Decision.REJECT: (SubmissionStatus.REJECTED, TaskStatus.REJECTED),
+}
+
+
+@transaction.atomic
+def submission_review(
+    *, actor, submission_id: int, decision: str, accepted_units=None, reason: str = "", score=None
+) -> Review:
+    now = timezone.now()
+    submission = locks.lock_one(Submission.objects.select_related("project", "claim").filter(pk=submission_id))
+    if submission is None:
+        raise NotFound()
+    project = submission.project
+    _require_supervising(actor, project.company_id)
+    if submission.worker_id == actor.pk:
+        # A second person is the point of a review: her own work is decided by a colleague or,
+        # in silence, by the review window's auto-accept (which has no reviewer).
+        raise OwnSubmission()
+    if submission.status != SubmissionStatus.PENDING:
+        raise AlreadyReviewed(details={"status": submission.status})
+    if decision not in Decision.values:
+        raise Invalid(_("The decision must be accept, partial, reject or revise."), code="invalid_decision")
+    if decision != Decision.ACCEPT and submission.review_due_at <= now:
+        # The review window is a promise: after it the work counts as accepted, whether or not
+        # the auto-accept job has run yet.
+        raise WrongState(
+            _("The review window has passed: this submission can only be accepted."),
+            code="review_window_passed",
+            details={"review_due_at": timezone.localtime(submission.review_due_at).isoformat()},
+        )
+    reason = (reason or "").strip()
+    if decision != Decision.ACCEPT and not reason:
+        raise ReasonRequired()
+    if score is not None:
+        score = _bounded_int(score, "score", low=1, high=5)
+    if decision == Decision.ACCEPT:
+        units = submission.submitted_units
+    elif decision == Decision.PARTIAL:
+        units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)
+    else:
+        units = 0
+    return _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
+
+
+def submission_auto_accept(*, submission_id: int) -> Review | None:
+    """Accept a submission nobody reviewed within the project's review window, and credit her:
+    a mother is never left unpaid by silence. None when it was reviewed meanwhile or is not due."""
+    with transaction.atomic():
+        now = timezone.now()
+        submission = locks.lock_one(
+            Submission.objects.select_related("project", "claim").filter(
+                pk=submission_id, status=SubmissionStatus.PENDING, review_due_at__lte=now
+            )
+        )
+        if submission is None:
+            return None
+        reason = _("Accepted automatically: not reviewed within the review window.")
+        review = _decide(
+            submission,
+            actor=None,
+            decision=Decision.ACCEPT,
+            units=submission.submitted_units,
+            reason=reason,
+            score=None,
+            now=now,
+        )
+        notice_send(
+            user_id=submission.worker_id,
+            kind=NoticeKind.AUTO_ACCEPTED,
+            key=f"auto-accepted:{submission.pk}",
+            text=_("“%(title)s” was accepted automatically and credited to you.") % {"title": submission.project.title},
+            data={"submission": submission.pk, "project": submission.project_id},
+        )
+        return review
+
+
+def _decide(submission: Submission, *, actor, decision: str, units: int, reason: str, score, now) -> Review:
+    project = submission.project
+    review = Review.objects.create(
+        submission=submission,
+        reviewer=actor,
+        decision=decision,
+        accepted_units=units,
+        reason=reason,
+        score=score,
+        decided_at=now,
+    )
+    claim = submission.claim
+    if decision == Decision.REVISE:
+        expires_at = max(claim.expires_at, now) + datetime.timedelta(minutes=project.grace_minutes)
+        Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.REVISION_REQUESTED)
+        locks.lock_update(
+            Claim.objects.filter(pk=claim.pk),
+            status=ClaimStatus.ACTIVE,
+            expires_at=expires_at,
+            deadline_reminded_at=None,
+        )
+        locks.lock_update(
+            Task.objects.filter(pk=submission.task_id),
+            status=TaskStatus.CLAIMED,
+            claim_expires_at=expires_at,
+            updated_at=now,
+        )
+    else:
+        submission_status, task_status = _FINAL[Decision(decision)]
+        Submission.objects.filter(pk=submission.pk).update(status=submission_status)
+        locks.lock_update(Claim.objects.filter(pk=claim.pk), status=ClaimStatus.DONE, ended_at=now)
+        locks.lock_update(
+            Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
+        )
+    audit_record(
+        actor=actor,
+        action=f"review.{decision}" if actor is not None else "review.auto_accept",
+        target=review,
+        company_id=project.company_id,
+        submission=submission.pk,
+        accepted_units=units,
+    )
+    earning_credit(review=review, actor=actor)
+    publish(
+        events.REVIEW_DECIDED,
+        groups=[worker_group(submission.worker_id), company_staff_group(project.company_id)],
+        data={
+            "project": project.pk,
+            "task": submission.task_id,
+            "claim": claim.pk,
+            "submission": submission.pk,
+            "decision": decision,
+            "accepted_units": units,
+            "reason": reason,
+            "automatic": actor is None,
+        },
+    )
+    _publish_progress(project)
+    return review

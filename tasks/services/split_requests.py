@@ -1,0 +1,47 @@
+"""A large labelling file, kept and split in the background: the request that queues
+``tasks.jobs.split_run`` (whose work is ``splitting.split_job_run``).
+
+Not re-exported by ``tasks.services``: this module sits above ``tasks.jobs`` (it queues the
+job), the rest of the package below it (the jobs call it), so there is no import cycle.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from config.errors import Invalid, WrongState
+from tasks import splitting
+from tasks.jobs import split_run
+from tasks.models import Kind, ProjectStatus, SplitJob
+from tasks.services._common import _bounded_int, _locked_project
+
+
+@transaction.atomic
+def split_request(*, actor, project_id: int, upload, items_per_task, text_field: str = "text") -> SplitJob:
+    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``)."""
+    project = _locked_project(actor, project_id)
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot get new tasks."))
+    if project.kind != Kind.LABELLING:
+        raise Invalid(_("Only a labelling project is split from a file."), code="invalid_split")
+    if upload.size > splitting.MAX_FILE_BYTES:
+        raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
+    per = _bounded_int(items_per_task, "items_per_task", low=1, high=10_000)
+    job = SplitJob(project=project, requested_by=actor, filename=(upload.name or "")[:200], items_per_task=per)
+    job.text_field = (text_field or "text")[:64]
+    folder = Path(settings.MEDIA_ROOT) / "splits"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job.pk}{Path(job.filename).suffix[:10]}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    job.file = str(path)
+    job.save()
+    audit_record(
+        actor=actor, action="project.split_request", target=project, company_id=project.company_id, job=str(job.pk)
+    )
+    transaction.on_commit(lambda: split_run.enqueue(str(job.pk)))
+    return job

@@ -1,0 +1,169 @@
+"""Splitting an order into tasks: the preview, the write, and the work of the background split of
+a large labelling file (``split_job_run``; the request that queues it is ``split_requests``). The parsing and the rules of a split are ``tasks.splitting`` (pure, no database)."""
+
+import logging
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from config.errors import DomainError, Invalid, NotFound, WrongState
+from ledger.money import fen_for_units, format_fen
+from realtime import events
+from realtime.groups import project_group
+from realtime.publish import publish
+from tasks import splitting
+from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
+from tasks.services._common import _locked_project, _publish_progress, _require_supervising
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def project_split(*, actor, project_id: int, max_tasks: int | None = None, **request) -> list[Task]:
+    """Make tasks from an order; all or nothing."""
+    project = _locked_project(actor, project_id)
+    specs = _split_specs(project, max_tasks=max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS, request=request)
+    return _split_write(actor, project, specs)
+
+
+def split_preview(*, actor, project_id: int, **request) -> dict:
+    """What a split would create and cost, checking everything a split checks; writes nothing."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound()
+    _require_supervising(actor, project.company_id)
+    specs = _split_specs(project, max_tasks=_split_limit(project), request=request)
+    units = sum(spec.units for spec in specs)
+    cost = fen_for_units(units=units, piece_rate=project.piece_rate)
+    return {
+        "tasks": len(specs),
+        "units": units,
+        "units_per_task": sorted({spec.units for spec in specs}),
+        "cost_fen": cost,
+        "cost_display": format_fen(cost),
+        "estimated_hours": float(round(units * project.minutes_per_unit / 60, 1)),
+        "samples": [
+            {"units": spec.units, "brief": spec.brief[:200], "items": [i["text"][:200] for i in spec.items[:3]]}
+            for spec in specs[:3]
+        ],
+    }
+
+
+def _split_limit(project: Project) -> int:
+    """Most tasks one split may make: a labelling file that makes more than a direct split may is
+    split by a background job (``split_requests.split_request``); the other kinds are split at once."""
+    if project.kind == Kind.LABELLING:
+        return settings.HOMESLOT_SPLIT_JOB_MAX_TASKS
+    return settings.HOMESLOT_SPLIT_MAX_TASKS
+
+
+def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
+    if project.status == ProjectStatus.CLOSED:
+        raise WrongState(_("A closed project cannot get new tasks."))
+    if project.kind == Kind.ASSEMBLY:
+        specs = splitting.split_assembly(
+            total_units=request.get("total_units"), units_per_task=request.get("units_per_task"), max_tasks=max_tasks
+        )
+    elif project.kind == Kind.COPYWRITING:
+        specs = splitting.split_copywriting(briefs=request.get("briefs"), max_tasks=max_tasks)
+    else:
+        upload = request.get("file")
+        if upload is None:
+            raise Invalid(_("Please upload a CSV or JSONL file."), code="file_required")
+        if upload.size > splitting.MAX_FILE_BYTES:
+            raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
+        specs = splitting.split_labelling(
+            raw=upload.read(),
+            filename=upload.name,
+            items_per_task=request.get("items_per_task"),
+            text_field=request.get("text_field") or "text",
+            max_tasks=max_tasks,
+        )
+    return specs
+
+
+def _split_write(actor, project: Project, specs: list) -> list[Task]:
+    first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
+    tasks = Task.objects.bulk_create(
+        [Task(project=project, number=first + i, brief=spec.brief, units=spec.units) for i, spec in enumerate(specs)]
+    )
+    items = [
+        LabelItem(task=task, position=pos, source_line=item["line"], text=item["text"], payload=item["payload"])
+        for task, spec in zip(tasks, specs, strict=True)
+        for pos, item in enumerate(spec.items, start=1)
+    ]
+    if items:
+        LabelItem.objects.bulk_create(items, batch_size=2000)
+    audit_record(
+        actor=actor,
+        action="project.split",
+        target=project,
+        company_id=project.company_id,
+        tasks=len(tasks),
+        units=sum(s.units for s in specs),
+        first_number=first,
+    )
+    if project.status == ProjectStatus.PUBLISHED:
+        publish(
+            events.TASK_OPENED,
+            groups=[project_group(project.pk)],
+            data={"project": project.pk, "tasks": [t.pk for t in tasks[:500]], "count": len(tasks)},
+        )
+    _publish_progress(project)
+    return tasks
+
+
+def split_job_run(*, job_id) -> SplitJob | None:
+    """The job's work: split the kept file into tasks and mark the job done in one transaction,
+    or record the error (with its line) and create nothing. A finished job is left alone."""
+    job = SplitJob.objects.filter(pk=job_id, status__in=[SplitStatus.QUEUED, SplitStatus.RUNNING]).first()
+    if job is None:
+        return None
+    SplitJob.objects.filter(pk=job.pk).update(status=SplitStatus.RUNNING)
+    try:
+        with open(job.file, "rb") as kept:
+            upload = SimpleUploadedFile(job.filename, kept.read())
+        with transaction.atomic():
+            tasks = project_split(
+                actor=job.requested_by,
+                project_id=job.project_id,
+                max_tasks=settings.HOMESLOT_SPLIT_JOB_MAX_TASKS,
+                file=upload,
+                items_per_task=job.items_per_task,
+                text_field=job.text_field,
+            )
+            SplitJob.objects.filter(pk=job.pk).update(
+                status=SplitStatus.DONE,
+                tasks_created=len(tasks),
+                units_created=sum(t.units for t in tasks),
+                finished_at=timezone.now(),
+            )
+    except DomainError as error:
+        line = error.details.get("line") if isinstance(error.details, dict) else None
+        SplitJob.objects.filter(pk=job.pk).update(
+            status=SplitStatus.FAILED,
+            error=str(error.message)[:400],
+            error_line=line if isinstance(line, int) else None,
+            finished_at=timezone.now(),
+        )
+    except OSError:
+        SplitJob.objects.filter(pk=job.pk).update(
+            status=SplitStatus.FAILED,
+            error=_("The uploaded file was lost; please upload it again."),
+            finished_at=timezone.now(),
+        )
+    except DatabaseError:
+        # Whatever the file held that the database refused, the job ends: failed, nothing made.
+        logger.exception("split job %s: the database refused the tasks", job.pk)
+        SplitJob.objects.filter(pk=job.pk).update(
+            status=SplitStatus.FAILED,
+            error=_("The file could not be stored as tasks. Please check it and upload it again."),
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
