@@ -29,7 +29,7 @@ from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSpl
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
 from tasks import selectors, services
 from tasks.models import Kind, Project, ProjectStatus, SplitJob, Task
-from tasks.serializers import SplitJobOut
+from tasks.project_serializers import SplitJobOut
 from tasks.services import split_requests
 
 SESSION_KEY = "split_uploads"

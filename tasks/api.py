@@ -15,23 +15,16 @@ from config.parsers import JSONParser
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
-from tasks.serializers import (
-    ClaimIn,
-    ClaimOut,
+from tasks.project_serializers import (
     ProjectCreateIn,
     ProjectOut,
     ProjectPatchIn,
-    ReleaseIn,
-    ReviewIn,
     SlotIn,
-    SlotOut,
     SlotPatternIn,
     SplitIn,
     SplitJobOut,
-    SubmissionOut,
-    SubmitIn,
-    TaskOut,
 )
+from tasks.serializers import ClaimIn, ClaimOut, ReleaseIn, ReviewIn, SlotOut, SubmissionOut, SubmitIn, TaskOut
 from tasks.services import split_requests
 
 
