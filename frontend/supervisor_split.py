@@ -6,7 +6,9 @@ A labelling file travels once: the preview keeps it under MEDIA_ROOT/split-previ
 session remembers which file belongs to which project, so confirming does not upload it again.
 """
 
+import csv
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -365,8 +367,6 @@ def _columns(path: str) -> list[str]:
         except InvalidJSON:
             return []
         return [str(k) for k in record][:50] if isinstance(record, dict) else []
-    import csv
-    import io
 
     try:
         return [c for c in next(csv.reader(io.StringIO(first)), []) if c][:50]
