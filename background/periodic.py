@@ -15,7 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks.base import Task
 
+from accounts.jobs import accounts_tidy
+from background.jobs import idempotent_requests_prune, task_results_prune
 from background.models import PeriodicRun
+from fairwork import jobs as fairwork_jobs
+from ledger import jobs as ledger_jobs
+from realtime.jobs import outbox_prune
+from tasks import jobs as task_jobs
 
 logger = logging.getLogger(__name__)
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -36,13 +42,6 @@ class Periodic:
 
 def schedule() -> list[Periodic]:
     """Every periodic job of the platform, in one list."""
-    from accounts.jobs import accounts_tidy
-    from background.jobs import idempotent_requests_prune, task_results_prune
-    from fairwork import jobs as fairwork_jobs
-    from ledger import jobs as ledger_jobs
-    from realtime.jobs import outbox_prune
-    from tasks import jobs as task_jobs
-
     minute = datetime.timedelta(minutes=1)
     return [
         Periodic(task_jobs.claims_expire, minute),

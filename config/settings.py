@@ -5,6 +5,7 @@ Unset ``REDIS_URL`` → in-memory channel layer and local-memory cache.
 """
 
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -45,7 +46,6 @@ def secret_key_from(var_dir: Path) -> str:
                 return key
             time.sleep(0.02)
         raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or set DJANGO_SECRET_KEY") from None
-    import secrets
 
     key = secrets.token_urlsafe(50)
     with os.fdopen(descriptor, "w") as kept:

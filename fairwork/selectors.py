@@ -52,6 +52,7 @@ def local_bounds(at: datetime.datetime) -> tuple[datetime.datetime, datetime.dat
 def planned_minutes(*, worker_id: int, company_id: int, at: datetime.datetime) -> tuple[Decimal, Decimal]:
     """Her work with one company in slots of ``at``'s local day and week: accepted units, work
     waiting for review and live claims, each at the company's own minutes per unit."""
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Claim, ClaimStatus
 
     day, week = local_bounds(at)
@@ -114,6 +115,7 @@ def in_quiet_hours(profile, at: datetime.datetime) -> bool:
 def reliability(worker_id: int, *, now: datetime.datetime | None = None) -> dict:
     """What she sees of her record: this month's family-emergency releases (3 carry no mark),
     and over the last 90 days the share of claims she saw through."""
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Claim, ClaimStatus, ReleaseKind
 
     now = now or timezone.now()
@@ -142,6 +144,7 @@ def reliability(worker_id: int, *, now: datetime.datetime | None = None) -> dict
 def measured_minutes_per_unit(project) -> Decimal | None:
     """The median minutes per accepted unit, from when she could start (claim or slot start,
     whichever is later) to when she submitted, over the latest accepted submissions."""
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Submission, SubmissionStatus
 
     rows = (

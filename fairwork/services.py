@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership, User
+from accounts.selectors import SUPERVISING_ROLES
 from fairwork import selectors
 from notices.models import NoticeKind
 from notices.services import notice_send
@@ -22,9 +24,6 @@ WARN_AT_SHARE = Decimal("0.75")  # of the daily or weekly limit
 
 
 def _supervising_user_ids(company_id: int) -> list[int]:
-    from accounts.models import Membership
-    from accounts.selectors import SUPERVISING_ROLES
-
     return list(
         Membership.objects.filter(company_id=company_id, role__in=SUPERVISING_ROLES).values_list("user_id", flat=True)
     )
@@ -33,6 +32,7 @@ def _supervising_user_ids(company_id: int) -> list[int]:
 def reminders_send(*, now: datetime.datetime | None = None) -> int:
     """A slot starting within 15 minutes, a deadline within 30: one reminder each, none in her
     quiet hours (a reminder that falls in them is dropped, not sent late)."""
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Claim, ClaimStatus
 
     now = now or timezone.now()
@@ -74,6 +74,7 @@ def _remind(claim, field: str):
 
 def auto_accept_warn(*, now: datetime.datetime | None = None) -> int:
     """Tell a company's supervisors, two hours ahead, which submissions will be accepted by silence."""
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Submission, SubmissionStatus
 
     now = now or timezone.now()
@@ -113,6 +114,7 @@ def auto_accept_warn(*, now: datetime.datetime | None = None) -> int:
 def hours_warn(*, now: datetime.datetime | None = None) -> int:
     """A mother nearing the part-time limit with a company (3 of 4 hours a day, 18 of 24 a week):
     tell her and the company, once per day or week."""
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Claim
 
     now = now or timezone.now()
@@ -161,7 +163,7 @@ def hours_warn(*, now: datetime.datetime | None = None) -> int:
 def measured_pay_update(*, now: datetime.datetime | None = None) -> int:
     """Measure each open project's real minutes per unit; flag to its company and to the
     operators a project whose measured hourly pay is below the floor (once a day)."""
-    from accounts.models import User
+    # cycle: fairwork ↔ tasks (tasks.services checks these rules; this reads the work)
     from tasks.models import Project, ProjectStatus
 
     now = now or timezone.now()

@@ -2,6 +2,7 @@
 giving back. They only shape what she typed; the rules stay in the services."""
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from config.converters import MAX_ID
@@ -119,8 +120,6 @@ class AssemblySubmitForm(forms.Form):
     )
 
     def __init__(self, *args, units: int, **kwargs):
-        from django.core.validators import MaxValueValidator
-
         super().__init__(*args, **kwargs)
         field = self.fields["completed_units"]
         field.validators.append(MaxValueValidator(units))

@@ -6,7 +6,9 @@ A labelling file travels once: the preview keeps it under MEDIA_ROOT/split-previ
 session remembers which file belongs to which project, so confirming does not upload it again.
 """
 
+import csv
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -29,7 +31,7 @@ from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSpl
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
 from tasks import selectors, services
 from tasks.models import Kind, Project, ProjectStatus, SplitJob, Task
-from tasks.serializers import SplitJobOut
+from tasks.project_serializers import SplitJobOut
 from tasks.services import split_requests
 
 SESSION_KEY = "split_uploads"
@@ -365,8 +367,6 @@ def _columns(path: str) -> list[str]:
         except InvalidJSON:
             return []
         return [str(k) for k in record][:50] if isinstance(record, dict) else []
-    import csv
-    import io
 
     try:
         return [c for c in next(csv.reader(io.StringIO(first)), []) if c][:50]

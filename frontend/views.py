@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import Throttled
 
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from accounts.services import session_sign_out
+from accounts.throttles import SIGN_IN_LIMITED, SignInUnavailable, sign_in_limits_check
 from config.api import error_body, is_api_path
 from frontend.forms import SignInForm
 
@@ -55,9 +57,6 @@ def sign_in(request):
 def _sign_in_refused(request):
     """The API's sign-in limits (per phone number, per address), on the same counters: the page
     that says so (429, or 503 while they cannot be counted), or None when she may try."""
-    from rest_framework.exceptions import Throttled
-
-    from accounts.throttles import SIGN_IN_LIMITED, SignInUnavailable, sign_in_limits_check
 
     try:
         sign_in_limits_check(request)

@@ -16,6 +16,7 @@ from ledger.models import (
     TransactionKind,
 )
 from ledger.money import fen_for_units
+from tasks.models import Review  # the work it credits, read only (ledger_problems)
 
 # Signed for a payable account: credits increase what the company owes her.
 _SIGNED = Case(
@@ -195,8 +196,6 @@ def ledger_problems(*, company_id: int) -> tuple[list[dict], int]:
     by any means adds up to zero): transactions without postings, postings whose transaction
     header is missing, and accepted work whose credit is missing. Returns at most
     ``MAX_PROBLEMS_LISTED`` of them as ``{"kind", "id"}`` and how many there are in all."""
-    from tasks.models import Review  # a lower layer reading the work it credits: reads only
-
     bare = Transaction.objects.filter(company_id=company_id).filter(
         ~Exists(Posting.objects.filter(transaction_id=OuterRef("pk")))
     )

@@ -35,6 +35,7 @@ def home_groups(user) -> list[str]:
 
 def may_follow(user, project_id: int) -> bool:
     """Staff may follow their companies' projects; a mother, the projects she may claim from."""
+    # cycle: realtime ↔ tasks (tasks publishes through realtime; following asks who may see a project)
     from tasks.selectors import projects_for_staff, projects_for_worker
 
     if projects_for_staff(user).filter(pk=project_id).exists():

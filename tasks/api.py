@@ -12,26 +12,20 @@ from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
 from config.errors import DomainError, Invalid
 from config.parsers import JSONParser
+from fairwork.selectors import fits_availability
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
-from tasks.serializers import (
-    ClaimIn,
-    ClaimOut,
+from tasks.project_serializers import (
     ProjectCreateIn,
     ProjectOut,
     ProjectPatchIn,
-    ReleaseIn,
-    ReviewIn,
     SlotIn,
-    SlotOut,
     SlotPatternIn,
     SplitIn,
     SplitJobOut,
-    SubmissionOut,
-    SubmitIn,
-    TaskOut,
 )
+from tasks.serializers import ClaimIn, ClaimOut, ReleaseIn, ReviewIn, SlotOut, SubmissionOut, SubmitIn, TaskOut
 from tasks.services import split_requests
 
 
@@ -189,7 +183,6 @@ class ProjectSlotsView(generics.ListAPIView):
         profile = getattr(request.user, "worker_profile", None)
         if profile is None or selectors.projects_for_staff(request.user).filter(pk=kwargs["pk"]).exists():
             return super().list(request, *args, **kwargs)
-        from fairwork.selectors import fits_availability
 
         slots = list(self.get_queryset().prefetch_related(None)[:MAX_SLOTS_LISTED])
         fits = {slot.pk: fits_availability(profile, slot.starts_at, slot.ends_at) for slot in slots}
