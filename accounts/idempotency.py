@@ -35,7 +35,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 
 from accounts.models import IdempotentRequest
-from config.errors import IdempotencyKeyReused, Invalid
+from core.errors import IdempotencyKeyReused, Invalid
 from core.fingerprint import request_fingerprint
 
 HEADER = "Idempotency-Key"

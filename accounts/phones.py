@@ -3,7 +3,7 @@
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Invalid
+from core.errors import Invalid
 
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 

@@ -17,8 +17,8 @@ from accounts.audit import audit_record
 from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invitation, Membership, Role, User
 from accounts.phones import phone_normalize
 from accounts.tokens import token_digest, token_lifetime
-from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 INVITATION_DAYS = 7
 # Each sign-in is a token of its own (a phone, a laptop); past this many, the least recently used go.

@@ -19,8 +19,8 @@ from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.phones import phone_normalize
-from config.errors import DomainError, Invalid
 from core.addresses import client_address
+from core.errors import DomainError, Invalid
 
 logger = logging.getLogger(__name__)
 

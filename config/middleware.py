@@ -7,8 +7,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from config.api import error_body, is_api_path
 from core import dbfaults
+from core.http_errors import error_body, is_api_path
 
 logger = logging.getLogger(__name__)
 MAX_REPLAYED_BODY = 1024 * 1024  # a bigger body (photos) is not kept for a second try

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import company_ids_for
-from config.errors import DomainError
+from core.errors import DomainError
 from frontend import mother_format as fmt
 from frontend.mother_forms import AvailabilityFormSet, MotherProfileForm
 from realtime import selectors as realtime_selectors

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.converters import id_or_none
-from config.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
 from core import locks
+from core.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
+from core.ids import id_or_none
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt

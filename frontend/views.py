@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from accounts.services import session_sign_out
-from config.api import error_body, is_api_path
+from core.http_errors import error_body, is_api_path
 from frontend.forms import SignInForm
 
 

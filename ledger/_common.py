@@ -7,8 +7,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.selectors import FINANCE_ROLES, role_in
-from config.errors import Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Forbidden, Invalid, NotFound
 from ledger import selectors
 from ledger.errors import BalanceTooLow
 from ledger.models import Account, AccountKind, PayoutLine, Transaction

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, IdempotencyKeyReused, Invalid, NotFound
 from core import locks
+from core.errors import Conflict, Forbidden, IdempotencyKeyReused, Invalid, NotFound
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
 from ledger.errors import ApprovalNeeded
 from ledger.models import (

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from config.errors import Conflict, Invalid, NotFound
-from config.schema import ErrorOut
+from core.errors import Conflict, Invalid, NotFound
+from core.schema import ErrorOut
 from ledger import adjustments, export_requests, exports, files, payouts, periods, reversals, selectors
 from ledger.filters import EntryFilter
 from ledger.models import AdjustmentRequest, AdjustmentStatus, ExportStatus, LedgerExport, PayoutBatch, Transaction

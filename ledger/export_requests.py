@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid
+from core.errors import Invalid
 from ledger._common import _require_finance
 from ledger.jobs import ledger_export_build
 from ledger.models import LedgerExport

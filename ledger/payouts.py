@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from ledger import selectors
 from ledger._common import _locked_payable, _require_balance, _require_finance
 from ledger.errors import AlreadyInOpenBatch, NothingToPay

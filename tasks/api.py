@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
-from config.errors import DomainError, Invalid
-from config.parsers import JSONParser
+from core.errors import DomainError, Invalid
+from core.parsers import JSONParser
 from tasks import selectors, services
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot

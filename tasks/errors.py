@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 
 
 class ProjectNotOpen(Conflict):

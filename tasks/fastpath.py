@@ -34,12 +34,12 @@ from accounts.tokens import (
     touch_params,
     user_for_token,
 )
-from config.api import error_body, error_payload
-from config.converters import MAX_ID
-from config.json_input import InvalidJSON, json_loads
-from config.parsers import InvalidJSONBody
 from core import dbfaults
+from core.http_errors import error_body, error_payload
+from core.ids import MAX_ID
+from core.json_input import InvalidJSON, json_loads
 from core.languages import language_for
+from core.parsers import InvalidJSONBody
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)

@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import IdField, StrictIntegerField
-from config.schema import ClockTimeField
+from core.fields import IdField, StrictIntegerField
+from core.schema import ClockTimeField
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks.models import (
     Claim,

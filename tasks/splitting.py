@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from config.errors import Invalid, TooLarge
-from config.json_input import InvalidJSON, json_loads
+from core.errors import Invalid, TooLarge
+from core.json_input import InvalidJSON, json_loads
 from tasks.errors import InvalidFile
 
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -41,7 +41,7 @@ def test_every_api_view_declares_its_permission_classes():
 def test_every_api_view_reads_json_through_the_depth_safe_parser():
     from rest_framework import parsers
 
-    from config.parsers import JSONParser
+    from core.parsers import JSONParser
 
     for route, view in _api_views():
         json_parsers = [p for p in view.parser_classes if issubclass(p, parsers.JSONParser)]
@@ -137,6 +137,7 @@ def test_every_message_in_the_code_has_chinese(tmp_path):
             "background",
             "frontend",
             "config",
+            "core",
         )
         for p in (repo / app).rglob("*.py")
     ]

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import NotFound
+from core.errors import NotFound
 
 
 class NoWorkerProfile(NotFound):

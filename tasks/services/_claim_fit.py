@@ -9,8 +9,8 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import NoTaskAvailable, TaskAlreadyClaimed
 from core import locks
+from core.errors import NoTaskAvailable, TaskAlreadyClaimed
 from fairwork import schedule
 from fairwork import selectors as fairwork
 from fairwork.errors import ClaimsOverlap, HoursLimitReached

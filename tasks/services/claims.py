@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.selectors import company_ids_for
-from config.errors import ClaimLimitReached, Forbidden, Invalid, NotFound, ReasonRequired, SlotFull, TaskAlreadyClaimed
 from core import locks
+from core.errors import ClaimLimitReached, Forbidden, Invalid, NotFound, ReasonRequired, SlotFull, TaskAlreadyClaimed
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from realtime import events

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from core.errors import Invalid, WrongState
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
 from tasks.models import DEFAULT_UNITS, Kind, Project, ProjectStatus

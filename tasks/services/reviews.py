@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, NotFound, ReasonRequired, WrongState
 from core import locks
+from core.errors import Invalid, NotFound, ReasonRequired, WrongState
 from ledger.services import earning_credit
 from notices.models import NoticeKind
 from notices.services import notice_send

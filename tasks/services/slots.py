@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from core.errors import Invalid, WrongState
 from tasks.models import ProjectStatus, TimeSlot
 from tasks.services._common import _bounded_int, _locked_project
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from core.errors import Invalid, WrongState
 from tasks import splitting
 from tasks.jobs import split_run
 from tasks.models import Kind, ProjectStatus, SplitJob

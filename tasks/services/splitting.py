@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import DomainError, Invalid, NotFound, WrongState
+from core.errors import DomainError, Invalid, NotFound, WrongState
 from ledger.money import fen_for_units, format_fen
 from realtime import events
 from realtime.groups import project_group

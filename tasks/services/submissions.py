@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid
 from core import locks
+from core.errors import Invalid
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish

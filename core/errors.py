@@ -1,7 +1,7 @@
-"""The one hierarchy of domain errors.
+"""The one hierarchy of domain errors: the base classes and the codes no one app owns.
 
-Services raise these; ``config.api.exception_handler`` maps them to HTTP in one place.
-Each carries a stable machine ``code`` and a message a mother can read.
+Services raise these (and the subclasses in each app's ``errors.py``); ``core.http_errors.error_payload``
+maps them to HTTP in one place. Each carries a stable machine ``code`` and a message a mother can read.
 """
 
 from django.utils.translation import gettext_lazy as _
