@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core import errors
 from core.http_errors import error_body, error_payload, is_api_path
 
 
@@ -36,13 +37,13 @@ def exception_handler(exc, context):
 # DEBUG. JSONErrorsMiddleware, outermost, turns any such page under /api/ into the same JSON shape.
 
 _STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    429: "rate_limited",
+    400: errors.BAD_REQUEST,
+    401: errors.NOT_AUTHENTICATED,
+    403: errors.Forbidden.code,
+    404: errors.NotFound.code,
+    405: errors.METHOD_NOT_ALLOWED,
+    413: errors.TooLarge.code,
+    429: errors.RATE_LIMITED,
 }
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
@@ -62,7 +63,9 @@ def _status_message(status_code: int):
 
 def json_error_response(request, status_code: int, *, code: str | None = None) -> JsonResponse:
     """API.md's error shape for ``status_code``, in the caller's language."""
-    code = code or _STATUS_CODES.get(status_code) or ("server_error" if status_code >= 500 else "error")
+    code = (
+        code or _STATUS_CODES.get(status_code) or (errors.SERVER_ERROR if status_code >= 500 else errors.UNNAMED_ERROR)
+    )
     with translation.override(translation.get_language_from_request(request)):
         body = error_body(code=code, message=_status_message(status_code))
     return JsonResponse(body, status=status_code)

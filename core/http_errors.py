@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 
+from core import errors
 from core.errors import DomainError
 from core.parsers import InvalidJSONBody
 
@@ -20,17 +21,17 @@ def error_body(*, code: str, message, details=None) -> dict:
 
 
 _DRF_CODES = {
-    exceptions.NotAuthenticated: "not_authenticated",
-    exceptions.AuthenticationFailed: "authentication_failed",
-    exceptions.PermissionDenied: "forbidden",
-    exceptions.NotFound: "not_found",
-    exceptions.MethodNotAllowed: "method_not_allowed",
-    exceptions.NotAcceptable: "not_acceptable",
-    exceptions.UnsupportedMediaType: "unsupported_media_type",
-    InvalidJSONBody: "invalid_json",
-    exceptions.ParseError: "malformed_request",  # not JSON: a broken multipart body, say
-    exceptions.Throttled: "rate_limited",
-    exceptions.ValidationError: "invalid",
+    exceptions.NotAuthenticated: errors.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: errors.AUTHENTICATION_FAILED,
+    exceptions.PermissionDenied: errors.Forbidden.code,
+    exceptions.NotFound: errors.NotFound.code,
+    exceptions.MethodNotAllowed: errors.METHOD_NOT_ALLOWED,
+    exceptions.NotAcceptable: errors.NOT_ACCEPTABLE,
+    exceptions.UnsupportedMediaType: errors.UNSUPPORTED_MEDIA_TYPE,
+    InvalidJSONBody: errors.INVALID_JSON,
+    exceptions.ParseError: errors.MALFORMED_REQUEST,  # not JSON: a broken multipart body, say
+    exceptions.Throttled: errors.RATE_LIMITED,
+    exceptions.ValidationError: errors.Invalid.code,
 }
 
 
@@ -40,16 +41,16 @@ def error_payload(exc) -> tuple[int, dict, dict] | None:
         headers = {"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else {}
         return exc.status, error_body(code=exc.code, message=exc.message, details=exc.details), headers
     if isinstance(exc, Http404):
-        return 404, error_body(code="not_found", message=_("Not found.")), {}
+        return 404, error_body(code=errors.NotFound.code, message=_("Not found.")), {}
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, RequestDataTooBig):  # past DATA_UPLOAD_MAX_MEMORY_SIZE
-        return 413, error_body(code="too_large", message=_("The request is too large.")), {}
+        return 413, error_body(code=errors.TooLarge.code, message=_("The request is too large.")), {}
     if isinstance(exc, SuspiciousOperation):
-        return 400, error_body(code="bad_request", message=_("The request is not valid.")), {}
+        return 400, error_body(code=errors.BAD_REQUEST, message=_("The request is not valid.")), {}
     if not isinstance(exc, exceptions.APIException):
         return None
-    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), errors.UNNAMED_ERROR)
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers
 
+from core.errors import INVALID_JSON
 from core.json_input import InvalidJSON, json_load
 
 
@@ -18,7 +19,7 @@ class InvalidJSONBody(exceptions.ParseError):
     where, in the parser's words."""
 
     default_detail = _("The request body is not valid JSON.")
-    default_code = "invalid_json"
+    default_code = INVALID_JSON
 
     def __init__(self, reason: str):
         super().__init__()

@@ -6,7 +6,8 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import InvalidPhone, phone_normalize
+from accounts.errors import InvalidPhone
+from accounts.phones import phone_normalize
 from ledger.periods import FIRST_DAY, LAST_DAY
 from tasks import splitting
 

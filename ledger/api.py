@@ -11,12 +11,14 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.errors import CompanyRequired
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance, IsWorker
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import NotFound
 from core.schema import ErrorOut
 from ledger import adjustments, export_requests, exports, files, payouts, periods, reversals, selectors
+from ledger.errors import ExportNotReady, InvalidFormat, InvalidPeriod
 from ledger.filters import EntryFilter
 from ledger.models import AdjustmentRequest, AdjustmentStatus, ExportStatus, LedgerExport, PayoutBatch, Transaction
 from ledger.money import format_fen
@@ -94,7 +96,7 @@ def _finance_company(request, given: int | None) -> int:
     companies = company_ids_for(request.user, FINANCE_ROLES)
     if given is None:
         if len(companies) != 1:
-            raise Invalid(_("Please say which company this is for."), code="company_required")
+            raise CompanyRequired()
         return companies[0]
     if given not in companies:
         raise NotFound()
@@ -105,7 +107,7 @@ def _company_param(raw: str | None) -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) < 12):
-        raise Invalid(_("Please say which company this is for."), code="company_required")
+        raise CompanyRequired()
     return int(raw)
 
 
@@ -123,11 +125,11 @@ def _period(request) -> tuple[datetime.date, datetime.date]:
     try:
         first, last = datetime.date.fromisoformat(raw_from or ""), datetime.date.fromisoformat(raw_to or "")
     except ValueError:
-        raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period") from None
+        raise InvalidPeriod(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD.")) from None
     if not (first >= periods.FIRST_DAY and last <= periods.LAST_DAY):
-        raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period")
+        raise InvalidPeriod(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."))
     if last < first or (last - first).days > 366:
-        raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
+        raise InvalidPeriod(_("The period runs forward and lasts at most a year."))
     return first, last
 
 
@@ -144,7 +146,7 @@ class FileNegotiation(BaseContentNegotiation):
 def _file_kind(request) -> str:
     kind = request.query_params.get("format", "csv")
     if kind not in ("csv", "xlsx"):
-        raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
+        raise InvalidFormat()
     return kind
 
 
@@ -164,7 +166,7 @@ def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=
         response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         filename = f"{name}.xlsx"
     else:
-        raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
+        raise InvalidFormat()
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -461,7 +463,7 @@ class LedgerExportDownloadView(APIView):
     def get(self, request, pk):
         export = _export_for(request, pk)
         if export.status != ExportStatus.READY:
-            raise Conflict(_("The file is not ready yet."), code="export_not_ready", details={"status": export.status})
+            raise ExportNotReady(details={"status": export.status})
         handle = open(export.file, "rb")  # noqa: SIM115 - closed by file_stream when sent
         response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         name = f"ledger-{export.company_id}-{export.period_start:%Y%m%d}-{export.period_end:%Y%m%d}.xlsx"

@@ -5,11 +5,11 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import SUPERVISING_ROLES, role_in
 from core import locks
-from core.errors import ClaimExpired, Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, NotFound
 from realtime import events
 from realtime.groups import company_staff_group
 from realtime.publish import publish
-from tasks.errors import ClaimNotActive
+from tasks.errors import ClaimExpired, ClaimNotActive
 from tasks.models import Claim, ClaimStatus, Project
 from tasks.selectors import project_progress
 
