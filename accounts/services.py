@@ -14,22 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import sms
 from accounts.audit import audit_record
+from accounts.errors import InvalidRole, InvitationInvalid, LastAdmin, SignInFailed, WeakPassword
 from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invitation, Membership, Role, User
 from accounts.phones import phone_normalize
 from accounts.tokens import token_digest, token_lifetime
-from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Forbidden, NotFound
 
 INVITATION_DAYS = 7
 # Each sign-in is a token of its own (a phone, a laptop); past this many, the least recently used go.
 MAX_TOKENS_PER_USER = 20
 LABEL_LENGTH = ApiToken._meta.get_field("label").max_length
-
-
-class SignInFailed(DomainError):
-    status = 400
-    code = "invalid_credentials"
-    message = _("The phone number or password is not right.")
 
 
 def sign_in_check(*, request, phone: str, password: str) -> User:
@@ -181,7 +176,7 @@ def member_invite(*, actor, company_id: int, phone: str, role: str):
     SMS code that lets them set a password (``invitation_accept``). Returns ``(kind, object)``."""
     company = _require_admin(actor, company_id)
     if role not in Role.values:
-        raise Invalid(_("The role is admin, supervisor or finance."), code="invalid_role")
+        raise InvalidRole()
     phone = phone_normalize(phone)
     user = User.objects.filter(phone=phone).first()
     if user is not None:
@@ -215,13 +210,7 @@ def _keep_an_admin(*, company_id: int, user, role: str) -> None:
         return
     admins = [m.user_id for m in locks.lock(Membership.objects.filter(company_id=company_id, role=Role.ADMIN))]
     if admins == [user.pk]:
-        raise Conflict(_("A company keeps at least one admin."), code="last_admin", details={"field": "role"})
-
-
-class InvitationInvalid(DomainError):
-    status = 400
-    code = "invalid_invitation"
-    message = _("The phone number or the code is not right, or the invitation has expired.")
+        raise LastAdmin(details={"field": "role"})
 
 
 @transaction.atomic
@@ -243,7 +232,7 @@ def invitation_accept(
     try:
         validate_password(password, user=User(phone=phone, display_name=display_name))
     except ValidationError as error:
-        raise Invalid(" ".join(error.messages), code="weak_password") from None
+        raise WeakPassword(" ".join(error.messages)) from None
     user = User.objects.create_user(phone=phone, password=password, display_name=(display_name or "").strip()[:64])
     Invitation.objects.filter(pk=invitation.pk).update(accepted_at=now)
     membership_set(actor=invitation.invited_by, company=invitation.company, user=user, role=invitation.role)
@@ -260,7 +249,7 @@ def member_remove(*, actor, company_id: int, user_id: int) -> None:
         raise NotFound()
     admins = locks.lock(Membership.objects.filter(company_id=company_id, role=Role.ADMIN))
     if membership.role == Role.ADMIN and len(admins) == 1:
-        raise Conflict(_("A company keeps at least one admin."), code="last_admin")
+        raise LastAdmin()
     membership.delete()  # roles are read on every request: the removal holds at once
     audit_record(actor=actor, action="membership.remove", target=membership, company_id=company_id, user=user_id)
     access_changed(user_ids=[user_id], reason=AccessReason.MEMBERSHIP_REMOVED)  # and her sockets close

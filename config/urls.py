@@ -4,8 +4,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
-from config import converters  # noqa: F401 - registers <id:…>
 from config.api import api_not_found
+from core import ids  # noqa: F401 - registers <id:…>
 from ledger import api as ledger_api
 from ledger import api_exports as ledger_api_exports
 from ledger import api_payouts as ledger_api_payouts

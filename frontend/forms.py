@@ -10,8 +10,9 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import InvalidPhone
 from accounts.models import Role
-from accounts.phones import InvalidPhone, phone_normalize
+from accounts.phones import phone_normalize
 from ledger.periods import FIRST_DAY, LAST_DAY
 from tasks import splitting
 from tasks.models import Decision, Kind

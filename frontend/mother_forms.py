@@ -5,7 +5,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from config.converters import MAX_ID
+from core.ids import MAX_ID
 from frontend.forms import WEEKDAY_CHOICES
 
 MOTHER_WEEKDAYS = WEEKDAY_CHOICES  # the same short names as the supervisors' slot patterns

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.converters import id_or_none
-from config.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
 from core import locks
+from core.errors import DomainError
+from core.ids import id_or_none
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
@@ -23,6 +23,7 @@ from frontend.mother import mother_page, mother_render
 from frontend.mother_forms import MotherClaimForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks import selectors, services
+from tasks.errors import NoTaskAvailable, TaskAlreadyClaimed
 from tasks.models import ClaimStatus, Kind
 from workers.models import WorkerProfile
 

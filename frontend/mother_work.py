@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.converters import id_or_none
-from config.errors import DomainError
+from core.errors import DomainError
+from core.ids import id_or_none
 from fairwork import selectors as fairwork
 from frontend import mother_format as fmt
 from frontend.mother import mother_page, mother_render

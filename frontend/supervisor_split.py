@@ -24,9 +24,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
-from config.json_input import InvalidJSON, json_loads
 from core import locks
+from core.errors import DomainError
+from core.json_input import InvalidJSON, json_loads
 from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSplitForm, nul_message
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
 from tasks import selectors, services

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, IdempotencyKeyReused, Invalid, NotFound
 from core import locks
+from core.errors import IdempotencyKeyReused, NotFound, WrongState
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
-from ledger.errors import ApprovalNeeded
+from ledger.errors import ApprovalNeeded, ApproverIsRequester, InvalidAmount, InvalidKey, OwnAdjustment
 from ledger.models import (
     Account,
     AccountKind,
@@ -47,9 +47,9 @@ def approval_threshold_fen() -> int:
 
 def _amount(amount_fen) -> int:
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen == 0:
-        raise Invalid(_("The amount is a whole number of fen, not zero."), code="invalid_amount")
+        raise InvalidAmount(_("The amount is a whole number of fen, not zero."))
     if abs(amount_fen) > MAX_ADJUSTMENT_FEN:
-        raise Invalid(_("The amount is larger than one adjustment may be."), code="invalid_amount")
+        raise InvalidAmount(_("The amount is larger than one adjustment may be."))
     return amount_fen
 
 
@@ -57,7 +57,7 @@ def _key(key) -> str:
     if key is None:
         return ""
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY:
-        raise Invalid(_("The key is some text of at most 80 characters."), code="invalid_key")
+        raise InvalidKey()
     return key
 
 
@@ -102,7 +102,7 @@ def adjustment_request(
     if key and (first := _first_with_key(actor, key, body)) is not None:
         return first, False
     if worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     if not _worked_here(company_id, worker_id):
         raise NotFound()  # only a mother who has worked for this company
     try:
@@ -188,11 +188,10 @@ def _locked_request(actor, request_id: int) -> AdjustmentRequest:
     return request
 
 
-def _adjustment_wrong_state(request: AdjustmentRequest, action: str) -> Conflict:
-    return Conflict(
+def _adjustment_wrong_state(request: AdjustmentRequest, action: str) -> WrongState:
+    return WrongState(
         _("An adjustment that is %(status)s cannot be %(action)s.")
         % {"status": request.get_status_display(), "action": action},
-        code="wrong_state",
         details={"status": request.status},
     )
 
@@ -207,12 +206,9 @@ def adjustment_approve(*, actor, request_id: int) -> AdjustmentRequest:
     if request.status != AdjustmentStatus.PENDING:
         raise _adjustment_wrong_state(request, _("approved"))
     if request.requested_by_id == actor.pk:
-        raise Forbidden(
-            _("An adjustment is approved by a finance user other than the one who asked for it."),
-            code="approver_is_requester",
-        )
+        raise ApproverIsRequester()
     if request.worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     payable = _locked_payable(request.company_id, request.worker_id)
     if request.amount_fen < 0:
         keep = _in_open_batches(request.company_id, request.worker_id)
@@ -241,7 +237,7 @@ def adjustment_reject(*, actor, request_id: int, reason: str) -> AdjustmentReque
     if request.status != AdjustmentStatus.PENDING:
         raise _adjustment_wrong_state(request, _("turned down"))
     if request.worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     request.status, request.decided_by, request.decided_at = AdjustmentStatus.REJECTED, actor, timezone.now()
     request.decision_reason = reason
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])

@@ -9,16 +9,18 @@ from django.utils.translation import gettext as _
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import BaseContentNegotiation
 
+from accounts.errors import CompanyRequired
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from config.errors import Invalid, NotFound
+from core.errors import NotFound
 from ledger import files, periods
+from ledger.errors import InvalidFormat, InvalidPeriod
 
 
 def _finance_company(request, given: int | None) -> int:
     companies = company_ids_for(request.user, FINANCE_ROLES)
     if given is None:
         if len(companies) != 1:
-            raise Invalid(_("Please say which company this is for."), code="company_required")
+            raise CompanyRequired()
         return companies[0]
     if given not in companies:
         raise NotFound()
@@ -29,7 +31,7 @@ def _company_param(raw: str | None) -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) < 12):
-        raise Invalid(_("Please say which company this is for."), code="company_required")
+        raise CompanyRequired()
     return int(raw)
 
 
@@ -47,11 +49,11 @@ def _period(request) -> tuple[datetime.date, datetime.date]:
     try:
         first, last = datetime.date.fromisoformat(raw_from or ""), datetime.date.fromisoformat(raw_to or "")
     except ValueError:
-        raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period") from None
+        raise InvalidPeriod(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD.")) from None
     if not (first >= periods.FIRST_DAY and last <= periods.LAST_DAY):
-        raise Invalid(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."), code="invalid_period")
+        raise InvalidPeriod(_("Give the period as from=YYYY-MM-DD&to=YYYY-MM-DD."))
     if last < first or (last - first).days > 366:
-        raise Invalid(_("The period runs forward and lasts at most a year."), code="invalid_period")
+        raise InvalidPeriod(_("The period runs forward and lasts at most a year."))
     return first, last
 
 
@@ -68,7 +70,7 @@ class FileNegotiation(BaseContentNegotiation):
 def _file_kind(request) -> str:
     kind = request.query_params.get("format", "csv")
     if kind not in ("csv", "xlsx"):
-        raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
+        raise InvalidFormat()
     return kind
 
 
@@ -88,7 +90,7 @@ def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=
         response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         filename = f"{name}.xlsx"
     else:
-        raise Invalid(_("The format is csv or xlsx."), code="invalid_format")
+        raise InvalidFormat()
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -13,8 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsFinance
-from config.errors import Conflict
-from config.schema import ErrorOut
+from core.schema import ErrorOut
 from ledger import export_requests, exports, files, periods, selectors
 from ledger.api_common import (
     FILE_RESPONSES,
@@ -27,6 +26,7 @@ from ledger.api_common import (
     _period,
     _valid,
 )
+from ledger.errors import ExportNotReady
 from ledger.models import ExportStatus, LedgerExport
 from ledger.serializers import ExportRequestIn, LedgerExportOut
 
@@ -145,7 +145,7 @@ class LedgerExportDownloadView(APIView):
     def get(self, request, pk):
         export = _export_for(request, pk)
         if export.status != ExportStatus.READY:
-            raise Conflict(_("The file is not ready yet."), code="export_not_ready", details={"status": export.status})
+            raise ExportNotReady(details={"status": export.status})
         handle = open(export.file, "rb")  # noqa: SIM115 - closed by file_stream when sent
         response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         name = f"ledger-{export.company_id}-{export.period_start:%Y%m%d}-{export.period_end:%Y%m%d}.xlsx"

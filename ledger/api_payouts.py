@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from config.schema import ErrorOut
+from core.schema import ErrorOut
 from ledger import exports, payouts
 from ledger.api_common import (
     FILE_RESPONSES,

@@ -1,11 +1,11 @@
 """Reversals: a wrong credit or adjustment undone by a mirrored transaction that points at it."""
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, NotFound
+from core.errors import NotFound
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
+from ledger.errors import NotReversible, OwnAdjustment
 from ledger.models import AccountKind, Direction, Transaction, TransactionKind
 from ledger.services import Leg, transaction_post
 
@@ -19,10 +19,10 @@ def transaction_reverse(*, actor, transaction_id, reason: str):
         raise NotFound()
     _require_finance(actor, original.company_id)
     if original.worker_id is not None and original.worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     reason = _reason(reason)
     if original.kind not in (TransactionKind.EARNING, TransactionKind.ADJUSTMENT):
-        raise Conflict(_("Only a credit or an adjustment can be reversed."), code="not_reversible")
+        raise NotReversible()
     key = f"reversal:{original.pk}"
     existing = Transaction.objects.filter(key=key).first()
     if existing is not None:

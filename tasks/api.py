@@ -7,13 +7,15 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.errors import CompanyRequired
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
-from config.errors import DomainError, Invalid
-from config.parsers import JSONParser
+from core.errors import DomainError
+from core.parsers import JSONParser
 from fairwork.selectors import fits_availability
 from tasks import selectors, services
+from tasks.errors import TooManyTasks
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
 from tasks.project_serializers import (
@@ -60,7 +62,7 @@ class ProjectListView(generics.ListAPIView):
         if company_id is None:
             companies = company_ids_for(request.user)
             if len(companies) != 1:
-                raise Invalid(_("Please say which company this project is for."), code="company_required")
+                raise CompanyRequired(_("Please say which company this project is for."))
             company_id = companies[0]
         project = services.project_create(actor=request.user, company_id=company_id, **fields)
         return Response(ProjectOut(project).data, status=status.HTTP_201_CREATED)
@@ -116,7 +118,7 @@ class ProjectSplitView(APIView):
         try:
             tasks = services.project_split(actor=request.user, project_id=pk, **fields)
         except DomainError as error:
-            if upload is None or error.code != "too_many_tasks":
+            if upload is None or not isinstance(error, TooManyTasks):
                 raise
             # A small file of many short items: more tasks than a direct split makes.
             upload.seek(0)

@@ -4,8 +4,8 @@ background split job, time slots in (the shapes of the work on it: tasks/seriali
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from config.api import IdField, StrictIntegerField
-from config.schema import ClockTimeField
+from core.fields import IdField, StrictIntegerField
+from core.schema import ClockTimeField
 from fairwork.selectors import floor_for
 from ledger.money import format_fen, format_rate
 from tasks.models import Kind, Project, SplitJob

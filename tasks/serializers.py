@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import IdField, StrictIntegerField
+from core.fields import IdField, StrictIntegerField
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks.models import (
     Claim,

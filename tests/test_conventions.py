@@ -43,7 +43,7 @@ def test_every_api_view_declares_its_permission_classes():
 def test_every_api_view_reads_json_through_the_depth_safe_parser():
     from rest_framework import parsers
 
-    from config.parsers import JSONParser
+    from core.parsers import JSONParser
 
     for route, view in _api_views():
         json_parsers = [p for p in view.parser_classes if issubclass(p, parsers.JSONParser)]

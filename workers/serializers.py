@@ -1,8 +1,8 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from config.api import StrictIntegerField
-from config.schema import ClockTimeField
+from core.fields import StrictIntegerField
+from core.schema import ClockTimeField
 from fairwork.selectors import reliability
 from workers.models import AvailabilityWindow, WorkerProfile
 from workers.services import PROFILE_FIELDS

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid
 from core import locks
+from core.errors import Invalid
+from workers.errors import AvailabilityOverlap, InvalidWindow, ProfileRequired
 from workers.models import AvailabilityWindow, WorkerProfile
 
 MAX_WINDOWS = 28
@@ -59,7 +60,7 @@ def availability_replace(*, user, windows: list[dict]) -> list[AvailabilityWindo
     """Replace the mother's weekly windows; overlapping windows on one day are refused."""
     profile = locks.lock_one(WorkerProfile.objects.filter(user=user))
     if profile is None:
-        raise Invalid(_("Please set up your profile first."), code="profile_required")
+        raise ProfileRequired()
     if len(windows) > MAX_WINDOWS:
         raise Invalid(_("At most %(n)s windows a week.") % {"n": MAX_WINDOWS})
     by_day: dict[int, list[tuple[datetime.time, datetime.time]]] = {}
@@ -69,14 +70,12 @@ def availability_replace(*, user, windows: list[dict]) -> list[AvailabilityWindo
         spans.sort()
         for (_start, end), (next_start, _next_end) in itertools.pairwise(spans):
             if next_start < end:
-                raise Invalid(
-                    _("Two windows overlap on the same day."),
-                    code="availability_overlap",
+                raise AvailabilityOverlap(
                     details={"weekday": weekday, "start": next_start.strftime("%H:%M")},
                 )
         for start, end in spans:
             if end <= start:
-                raise Invalid(_("A window must end after it starts."), code="invalid_window")
+                raise InvalidWindow()
     profile.availability.all().delete()
     created = AvailabilityWindow.objects.bulk_create(
         [AvailabilityWindow(worker=profile, weekday=w["weekday"], start=w["start"], end=w["end"]) for w in windows]

@@ -9,12 +9,11 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import NoTaskAvailable, TaskAlreadyClaimed
 from core import locks
 from fairwork import schedule
 from fairwork import selectors as fairwork
 from fairwork.errors import ClaimsOverlap, HoursLimitReached
-from tasks.errors import TaskTooLongForSlot
+from tasks.errors import NoTaskAvailable, TaskAlreadyClaimed, TaskTooLongForSlot
 from tasks.models import Claim, ClaimStatus, Project, Task, TaskStatus, TimeSlot
 
 # A stale claim's task is tried this many times before claim-next says nothing is left: each

@@ -9,15 +9,23 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.selectors import company_ids_for
-from config.errors import ClaimLimitReached, Forbidden, Invalid, NotFound, ReasonRequired, SlotFull, TaskAlreadyClaimed
 from core import locks
+from core.errors import Forbidden, Invalid, NotFound, ReasonRequired
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
 from tasks import claim_sql
-from tasks.errors import InvalidSlot, OwnCompanyWork, ProjectNotOpen, SlotClosed
+from tasks.errors import (
+    ClaimLimitReached,
+    InvalidSlot,
+    OwnCompanyWork,
+    ProjectNotOpen,
+    SlotClosed,
+    SlotFull,
+    TaskAlreadyClaimed,
+)
 from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, ReleaseKind, Task, TaskStatus, TimeSlot
 from tasks.services._claim_fit import _fit, _take_task, _why_no_task
 from tasks.services._common import _locked_claim, _require_live

@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from core.errors import Invalid, WrongState
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
+from tasks.errors import InvalidKind, LabelSetRequired, NoTasks, TermsFixed
 from tasks.models import DEFAULT_UNITS, Kind, Project, ProjectStatus
 from tasks.services._common import _bounded_int, _locked_project, _publish_progress, _require_supervising
 
@@ -35,7 +36,7 @@ TERMS_FIXED_AFTER_DRAFT = ("piece_rate", "minutes_per_unit")
 def project_create(*, actor, company_id: int, kind: str, title: str, piece_rate, minutes_per_unit, **fields) -> Project:
     _require_supervising(actor, company_id)
     if kind not in Kind.values:
-        raise Invalid(_("Unknown kind of work."), code="invalid_kind", details={"kind": kind})
+        raise InvalidKind(details={"kind": kind})
     fields.setdefault("unit", DEFAULT_UNITS[Kind(kind)])
     project = Project(company_id=company_id, kind=kind, title=title, created_by=actor)
     _apply_terms(project, {"piece_rate": piece_rate, "minutes_per_unit": minutes_per_unit, **fields})
@@ -58,7 +59,7 @@ def project_update(*, actor, project_id: int, changes: dict) -> Project:
         project.minutes_per_unit > before.get("minutes_per_unit", project.minutes_per_unit)
     )
     if project.status != ProjectStatus.DRAFT and pay_went_down:
-        raise WrongState(_("Once a project is published its pay can only go up."), code="terms_fixed")
+        raise TermsFixed()
     if project.status == ProjectStatus.PUBLISHED and "region" in changes:
         _require_pay_floor(project)  # a new region may have a higher minimum, or none on file
     project.save(update_fields=[*changes, "updated_at"])
@@ -89,7 +90,7 @@ def _apply_terms(project: Project, values: dict) -> None:
             raise Invalid(_("Please give the project a title."), details={"field": "title"})
         setattr(project, name, value)
     if project.kind == Kind.LABELLING and not project.label_set:
-        raise Invalid(_("A labelling project needs a label set."), code="label_set_required")
+        raise LabelSetRequired()
 
 
 def _positive_decimal(value, name: str, *, places: int) -> Decimal:
@@ -135,7 +136,7 @@ def project_transition(*, actor, project_id: int, action: str) -> Project:
         )
     if action == "publish":
         if not project.tasks.exists():
-            raise WrongState(_("Split the work into tasks before publishing."), code="no_tasks")
+            raise NoTasks()
         _require_pay_floor(project)
     before = project.status
     project.status = target

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from core.errors import WrongState
 from tasks import splitting
+from tasks.errors import InvalidSplit
 from tasks.jobs import split_run
 from tasks.models import Kind, ProjectStatus, SplitJob
 from tasks.services._common import _bounded_int, _locked_project
@@ -26,7 +27,7 @@ def split_request(*, actor, project_id: int, upload, items_per_task, text_field:
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new tasks."))
     if project.kind != Kind.LABELLING:
-        raise Invalid(_("Only a labelling project is split from a file."), code="invalid_split")
+        raise InvalidSplit(_("Only a labelling project is split from a file."))
     if upload.size > splitting.MAX_FILE_BYTES:
         raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
     per = _bounded_int(items_per_task, "items_per_task", low=1, high=10_000)

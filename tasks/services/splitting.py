@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import DomainError, Invalid, NotFound, WrongState
+from core.errors import DomainError, NotFound, WrongState
 from ledger.money import fen_for_units, format_fen
 from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
 from tasks import splitting
+from tasks.errors import FileRequired
 from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
 from tasks.services._common import _locked_project, _publish_progress, _require_supervising
 
@@ -74,7 +75,7 @@ def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
     else:
         upload = request.get("file")
         if upload is None:
-            raise Invalid(_("Please upload a CSV or JSONL file."), code="file_required")
+            raise FileRequired()
         if upload.size > splitting.MAX_FILE_BYTES:
             raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
         specs = splitting.split_labelling(
