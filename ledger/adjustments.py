@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core import locks
 from core.errors import IdempotencyKeyReused, NotFound, WrongState
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
@@ -85,7 +86,7 @@ def _first_with_key(actor, key: str, body: dict):
 
 @transaction.atomic
 def adjustment_request(
-    *, actor, company_id: int, worker_id: int, amount_fen, reason: str, key: str | None = None
+    *, actor: User, company_id: int, worker_id: int, amount_fen: int, reason: str, key: str | None = None
 ) -> tuple[AdjustmentRequest, bool]:
     """A bonus (positive) or a deduction (negative) for a mother who has worked for the company,
     with a reason. Up to ``approval_threshold_fen()`` (either sign) it is posted at once (status
@@ -138,7 +139,9 @@ def adjustment_request(
 
 
 @transaction.atomic
-def adjustment_post(*, actor, company_id: int, worker_id: int, amount_fen, reason: str, key: str | None = None):
+def adjustment_post(
+    *, actor: User, company_id: int, worker_id: int, amount_fen: int, reason: str, key: str | None = None
+) -> tuple[Transaction, bool]:
     """An adjustment within the approval threshold, posted at once: ``(transaction, created)``.
     A larger one is refused here (nothing written): ``adjustment_request`` leaves it waiting."""
     request, created = adjustment_request(
@@ -197,7 +200,7 @@ def _adjustment_wrong_state(request: AdjustmentRequest, action: str) -> WrongSta
 
 
 @transaction.atomic
-def adjustment_approve(*, actor, request_id: int) -> AdjustmentRequest:
+def adjustment_approve(*, actor: User, request_id: int) -> AdjustmentRequest:
     """Post a waiting adjustment; by a finance user who neither asked for it nor receives it. Her
     balance is checked again (her account locked) for a deduction. Approving again changes nothing."""
     request = _locked_request(actor, request_id)
@@ -227,7 +230,7 @@ def adjustment_approve(*, actor, request_id: int) -> AdjustmentRequest:
 
 
 @transaction.atomic
-def adjustment_reject(*, actor, request_id: int, reason: str) -> AdjustmentRequest:
+def adjustment_reject(*, actor: User, request_id: int, reason: str) -> AdjustmentRequest:
     """Turn a waiting adjustment down with a reason; nothing is posted and she is not told. Its
     requester may withdraw it this way; the mother herself may not. Rejecting again changes nothing."""
     request = _locked_request(actor, request_id)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from ledger._common import _require_finance
 from ledger.errors import InvalidPeriod
 from ledger.jobs import ledger_export_build
@@ -16,7 +17,9 @@ from ledger.periods import FIRST_DAY, LAST_DAY
 
 
 @transaction.atomic
-def export_request(*, actor, company_id: int, period_start: datetime.date, period_end: datetime.date):
+def export_request(
+    *, actor: User, company_id: int, period_start: datetime.date, period_end: datetime.date
+) -> LedgerExport:
     """Queue an XLSX of the ledger for a period; the job reports its progress on the row."""
     _require_finance(actor, company_id)
     if not (period_start >= FIRST_DAY and period_end <= LAST_DAY):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core import locks
 from core.errors import NotFound, WrongState
 from ledger import selectors
@@ -42,7 +43,11 @@ MAX_PERIOD_DAYS = 31
 
 @transaction.atomic
 def payout_draft(
-    *, actor, company_id: int, period_start: datetime.date | None = None, period_end: datetime.date | None = None
+    *,
+    actor: User,
+    company_id: int,
+    period_start: datetime.date | None = None,
+    period_end: datetime.date | None = None,
 ) -> PayoutBatch:
     """Draft a batch: one line per mother with money owed as of the period's end."""
     _require_finance(actor, company_id)
@@ -119,7 +124,7 @@ def _wrong_state(batch: PayoutBatch, action: str) -> WrongState:
 
 
 @transaction.atomic
-def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
+def payout_approve(*, actor: User, batch_id: int) -> PayoutBatch:
     """Approve a draft; by someone other than its creator. Approving again changes nothing."""
     batch = _locked_batch(actor, batch_id)
     if batch.status in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED, PayoutStatus.PAID):
@@ -139,7 +144,7 @@ def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
 
 
 @transaction.atomic
-def payout_mark_exported(*, actor, batch_id: int) -> PayoutBatch:
+def payout_mark_exported(*, actor: User, batch_id: int) -> PayoutBatch:
     """The bank file was taken: approved → exported (a later download changes nothing)."""
     batch = _locked_batch(actor, batch_id)
     if batch.status in (PayoutStatus.EXPORTED, PayoutStatus.PAID):
@@ -154,7 +159,7 @@ def payout_mark_exported(*, actor, batch_id: int) -> PayoutBatch:
 
 
 @transaction.atomic
-def payout_mark_paid(*, actor, batch_id: int, reference: str) -> PayoutBatch:
+def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBatch:
     """The bank paid it: post one payout transaction per line. Paying again with the same
     reference changes nothing; with another reference it is refused."""
     reference = (reference or "").strip()
@@ -216,7 +221,7 @@ def _require_lines_covered(batch: PayoutBatch) -> None:
 
 
 @transaction.atomic
-def payout_cancel(*, actor, batch_id: int) -> PayoutBatch:
+def payout_cancel(*, actor: User, batch_id: int) -> PayoutBatch:
     """Cancel a batch that has not been paid (also one whose file was downloaded but that the bank
     did not pay); its mothers can be drafted again."""
     batch = _locked_batch(actor, batch_id)

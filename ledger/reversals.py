@@ -1,8 +1,11 @@
 """Reversals: a wrong credit or adjustment undone by a mirrored transaction that points at it."""
 
+import uuid
+
 from django.db import transaction
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core.errors import NotFound
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
 from ledger.errors import NotReversible, OwnAdjustment
@@ -11,7 +14,7 @@ from ledger.services import Leg, transaction_post
 
 
 @transaction.atomic
-def transaction_reverse(*, actor, transaction_id, reason: str):
+def transaction_reverse(*, actor: User, transaction_id: uuid.UUID, reason: str) -> tuple[Transaction, bool]:
     """Undo a wrong credit or adjustment with a new transaction of mirrored postings that
     points at it. Once per transaction; never a payout or a reversal."""
     original = Transaction.objects.filter(pk=transaction_id).first()

@@ -2,12 +2,14 @@
 
 import datetime
 import itertools
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core import locks
 from core.errors import Invalid
 from workers.errors import AvailabilityOverlap, InvalidWindow, ProfileRequired
@@ -27,7 +29,7 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def worker_profile_save(*, user, **fields) -> WorkerProfile:
+def worker_profile_save(*, user: User, **fields: Any) -> WorkerProfile:
     """Create or update the caller's own profile."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -56,7 +58,7 @@ def worker_profile_save(*, user, **fields) -> WorkerProfile:
 
 
 @transaction.atomic
-def availability_replace(*, user, windows: list[dict]) -> list[AvailabilityWindow]:
+def availability_replace(*, user: User, windows: list[dict]) -> list[AvailabilityWindow]:
     """Replace the mother's weekly windows; overlapping windows on one day are refused."""
     profile = locks.lock_one(WorkerProfile.objects.filter(user=user))
     if profile is None:

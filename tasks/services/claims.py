@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from accounts.selectors import company_ids_for
 from core import locks
 from core.errors import Forbidden, Invalid, NotFound, ReasonRequired
@@ -35,12 +36,14 @@ from workers.models import WorkerProfile
 MAX_RELEASE_REASON = 200
 
 
-def task_claim(*, worker, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
+def task_claim(*, worker: User, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
     """Claim this task for a slot (a conditional update: no waiting on other claims)."""
     return _claim(worker=worker, slot_id=slot_id, task_id=task_id, confirmed=confirm_outside_availability)
 
 
-def task_claim_next(*, worker, project_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
+def task_claim_next(
+    *, worker: User, project_id: int, slot_id: int, confirm_outside_availability: bool = False
+) -> Claim:
     """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``)."""
     if connection.vendor == "postgresql":
         claim = _claim_next_in_one_statement(worker=worker, project_id=project_id, slot_id=slot_id)
@@ -175,7 +178,7 @@ def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
 
 
 @transaction.atomic
-def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: bool = False) -> Claim:
+def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emergency: bool = False) -> Claim:
     """Give a task back: free before the slot starts; during it with a reason. A family
     emergency carries no mark, 3 times a month; other releases during a slot count in her
     reliability figure, which she can see."""

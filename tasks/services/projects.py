@@ -1,12 +1,14 @@
 """Projects: create, change the terms, publish / pause / close (above the region's pay floor)."""
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core.errors import Invalid, WrongState
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
@@ -33,7 +35,16 @@ TERMS_FIXED_AFTER_DRAFT = ("piece_rate", "minutes_per_unit")
 
 
 @transaction.atomic
-def project_create(*, actor, company_id: int, kind: str, title: str, piece_rate, minutes_per_unit, **fields) -> Project:
+def project_create(
+    *,
+    actor: User,
+    company_id: int,
+    kind: str,
+    title: str,
+    piece_rate: Decimal | str,
+    minutes_per_unit: Decimal | str | int,
+    **fields: Any,
+) -> Project:
     _require_supervising(actor, company_id)
     if kind not in Kind.values:
         raise InvalidKind(details={"kind": kind})
@@ -46,7 +57,7 @@ def project_create(*, actor, company_id: int, kind: str, title: str, piece_rate,
 
 
 @transaction.atomic
-def project_update(*, actor, project_id: int, changes: dict) -> Project:
+def project_update(*, actor: User, project_id: int, changes: dict[str, Any]) -> Project:
     project = _locked_project(actor, project_id)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot be changed."))
@@ -124,7 +135,7 @@ _TRANSITIONS = {
 
 
 @transaction.atomic
-def project_transition(*, actor, project_id: int, action: str) -> Project:
+def project_transition(*, actor: User, project_id: int, action: str) -> Project:
     """publish / pause / close."""
     allowed_from, target = _TRANSITIONS[action]
     project = _locked_project(actor, project_id)

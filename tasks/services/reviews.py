@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core import locks
 from core.errors import NotFound, ReasonRequired
 from ledger.services import earning_credit
@@ -29,7 +30,13 @@ _FINAL = {
 
 @transaction.atomic
 def submission_review(
-    *, actor, submission_id: int, decision: str, accepted_units=None, reason: str = "", score=None
+    *,
+    actor: User,
+    submission_id: int,
+    decision: str,
+    accepted_units: int | None = None,
+    reason: str = "",
+    score: int | None = None,
 ) -> Review:
     now = timezone.now()
     submission = locks.lock_one(Submission.objects.select_related("project", "claim").filter(pk=submission_id))

@@ -1,12 +1,14 @@
 """Time slots: one at a time, or a weekly pattern."""
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core.errors import WrongState
 from tasks.errors import InvalidPattern, InvalidSlotTimes
 from tasks.models import ProjectStatus, TimeSlot
@@ -17,7 +19,7 @@ MAX_SLOT_HOURS = 12
 
 @transaction.atomic
 def slot_create(
-    *, actor, project_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity
+    *, actor: User, project_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity: int
 ) -> TimeSlot:
     project = _locked_project(actor, project_id)
     if project.status == ProjectStatus.CLOSED:
@@ -40,7 +42,15 @@ MAX_PATTERN_DAYS_AHEAD = 366
 
 @transaction.atomic
 def slot_pattern_create(
-    *, actor, project_id: int, weekdays, start: datetime.time, end: datetime.time, weeks, capacity, first_day=None
+    *,
+    actor: User,
+    project_id: int,
+    weekdays: Sequence[int],
+    start: datetime.time,
+    end: datetime.time,
+    weeks: int,
+    capacity: int,
+    first_day: datetime.date | None = None,
 ) -> list[TimeSlot]:
     """A weekly pattern ("weekdays 09:00–11:30 for 4 weeks"): one slot per matching day, from
     ``first_day`` (default today); days whose slot is already over are skipped. All or nothing."""

@@ -8,10 +8,12 @@ job), the rest of the package below it (the jobs call it), so there is no import
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core.errors import WrongState
 from tasks import splitting
 from tasks.errors import InvalidSplit
@@ -21,7 +23,9 @@ from tasks.services._common import _bounded_int, _locked_project
 
 
 @transaction.atomic
-def split_request(*, actor, project_id: int, upload, items_per_task, text_field: str = "text") -> SplitJob:
+def split_request(
+    *, actor: User, project_id: int, upload: UploadedFile, items_per_task: int, text_field: str = "text"
+) -> SplitJob:
     """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``)."""
     project = _locked_project(actor, project_id)
     if project.status == ProjectStatus.CLOSED:

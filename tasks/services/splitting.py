@@ -2,6 +2,7 @@
 a large labelling file (``split_job_run``; the request that queues it is ``split_requests``). The parsing and the rules of a split are ``tasks.splitting`` (pure, no database)."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core.errors import DomainError, NotFound, WrongState
 from ledger.money import fen_for_units, format_fen
 from realtime import events
@@ -25,14 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def project_split(*, actor, project_id: int, max_tasks: int | None = None, **request) -> list[Task]:
+def project_split(*, actor: User, project_id: int, max_tasks: int | None = None, **request: Any) -> list[Task]:
     """Make tasks from an order; all or nothing."""
     project = _locked_project(actor, project_id)
     specs = _split_specs(project, max_tasks=max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS, request=request)
     return _split_write(actor, project, specs)
 
 
-def split_preview(*, actor, project_id: int, **request) -> dict:
+def split_preview(*, actor: User, project_id: int, **request: Any) -> dict:
     """What a split would create and cost, checking everything a split checks; writes nothing."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
@@ -119,7 +121,7 @@ def _split_write(actor, project: Project, specs: list) -> list[Task]:
     return tasks
 
 
-def split_job_run(*, job_id) -> SplitJob | None:
+def split_job_run(*, job_id: str) -> SplitJob | None:
     """The job's work: split the kept file into tasks and mark the job done in one transaction,
     or record the error (with its line) and create nothing. A finished job is left alone."""
     job = SplitJob.objects.filter(pk=job_id, status__in=[SplitStatus.QUEUED, SplitStatus.RUNNING]).first()

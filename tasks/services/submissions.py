@@ -3,11 +3,13 @@
 import datetime
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from core import locks
 from core.errors import Invalid
 from realtime import events
@@ -21,7 +23,15 @@ from tasks.services._common import _bounded_int, _locked_claim, _require_live
 MAX_TEXT_CHARS = 20000
 
 
-def claim_submit(*, worker, claim_id: int, text=None, completed_units=None, labels=None, photos=None) -> Submission:
+def claim_submit(
+    *,
+    worker: User,
+    claim_id: int,
+    text: str | None = None,
+    completed_units: int | None = None,
+    labels: dict[str, str] | None = None,
+    photos: list[UploadedFile] | None = None,
+) -> Submission:
     """Hand in the work of a live claim; assembly may carry up to 3 photos. All or nothing:
     a refused photo refuses the submission, and a rolled-back submission leaves no file.
     Photos are decoded and re-encoded before the claim is locked: that is the slow part."""
