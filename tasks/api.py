@@ -12,7 +12,7 @@ from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
 from config.errors import DomainError, Invalid
 from config.parsers import JSONParser
-from tasks import selectors, services
+from tasks import selectors, services, split_requests
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
 from tasks.serializers import (
@@ -32,7 +32,6 @@ from tasks.serializers import (
     SubmitIn,
     TaskOut,
 )
-from tasks.services import split_requests
 
 
 def _valid(serializer_class, request, **kwargs) -> dict:

@@ -16,7 +16,7 @@ from fairwork.errors import OutsideAvailability
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
-from tasks import claim_sql
+from tasks import claim_sql, measures
 from tasks.errors import InvalidSlot, OwnCompanyWork, ProjectNotOpen, SlotClosed
 from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, ReleaseKind, Task, TaskStatus, TimeSlot
 from tasks.services._claim_fit import _fit, _take_task, _why_no_task
@@ -183,7 +183,7 @@ def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: 
         raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
     if not during_slot:
         kind = ReleaseKind.FREE
-    elif family_emergency and fairwork.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
+    elif family_emergency and measures.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
         kind = ReleaseKind.EMERGENCY
     else:
         kind = ReleaseKind.MARKED

@@ -7,12 +7,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from fairwork import services as fairwork_services
 from ledger.models import Transaction
 from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
 from tasks import jobs
 from tasks.models import Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus, Task, TaskStatus, TimeSlot
+from tasks.services import reminders as fairwork_services
 from tests import factories
 from tests.conftest import api_for
 from tests.snapshots import assert_refused, world
