@@ -18,7 +18,6 @@ from django_tasks.base import Task
 from accounts.jobs import accounts_tidy
 from background.jobs import idempotent_requests_prune, task_results_prune
 from background.models import PeriodicRun
-from fairwork import jobs as fairwork_jobs
 from ledger import jobs as ledger_jobs
 from realtime.jobs import outbox_prune
 from tasks import jobs as task_jobs
@@ -46,10 +45,10 @@ def schedule() -> list[Periodic]:
     return [
         Periodic(task_jobs.claims_expire, minute),
         Periodic(task_jobs.submissions_auto_accept, minute),
-        Periodic(fairwork_jobs.reminders_send, minute),
-        Periodic(fairwork_jobs.auto_accept_warn, 5 * minute),
-        Periodic(fairwork_jobs.hours_warn, 5 * minute),
-        Periodic(fairwork_jobs.measured_pay_update, datetime.timedelta(hours=1)),
+        Periodic(task_jobs.reminders_send, minute),
+        Periodic(task_jobs.auto_accept_warn, 5 * minute),
+        Periodic(task_jobs.hours_warn, 5 * minute),
+        Periodic(task_jobs.measured_pay_update, datetime.timedelta(hours=1)),
         Periodic(ledger_jobs.settlement_overdue_warn, datetime.timedelta(days=1)),
         Periodic(outbox_prune, datetime.timedelta(hours=1)),
         Periodic(task_results_prune, datetime.timedelta(days=1)),

@@ -23,7 +23,7 @@ v1 = [
         accounts_api.CompanyMemberView.as_view(),
         name="company-member",
     ),
-    path("me", accounts_api.MeView.as_view(), name="me"),
+    path("me", workers_api.MeView.as_view(), name="me"),
     path("me/tokens", accounts_api.MeTokensView.as_view(), name="me-tokens"),
     path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),

@@ -29,10 +29,9 @@ from core.errors import DomainError
 from core.json_input import InvalidJSON, json_loads
 from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSplitForm, nul_message
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
-from tasks import selectors, services
+from tasks import selectors, services, split_requests
 from tasks.models import Kind, Project, ProjectStatus, SplitJob, Task
 from tasks.project_serializers import SplitJobOut
-from tasks.services import split_requests
 
 SESSION_KEY = "split_uploads"
 KEPT_UPLOADS = 5  # per session: older kept files are deleted when a new one arrives

@@ -11,6 +11,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from core import locks
 from core.errors import IdempotencyKeyReused, NotFound, WrongState
+from ledger import facts
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
 from ledger.errors import ApprovalNeeded, ApproverIsRequester, InvalidAmount, InvalidKey, OwnAdjustment
 from ledger.models import (
@@ -24,7 +25,6 @@ from ledger.models import (
 )
 from ledger.periods import day_start
 from ledger.services import Leg, account_for, transaction_post
-from tasks.models import Claim
 
 MAX_ADJUSTMENT_FEN = 10_000_000  # ¥100,000: a typo guard, not a business rule
 
@@ -67,10 +67,9 @@ def _worked_here(company_id: int, worker_id: int) -> bool:
     its tasks, or has an account with it (she was credited)."""
     if not get_user_model().objects.filter(pk=worker_id, worker_profile__isnull=False).exists():
         return False
-    return (
-        Account.objects.filter(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id).exists()
-        or Claim.objects.filter(worker_id=worker_id, project__company_id=company_id).exists()
-    )
+    return Account.objects.filter(
+        company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id
+    ).exists() or facts.has_claimed(company_id=company_id, worker_id=worker_id)
 
 
 def _first_with_key(actor, key: str, body: dict):

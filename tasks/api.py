@@ -14,7 +14,7 @@ from accounts.selectors import company_ids_for
 from core.errors import DomainError
 from core.parsers import JSONParser
 from fairwork.selectors import fits_availability
-from tasks import selectors, services
+from tasks import selectors, services, split_requests
 from tasks.errors import TooManyTasks
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
@@ -28,7 +28,6 @@ from tasks.project_serializers import (
     SplitJobOut,
 )
 from tasks.serializers import ClaimIn, ClaimOut, ReleaseIn, ReviewIn, SlotOut, SubmissionOut, SubmitIn, TaskOut
-from tasks.services import split_requests
 
 
 def _valid(serializer_class, request, **kwargs) -> dict:

@@ -12,3 +12,6 @@ class TasksConfig(AppConfig):
         from tasks import claim_sql
 
         post_migrate.connect(claim_sql.reinstall, sender=self, dispatch_uid="tasks.claim_sql.reinstall")
+        from tasks import answers  # lazy: the models load after the app configs
+
+        answers.supply()

@@ -1,6 +1,7 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
@@ -10,6 +11,7 @@ from tasks.models import (
     Claim,
     Project,
     ProjectStatus,
+    Review,
     Submission,
     SubmissionPhoto,
     SubmissionStatus,
@@ -153,3 +155,37 @@ def submissions_for_worker(user):
         .select_related("project", "project__company", "task", "review")
         .prefetch_related("photos")
     )
+
+
+# --- answers to the lower layers' questions (supplied in tasks.apps; core.providers) ------------------
+
+
+def may_follow_project(user, project_id: int) -> bool:
+    """Staff may follow their companies' projects; a mother, the projects she may claim from."""
+    if projects_for_staff(user).filter(pk=project_id).exists():
+        return True
+    return hasattr(user, "worker_profile") and projects_for_worker(user).filter(pk=project_id).exists()
+
+
+def has_claimed(*, company_id: int, worker_id: int) -> bool:
+    return Claim.objects.filter(worker_id=worker_id, project__company_id=company_id).exists()
+
+
+def reviews_without_credit(*, company_id: int) -> list[int]:
+    """The company's reviews that accepted work and have no ``review:<id>`` credit, oldest first."""
+    uncredited = (
+        Review.objects.filter(submission__project__company_id=company_id, accepted_units__gt=0)
+        .filter(
+            ~Exists(
+                Transaction.objects.filter(key=Concat(Value("review:"), Cast(OuterRef("pk"), output_field=CharField())))
+            )
+        )
+        .select_related("submission__project")
+    )
+    # Work worth less than half a fen is credited nothing and has no transaction (rounded with the
+    # project's rate now: once a project is out its rate may only go up).
+    return [
+        review.pk
+        for review in uncredited.order_by("pk").iterator()
+        if fen_for_units(units=review.accepted_units, piece_rate=review.submission.project.piece_rate) > 0
+    ]

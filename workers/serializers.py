@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from core.fields import StrictIntegerField
 from core.schema import ClockTimeField
-from fairwork.selectors import reliability
+from workers import facts
 from workers.models import AvailabilityWindow, WorkerProfile
 from workers.services import PROFILE_FIELDS
 
@@ -21,7 +21,7 @@ class WorkerProfileOut(serializers.ModelSerializer):
         """Her own record, never hidden from her: family emergencies left this month, and the
         share of the last 90 days' claims she saw through (releases during a slot beyond the
         emergencies, and expiries, count against it)."""
-        return reliability(profile.user_id)
+        return facts.reliability(profile.user_id)
 
 
 class WorkerProfileIn(serializers.Serializer):

@@ -17,7 +17,7 @@ from fairwork.errors import OutsideAvailability
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
-from tasks import claim_sql
+from tasks import claim_sql, measures
 from tasks.errors import (
     ClaimLimitReached,
     InvalidSlot,
@@ -194,7 +194,7 @@ def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emerg
         raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
     if not during_slot:
         kind = ReleaseKind.FREE
-    elif family_emergency and fairwork.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
+    elif family_emergency and measures.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
         kind = ReleaseKind.EMERGENCY
     else:
         kind = ReleaseKind.MARKED

@@ -1,8 +1,8 @@
 """A large labelling file, kept and split in the background: the request that queues
 ``tasks.jobs.split_run`` (whose work is ``splitting.split_job_run``).
 
-Not re-exported by ``tasks.services``: this module sits above ``tasks.jobs`` (it queues the
-job), the rest of the package below it (the jobs call it), so there is no import cycle.
+Beside ``tasks.services``, not in it: this module sits above ``tasks.jobs`` (it queues the job)
+and the services below it (the jobs call them), so there is no import circle.
 """
 
 from pathlib import Path
