@@ -49,3 +49,18 @@ class OwnCompanyWork(Forbidden):
 class TaskTooLongForSlot(Conflict):
     code = "task_too_long_for_slot"
     message = _("This task takes longer than the time slot. Please choose a longer time slot.")
+
+
+class ClaimNextRepeated(Conflict):
+    """The same "claim the next one" sent again: ``details["claim"]`` is the claim the first one made."""
+
+    code = "claim_next_repeated"
+    message = _("This task is already yours.")
+
+
+class SplitStateChanged(Conflict):
+    """A split confirmed against a preview whose project has changed since (confirmed already, or
+    split again in between): nothing is made."""
+
+    code = "split_state_changed"
+    message = _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?")

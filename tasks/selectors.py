@@ -1,6 +1,6 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
@@ -10,6 +10,7 @@ from tasks.models import (
     Claim,
     Project,
     ProjectStatus,
+    SplitJob,
     Submission,
     SubmissionPhoto,
     SubmissionStatus,
@@ -117,6 +118,13 @@ def project_progress(project) -> dict:
         "submissions_waiting": pending["n"],
         "oldest_waiting_since": pending["oldest"].isoformat() if pending["oldest"] else None,
     }
+
+
+def split_state(project) -> list[int]:
+    """What a split changes: the project's highest task number and its number of background
+    splits. A split's preview records it; its confirm makes nothing if it changed since."""
+    last = Task.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0
+    return [last, SplitJob.objects.filter(project=project).count()]
 
 
 def projects_for_supervisor(user):
