@@ -193,3 +193,18 @@ class InvalidDecision(Invalid):
 class ReviewWindowPassed(WrongState):
     code = "review_window_passed"
     message = _("The review window has passed: this submission can only be accepted.")
+
+
+class ClaimNextRepeated(Conflict):
+    """The same "claim the next one" sent again: ``details["claim"]`` is the claim the first one made."""
+
+    code = "claim_next_repeated"
+    message = _("This task is already yours.")
+
+
+class SplitStateChanged(Conflict):
+    """A split confirmed against a preview whose project has changed since (confirmed already, or
+    split again in between): nothing is made."""
+
+    code = "split_state_changed"
+    message = _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?")

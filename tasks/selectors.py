@@ -1,6 +1,6 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
-from django.db.models import CharField, Count, Exists, F, Min, OuterRef, Q, Sum, Value
+from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from tasks.models import (
     Project,
     ProjectStatus,
     Review,
+    SplitJob,
     Submission,
     SubmissionPhoto,
     SubmissionStatus,
@@ -119,6 +120,13 @@ def project_progress(project) -> dict:
         "submissions_waiting": pending["n"],
         "oldest_waiting_since": pending["oldest"].isoformat() if pending["oldest"] else None,
     }
+
+
+def split_state(project) -> list[int]:
+    """What a split changes: the project's highest task number and its number of background
+    splits. A split's preview records it; its confirm makes nothing if it changed since."""
+    last = Task.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0
+    return [last, SplitJob.objects.filter(project=project).count()]
 
 
 def projects_for_supervisor(user):

@@ -19,15 +19,24 @@ from tasks import splitting
 from tasks.errors import InvalidSplit
 from tasks.jobs import split_run
 from tasks.models import Kind, ProjectStatus, SplitJob
-from tasks.services._common import _bounded_int, _locked_project
+from tasks.services._common import _bounded_int
+from tasks.services.splitting import _locked_split_project
 
 
 @transaction.atomic
 def split_request(
-    *, actor: User, project_id: int, upload: UploadedFile, items_per_task: int, text_field: str = "text"
+    *,
+    actor: User,
+    project_id: int,
+    upload: UploadedFile,
+    items_per_task: int,
+    text_field: str = "text",
+    expected_state: list[int] | None = None,
+    label_set: list[str] | None = None,
 ) -> SplitJob:
-    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``)."""
-    project = _locked_project(actor, project_id)
+    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``).
+    ``expected_state`` and ``label_set`` as for ``project_split``."""
+    project = _locked_split_project(actor, project_id, expected_state=expected_state, label_set=label_set)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new tasks."))
     if project.kind != Kind.LABELLING:

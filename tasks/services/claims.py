@@ -20,6 +20,7 @@ from realtime.publish import publish, publish_written
 from tasks import claim_sql, measures
 from tasks.errors import (
     ClaimLimitReached,
+    ClaimNextRepeated,
     InvalidSlot,
     OwnCompanyWork,
     ProjectNotOpen,
@@ -42,14 +43,55 @@ def task_claim(*, worker: User, task_id: int, slot_id: int, confirm_outside_avai
 
 
 def task_claim_next(
-    *, worker: User, project_id: int, slot_id: int, confirm_outside_availability: bool = False
+    *,
+    worker: User,
+    project_id: int,
+    slot_id: int,
+    confirm_outside_availability: bool = False,
+    after_claim_id: int | None = None,
 ) -> Claim:
-    """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``)."""
+    """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``).
+
+    ``after_claim_id``: the newest claim of hers the page she tapped on knew of (0: none). Her claim
+    in this project made after it, still active or handed in, means this is the same "claim the
+    next one" sent again (a double tap, a retry): ``ClaimNextRepeated`` names that claim, and
+    nothing more is claimed."""
+    if after_claim_id is not None:
+        return _claim_next_once(
+            worker=worker,
+            project_id=project_id,
+            slot_id=slot_id,
+            confirmed=confirm_outside_availability,
+            after_claim_id=after_claim_id,
+        )
     if connection.vendor == "postgresql":
         claim = _claim_next_in_one_statement(worker=worker, project_id=project_id, slot_id=slot_id)
         if claim is not None:
             return claim
     return _claim(worker=worker, slot_id=slot_id, project_id=project_id, confirmed=confirm_outside_availability)
+
+
+@transaction.atomic
+def _claim_next_once(*, worker, project_id: int, slot_id, confirmed: bool, after_claim_id: int) -> Claim:
+    # Her claims run one at a time (every claim of hers locks this row first, the one-statement
+    # claim too), so a second send at the same moment waits here and then sees the first one's claim.
+    _lock_worker(worker)
+    earlier = (
+        Claim.objects.filter(
+            worker=worker,
+            project_id=project_id,
+            pk__gt=after_claim_id,
+            status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED],
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        raise ClaimNextRepeated(details={"claim": earlier})
+    return task_claim_next(
+        worker=worker, project_id=project_id, slot_id=slot_id, confirm_outside_availability=confirmed
+    )
 
 
 @transaction.atomic

@@ -19,19 +19,46 @@ from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
 from tasks import splitting
-from tasks.errors import FileRequired
+from tasks.errors import FileRequired, SplitStateChanged
 from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
+from tasks.selectors import split_state
 from tasks.services._common import _locked_project, _publish_progress, _require_supervising
+from tasks.services.projects import project_update
 
 logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def project_split(*, actor: User, project_id: int, max_tasks: int | None = None, **request: Any) -> list[Task]:
-    """Make tasks from an order; all or nothing."""
-    project = _locked_project(actor, project_id)
+def project_split(
+    *,
+    actor: User,
+    project_id: int,
+    max_tasks: int | None = None,
+    expected_state: list[int] | None = None,
+    label_set: list[str] | None = None,
+    **request: Any,
+) -> list[Task]:
+    """Make tasks from an order; all or nothing. ``expected_state``: the project's
+    ``selectors.split_state`` when the order was previewed — if it changed since (this preview was
+    confirmed already, or another split came in between) ``SplitStateChanged`` and nothing is made.
+    ``label_set``: the project's labels for these tasks, changed with them (a split that fails
+    leaves the label set as it was)."""
+    project = _locked_split_project(actor, project_id, expected_state=expected_state, label_set=label_set)
     specs = _split_specs(project, max_tasks=max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS, request=request)
     return _split_write(actor, project, specs)
+
+
+def _locked_split_project(
+    actor: User, project_id: int, *, expected_state: list[int] | None, label_set: list[str] | None
+) -> Project:
+    """The project, locked (one split of a project at a time, so a second confirm of the same
+    preview waits and then finds the first one's tasks), as the order expects it, with its labels."""
+    project = _locked_project(actor, project_id)
+    if expected_state is not None and split_state(project) != list(expected_state):
+        raise SplitStateChanged()
+    if label_set is not None and label_set != project.label_set:
+        project = project_update(actor=actor, project_id=project.pk, changes={"label_set": label_set})
+    return project
 
 
 def split_preview(*, actor: User, project_id: int, **request: Any) -> dict:
