@@ -16,7 +16,7 @@ class AdminConfig(DjangoAdminConfig):
 class AdminSite(admin.AdminSite):
     @property
     def login_form(self):
-        # Imported here: the admin's forms import the user model, which this module (loaded while
+        # Lazy: the admin's forms import the user model, which this module (loaded while
         # the app registry is populated) must not.
         from accounts.admin_login import LimitedAuthenticationForm
 
@@ -32,6 +32,7 @@ class AdminSite(admin.AdminSite):
 
     def logout(self, request, extra_context=None):
         if request.method == "POST" and request.user.is_authenticated:
+            # lazy: accounts.services imports the models, which this module must not (see login_form)
             from accounts.services import session_sign_out
 
             session_sign_out(request=request)  # as on the pages: her sockets re-check and close

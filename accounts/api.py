@@ -8,7 +8,6 @@ from accounts.models import ApiToken, Membership, Role
 from accounts.phones import phone_masked
 from accounts.serializers import ApiTokenOut, TokenInput, UserOut
 from accounts.throttles import SIGN_IN_THROTTLES
-from workers.serializers import WorkerProfileOut
 
 
 class TokenView(APIView):
@@ -64,19 +63,6 @@ class MeTokenView(APIView):
     def delete(self, request, pk):
         services.api_token_revoke(actor=request.user, token_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MeView(APIView):
-    """The caller: roles per company and worker profile, if any."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        body = UserOut(request.user).data
-        profile = getattr(request.user, "worker_profile", None)
-        body["worker_profile"] = WorkerProfileOut(profile).data if profile else None
-        return Response(body)
 
 
 class MemberIn(serializers.Serializer):

@@ -30,12 +30,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 
+from accounts.errors import InvalidIdempotencyKey
 from accounts.models import IdempotentRequest
-from config.errors import IdempotencyKeyReused, Invalid
+from core.errors import IdempotencyKeyReused
 from core.fingerprint import request_fingerprint
 
 HEADER = "Idempotency-Key"
@@ -53,11 +53,6 @@ HEADER_PARAMETER = OpenApiParameter(
         "`409 idempotency_key_reused`. 1–200 visible ASCII characters, new for each new action."
     ),
 )
-
-
-class InvalidIdempotencyKey(Invalid):
-    code = "invalid_idempotency_key"
-    message = _("The Idempotency-Key must be 1 to 200 visible ASCII characters.")
 
 
 @dataclasses.dataclass(frozen=True)

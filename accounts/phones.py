@@ -1,16 +1,10 @@
 """Mainland China mobile numbers: parse what people type, store E.164."""
 
 import phonenumbers
-from django.utils.translation import gettext_lazy as _
 
-from config.errors import Invalid
+from accounts.errors import InvalidPhone
 
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-
-
-class InvalidPhone(Invalid):
-    code = "invalid_phone"
-    message = _("Please enter a valid mainland China mobile number, e.g. 13800000000.")
 
 
 def phone_normalize(raw: str) -> str:

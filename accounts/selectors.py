@@ -6,7 +6,7 @@ import time
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import AccessChange, ApiToken, Membership, Role
+from accounts.models import AccessChange, ApiToken, Membership, Role, User
 
 SUPERVISING_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 FINANCE_ROLES = (Role.ADMIN, Role.FINANCE)
@@ -41,8 +41,6 @@ def display_name_of(user) -> str:
 
 
 def display_names(user_ids) -> dict[int, str]:
-    from accounts.models import User
-
     users = User.objects.filter(pk__in=list(user_ids)).select_related("worker_profile")
     return {user.pk: display_name_of(user) for user in users}
 

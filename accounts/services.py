@@ -2,23 +2,27 @@
 
 import datetime
 import secrets
+from collections.abc import Iterable
 
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from rest_framework.request import Request
 
 from accounts import sms
 from accounts.audit import audit_record
+from accounts.errors import InvalidRole, InvitationInvalid, LastAdmin, SignInFailed, WeakPassword
 from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invitation, Membership, Role, User
 from accounts.phones import phone_normalize
 from accounts.tokens import token_digest, token_lifetime
-from config.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Forbidden, NotFound
 
 INVITATION_DAYS = 7
 # Each sign-in is a token of its own (a phone, a laptop); past this many, the least recently used go.
@@ -26,13 +30,7 @@ MAX_TOKENS_PER_USER = 20
 LABEL_LENGTH = ApiToken._meta.get_field("label").max_length
 
 
-class SignInFailed(DomainError):
-    status = 400
-    code = "invalid_credentials"
-    message = _("The phone number or password is not right.")
-
-
-def sign_in_check(*, request, phone: str, password: str) -> User:
+def sign_in_check(*, request: HttpRequest | Request, phone: str, password: str) -> User:
     """Return the active user for these credentials, or raise SignInFailed."""
     phone = phone_normalize(phone)
     user = authenticate(request, username=phone, password=password or "")
@@ -41,7 +39,7 @@ def sign_in_check(*, request, phone: str, password: str) -> User:
     return user
 
 
-def access_changed(*, user_ids, reason: AccessReason) -> None:
+def access_changed(*, user_ids: Iterable[int], reason: AccessReason) -> None:
     """Record, in the caller's transaction, that these people may have lost a credential or access:
     every server process has their open sockets re-check (realtime/hub.py). Call inside the change's
     atomic block, so the row exists exactly when the change does."""
@@ -50,7 +48,7 @@ def access_changed(*, user_ids, reason: AccessReason) -> None:
     )
 
 
-def token_label(request) -> str:
+def token_label(request: HttpRequest | Request | None) -> str:
     """What a person recognises a token by in her list: the device (User-Agent) it was issued to."""
     agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     return "".join(ch for ch in agent if ch.isprintable())[:LABEL_LENGTH]
@@ -77,7 +75,7 @@ def api_token_issue(*, user: User, label: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def auth_token_issue(*, request, phone: str, password: str) -> tuple[ApiToken, str, User]:
+def auth_token_issue(*, request: HttpRequest | Request, phone: str, password: str) -> tuple[ApiToken, str, User]:
     user = sign_in_check(request=request, phone=phone, password=password)
     token, key = api_token_issue(user=user, label=token_label(request))
     audit_record(actor=user, action="auth.token_issue", target=token)
@@ -85,7 +83,7 @@ def auth_token_issue(*, request, phone: str, password: str) -> tuple[ApiToken, s
 
 
 @transaction.atomic
-def auth_token_revoke(*, user, token: ApiToken) -> None:
+def auth_token_revoke(*, user: User, token: ApiToken) -> None:
     """Sign out the device that holds ``token``."""
     audit_record(actor=user, action="auth.token_revoke", target=token)
     ApiToken.objects.filter(pk=token.pk, user=user).delete()
@@ -93,7 +91,7 @@ def auth_token_revoke(*, user, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token_id: int) -> None:
+def api_token_revoke(*, actor: User, token_id: int) -> None:
     """She signs out one of her devices (``DELETE /api/v1/me/tokens/{id}``); another's token is a 404."""
     token = locks.lock_one(ApiToken.objects.filter(pk=token_id, user=actor))
     if token is None:
@@ -104,7 +102,7 @@ def api_token_revoke(*, actor, token_id: int) -> None:
 
 
 @transaction.atomic
-def session_sign_out(*, request) -> None:
+def session_sign_out(*, request: HttpRequest) -> None:
     """End the session this request came with (the pages, the admin, the API with the session cookie)."""
     user = request.user
     logout(request)  # the session row goes: a socket opened with it notices at its re-check
@@ -121,7 +119,7 @@ def _tokens_end(user: User) -> int:
 
 
 @transaction.atomic
-def user_password_set(*, actor, user: User, password: str | None) -> User:
+def user_password_set(*, actor: User, user: User, password: str | None) -> User:
     """An operator sets her password (``None``: no password sign-in). All her tokens and sessions end."""
     if password is None:
         user.set_unusable_password()
@@ -135,7 +133,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> User:
 
 
 @transaction.atomic
-def user_deactivate(*, actor, user: User) -> User:
+def user_deactivate(*, actor: User, user: User) -> User:
     """She can no longer sign in; all her tokens and sessions end."""
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
@@ -146,14 +144,14 @@ def user_deactivate(*, actor, user: User) -> User:
 
 
 @transaction.atomic
-def company_create(*, name: str, actor=None) -> Company:
+def company_create(*, name: str, actor: User | None = None) -> Company:
     company = Company.objects.create(name=name)
     audit_record(actor=actor, action="company.create", target=company, company_id=company.pk)
     return company
 
 
 @transaction.atomic
-def membership_set(*, actor, company: Company, user: User, role: str) -> Membership:
+def membership_set(*, actor: User | None, company: Company, user: User, role: str) -> Membership:
     before = Membership.objects.filter(company=company, user=user).values_list("role", flat=True).first()
     membership, _created = Membership.objects.update_or_create(company=company, user=user, defaults={"role": role})
     user.__dict__.pop("_homeslot_roles", None)  # the roles read for this object so far are old now
@@ -176,12 +174,12 @@ def _require_admin(actor, company_id: int) -> Company:
 
 
 @transaction.atomic
-def member_invite(*, actor, company_id: int, phone: str, role: str):
+def member_invite(*, actor: User, company_id: int, phone: str, role: str) -> tuple[str, Membership | Invitation]:
     """Add someone to the company's staff by phone: at once if they have an account, else by an
     SMS code that lets them set a password (``invitation_accept``). Returns ``(kind, object)``."""
     company = _require_admin(actor, company_id)
     if role not in Role.values:
-        raise Invalid(_("The role is admin, supervisor or finance."), code="invalid_role")
+        raise InvalidRole()
     phone = phone_normalize(phone)
     user = User.objects.filter(phone=phone).first()
     if user is not None:
@@ -215,18 +213,12 @@ def _keep_an_admin(*, company_id: int, user, role: str) -> None:
         return
     admins = [m.user_id for m in locks.lock(Membership.objects.filter(company_id=company_id, role=Role.ADMIN))]
     if admins == [user.pk]:
-        raise Conflict(_("A company keeps at least one admin."), code="last_admin", details={"field": "role"})
-
-
-class InvitationInvalid(DomainError):
-    status = 400
-    code = "invalid_invitation"
-    message = _("The phone number or the code is not right, or the invitation has expired.")
+        raise LastAdmin(details={"field": "role"})
 
 
 @transaction.atomic
 def invitation_accept(
-    *, request, phone: str, code: str, password: str, display_name: str
+    *, request: HttpRequest | Request, phone: str, code: str, password: str, display_name: str
 ) -> tuple[ApiToken, str, User]:
     phone = phone_normalize(phone)
     now = timezone.now()
@@ -243,7 +235,7 @@ def invitation_accept(
     try:
         validate_password(password, user=User(phone=phone, display_name=display_name))
     except ValidationError as error:
-        raise Invalid(" ".join(error.messages), code="weak_password") from None
+        raise WeakPassword(" ".join(error.messages)) from None
     user = User.objects.create_user(phone=phone, password=password, display_name=(display_name or "").strip()[:64])
     Invitation.objects.filter(pk=invitation.pk).update(accepted_at=now)
     membership_set(actor=invitation.invited_by, company=invitation.company, user=user, role=invitation.role)
@@ -253,14 +245,14 @@ def invitation_accept(
 
 
 @transaction.atomic
-def member_remove(*, actor, company_id: int, user_id: int) -> None:
+def member_remove(*, actor: User, company_id: int, user_id: int) -> None:
     _require_admin(actor, company_id)
     membership = locks.lock_one(Membership.objects.filter(company_id=company_id, user_id=user_id))
     if membership is None:
         raise NotFound()
     admins = locks.lock(Membership.objects.filter(company_id=company_id, role=Role.ADMIN))
     if membership.role == Role.ADMIN and len(admins) == 1:
-        raise Conflict(_("A company keeps at least one admin."), code="last_admin")
+        raise LastAdmin()
     membership.delete()  # roles are read on every request: the removal holds at once
     audit_record(actor=actor, action="membership.remove", target=membership, company_id=company_id, user=user_id)
     access_changed(user_ids=[user_id], reason=AccessReason.MEMBERSHIP_REMOVED)  # and her sockets close

@@ -18,21 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException, Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.errors import SignInUnavailable
 from accounts.phones import phone_normalize
-from config.errors import DomainError, Invalid
 from core.addresses import client_address
+from core.errors import DomainError, Invalid
 
 logger = logging.getLogger(__name__)
 
 
 SIGN_IN_LIMITED = _("Too many sign-in attempts. Please wait a minute and try again.")
-
-
-class SignInUnavailable(DomainError):
-    status = 503
-    code = "sign_in_unavailable"
-    message = _("Signing in is not possible for a moment. Please try again in a minute.")
-    retry_after = 30
 
 
 def address_ident(address: str) -> str:

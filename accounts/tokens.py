@@ -20,6 +20,8 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import ApiToken
+
 MAX_KEY_LENGTH = 64
 TOUCH_EVERY = datetime.timedelta(hours=1)
 
@@ -53,8 +55,6 @@ def touch_params(key: str, now: datetime.datetime) -> dict:
 
 def token_for_key(key: str):
     """The live ``ApiToken`` of ``key`` (its user loaded and active), or None. Moves its expiry on."""
-    from accounts.models import ApiToken
-
     if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:  # no key holds a NUL
         return None
     now = timezone.now()

@@ -5,7 +5,9 @@ import datetime
 from django.utils import timezone
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
+from accounts import idempotency
 from background.models import PeriodicRun
 
 KEEP_RESULTS = datetime.timedelta(days=14)
@@ -17,8 +19,6 @@ def task_results_prune() -> int:
     cutoff = timezone.now() - KEEP_RESULTS
     deleted, _ = PeriodicRun.objects.filter(period_start__lt=cutoff).delete()
     if isinstance(task_backends["default"], DatabaseBackend):
-        from django_tasks_db.models import DBTaskResult
-
         finished, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
         deleted += finished
     return deleted
@@ -27,6 +27,4 @@ def task_results_prune() -> int:
 @task()
 def idempotent_requests_prune() -> int:
     """Forget the answers kept for retried requests (Idempotency-Key) after their retention."""
-    from accounts import idempotency
-
     return idempotency.prune()

@@ -15,7 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks.base import Task
 
+from accounts.jobs import accounts_tidy
+from background.jobs import idempotent_requests_prune, task_results_prune
 from background.models import PeriodicRun
+from ledger import jobs as ledger_jobs
+from realtime.jobs import outbox_prune
+from tasks import jobs as task_jobs
 
 logger = logging.getLogger(__name__)
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -36,21 +41,14 @@ class Periodic:
 
 def schedule() -> list[Periodic]:
     """Every periodic job of the platform, in one list."""
-    from accounts.jobs import accounts_tidy
-    from background.jobs import idempotent_requests_prune, task_results_prune
-    from fairwork import jobs as fairwork_jobs
-    from ledger import jobs as ledger_jobs
-    from realtime.jobs import outbox_prune
-    from tasks import jobs as task_jobs
-
     minute = datetime.timedelta(minutes=1)
     return [
         Periodic(task_jobs.claims_expire, minute),
         Periodic(task_jobs.submissions_auto_accept, minute),
-        Periodic(fairwork_jobs.reminders_send, minute),
-        Periodic(fairwork_jobs.auto_accept_warn, 5 * minute),
-        Periodic(fairwork_jobs.hours_warn, 5 * minute),
-        Periodic(fairwork_jobs.measured_pay_update, datetime.timedelta(hours=1)),
+        Periodic(task_jobs.reminders_send, minute),
+        Periodic(task_jobs.auto_accept_warn, 5 * minute),
+        Periodic(task_jobs.hours_warn, 5 * minute),
+        Periodic(task_jobs.measured_pay_update, datetime.timedelta(hours=1)),
         Periodic(ledger_jobs.settlement_overdue_warn, datetime.timedelta(days=1)),
         Periodic(outbox_prune, datetime.timedelta(hours=1)),
         Periodic(task_results_prune, datetime.timedelta(days=1)),

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import claim_storm as cs  # database helpers
+import benchlib  # database helpers
 
 REPO = Path(__file__).resolve().parents[1]
 PERIOD = ("2026-10-01", "2026-10-31")
@@ -186,7 +186,7 @@ def main() -> int:
         print(json.dumps(internal_setup(json.loads(args.internal_setup))))
         return 0
 
-    cs.ensure_database(args.db_url, args.fresh)
+    benchlib.ensure_database(args.db_url, args.fresh)
     env = dict(os.environ)
     env.update(
         DATABASE_URL=args.db_url,
@@ -211,7 +211,7 @@ def main() -> int:
     data = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"setup {time.perf_counter() - started:.1f}s")
 
-    if not cs.port_free(args.port):
+    if not benchlib.port_free(args.port):
         raise SystemExit(f"port {args.port} is busy")
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port), "config.asgi:application"],
@@ -224,7 +224,7 @@ def main() -> int:
     results = []
     try:
         deadline = time.monotonic() + 60
-        while cs.port_free(args.port):
+        while benchlib.port_free(args.port):
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("daphne did not start")
             time.sleep(0.2)

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import claim_storm as cs  # database helpers
+import benchlib  # database helpers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,7 @@ def main() -> int:
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "split.sqlite3")
     else:
-        cs.ensure_database(args.db_url, fresh=True)
+        benchlib.ensure_database(args.db_url, fresh=True)
         env["DATABASE_URL"] = args.db_url
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
     out = subprocess.run(

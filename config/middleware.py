@@ -7,8 +7,9 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from config.api import error_body, is_api_path
 from core import dbfaults
+from core.errors import SERVICE_UNAVAILABLE
+from core.http_errors import error_body, is_api_path
 
 logger = logging.getLogger(__name__)
 MAX_REPLAYED_BODY = 1024 * 1024  # a bigger body (photos) is not kept for a second try
@@ -78,7 +79,7 @@ def _rewind(request) -> bool:
 def unavailable(request):
     message = dbfaults.unavailable_message()
     if is_api_path(request.path):
-        response = JsonResponse(error_body(code="service_unavailable", message=message), status=503)
+        response = JsonResponse(error_body(code=SERVICE_UNAVAILABLE, message=message), status=503)
     else:
         response = render(request, "frontend/error.html", {"message": message}, status=503)
     response["Retry-After"] = str(dbfaults.RETRY_AFTER_SECONDS)

@@ -1,5 +1,6 @@
 """The OpenAPI schema tells the truth: every error an operation can answer is documented, in the
-one error shape of API.md, and clock times are ``HH:MM`` as the API writes them.
+one error shape of API.md (:class:`core.schema.ErrorOut`), and clock times are ``HH:MM`` as the API
+writes them (:class:`core.schema.ClockTimeField`).
 
 ``AutoSchema`` adds to each operation the error statuses its view can give (from what the view
 declares: authentication, permissions, throttles, path parameters, a request body, an unsafe
@@ -7,21 +8,9 @@ method), so a client (or schemathesis, tests/test_api_schema.py) can rely on the
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 
-CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-
-
-class ErrorDetail(serializers.Serializer):
-    code = serializers.CharField(help_text="A stable machine code, e.g. task_already_claimed")
-    message = serializers.CharField(help_text="Readable, in the caller's language (Accept-Language)")
-    details = serializers.DictField(help_text="What the code is about (fields, limits, ids)")
-
-
-class ErrorOut(serializers.Serializer):
-    error = ErrorDetail()
-
+from core.schema import ErrorOut
 
 ERRORS = {
     "400": "Invalid input (a field, the JSON itself: invalid_json, a query string)",
@@ -67,13 +56,3 @@ class AutoSchema(SpectacularAutoSchema):
 def _classes(declared) -> list[type]:
     """Permission classes, with ``A | B`` compositions opened up (they are never AllowAny)."""
     return [p for p in declared if isinstance(p, type)] or [permissions.IsAuthenticated]
-
-
-@extend_schema_field({"type": "string", "pattern": CLOCK_TIME, "example": "09:00"})
-class ClockTimeField(serializers.TimeField):
-    """A time of day as people write it and the API returns it: ``HH:MM`` (``HH:MM:SS`` is read too)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%H:%M")
-        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
-        super().__init__(**kwargs)

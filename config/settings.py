@@ -5,6 +5,7 @@ Unset ``REDIS_URL`` → in-memory channel layer and local-memory cache.
 """
 
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -45,7 +46,6 @@ def secret_key_from(var_dir: Path) -> str:
                 return key
             time.sleep(0.02)
         raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or set DJANGO_SECRET_KEY") from None
-    import secrets
 
     key = secrets.token_urlsafe(50)
     with os.fdopen(descriptor, "w") as kept:
@@ -330,9 +330,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON through config/json_input.py: a body nested absurdly deep is a 400, not a RecursionError.
+    # JSON through core/json_input.py: a body nested absurdly deep is a 400, not a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

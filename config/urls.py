@@ -4,9 +4,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
-from config import converters  # noqa: F401 - registers <id:…>
 from config.api import api_not_found
+from core import ids  # noqa: F401 - registers <id:…>
 from ledger import api as ledger_api
+from ledger import api_exports as ledger_api_exports
+from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
 from tasks import api as tasks_api
 from workers import api as workers_api
@@ -21,7 +23,7 @@ v1 = [
         accounts_api.CompanyMemberView.as_view(),
         name="company-member",
     ),
-    path("me", accounts_api.MeView.as_view(), name="me"),
+    path("me", workers_api.MeView.as_view(), name="me"),
     path("me/tokens", accounts_api.MeTokensView.as_view(), name="me-tokens"),
     path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
@@ -55,12 +57,12 @@ v1 = [
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
     path("split-jobs/<uuid:pk>", tasks_api.SplitJobView.as_view(), name="split-job"),
-    path("ledger/export", ledger_api.LedgerExportView.as_view(), name="ledger-export"),
-    path("ledger/exports", ledger_api.LedgerExportsView.as_view(), name="ledger-exports"),
-    path("ledger/exports/<uuid:pk>", ledger_api.LedgerExportDetailView.as_view(), name="ledger-export-detail"),
+    path("ledger/export", ledger_api_exports.LedgerExportView.as_view(), name="ledger-export"),
+    path("ledger/exports", ledger_api_exports.LedgerExportsView.as_view(), name="ledger-exports"),
+    path("ledger/exports/<uuid:pk>", ledger_api_exports.LedgerExportDetailView.as_view(), name="ledger-export-detail"),
     path(
         "ledger/exports/<uuid:pk>/download",
-        ledger_api.LedgerExportDownloadView.as_view(),
+        ledger_api_exports.LedgerExportDownloadView.as_view(),
         name="ledger-export-download",
     ),
     path("ledger/adjustments", ledger_api.AdjustmentView.as_view(), name="ledger-adjustments"),
@@ -73,13 +75,21 @@ v1 = [
         "ledger/adjustments/<id:pk>/reject", ledger_api.AdjustmentRejectView.as_view(), name="ledger-adjustment-reject"
     ),
     path("ledger/transactions/<uuid:pk>/reverse", ledger_api.ReverseView.as_view(), name="ledger-reverse"),
-    path("ledger/reconciliation", ledger_api.ReconciliationView.as_view(), name="ledger-reconciliation"),
-    path("payouts", ledger_api.PayoutListView.as_view(), name="payouts"),
-    path("payouts/<id:pk>", ledger_api.PayoutDetailView.as_view(), name="payout"),
-    path("payouts/<id:pk>/approve", ledger_api.PayoutActionView.as_view(action_name="approve"), name="payout-approve"),
-    path("payouts/<id:pk>/cancel", ledger_api.PayoutActionView.as_view(action_name="cancel"), name="payout-cancel"),
-    path("payouts/<id:pk>/mark-paid", ledger_api.PayoutMarkPaidView.as_view(), name="payout-mark-paid"),
-    path("payouts/<id:pk>/export", ledger_api.PayoutExportView.as_view(), name="payout-export"),
+    path("ledger/reconciliation", ledger_api_exports.ReconciliationView.as_view(), name="ledger-reconciliation"),
+    path("payouts", ledger_api_payouts.PayoutListView.as_view(), name="payouts"),
+    path("payouts/<id:pk>", ledger_api_payouts.PayoutDetailView.as_view(), name="payout"),
+    path(
+        "payouts/<id:pk>/approve",
+        ledger_api_payouts.PayoutActionView.as_view(action_name="approve"),
+        name="payout-approve",
+    ),
+    path(
+        "payouts/<id:pk>/cancel",
+        ledger_api_payouts.PayoutActionView.as_view(action_name="cancel"),
+        name="payout-cancel",
+    ),
+    path("payouts/<id:pk>/mark-paid", ledger_api_payouts.PayoutMarkPaidView.as_view(), name="payout-mark-paid"),
+    path("payouts/<id:pk>/export", ledger_api_payouts.PayoutExportView.as_view(), name="payout-export"),
 ]
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict
+from core.errors import Conflict
 
 
 class HoursLimitReached(Conflict):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Company
 from accounts.selectors import FINANCE_ROLES, company_ids_for, display_names
-from config.errors import DomainError
+from core.errors import DomainError
 from frontend.forms import PeriodForm, ReferenceForm
 from ledger import export_requests, exports, payouts, periods, selectors
 from ledger.adjustments import adjustment_approve, adjustment_reject, approval_threshold_fen

@@ -2,13 +2,20 @@
 
 They only shape what a person typed; the rules stay in the services."""
 
+import datetime
+import re
+
 from django import forms
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import InvalidPhone, phone_normalize
+from accounts.errors import InvalidPhone
+from accounts.models import Role
+from accounts.phones import phone_normalize
 from ledger.periods import FIRST_DAY, LAST_DAY
 from tasks import splitting
+from tasks.models import Decision, Kind
 
 
 class SignInForm(forms.Form):
@@ -61,8 +68,6 @@ class ReferenceForm(forms.Form):
 
 def _labels_from_text(text: str) -> list[str]:
     """A label set typed one per line (or separated by commas, full-width or not)."""
-    import re
-
     return [part.strip() for part in re.split(r"[\n,，、]", text or "") if part.strip()]
 
 
@@ -101,8 +106,6 @@ class ProjectForm(forms.Form):
     )
 
     def __init__(self, *args, editing=False, **kwargs):
-        from tasks.models import Kind
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Kind.choices
         if editing:
@@ -202,9 +205,6 @@ class SlotPatternForm(forms.Form):
     first_day = forms.DateField(label=_("starting on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_first_day(self):
-        import datetime
-
-        from django.utils import timezone
 
         day = self.cleaned_data.get("first_day")
         if day is not None and day > timezone.localdate() + datetime.timedelta(days=366):
@@ -219,8 +219,6 @@ class ReviewForm(forms.Form):
     reason_template = forms.CharField(required=False, max_length=16)
 
     def __init__(self, *args, **kwargs):
-        from tasks.models import Decision
-
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = Decision.choices
 
@@ -234,8 +232,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label=_("role"), choices=())
 
     def __init__(self, *args, **kwargs):
-        from accounts.models import Role
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
 

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import company_ids_for
-from config.errors import DomainError
+from core.errors import DomainError
 from frontend import mother_format as fmt
 from frontend.mother_forms import AvailabilityFormSet, MotherProfileForm
 from realtime import selectors as realtime_selectors
-from tasks import photos as photo_rules
+from tasks.errors import TooManyPhotos
 from workers import services as worker_services
+from workers.errors import AvailabilityOverlap
 from workers.models import WorkerProfile
 
 # A mother signs in once on her own phone and stays signed in (staff keep the default).
@@ -99,7 +100,7 @@ def _common(request, context: dict) -> dict:
         "timeUp": _("Time is up"),
         "draftRestored": _("Your unsent draft was restored."),
         "preparingPhotos": _("Preparing the photos…"),
-        "tooManyPhotos": str(photo_rules.TooManyPhotos.message),
+        "tooManyPhotos": str(TooManyPhotos.message),
         "sending": _("Sending…"),
         "updated": _("Updated just now"),
     }
@@ -195,7 +196,7 @@ def availability(request):
 
 
 def _overlap_message(error: DomainError) -> str:
-    if error.code == "availability_overlap":
+    if isinstance(error, AvailabilityOverlap):
         day = error.details.get("weekday")
         return _("Two time ranges overlap on %(day)s. Please change one of them.") % {
             "day": fmt.weekday_short(day) if isinstance(day, int) else ""

@@ -2,9 +2,10 @@
 giving back. They only shape what she typed; the rules stay in the services."""
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from config.converters import MAX_ID
+from core.ids import MAX_ID
 from frontend.forms import WEEKDAY_CHOICES
 
 MOTHER_WEEKDAYS = WEEKDAY_CHOICES  # the same short names as the supervisors' slot patterns
@@ -119,8 +120,6 @@ class AssemblySubmitForm(forms.Form):
     )
 
     def __init__(self, *args, units: int, **kwargs):
-        from django.core.validators import MaxValueValidator
-
         super().__init__(*args, **kwargs)
         field = self.fields["completed_units"]
         field.validators.append(MaxValueValidator(units))

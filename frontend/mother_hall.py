@@ -4,7 +4,6 @@ claiming (a chosen task or the next one). Thin, like frontend/mother.py."""
 from collections import defaultdict
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import redirect
@@ -13,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.converters import id_or_none
-from config.errors import DomainError, NoTaskAvailable, TaskAlreadyClaimed
-from core import locks
+from core.errors import DomainError
+from core.ids import id_or_none
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
@@ -23,8 +21,8 @@ from frontend.mother import mother_page, mother_render
 from frontend.mother_forms import MotherClaimForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks import selectors, services
+from tasks.errors import ClaimNextRepeated, NoTaskAvailable, TaskAlreadyClaimed
 from tasks.models import ClaimStatus, Kind
-from workers.models import WorkerProfile
 
 TASKS_PER_PROJECT = 5
 OTHER_SLOTS_SHOWN = 6
@@ -160,17 +158,16 @@ def _claim(request, *, task_id=None, project_id=None):
                 worker=request.user, task_id=task_id, slot_id=slot_id, confirm_outside_availability=confirmed
             )
         else:
-            with transaction.atomic():
-                # Her claims one at a time (the row the claim service locks too), so that a form
-                # sent twice at once sees the claim the first one made.
-                locks.lock(WorkerProfile.objects.filter(user=request.user))
-                earlier = _claimed_since(request.user, project_id=project_id, after=after)
-                if earlier is not None:  # the same "claim the next one" sent again: the first one won
-                    messages.info(request, _("This task is already yours."))
-                    return redirect("m-claim", pk=earlier.pk)
-                made = services.task_claim_next(
-                    worker=request.user, project_id=project_id, slot_id=slot_id, confirm_outside_availability=confirmed
-                )
+            made = services.task_claim_next(
+                worker=request.user,
+                project_id=project_id,
+                slot_id=slot_id,
+                confirm_outside_availability=confirmed,
+                after_claim_id=after,
+            )
+    except ClaimNextRepeated as repeated:  # the same "claim the next one" sent again: the first one won
+        messages.info(request, str(repeated.message))
+        return redirect("m-claim", pk=repeated.details["claim"])
     except OutsideAvailability:
         slot = selectors.open_slots_for_worker(request.user).filter(pk=slot_id).select_related("project").first()
         context = {
@@ -203,15 +200,3 @@ def _claim(request, *, task_id=None, project_id=None):
         _("It's yours! Please hand it in by %(deadline)s.") % {"deadline": fmt.moment_text(made.expires_at)},
     )
     return redirect("m-claim", pk=made.pk)
-
-
-def _claimed_since(user, *, project_id: int, after: int | None):
-    """Her live claim in this project made after the page she sent the form from was drawn."""
-    if after is None:
-        return None
-    return (
-        selectors.claims_for_worker(user)
-        .filter(project_id=project_id, pk__gt=after, status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED])
-        .order_by("-pk")
-        .first()
-    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from config import converters  # noqa: F401 - registers <id:…>
+from core import ids  # noqa: F401 - registers <id:…>
 from frontend import mother, mother_earnings, mother_hall, mother_photos, mother_pwa, mother_work
 
 urlpatterns = [

@@ -8,16 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from config.converters import id_or_none
-from config.errors import DomainError
-from fairwork import selectors as fairwork
+from core.errors import DomainError
+from core.ids import id_or_none
 from frontend import mother_format as fmt
 from frontend.mother import mother_page, mother_render
 from frontend.mother_forms import AssemblySubmitForm, CopywritingSubmitForm, LabellingSubmitForm, ReleaseForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from notices.selectors import notices_for
+from tasks import measures, selectors, services
 from tasks import photos as photo_rules
-from tasks import selectors, services
 from tasks.models import ClaimStatus, Kind, SubmissionStatus
 
 RESULTS_SHOWN = 20
@@ -106,7 +105,7 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
     view = _claim_view(held, now) if held.status in (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED) else None
     if view is None:
         view = {"claim": held, "slot_text": fmt.slot_text(held.slot.starts_at, held.slot.ends_at)}
-    reliability = fairwork.reliability(request.user.pk, now=now)
+    reliability = measures.reliability(request.user.pk, now=now)
     context = {
         "held": held,
         "view": view,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Company, Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
 from frontend.forms import ProjectForm

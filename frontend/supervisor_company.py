@@ -13,7 +13,7 @@ from accounts import services as account_services
 from accounts.models import Company, Invitation, Membership, Role
 from accounts.phones import phone_masked
 from accounts.selectors import company_ids_for, display_name_of
-from config.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from frontend.forms import InviteForm
 from frontend.supervisor import error_text, form_error, supervisor_required, workspace
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_of
-from config.converters import id_or_none
-from config.errors import DomainError
+from core.errors import DomainError
+from core.ids import id_or_none
 from frontend.forms import ReviewForm
 from frontend.supervisor import error_text, supervisor_required, workspace
 from frontend.supervisor_text import instructions_html

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError
+from core.errors import DomainError
 from frontend.forms import SlotForm, SlotPatternForm
 from frontend.supervisor import form_error, percent, project_of, supervisor_required, workspace
 from tasks import selectors, services

@@ -6,7 +6,10 @@ A labelling file travels once: the preview keeps it under MEDIA_ROOT/split-previ
 session remembers which file belongs to which project, so confirming does not upload it again.
 """
 
+import contextlib
+import csv
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -16,21 +19,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.files import File
-from django.db import transaction
-from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
-from config.json_input import InvalidJSON, json_loads
-from core import locks
+from core.errors import DomainError
+from core.json_input import InvalidJSON, json_loads
 from frontend.forms import AssemblySplitForm, CopywritingSplitForm, LabellingSplitForm, nul_message
 from frontend.supervisor import error_text, form_error, project_of, supervisor_required, workspace
-from tasks import selectors, services
-from tasks.models import Kind, Project, ProjectStatus, SplitJob, Task
-from tasks.serializers import SplitJobOut
-from tasks.services import split_requests
+from tasks import selectors, services, split_requests
+from tasks.errors import SplitStateChanged
+from tasks.models import Kind, ProjectStatus, SplitJob
+from tasks.project_serializers import SplitJobOut
 
 SESSION_KEY = "split_uploads"
 KEPT_UPLOADS = 5  # per session: older kept files are deleted when a new one arrives
@@ -121,14 +121,9 @@ def _digest(briefs: list[str]) -> str:
     return hashlib.sha256(json.dumps(briefs, ensure_ascii=False).encode()).hexdigest()
 
 
-def _state(project) -> list:
-    """What a split changes: the highest task number and the number of background splits."""
-    last = Task.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0
-    return [last, SplitJob.objects.filter(project=project).count()]
-
-
 def _preview_token(project, order: dict) -> str:
-    return signing.dumps({"project": project.pk, "state": _state(project), "order": order}, salt=PREVIEW_SALT)
+    state = selectors.split_state(project)
+    return signing.dumps({"project": project.pk, "state": state, "order": order}, salt=PREVIEW_SALT)
 
 
 def _previewed(request, project) -> dict | None:
@@ -208,25 +203,22 @@ def split_confirm(request, pk):
     if order is None:
         messages.error(request, _("This preview is out of date. Please preview the split again."))
         return redirect("work-split", pk=project.pk)
+    expected = previewed["state"]
     kept, job, made = None, None, []
     try:
-        with transaction.atomic():
-            # One confirm of a project at a time; the second of a double click finds the tasks made.
-            locks.lock_one(Project.objects.filter(pk=project.pk))
-            if _state(project) != previewed["state"]:
-                messages.warning(
-                    request,
-                    _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?"),
-                )
-                return redirect("work-project", pk=project.pk)
-            if project.kind == Kind.LABELLING:
-                kept = _kept(request, project, order.get("file", ""))
-                if kept is None:
-                    messages.error(request, _("The uploaded file is no longer here; please upload it again."))
-                    return redirect("work-split", pk=project.pk)
-                job, made = _labelling_confirm(request, project, kept, order)
-            else:
-                made = services.project_split(actor=request.user, project_id=project.pk, **order)
+        # The services lock the project and make nothing when its state is not the preview's: the
+        # second confirm of a double click waits for the first and finds its tasks made.
+        if project.kind == Kind.LABELLING:
+            kept = _kept(request, project, order.get("file", ""))
+            job, made = _labelling_confirm(request, project, kept, order, expected_state=expected)
+        else:
+            made = services.project_split(actor=request.user, project_id=project.pk, expected_state=expected, **order)
+    except SplitStateChanged as changed:
+        messages.warning(request, str(changed.message))
+        return redirect("work-project", pk=project.pk)
+    except _FileGone:
+        messages.error(request, _("The uploaded file is no longer here; please upload it again."))
+        return redirect("work-split", pk=project.pk)
     except DomainError as error:
         messages.error(request, error_text(error))
         return redirect("work-split", pk=project.pk)
@@ -242,13 +234,28 @@ def split_confirm(request, pk):
     return redirect("work-project", pk=project.pk)
 
 
-def _labelling_confirm(request, project, kept, order):
-    """The label set and the tasks go together: a split that fails leaves the label set as it was."""
-    labels = order["label_set"]
-    with _opened(kept) as upload:
-        if labels != project.label_set:
-            services.project_update(actor=request.user, project_id=project.pk, changes={"label_set": labels})
-        split = {"items_per_task": order["items_per_task"], "text_field": order["text_field"]}
+class _FileGone(Exception):
+    """The kept file of a labelling preview is no longer here."""
+
+
+def _labelling_confirm(request, project, kept, order, *, expected_state):
+    """The label set and the tasks go together (the split services change both, all or nothing)."""
+    with contextlib.ExitStack() as files:
+        try:
+            upload = files.enter_context(_opened(kept)) if kept is not None else None
+        except FileNotFoundError:  # forgotten a moment ago by a confirm of this preview that finished
+            upload = None
+        if upload is None:
+            # Nothing can be made without the file; a preview confirmed already took its file with it.
+            if selectors.split_state(project) != expected_state:
+                raise SplitStateChanged()
+            raise _FileGone()
+        split = {
+            "items_per_task": order["items_per_task"],
+            "text_field": order["text_field"],
+            "label_set": order["label_set"],
+            "expected_state": expected_state,
+        }
         if order["background"]:
             return split_requests.split_request(actor=request.user, project_id=project.pk, upload=upload, **split), []
         return None, services.project_split(actor=request.user, project_id=project.pk, file=upload, **split)
@@ -365,8 +372,6 @@ def _columns(path: str) -> list[str]:
         except InvalidJSON:
             return []
         return [str(k) for k in record][:50] if isinstance(record, dict) else []
-    import csv
-    import io
 
     try:
         return [c for c in next(csv.reader(io.StringIO(first)), []) if c][:50]

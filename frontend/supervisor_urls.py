@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from config import converters  # noqa: F401 - registers <id:…>
+from core import ids  # noqa: F401 - registers <id:…>
 from frontend import supervisor, supervisor_company, supervisor_review, supervisor_slots, supervisor_split
 
 urlpatterns = [

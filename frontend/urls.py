@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from config import converters  # noqa: F401 - registers <id:…>
+from core import ids  # noqa: F401 - registers <id:…>
 from frontend import finance, views
 
 urlpatterns = [

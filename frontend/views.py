@@ -6,11 +6,15 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import Throttled
 
+from accounts.errors import SignInUnavailable
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from accounts.services import session_sign_out
-from config.api import error_body, is_api_path
+from accounts.throttles import SIGN_IN_LIMITED, sign_in_limits_check
+from core.errors import BAD_REQUEST, CSRF_FAILED, SERVER_ERROR, Forbidden, NotFound
+from core.http_errors import error_body, is_api_path
 from frontend.forms import SignInForm
 
 
@@ -55,9 +59,6 @@ def sign_in(request):
 def _sign_in_refused(request):
     """The API's sign-in limits (per phone number, per address), on the same counters: the page
     that says so (429, or 503 while they cannot be counted), or None when she may try."""
-    from rest_framework.exceptions import Throttled
-
-    from accounts.throttles import SIGN_IN_LIMITED, SignInUnavailable, sign_in_limits_check
 
     try:
         sign_in_limits_check(request)
@@ -90,25 +91,23 @@ def _error(request, status: int, code: str, message, page_message=None):
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, "bad_request", _("This request could not be understood. Please go back and try again."))
+    return _error(request, 400, BAD_REQUEST, _("This request could not be understood. Please go back and try again."))
 
 
 def permission_denied(request, exception=None):
     message = _("You may not open this page. If you think you should, ask your company's administrator.")
-    return _error(request, 403, "forbidden", message)
+    return _error(request, 403, Forbidden.code, message)
 
 
 def not_found(request, exception=None):
-    return _error(request, 404, "not_found", _("Not found."), page_message=_("This page does not exist."))
+    return _error(request, 404, NotFound.code, _("Not found."), page_message=_("This page does not exist."))
 
 
 def server_error(request):
-    return _error(request, 500, "server_error", _("Something went wrong on our side. Please try again in a moment."))
+    return _error(request, 500, SERVER_ERROR, _("Something went wrong on our side. Please try again in a moment."))
 
 
 def csrf_failure(request, reason=""):
     """A form sent with an expired or missing CSRF token (a page left open overnight, cookies cleared):
     say what to do, in her language, instead of Django's technical page."""
-    return _error(
-        request, 403, "csrf_failed", _("This page was open too long. Please go back, reload it and try again.")
-    )
+    return _error(request, 403, CSRF_FAILED, _("This page was open too long. Please go back, reload it and try again."))

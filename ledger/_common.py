@@ -7,8 +7,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.selectors import FINANCE_ROLES, role_in
-from config.errors import Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Forbidden, NotFound, ReasonRequired
 from ledger import selectors
 from ledger.errors import BalanceTooLow
 from ledger.models import Account, AccountKind, PayoutLine, Transaction
@@ -60,7 +60,7 @@ def _in_open_batches(company_id: int, worker_id: int) -> int:
 def _reason(reason) -> str:
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason or len(reason) > MAX_REASON:
-        raise Invalid(_("Give a reason (at most 200 characters)."), code="reason_required")
+        raise ReasonRequired(_("Give a reason (at most 200 characters)."))
     return reason
 
 

@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, IdempotencyKeyReused, Invalid, NotFound
+from accounts.models import User
 from core import locks
+from core.errors import IdempotencyKeyReused, NotFound, WrongState
+from ledger import facts
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
-from ledger.errors import ApprovalNeeded
+from ledger.errors import ApprovalNeeded, ApproverIsRequester, InvalidAmount, InvalidKey, OwnAdjustment
 from ledger.models import (
     Account,
     AccountKind,
@@ -23,7 +25,6 @@ from ledger.models import (
 )
 from ledger.periods import day_start
 from ledger.services import Leg, account_for, transaction_post
-from tasks.models import Claim
 
 MAX_ADJUSTMENT_FEN = 10_000_000  # ¥100,000: a typo guard, not a business rule
 
@@ -47,9 +48,9 @@ def approval_threshold_fen() -> int:
 
 def _amount(amount_fen) -> int:
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen == 0:
-        raise Invalid(_("The amount is a whole number of fen, not zero."), code="invalid_amount")
+        raise InvalidAmount(_("The amount is a whole number of fen, not zero."))
     if abs(amount_fen) > MAX_ADJUSTMENT_FEN:
-        raise Invalid(_("The amount is larger than one adjustment may be."), code="invalid_amount")
+        raise InvalidAmount(_("The amount is larger than one adjustment may be."))
     return amount_fen
 
 
@@ -57,7 +58,7 @@ def _key(key) -> str:
     if key is None:
         return ""
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY:
-        raise Invalid(_("The key is some text of at most 80 characters."), code="invalid_key")
+        raise InvalidKey()
     return key
 
 
@@ -66,10 +67,9 @@ def _worked_here(company_id: int, worker_id: int) -> bool:
     its tasks, or has an account with it (she was credited)."""
     if not get_user_model().objects.filter(pk=worker_id, worker_profile__isnull=False).exists():
         return False
-    return (
-        Account.objects.filter(company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id).exists()
-        or Claim.objects.filter(worker_id=worker_id, project__company_id=company_id).exists()
-    )
+    return Account.objects.filter(
+        company_id=company_id, kind=AccountKind.PAYABLE, worker_id=worker_id
+    ).exists() or facts.has_claimed(company_id=company_id, worker_id=worker_id)
 
 
 def _first_with_key(actor, key: str, body: dict):
@@ -85,7 +85,7 @@ def _first_with_key(actor, key: str, body: dict):
 
 @transaction.atomic
 def adjustment_request(
-    *, actor, company_id: int, worker_id: int, amount_fen, reason: str, key: str | None = None
+    *, actor: User, company_id: int, worker_id: int, amount_fen: int, reason: str, key: str | None = None
 ) -> tuple[AdjustmentRequest, bool]:
     """A bonus (positive) or a deduction (negative) for a mother who has worked for the company,
     with a reason. Up to ``approval_threshold_fen()`` (either sign) it is posted at once (status
@@ -102,7 +102,7 @@ def adjustment_request(
     if key and (first := _first_with_key(actor, key, body)) is not None:
         return first, False
     if worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     if not _worked_here(company_id, worker_id):
         raise NotFound()  # only a mother who has worked for this company
     try:
@@ -138,7 +138,9 @@ def adjustment_request(
 
 
 @transaction.atomic
-def adjustment_post(*, actor, company_id: int, worker_id: int, amount_fen, reason: str, key: str | None = None):
+def adjustment_post(
+    *, actor: User, company_id: int, worker_id: int, amount_fen: int, reason: str, key: str | None = None
+) -> tuple[Transaction, bool]:
     """An adjustment within the approval threshold, posted at once: ``(transaction, created)``.
     A larger one is refused here (nothing written): ``adjustment_request`` leaves it waiting."""
     request, created = adjustment_request(
@@ -188,17 +190,16 @@ def _locked_request(actor, request_id: int) -> AdjustmentRequest:
     return request
 
 
-def _adjustment_wrong_state(request: AdjustmentRequest, action: str) -> Conflict:
-    return Conflict(
+def _adjustment_wrong_state(request: AdjustmentRequest, action: str) -> WrongState:
+    return WrongState(
         _("An adjustment that is %(status)s cannot be %(action)s.")
         % {"status": request.get_status_display(), "action": action},
-        code="wrong_state",
         details={"status": request.status},
     )
 
 
 @transaction.atomic
-def adjustment_approve(*, actor, request_id: int) -> AdjustmentRequest:
+def adjustment_approve(*, actor: User, request_id: int) -> AdjustmentRequest:
     """Post a waiting adjustment; by a finance user who neither asked for it nor receives it. Her
     balance is checked again (her account locked) for a deduction. Approving again changes nothing."""
     request = _locked_request(actor, request_id)
@@ -207,12 +208,9 @@ def adjustment_approve(*, actor, request_id: int) -> AdjustmentRequest:
     if request.status != AdjustmentStatus.PENDING:
         raise _adjustment_wrong_state(request, _("approved"))
     if request.requested_by_id == actor.pk:
-        raise Forbidden(
-            _("An adjustment is approved by a finance user other than the one who asked for it."),
-            code="approver_is_requester",
-        )
+        raise ApproverIsRequester()
     if request.worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     payable = _locked_payable(request.company_id, request.worker_id)
     if request.amount_fen < 0:
         keep = _in_open_batches(request.company_id, request.worker_id)
@@ -231,7 +229,7 @@ def adjustment_approve(*, actor, request_id: int) -> AdjustmentRequest:
 
 
 @transaction.atomic
-def adjustment_reject(*, actor, request_id: int, reason: str) -> AdjustmentRequest:
+def adjustment_reject(*, actor: User, request_id: int, reason: str) -> AdjustmentRequest:
     """Turn a waiting adjustment down with a reason; nothing is posted and she is not told. Its
     requester may withdraw it this way; the mother herself may not. Rejecting again changes nothing."""
     request = _locked_request(actor, request_id)
@@ -241,7 +239,7 @@ def adjustment_reject(*, actor, request_id: int, reason: str) -> AdjustmentReque
     if request.status != AdjustmentStatus.PENDING:
         raise _adjustment_wrong_state(request, _("turned down"))
     if request.worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     request.status, request.decided_by, request.decided_at = AdjustmentStatus.REJECTED, actor, timezone.now()
     request.decision_reason = reason
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])

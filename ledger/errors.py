@@ -1,8 +1,12 @@
-"""The ledger's refusals of finance writes (each a stable ``code``)."""
+"""The ledger's refusals of finance writes and reads (each a stable ``code``).
+
+A class with no message of its own is raised with the words of each case (``InvalidPeriod``: which
+limit); the others say the same thing every time.
+"""
 
 from django.utils.translation import gettext_lazy
 
-from config.errors import Conflict
+from core.errors import Conflict, Forbidden, Invalid
 
 
 class BalanceTooLow(Conflict):
@@ -23,3 +27,66 @@ class ApprovalNeeded(Conflict):
 class NothingToPay(Conflict):
     code = "nothing_to_pay"
     message = gettext_lazy("No mother has money to be paid for this period.")
+
+
+class InvalidPeriod(Invalid):
+    """A period missing a day, running backwards, too long, out of range or not over yet."""
+
+    code = "invalid_period"
+
+
+class InvalidAmount(Invalid):
+    """An adjustment's amount that is zero, not whole fen, or larger than one adjustment may be."""
+
+    code = "invalid_amount"
+
+
+class InvalidKey(Invalid):
+    code = "invalid_key"
+    message = gettext_lazy("The key is some text of at most 80 characters.")
+
+
+class InvalidFormat(Invalid):
+    code = "invalid_format"
+    message = gettext_lazy("The format is csv or xlsx.")
+
+
+class ReferenceRequired(Invalid):
+    code = "reference_required"
+    message = gettext_lazy("Give the bank's reference (at most 64 characters).")
+
+
+class OwnAdjustment(Forbidden):
+    code = "own_adjustment"
+    message = gettext_lazy("Nobody adjusts their own pay.")
+
+
+class ApproverIsRequester(Forbidden):
+    code = "approver_is_requester"
+    message = gettext_lazy("An adjustment is approved by a finance user other than the one who asked for it.")
+
+
+class ApproverIsCreator(Forbidden):
+    code = "approver_is_creator"
+    message = gettext_lazy("A batch is approved by a finance user other than the one who drafted it.")
+
+
+class ApproverIsPayee(Forbidden):
+    code = "approver_is_payee"
+    message = gettext_lazy("A batch is approved by a finance user who is not paid in it.")
+
+
+class AlreadyPaid(Conflict):
+    """Paid already, with another bank reference (the message and ``details`` name it)."""
+
+    code = "already_paid"
+
+
+class NotReversible(Conflict):
+    code = "not_reversible"
+    message = gettext_lazy("Only a credit or an adjustment can be reversed.")
+
+
+class ExportNotReady(Conflict):
+    code = "export_not_ready"
+    message = gettext_lazy("The file is not ready yet.")

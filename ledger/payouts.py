@@ -16,11 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, Invalid, NotFound
+from accounts.models import User
 from core import locks
+from core.errors import NotFound, WrongState
 from ledger import selectors
 from ledger._common import _locked_payable, _require_balance, _require_finance
-from ledger.errors import AlreadyInOpenBatch, NothingToPay
+from ledger.errors import (
+    AlreadyInOpenBatch,
+    AlreadyPaid,
+    ApproverIsCreator,
+    ApproverIsPayee,
+    InvalidPeriod,
+    NothingToPay,
+    ReferenceRequired,
+)
 from ledger.models import Account, AccountKind, Direction, PayoutBatch, PayoutLine, PayoutStatus, TransactionKind
 from ledger.money import format_fen
 from ledger.periods import FIRST_DAY, LAST_DAY, day_start, last_ended_half_month
@@ -34,7 +43,11 @@ MAX_PERIOD_DAYS = 31
 
 @transaction.atomic
 def payout_draft(
-    *, actor, company_id: int, period_start: datetime.date | None = None, period_end: datetime.date | None = None
+    *,
+    actor: User,
+    company_id: int,
+    period_start: datetime.date | None = None,
+    period_end: datetime.date | None = None,
 ) -> PayoutBatch:
     """Draft a batch: one line per mother with money owed as of the period's end."""
     _require_finance(actor, company_id)
@@ -42,13 +55,13 @@ def payout_draft(
     if period_start is None and period_end is None:
         period_start, period_end = last_ended_half_month(today)
     if period_start is None or period_end is None:
-        raise Invalid(_("Give both the first and the last day of the period."), code="invalid_period")
+        raise InvalidPeriod(_("Give both the first and the last day of the period."))
     if not (period_start >= FIRST_DAY and period_end <= LAST_DAY):
-        raise Invalid(_("A period runs forward and lasts at most 31 days."), code="invalid_period")
+        raise InvalidPeriod(_("A period runs forward and lasts at most 31 days."))
     if period_end < period_start or (period_end - period_start).days >= MAX_PERIOD_DAYS:
-        raise Invalid(_("A period runs forward and lasts at most 31 days."), code="invalid_period")
+        raise InvalidPeriod(_("A period runs forward and lasts at most 31 days."))
     if period_end >= today:
-        raise Invalid(_("Only a period that has ended can be settled."), code="invalid_period")
+        raise InvalidPeriod(_("Only a period that has ended can be settled."))
     cutoff = day_start(period_end + datetime.timedelta(days=1))
     # Her account rows are locked first, as every debit does: a payout being posted meanwhile
     # either finished before these reads or waits for this draft.
@@ -103,16 +116,15 @@ def _locked_batch(actor, batch_id: int) -> PayoutBatch:
     return batch
 
 
-def _wrong_state(batch: PayoutBatch, action: str) -> Conflict:
-    return Conflict(
+def _wrong_state(batch: PayoutBatch, action: str) -> WrongState:
+    return WrongState(
         _("A %(status)s batch cannot be %(action)s.") % {"status": batch.get_status_display(), "action": action},
-        code="wrong_state",
         details={"status": batch.status},
     )
 
 
 @transaction.atomic
-def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
+def payout_approve(*, actor: User, batch_id: int) -> PayoutBatch:
     """Approve a draft; by someone other than its creator. Approving again changes nothing."""
     batch = _locked_batch(actor, batch_id)
     if batch.status in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED, PayoutStatus.PAID):
@@ -120,12 +132,10 @@ def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
     if batch.status != PayoutStatus.DRAFT:
         raise _wrong_state(batch, _("approved"))
     if batch.created_by_id == actor.pk:
-        raise Forbidden(
-            _("A batch is approved by a finance user other than the one who drafted it."), code="approver_is_creator"
-        )
+        raise ApproverIsCreator()
     if batch.lines.filter(worker_id=actor.pk).exists():
         # A staff member who is also one of its mothers is no second person for her own pay.
-        raise Forbidden(_("A batch is approved by a finance user who is not paid in it."), code="approver_is_payee")
+        raise ApproverIsPayee()
     _require_lines_covered(batch)
     batch.status, batch.approved_by, batch.approved_at = PayoutStatus.APPROVED, actor, timezone.now()
     batch.save(update_fields=["status", "approved_by", "approved_at"])
@@ -134,7 +144,7 @@ def payout_approve(*, actor, batch_id: int) -> PayoutBatch:
 
 
 @transaction.atomic
-def payout_mark_exported(*, actor, batch_id: int) -> PayoutBatch:
+def payout_mark_exported(*, actor: User, batch_id: int) -> PayoutBatch:
     """The bank file was taken: approved → exported (a later download changes nothing)."""
     batch = _locked_batch(actor, batch_id)
     if batch.status in (PayoutStatus.EXPORTED, PayoutStatus.PAID):
@@ -149,19 +159,18 @@ def payout_mark_exported(*, actor, batch_id: int) -> PayoutBatch:
 
 
 @transaction.atomic
-def payout_mark_paid(*, actor, batch_id: int, reference: str) -> PayoutBatch:
+def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBatch:
     """The bank paid it: post one payout transaction per line. Paying again with the same
     reference changes nothing; with another reference it is refused."""
     reference = (reference or "").strip()
     if not reference or len(reference) > 64:
-        raise Invalid(_("Give the bank's reference (at most 64 characters)."), code="reference_required")
+        raise ReferenceRequired()
     batch = _locked_batch(actor, batch_id)
     if batch.status == PayoutStatus.PAID:
         if batch.bank_reference == reference:
             return batch
-        raise Conflict(
+        raise AlreadyPaid(
             _("This batch was already paid with reference %(ref)s.") % {"ref": batch.bank_reference},
-            code="already_paid",
             details={"reference": batch.bank_reference},
         )
     if batch.status not in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED):
@@ -211,7 +220,7 @@ def _require_lines_covered(batch: PayoutBatch) -> None:
 
 
 @transaction.atomic
-def payout_cancel(*, actor, batch_id: int) -> PayoutBatch:
+def payout_cancel(*, actor: User, batch_id: int) -> PayoutBatch:
     """Cancel a batch that has not been paid (also one whose file was downloaded but that the bank
     did not pay); its mothers can be drafted again."""
     batch = _locked_batch(actor, batch_id)

@@ -1,17 +1,20 @@
 """Reversals: a wrong credit or adjustment undone by a mirrored transaction that points at it."""
 
+import uuid
+
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Conflict, Forbidden, NotFound
+from accounts.models import User
+from core.errors import NotFound
 from ledger._common import _in_open_batches, _locked_payable, _reason, _require_balance, _require_finance, _tell_her
+from ledger.errors import NotReversible, OwnAdjustment
 from ledger.models import AccountKind, Direction, Transaction, TransactionKind
 from ledger.services import Leg, transaction_post
 
 
 @transaction.atomic
-def transaction_reverse(*, actor, transaction_id, reason: str):
+def transaction_reverse(*, actor: User, transaction_id: uuid.UUID, reason: str) -> tuple[Transaction, bool]:
     """Undo a wrong credit or adjustment with a new transaction of mirrored postings that
     points at it. Once per transaction; never a payout or a reversal."""
     original = Transaction.objects.filter(pk=transaction_id).first()
@@ -19,10 +22,10 @@ def transaction_reverse(*, actor, transaction_id, reason: str):
         raise NotFound()
     _require_finance(actor, original.company_id)
     if original.worker_id is not None and original.worker_id == actor.pk:
-        raise Forbidden(_("Nobody adjusts their own pay."), code="own_adjustment")
+        raise OwnAdjustment()
     reason = _reason(reason)
     if original.kind not in (TransactionKind.EARNING, TransactionKind.ADJUSTMENT):
-        raise Conflict(_("Only a credit or an adjustment can be reversed."), code="not_reversible")
+        raise NotReversible()
     key = f"reversal:{original.pk}"
     existing = Transaction.objects.filter(key=key).first()
     if existing is not None:

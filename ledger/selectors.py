@@ -2,10 +2,11 @@
 
 import datetime
 
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, TruncWeek
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncWeek
 
 from accounts.selectors import FINANCE_ROLES, company_ids_for
+from ledger import facts
 from ledger.models import (
     AccountKind,
     AdjustmentRequest,
@@ -15,7 +16,6 @@ from ledger.models import (
     Transaction,
     TransactionKind,
 )
-from ledger.money import fen_for_units
 
 # Signed for a payable account: credits increase what the company owes her.
 _SIGNED = Case(
@@ -195,30 +195,13 @@ def ledger_problems(*, company_id: int) -> tuple[list[dict], int]:
     by any means adds up to zero): transactions without postings, postings whose transaction
     header is missing, and accepted work whose credit is missing. Returns at most
     ``MAX_PROBLEMS_LISTED`` of them as ``{"kind", "id"}`` and how many there are in all."""
-    from tasks.models import Review  # a lower layer reading the work it credits: reads only
-
     bare = Transaction.objects.filter(company_id=company_id).filter(
         ~Exists(Posting.objects.filter(transaction_id=OuterRef("pk")))
     )
     headless = Posting.objects.filter(account__company_id=company_id).filter(
         ~Exists(Transaction.objects.filter(pk=OuterRef("transaction_id")))
     )
-    uncredited = (
-        Review.objects.filter(submission__project__company_id=company_id, accepted_units__gt=0)
-        .filter(
-            ~Exists(
-                Transaction.objects.filter(key=Concat(Value("review:"), Cast(OuterRef("pk"), output_field=CharField())))
-            )
-        )
-        .select_related("submission__project")
-    )
-    # Work worth less than half a fen is credited nothing and has no transaction (rounded with the
-    # project's rate now: once a project is out its rate may only go up).
-    missing = [
-        review.pk
-        for review in uncredited.order_by("pk").iterator()
-        if fen_for_units(units=review.accepted_units, piece_rate=review.submission.project.piece_rate) > 0
-    ]
+    missing = facts.reviews_without_credit(company_id=company_id)
     limit = MAX_PROBLEMS_LISTED
     found = [
         *(

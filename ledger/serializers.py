@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
-from config.api import IdField, StrictIntegerField
+from core.fields import IdField, StrictIntegerField
 from ledger.models import (
     AdjustmentRequest,
     ExportStatus,

@@ -2,10 +2,13 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from accounts.audit import audit_record
+from accounts.models import User
 from ledger.models import Account, AccountKind, Direction, Posting, Transaction, TransactionKind
 from ledger.money import fen_for_units, format_fen
 from realtime import events
@@ -26,7 +29,9 @@ def account_for(*, company_id: int, kind: str, worker_id: int | None = None) -> 
 
 
 @transaction.atomic
-def transaction_post(*, key: str, kind: str, company_id: int, legs: list[Leg], **fields) -> tuple[Transaction, bool]:
+def transaction_post(
+    *, key: str, kind: str, company_id: int, legs: list[Leg], **fields: Any
+) -> tuple[Transaction, bool]:
     """Post one balanced transaction for the cause named by ``key``; once only.
 
     Returns ``(transaction, created)``. Posting a key again returns the first one.
@@ -56,7 +61,7 @@ def transaction_post(*, key: str, kind: str, company_id: int, legs: list[Leg], *
     return txn, True
 
 
-def earning_credit(*, review, actor) -> Transaction | None:
+def earning_credit(*, review: Model, actor: User | None) -> Transaction | None:
     """Credit a mother for the units accepted in ``review``; call inside the review's transaction."""
     submission = review.submission
     project = submission.project

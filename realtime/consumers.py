@@ -24,8 +24,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.tokens import user_for_token
-from config.converters import MAX_ID
-from config.json_input import InvalidJSON, json_loads
+from core.ids import MAX_ID
+from core.json_input import InvalidJSON, json_loads
 from core.languages import scope_language
 from realtime import security, selectors, socket_cap
 from realtime.hub import hub_for

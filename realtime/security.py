@@ -6,6 +6,7 @@ from django.conf import settings
 from accounts.selectors import company_ids_for, roles_of
 from accounts.sessions import user_for_session
 from accounts.tokens import user_for_token
+from realtime import facts
 from realtime.groups import company_staff_group, project_group, project_of_group, worker_group
 
 
@@ -34,12 +35,9 @@ def home_groups(user) -> list[str]:
 
 
 def may_follow(user, project_id: int) -> bool:
-    """Staff may follow their companies' projects; a mother, the projects she may claim from."""
-    from tasks.selectors import projects_for_staff, projects_for_worker
-
-    if projects_for_staff(user).filter(pk=project_id).exists():
-        return True
-    return hasattr(user, "worker_profile") and projects_for_worker(user).filter(pk=project_id).exists()
+    """Staff may follow their companies' projects; a mother, the projects she may claim from (the
+    work's rule: realtime.facts)."""
+    return facts.may_follow_project(user, project_id)
 
 
 def follow_group(project_id: int) -> str:

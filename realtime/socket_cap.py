@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 
+import redis.asyncio
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,6 @@ class _Redis:
         return f"{self.prefix}:sockets:{user_id}"
 
     def _redis(self):
-        import redis.asyncio
-
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:  # a client belongs to the loop that opened it
             self._client = redis.asyncio.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)

@@ -7,32 +7,27 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.errors import CompanyRequired
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
 from accounts.selectors import company_ids_for
-from config.errors import DomainError, Invalid
-from config.parsers import JSONParser
-from tasks import selectors, services
+from core.errors import DomainError
+from core.parsers import JSONParser
+from fairwork.selectors import fits_availability
+from tasks import selectors, services, split_requests
+from tasks.errors import TooManyTasks
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
-from tasks.serializers import (
-    ClaimIn,
-    ClaimOut,
+from tasks.project_serializers import (
     ProjectCreateIn,
     ProjectOut,
     ProjectPatchIn,
-    ReleaseIn,
-    ReviewIn,
     SlotIn,
-    SlotOut,
     SlotPatternIn,
     SplitIn,
     SplitJobOut,
-    SubmissionOut,
-    SubmitIn,
-    TaskOut,
 )
-from tasks.services import split_requests
+from tasks.serializers import ClaimIn, ClaimOut, ReleaseIn, ReviewIn, SlotOut, SubmissionOut, SubmitIn, TaskOut
 
 
 def _valid(serializer_class, request, **kwargs) -> dict:
@@ -66,7 +61,7 @@ class ProjectListView(generics.ListAPIView):
         if company_id is None:
             companies = company_ids_for(request.user)
             if len(companies) != 1:
-                raise Invalid(_("Please say which company this project is for."), code="company_required")
+                raise CompanyRequired(_("Please say which company this project is for."))
             company_id = companies[0]
         project = services.project_create(actor=request.user, company_id=company_id, **fields)
         return Response(ProjectOut(project).data, status=status.HTTP_201_CREATED)
@@ -122,7 +117,7 @@ class ProjectSplitView(APIView):
         try:
             tasks = services.project_split(actor=request.user, project_id=pk, **fields)
         except DomainError as error:
-            if upload is None or error.code != "too_many_tasks":
+            if upload is None or not isinstance(error, TooManyTasks):
                 raise
             # A small file of many short items: more tasks than a direct split makes.
             upload.seek(0)
@@ -189,7 +184,6 @@ class ProjectSlotsView(generics.ListAPIView):
         profile = getattr(request.user, "worker_profile", None)
         if profile is None or selectors.projects_for_staff(request.user).filter(pk=kwargs["pk"]).exists():
             return super().list(request, *args, **kwargs)
-        from fairwork.selectors import fits_availability
 
         slots = list(self.get_queryset().prefetch_related(None)[:MAX_SLOTS_LISTED])
         fits = {slot.pk: fits_availability(profile, slot.starts_at, slot.ends_at) for slot in slots}

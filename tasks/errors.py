@@ -1,13 +1,43 @@
-"""Domain errors of the work flow (codes are part of the public API)."""
+"""Domain errors of the work flow: projects, slots, splitting, claims, photos, submissions, reviews
+(codes are part of the public API).
+
+A class with no message of its own is raised with the words of each case (``InvalidSplit``: which
+brief, which field); the others say the same thing every time.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Forbidden, Invalid, TooLarge, WrongState
+
+# --- Projects ---
 
 
 class ProjectNotOpen(Conflict):
     code = "project_not_open"
     message = _("This project is not taking claims right now.")
+
+
+class InvalidKind(Invalid):
+    code = "invalid_kind"
+    message = _("Unknown kind of work.")
+
+
+class LabelSetRequired(Invalid):
+    code = "label_set_required"
+    message = _("A labelling project needs a label set.")
+
+
+class TermsFixed(WrongState):
+    code = "terms_fixed"
+    message = _("Once a project is published its pay can only go up.")
+
+
+class NoTasks(WrongState):
+    code = "no_tasks"
+    message = _("Split the work into tasks before publishing.")
+
+
+# --- Time slots ---
 
 
 class SlotClosed(Conflict):
@@ -20,23 +50,71 @@ class InvalidSlot(Invalid):
     message = _("Please choose one of this project's time slots.")
 
 
-class ClaimNotActive(Conflict):
-    code = "claim_not_active"
-    message = _("This task is no longer in your hands.")
+class InvalidSlotTimes(Invalid):
+    """A slot that ends before it starts, lasts too long, or is over already."""
+
+    code = "invalid_slot_times"
 
 
-class AlreadyReviewed(Conflict):
-    code = "already_reviewed"
-    message = _("This submission has already been reviewed.")
+class InvalidPattern(Invalid):
+    """A weekly pattern of slots with no weekdays, a first day too far ahead, or too many slots."""
+
+    code = "invalid_pattern"
 
 
-class OwnSubmission(Forbidden):
-    code = "own_submission"
-    message = _("Nobody reviews their own work: another supervisor will review this submission.")
+# --- Splitting the work into tasks ---
+
+
+class InvalidSplit(Invalid):
+    """What to split is not right: a count, a brief, the kind of project; the message says which."""
+
+    code = "invalid_split"
+
+
+class TooManyTasks(Invalid):
+    code = "too_many_tasks"
+
+
+class FileRequired(Invalid):
+    code = "file_required"
+    message = _("Please upload a CSV or JSONL file.")
 
 
 class InvalidFile(Invalid):
     code = "invalid_file"
+
+
+# --- Claims ---
+
+
+class TaskAlreadyClaimed(Conflict):
+    code = "task_already_claimed"
+    message = _("Someone else just claimed this task.")
+
+
+class NoTaskAvailable(Conflict):
+    code = "no_task_available"
+    message = _("There are no open tasks left in this project.")
+
+
+class SlotFull(Conflict):
+    code = "slot_full"
+    message = _("This time slot is full. Please choose another one.")
+
+
+class ClaimLimitReached(Conflict):
+    code = "claim_limit_reached"
+    message = _("You already have as many tasks from this project as you may hold at once.")
+
+
+class ClaimExpired(Conflict):
+    code = "claim_expired"
+    message = _("This claim has expired; the task went back to the task hall.")
+
+
+class ClaimNotActive(Conflict):
+    code = "claim_not_active"
+    message = _("This task is no longer in your hands.")
 
 
 class OwnCompanyWork(Forbidden):
@@ -49,3 +127,84 @@ class OwnCompanyWork(Forbidden):
 class TaskTooLongForSlot(Conflict):
     code = "task_too_long_for_slot"
     message = _("This task takes longer than the time slot. Please choose a longer time slot.")
+
+
+# --- Photos handed in with assembly work ---
+
+
+class PhotoTooLarge(TooLarge):
+    code = "photo_too_large"
+    message = _("A photo is larger than 10 MB. Please choose a smaller one.")
+
+
+class InvalidPhoto(Invalid):
+    code = "invalid_photo"
+    message = _("This file is not a photo we can read. Please send a JPEG, PNG or WebP picture.")
+
+
+class PhotoTooManyPixels(Invalid):
+    code = "photo_too_many_pixels"
+    message = _("This picture has too many pixels to open safely. Please send an ordinary photo.")
+
+
+class TooManyPhotos(Invalid):
+    code = "too_many_photos"
+    message = _("At most 3 photos, please.")
+
+
+class PhotosNotExpected(Invalid):
+    code = "photos_not_expected"
+    message = _("Photos are only handed in with assembly work.")
+
+
+# --- Submissions and reviews ---
+
+
+class TextRequired(Invalid):
+    code = "text_required"
+    message = _("Please write the text before submitting.")
+
+
+class LabelsRequired(Invalid):
+    code = "labels_required"
+    message = _("Please label every item before submitting.")
+
+
+class InvalidLabels(Invalid):
+    code = "invalid_labels"
+    message = _("Every item needs exactly one label from the label set.")
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+    message = _("This submission has already been reviewed.")
+
+
+class OwnSubmission(Forbidden):
+    code = "own_submission"
+    message = _("Nobody reviews their own work: another supervisor will review this submission.")
+
+
+class InvalidDecision(Invalid):
+    code = "invalid_decision"
+    message = _("The decision must be accept, partial, reject or revise.")
+
+
+class ReviewWindowPassed(WrongState):
+    code = "review_window_passed"
+    message = _("The review window has passed: this submission can only be accepted.")
+
+
+class ClaimNextRepeated(Conflict):
+    """The same "claim the next one" sent again: ``details["claim"]`` is the claim the first one made."""
+
+    code = "claim_next_repeated"
+    message = _("This task is already yours.")
+
+
+class SplitStateChanged(Conflict):
+    """A split confirmed against a preview whose project has changed since (confirmed already, or
+    split again in between): nothing is made."""
+
+    code = "split_state_changed"
+    message = _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?")

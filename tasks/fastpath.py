@@ -34,12 +34,13 @@ from accounts.tokens import (
     touch_params,
     user_for_token,
 )
-from config.api import error_body, error_payload
-from config.converters import MAX_ID
-from config.json_input import InvalidJSON, json_loads
-from config.parsers import InvalidJSONBody
 from core import dbfaults
+from core.errors import SERVICE_UNAVAILABLE, TooLarge
+from core.http_errors import error_body, error_payload
+from core.ids import MAX_ID
+from core.json_input import InvalidJSON, json_loads
 from core.languages import language_for
+from core.parsers import InvalidJSONBody
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
@@ -97,7 +98,7 @@ def _claim_next_answer(*, key: str, project_id: int, body: bytes) -> tuple[int, 
 
 
 def _unavailable() -> tuple[int, dict, dict]:
-    body = error_body(code="service_unavailable", message=dbfaults.unavailable_message())
+    body = error_body(code=SERVICE_UNAVAILABLE, message=dbfaults.unavailable_message())
     return 503, body, {"Retry-After": str(dbfaults.RETRY_AFTER_SECONDS)}
 
 
@@ -205,7 +206,7 @@ class ClaimFastPath:
             with translation.override(
                 language_for(accept_language=headers.get(b"accept-language", b"").decode("latin-1"))
             ):
-                too_large = error_body(code="too_large", message=translation.gettext("The request is too large."))
+                too_large = error_body(code=TooLarge.code, message=translation.gettext("The request is too large."))
             return await _send(send, 413, too_large, {})
         request = {
             "key": auth[6:].decode("latin-1").strip(),

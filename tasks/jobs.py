@@ -6,6 +6,7 @@ from django_tasks import task
 
 from tasks import services
 from tasks.models import Claim, ClaimStatus, Submission, SubmissionStatus
+from tasks.services import reminders
 
 BATCH = 1000
 
@@ -34,6 +35,29 @@ def submissions_auto_accept() -> int:
 
 @task()
 def split_run(job_id: str) -> int:
-    """Split a large labelling file kept by ``tasks.services.split_requests.split_request``."""
+    """Split a large labelling file kept by ``tasks.split_requests.split_request``."""
     job = services.split_job_run(job_id=job_id)
     return job.tasks_created if job is not None else 0
+
+
+# --- fair work over the work (tasks.services.reminders) --------------------------------------------
+
+
+@task()
+def reminders_send() -> int:
+    return reminders.reminders_send()
+
+
+@task()
+def auto_accept_warn() -> int:
+    return reminders.auto_accept_warn()
+
+
+@task()
+def hours_warn() -> int:
+    return reminders.hours_warn()
+
+
+@task()
+def measured_pay_update() -> int:
+    return reminders.measured_pay_update()

@@ -44,7 +44,7 @@ class Project(models.Model):
     grace_minutes = models.PositiveIntegerField(_("grace period (minutes)"), default=30)
     review_window_hours = models.PositiveIntegerField(_("review window (hours)"), default=48)
     claim_limit = models.PositiveSmallIntegerField(_("claims one mother may hold at once"), default=2)
-    # From accepted work (fairwork.jobs.measured_pay_update): the median minutes a unit really took.
+    # From accepted work (tasks.jobs.measured_pay_update): the median minutes a unit really took.
     measured_minutes_per_unit = models.DecimalField(
         _("measured minutes per unit"), max_digits=7, decimal_places=2, null=True, blank=True
     )

@@ -17,10 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from config.errors import Invalid, TooLarge
+from tasks.errors import InvalidPhoto, PhotoTooLarge, PhotoTooManyPixels, TooManyPhotos
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -32,31 +31,6 @@ MAX_PHOTO_PIXELS = 50_000_000
 STORED_MAX_SIDE = 2048
 JPEG_QUALITY = 85
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-
-
-class PhotoTooLarge(TooLarge):
-    code = "photo_too_large"
-    message = _("A photo is larger than 10 MB. Please choose a smaller one.")
-
-
-class InvalidPhoto(Invalid):
-    code = "invalid_photo"
-    message = _("This file is not a photo we can read. Please send a JPEG, PNG or WebP picture.")
-
-
-class PhotoTooManyPixels(Invalid):
-    code = "photo_too_many_pixels"
-    message = _("This picture has too many pixels to open safely. Please send an ordinary photo.")
-
-
-class TooManyPhotos(Invalid):
-    code = "too_many_photos"
-    message = _("At most 3 photos, please.")
-
-
-class PhotosNotExpected(Invalid):
-    code = "photos_not_expected"
-    message = _("Photos are only handed in with assembly work.")
 
 
 def private_root() -> Path:

@@ -1,6 +1,7 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
@@ -10,6 +11,8 @@ from tasks.models import (
     Claim,
     Project,
     ProjectStatus,
+    Review,
+    SplitJob,
     Submission,
     SubmissionPhoto,
     SubmissionStatus,
@@ -119,6 +122,13 @@ def project_progress(project) -> dict:
     }
 
 
+def split_state(project) -> list[int]:
+    """What a split changes: the project's highest task number and its number of background
+    splits. A split's preview records it; its confirm makes nothing if it changed since."""
+    last = Task.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0
+    return [last, SplitJob.objects.filter(project=project).count()]
+
+
 def projects_for_supervisor(user):
     """Projects of the companies where the user supervises (supervisor or company admin)."""
     return Project.objects.filter(company_id__in=company_ids_for(user, SUPERVISING_ROLES)).select_related("company")
@@ -153,3 +163,37 @@ def submissions_for_worker(user):
         .select_related("project", "project__company", "task", "review")
         .prefetch_related("photos")
     )
+
+
+# --- answers to the lower layers' questions (supplied in tasks.apps; core.providers) ------------------
+
+
+def may_follow_project(user, project_id: int) -> bool:
+    """Staff may follow their companies' projects; a mother, the projects she may claim from."""
+    if projects_for_staff(user).filter(pk=project_id).exists():
+        return True
+    return hasattr(user, "worker_profile") and projects_for_worker(user).filter(pk=project_id).exists()
+
+
+def has_claimed(*, company_id: int, worker_id: int) -> bool:
+    return Claim.objects.filter(worker_id=worker_id, project__company_id=company_id).exists()
+
+
+def reviews_without_credit(*, company_id: int) -> list[int]:
+    """The company's reviews that accepted work and have no ``review:<id>`` credit, oldest first."""
+    uncredited = (
+        Review.objects.filter(submission__project__company_id=company_id, accepted_units__gt=0)
+        .filter(
+            ~Exists(
+                Transaction.objects.filter(key=Concat(Value("review:"), Cast(OuterRef("pk"), output_field=CharField())))
+            )
+        )
+        .select_related("submission__project")
+    )
+    # Work worth less than half a fen is credited nothing and has no transaction (rounded with the
+    # project's rate now: once a project is out its rate may only go up).
+    return [
+        review.pk
+        for review in uncredited.order_by("pk").iterator()
+        if fen_for_units(units=review.accepted_units, piece_rate=review.submission.project.piece_rate) > 0
+    ]

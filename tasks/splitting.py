@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from config.errors import Invalid, TooLarge
-from config.json_input import InvalidJSON, json_loads
-from tasks.errors import InvalidFile
+from core.errors import TooLarge
+from core.json_input import InvalidJSON, json_loads
+from tasks.errors import InvalidFile, InvalidSplit, TooManyTasks
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BRIEF_CHARS = 5000
@@ -32,7 +32,7 @@ def split_assembly(*, total_units, units_per_task, max_tasks: int) -> list[TaskS
     total = _positive_int(total_units, "total_units")
     per = _positive_int(units_per_task, "units_per_task")
     if per > total:
-        raise Invalid(_("Pieces per batch cannot be more than the total."), code="invalid_split")
+        raise InvalidSplit(_("Pieces per batch cannot be more than the total."))
     count = -(-total // per)
     _check_count(count, max_tasks)
     specs = [TaskSpec(units=per) for _ in range(total // per)]
@@ -43,21 +43,19 @@ def split_assembly(*, total_units, units_per_task, max_tasks: int) -> list[TaskS
 
 def split_copywriting(*, briefs, max_tasks: int) -> list[TaskSpec]:
     if not isinstance(briefs, list) or not briefs:
-        raise Invalid(_("Please give at least one brief."), code="invalid_split", details={"field": "briefs"})
+        raise InvalidSplit(_("Please give at least one brief."), details={"field": "briefs"})
     specs = []
     for index, brief in enumerate(briefs, start=1):
         if not isinstance(brief, str) or not brief.strip():
-            raise Invalid(_("Brief %(n)s is empty.") % {"n": index}, code="invalid_split", details={"brief": index})
+            raise InvalidSplit(_("Brief %(n)s is empty.") % {"n": index}, details={"brief": index})
         if _has_nul(brief):
-            raise Invalid(
+            raise InvalidSplit(
                 _("Brief %(n)s has a NUL character, which cannot be stored.") % {"n": index},
-                code="invalid_split",
                 details={"brief": index},
             )
         if len(brief) > MAX_BRIEF_CHARS:
-            raise Invalid(
+            raise InvalidSplit(
                 _("Brief %(n)s is longer than %(max)s characters.") % {"n": index, "max": MAX_BRIEF_CHARS},
-                code="invalid_split",
                 details={"brief": index},
             )
         specs.append(TaskSpec(units=1, brief=brief.strip()))
@@ -167,15 +165,13 @@ def _positive_int(value, name: str) -> int:
     except (TypeError, ValueError):
         number = 0
     if number < 1 or str(number) != str(value).strip():
-        raise Invalid(
+        raise InvalidSplit(
             _("%(field)s must be a whole number of at least 1.") % {"field": name},
-            code="invalid_split",
             details={"field": name},
         )
     if number > MAX_COUNT:
-        raise Invalid(
+        raise InvalidSplit(
             _("%(field)s can be at most %(max)s.") % {"field": name, "max": f"{MAX_COUNT:,}"},
-            code="invalid_split",
             details={"field": name, "max": MAX_COUNT},
         )
     return number
@@ -202,9 +198,8 @@ def _refuse_nul(line: int) -> None:
 
 def _check_count(count: int, max_tasks: int) -> None:
     if count > max_tasks:
-        raise Invalid(
+        raise TooManyTasks(
             _("This would create %(count)s tasks; at most %(max)s can be made at once.")
             % {"count": count, "max": max_tasks},
-            code="too_many_tasks",
             details={"tasks": count, "max": max_tasks},
         )

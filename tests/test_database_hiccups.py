@@ -228,7 +228,7 @@ CONCURRENT_CLAIMS = textwrap.dedent(
     call_command("migrate", verbosity=0)
     from tests import factories
     from tasks import services
-    from config.errors import DomainError
+    from core.errors import DomainError
     company = factories.CompanyFactory()
     supervisor = factories.staff(company)
     project = factories.project(supervisor, company, tasks=20, units_per_task=1)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from config.errors import DomainError
+from core.errors import DomainError
 from ledger.models import PayoutBatch
 from tests import factories
 from tests.conftest import api_for

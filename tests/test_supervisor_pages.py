@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role
 from ledger.models import Transaction
-from tasks import jobs, services
+from tasks import jobs, services, split_requests
 from tasks.models import (
     Decision,
     Kind,
@@ -28,7 +28,6 @@ from tasks.models import (
     Task,
     TimeSlot,
 )
-from tasks.services import split_requests
 from tests import factories
 from tests.snapshots import world
 

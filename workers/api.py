@@ -4,9 +4,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsWorker
+from accounts.serializers import UserOut
 from workers import services
 from workers.errors import NoWorkerProfile
 from workers.serializers import AvailabilityWindowSerializer, WorkerProfileIn, WorkerProfileOut
+
+
+class MeView(APIView):
+    """The caller: roles per company and worker profile, if any (here, above accounts, because it
+    shows the profile)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        body = UserOut(request.user).data
+        profile = getattr(request.user, "worker_profile", None)
+        body["worker_profile"] = WorkerProfileOut(profile).data if profile else None
+        return Response(body)
 
 
 class ProfileView(APIView):

@@ -1,8 +1,9 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from config.api import StrictIntegerField
-from config.schema import ClockTimeField
+from core.fields import StrictIntegerField
+from core.schema import ClockTimeField
+from workers import facts
 from workers.models import AvailabilityWindow, WorkerProfile
 from workers.services import PROFILE_FIELDS
 
@@ -20,9 +21,7 @@ class WorkerProfileOut(serializers.ModelSerializer):
         """Her own record, never hidden from her: family emergencies left this month, and the
         share of the last 90 days' claims she saw through (releases during a slot beyond the
         emergencies, and expiries, count against it)."""
-        from fairwork.selectors import reliability
-
-        return reliability(profile.user_id)
+        return facts.reliability(profile.user_id)
 
 
 class WorkerProfileIn(serializers.Serializer):

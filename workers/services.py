@@ -2,14 +2,17 @@
 
 import datetime
 import itertools
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid
+from accounts.models import User
 from core import locks
+from core.errors import Invalid
+from workers.errors import AvailabilityOverlap, InvalidWindow, ProfileRequired
 from workers.models import AvailabilityWindow, WorkerProfile
 
 MAX_WINDOWS = 28
@@ -26,7 +29,7 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def worker_profile_save(*, user, **fields) -> WorkerProfile:
+def worker_profile_save(*, user: User, **fields: Any) -> WorkerProfile:
     """Create or update the caller's own profile."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -55,11 +58,11 @@ def worker_profile_save(*, user, **fields) -> WorkerProfile:
 
 
 @transaction.atomic
-def availability_replace(*, user, windows: list[dict]) -> list[AvailabilityWindow]:
+def availability_replace(*, user: User, windows: list[dict]) -> list[AvailabilityWindow]:
     """Replace the mother's weekly windows; overlapping windows on one day are refused."""
     profile = locks.lock_one(WorkerProfile.objects.filter(user=user))
     if profile is None:
-        raise Invalid(_("Please set up your profile first."), code="profile_required")
+        raise ProfileRequired()
     if len(windows) > MAX_WINDOWS:
         raise Invalid(_("At most %(n)s windows a week.") % {"n": MAX_WINDOWS})
     by_day: dict[int, list[tuple[datetime.time, datetime.time]]] = {}
@@ -69,14 +72,12 @@ def availability_replace(*, user, windows: list[dict]) -> list[AvailabilityWindo
         spans.sort()
         for (_start, end), (next_start, _next_end) in itertools.pairwise(spans):
             if next_start < end:
-                raise Invalid(
-                    _("Two windows overlap on the same day."),
-                    code="availability_overlap",
+                raise AvailabilityOverlap(
                     details={"weekday": weekday, "start": next_start.strftime("%H:%M")},
                 )
         for start, end in spans:
             if end <= start:
-                raise Invalid(_("A window must end after it starts."), code="invalid_window")
+                raise InvalidWindow()
     profile.availability.all().delete()
     created = AvailabilityWindow.objects.bulk_create(
         [AvailabilityWindow(worker=profile, weekday=w["weekday"], start=w["start"], end=w["end"]) for w in windows]

@@ -16,7 +16,7 @@ One module per area; the public names are re-exported here, so callers write
 - ``reviews``: review decisions and the auto-accept
 - ``_common``: the helpers several of them share
 
-``split_requests`` (queue the background split of a large file) is the one module not re-exported:
+Queueing the background split of a large file is ``tasks.split_requests``, outside the package:
 it imports ``tasks.jobs``, which imports this package.
 """
 

@@ -9,12 +9,11 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import NoTaskAvailable, TaskAlreadyClaimed
 from core import locks
 from fairwork import schedule
-from fairwork import selectors as fairwork
 from fairwork.errors import ClaimsOverlap, HoursLimitReached
-from tasks.errors import TaskTooLongForSlot
+from tasks import measures
+from tasks.errors import NoTaskAvailable, TaskAlreadyClaimed, TaskTooLongForSlot
 from tasks.models import Claim, ClaimStatus, Project, Task, TaskStatus, TimeSlot
 
 # A stale claim's task is tried this many times before claim-next says nothing is left: each
@@ -49,7 +48,7 @@ def _fit(*, worker, project: Project, slot: TimeSlot, now) -> _Fit:
         ).values_list("pk", "slot__starts_at", "slot__ends_at", "task__units", "project__minutes_per_unit")
     ]
     room = schedule.room_beside(held, starts_at=slot.starts_at, ends_at=slot.ends_at)
-    minutes_left = fairwork.minutes_left(worker_id=worker.pk, company_id=project.company_id, at=slot.starts_at)
+    minutes_left = measures.minutes_left(worker_id=worker.pk, company_id=project.company_id, at=slot.starts_at)
     return _Fit(
         slot_units=int(slot_seconds // unit_seconds),
         room_units=int(room.seconds // unit_seconds) if room.seconds >= 0 else -1,

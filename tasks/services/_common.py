@@ -4,12 +4,12 @@ locked project and claim, and the project's progress event."""
 from django.utils.translation import gettext as _
 
 from accounts.selectors import SUPERVISING_ROLES, role_in
-from config.errors import ClaimExpired, Forbidden, Invalid, NotFound
 from core import locks
+from core.errors import Forbidden, Invalid, NotFound
 from realtime import events
 from realtime.groups import company_staff_group
 from realtime.publish import publish
-from tasks.errors import ClaimNotActive
+from tasks.errors import ClaimExpired, ClaimNotActive
 from tasks.models import Claim, ClaimStatus, Project
 from tasks.selectors import project_progress
 

@@ -8,16 +8,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import User
 from accounts.selectors import company_ids_for
-from config.errors import ClaimLimitReached, Forbidden, Invalid, NotFound, ReasonRequired, SlotFull, TaskAlreadyClaimed
 from core import locks
+from core.errors import Forbidden, Invalid, NotFound, ReasonRequired
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
-from tasks import claim_sql
-from tasks.errors import InvalidSlot, OwnCompanyWork, ProjectNotOpen, SlotClosed
+from tasks import claim_sql, measures
+from tasks.errors import (
+    ClaimLimitReached,
+    ClaimNextRepeated,
+    InvalidSlot,
+    OwnCompanyWork,
+    ProjectNotOpen,
+    SlotClosed,
+    SlotFull,
+    TaskAlreadyClaimed,
+)
 from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, ReleaseKind, Task, TaskStatus, TimeSlot
 from tasks.services._claim_fit import _fit, _take_task, _why_no_task
 from tasks.services._common import _locked_claim, _require_live
@@ -27,18 +37,61 @@ from workers.models import WorkerProfile
 MAX_RELEASE_REASON = 200
 
 
-def task_claim(*, worker, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
+def task_claim(*, worker: User, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
     """Claim this task for a slot (a conditional update: no waiting on other claims)."""
     return _claim(worker=worker, slot_id=slot_id, task_id=task_id, confirmed=confirm_outside_availability)
 
 
-def task_claim_next(*, worker, project_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
-    """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``)."""
+def task_claim_next(
+    *,
+    worker: User,
+    project_id: int,
+    slot_id: int,
+    confirm_outside_availability: bool = False,
+    after_claim_id: int | None = None,
+) -> Claim:
+    """Claim any open task of the project for a slot (``FOR UPDATE SKIP LOCKED``).
+
+    ``after_claim_id``: the newest claim of hers the page she tapped on knew of (0: none). Her claim
+    in this project made after it, still active or handed in, means this is the same "claim the
+    next one" sent again (a double tap, a retry): ``ClaimNextRepeated`` names that claim, and
+    nothing more is claimed."""
+    if after_claim_id is not None:
+        return _claim_next_once(
+            worker=worker,
+            project_id=project_id,
+            slot_id=slot_id,
+            confirmed=confirm_outside_availability,
+            after_claim_id=after_claim_id,
+        )
     if connection.vendor == "postgresql":
         claim = _claim_next_in_one_statement(worker=worker, project_id=project_id, slot_id=slot_id)
         if claim is not None:
             return claim
     return _claim(worker=worker, slot_id=slot_id, project_id=project_id, confirmed=confirm_outside_availability)
+
+
+@transaction.atomic
+def _claim_next_once(*, worker, project_id: int, slot_id, confirmed: bool, after_claim_id: int) -> Claim:
+    # Her claims run one at a time (every claim of hers locks this row first, the one-statement
+    # claim too), so a second send at the same moment waits here and then sees the first one's claim.
+    _lock_worker(worker)
+    earlier = (
+        Claim.objects.filter(
+            worker=worker,
+            project_id=project_id,
+            pk__gt=after_claim_id,
+            status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED],
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        raise ClaimNextRepeated(details={"claim": earlier})
+    return task_claim_next(
+        worker=worker, project_id=project_id, slot_id=slot_id, confirm_outside_availability=confirmed
+    )
 
 
 @transaction.atomic
@@ -166,7 +219,7 @@ def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
 
 
 @transaction.atomic
-def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: bool = False) -> Claim:
+def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emergency: bool = False) -> Claim:
     """Give a task back: free before the slot starts; during it with a reason. A family
     emergency carries no mark, 3 times a month; other releases during a slot count in her
     reliability figure, which she can see."""
@@ -182,7 +235,7 @@ def claim_release(*, worker, claim_id: int, reason: str = "", family_emergency: 
         raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
     if not during_slot:
         kind = ReleaseKind.FREE
-    elif family_emergency and fairwork.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
+    elif family_emergency and measures.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
         kind = ReleaseKind.EMERGENCY
     else:
         kind = ReleaseKind.MARKED

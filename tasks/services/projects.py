@@ -1,15 +1,18 @@
 """Projects: create, change the terms, publish / pause / close (above the region's pay floor)."""
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from accounts.models import User
+from core.errors import Invalid, WrongState
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
+from tasks.errors import InvalidKind, LabelSetRequired, NoTasks, TermsFixed
 from tasks.models import DEFAULT_UNITS, Kind, Project, ProjectStatus
 from tasks.services._common import _bounded_int, _locked_project, _publish_progress, _require_supervising
 
@@ -32,10 +35,19 @@ TERMS_FIXED_AFTER_DRAFT = ("piece_rate", "minutes_per_unit")
 
 
 @transaction.atomic
-def project_create(*, actor, company_id: int, kind: str, title: str, piece_rate, minutes_per_unit, **fields) -> Project:
+def project_create(
+    *,
+    actor: User,
+    company_id: int,
+    kind: str,
+    title: str,
+    piece_rate: Decimal | str,
+    minutes_per_unit: Decimal | str | int,
+    **fields: Any,
+) -> Project:
     _require_supervising(actor, company_id)
     if kind not in Kind.values:
-        raise Invalid(_("Unknown kind of work."), code="invalid_kind", details={"kind": kind})
+        raise InvalidKind(details={"kind": kind})
     fields.setdefault("unit", DEFAULT_UNITS[Kind(kind)])
     project = Project(company_id=company_id, kind=kind, title=title, created_by=actor)
     _apply_terms(project, {"piece_rate": piece_rate, "minutes_per_unit": minutes_per_unit, **fields})
@@ -45,7 +57,7 @@ def project_create(*, actor, company_id: int, kind: str, title: str, piece_rate,
 
 
 @transaction.atomic
-def project_update(*, actor, project_id: int, changes: dict) -> Project:
+def project_update(*, actor: User, project_id: int, changes: dict[str, Any]) -> Project:
     project = _locked_project(actor, project_id)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot be changed."))
@@ -58,7 +70,7 @@ def project_update(*, actor, project_id: int, changes: dict) -> Project:
         project.minutes_per_unit > before.get("minutes_per_unit", project.minutes_per_unit)
     )
     if project.status != ProjectStatus.DRAFT and pay_went_down:
-        raise WrongState(_("Once a project is published its pay can only go up."), code="terms_fixed")
+        raise TermsFixed()
     if project.status == ProjectStatus.PUBLISHED and "region" in changes:
         _require_pay_floor(project)  # a new region may have a higher minimum, or none on file
     project.save(update_fields=[*changes, "updated_at"])
@@ -89,7 +101,7 @@ def _apply_terms(project: Project, values: dict) -> None:
             raise Invalid(_("Please give the project a title."), details={"field": "title"})
         setattr(project, name, value)
     if project.kind == Kind.LABELLING and not project.label_set:
-        raise Invalid(_("A labelling project needs a label set."), code="label_set_required")
+        raise LabelSetRequired()
 
 
 def _positive_decimal(value, name: str, *, places: int) -> Decimal:
@@ -123,7 +135,7 @@ _TRANSITIONS = {
 
 
 @transaction.atomic
-def project_transition(*, actor, project_id: int, action: str) -> Project:
+def project_transition(*, actor: User, project_id: int, action: str) -> Project:
     """publish / pause / close."""
     allowed_from, target = _TRANSITIONS[action]
     project = _locked_project(actor, project_id)
@@ -135,7 +147,7 @@ def project_transition(*, actor, project_id: int, action: str) -> Project:
         )
     if action == "publish":
         if not project.tasks.exists():
-            raise WrongState(_("Split the work into tasks before publishing."), code="no_tasks")
+            raise NoTasks()
         _require_pay_floor(project)
     before = project.status
     project.status = target

@@ -8,15 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, NotFound, ReasonRequired, WrongState
+from accounts.models import User
 from core import locks
+from core.errors import NotFound, ReasonRequired
 from ledger.services import earning_credit
 from notices.models import NoticeKind
 from notices.services import notice_send
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
-from tasks.errors import AlreadyReviewed, OwnSubmission
+from tasks.errors import AlreadyReviewed, InvalidDecision, OwnSubmission, ReviewWindowPassed
 from tasks.models import Claim, ClaimStatus, Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
 from tasks.services._common import _bounded_int, _publish_progress, _require_supervising
 
@@ -29,7 +30,13 @@ _FINAL = {
 
 @transaction.atomic
 def submission_review(
-    *, actor, submission_id: int, decision: str, accepted_units=None, reason: str = "", score=None
+    *,
+    actor: User,
+    submission_id: int,
+    decision: str,
+    accepted_units: int | None = None,
+    reason: str = "",
+    score: int | None = None,
 ) -> Review:
     now = timezone.now()
     submission = locks.lock_one(Submission.objects.select_related("project", "claim").filter(pk=submission_id))
@@ -44,13 +51,11 @@ def submission_review(
     if submission.status != SubmissionStatus.PENDING:
         raise AlreadyReviewed(details={"status": submission.status})
     if decision not in Decision.values:
-        raise Invalid(_("The decision must be accept, partial, reject or revise."), code="invalid_decision")
+        raise InvalidDecision()
     if decision != Decision.ACCEPT and submission.review_due_at <= now:
         # The review window is a promise: after it the work counts as accepted, whether or not
         # the auto-accept job has run yet.
-        raise WrongState(
-            _("The review window has passed: this submission can only be accepted."),
-            code="review_window_passed",
+        raise ReviewWindowPassed(
             details={"review_due_at": timezone.localtime(submission.review_due_at).isoformat()},
         )
     reason = (reason or "").strip()

@@ -1,13 +1,16 @@
 """Time slots: one at a time, or a weekly pattern."""
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from accounts.models import User
+from core.errors import WrongState
+from tasks.errors import InvalidPattern, InvalidSlotTimes
 from tasks.models import ProjectStatus, TimeSlot
 from tasks.services._common import _bounded_int, _locked_project
 
@@ -16,18 +19,18 @@ MAX_SLOT_HOURS = 12
 
 @transaction.atomic
 def slot_create(
-    *, actor, project_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity
+    *, actor: User, project_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity: int
 ) -> TimeSlot:
     project = _locked_project(actor, project_id)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new time slots."))
     capacity = _bounded_int(capacity, "capacity", low=1, high=100000)
     if ends_at <= starts_at:
-        raise Invalid(_("A time slot must end after it starts."), code="invalid_slot_times")
+        raise InvalidSlotTimes(_("A time slot must end after it starts."))
     if ends_at - starts_at > datetime.timedelta(hours=MAX_SLOT_HOURS):
-        raise Invalid(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS}, code="invalid_slot_times")
+        raise InvalidSlotTimes(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS})
     if ends_at <= timezone.now():
-        raise Invalid(_("This time slot is already over."), code="invalid_slot_times")
+        raise InvalidSlotTimes(_("This time slot is already over."))
     slot = TimeSlot.objects.create(project=project, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
     audit_record(actor=actor, action="slot.create", target=slot, company_id=project.company_id, capacity=capacity)
     return slot
@@ -39,7 +42,15 @@ MAX_PATTERN_DAYS_AHEAD = 366
 
 @transaction.atomic
 def slot_pattern_create(
-    *, actor, project_id: int, weekdays, start: datetime.time, end: datetime.time, weeks, capacity, first_day=None
+    *,
+    actor: User,
+    project_id: int,
+    weekdays: Sequence[int],
+    start: datetime.time,
+    end: datetime.time,
+    weeks: int,
+    capacity: int,
+    first_day: datetime.date | None = None,
 ) -> list[TimeSlot]:
     """A weekly pattern ("weekdays 09:00–11:30 for 4 weeks"): one slot per matching day, from
     ``first_day`` (default today); days whose slot is already over are skipped. All or nothing."""
@@ -51,20 +62,19 @@ def slot_pattern_create(
         or not weekdays
         or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays)
     ):
-        raise Invalid(_("Choose the weekdays (0 = Monday … 6 = Sunday)."), code="invalid_pattern")
+        raise InvalidPattern(_("Choose the weekdays (0 = Monday … 6 = Sunday)."))
     weeks = _bounded_int(weeks, "weeks", low=1, high=12)
     capacity = _bounded_int(capacity, "capacity", low=1, high=100000)
     if end <= start:
-        raise Invalid(_("A time slot must end after it starts."), code="invalid_slot_times")
+        raise InvalidSlotTimes(_("A time slot must end after it starts."))
     length = datetime.datetime.combine(datetime.date.min, end) - datetime.datetime.combine(datetime.date.min, start)
     if length > datetime.timedelta(hours=MAX_SLOT_HOURS):
-        raise Invalid(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS}, code="invalid_slot_times")
+        raise InvalidSlotTimes(_("A time slot can last at most %(h)s hours.") % {"h": MAX_SLOT_HOURS})
     today = timezone.localdate()
     first_day = first_day or today
     if not isinstance(first_day, datetime.date) or first_day > today + datetime.timedelta(days=MAX_PATTERN_DAYS_AHEAD):
-        raise Invalid(
+        raise InvalidPattern(
             _("Choose a first day within the next %(days)s days.") % {"days": MAX_PATTERN_DAYS_AHEAD},
-            code="invalid_pattern",
             details={"field": "first_day"},
         )
     now = timezone.now()
@@ -79,7 +89,7 @@ def slot_pattern_create(
             continue  # over already, or made by an earlier run of the same pattern
         slots.append(TimeSlot(project=project, starts_at=starts_at, ends_at=ends_at, capacity=capacity))
     if len(slots) > MAX_PATTERN_SLOTS:
-        raise Invalid(_("At most %(n)s slots at once.") % {"n": MAX_PATTERN_SLOTS}, code="invalid_pattern")
+        raise InvalidPattern(_("At most %(n)s slots at once.") % {"n": MAX_PATTERN_SLOTS})
     created = TimeSlot.objects.bulk_create(slots)
     audit_record(actor=actor, action="slot.pattern", target=project, company_id=project.company_id, slots=len(created))
     return created

@@ -2,6 +2,7 @@
 a large labelling file (``split_job_run``; the request that queues it is ``split_requests``). The parsing and the rules of a split are ``tasks.splitting`` (pure, no database)."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,27 +12,56 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import DomainError, Invalid, NotFound, WrongState
+from accounts.models import User
+from core.errors import DomainError, NotFound, WrongState
 from ledger.money import fen_for_units, format_fen
 from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
 from tasks import splitting
+from tasks.errors import FileRequired, SplitStateChanged
 from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
+from tasks.selectors import split_state
 from tasks.services._common import _locked_project, _publish_progress, _require_supervising
+from tasks.services.projects import project_update
 
 logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def project_split(*, actor, project_id: int, max_tasks: int | None = None, **request) -> list[Task]:
-    """Make tasks from an order; all or nothing."""
-    project = _locked_project(actor, project_id)
+def project_split(
+    *,
+    actor: User,
+    project_id: int,
+    max_tasks: int | None = None,
+    expected_state: list[int] | None = None,
+    label_set: list[str] | None = None,
+    **request: Any,
+) -> list[Task]:
+    """Make tasks from an order; all or nothing. ``expected_state``: the project's
+    ``selectors.split_state`` when the order was previewed — if it changed since (this preview was
+    confirmed already, or another split came in between) ``SplitStateChanged`` and nothing is made.
+    ``label_set``: the project's labels for these tasks, changed with them (a split that fails
+    leaves the label set as it was)."""
+    project = _locked_split_project(actor, project_id, expected_state=expected_state, label_set=label_set)
     specs = _split_specs(project, max_tasks=max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS, request=request)
     return _split_write(actor, project, specs)
 
 
-def split_preview(*, actor, project_id: int, **request) -> dict:
+def _locked_split_project(
+    actor: User, project_id: int, *, expected_state: list[int] | None, label_set: list[str] | None
+) -> Project:
+    """The project, locked (one split of a project at a time, so a second confirm of the same
+    preview waits and then finds the first one's tasks), as the order expects it, with its labels."""
+    project = _locked_project(actor, project_id)
+    if expected_state is not None and split_state(project) != list(expected_state):
+        raise SplitStateChanged()
+    if label_set is not None and label_set != project.label_set:
+        project = project_update(actor=actor, project_id=project.pk, changes={"label_set": label_set})
+    return project
+
+
+def split_preview(*, actor: User, project_id: int, **request: Any) -> dict:
     """What a split would create and cost, checking everything a split checks; writes nothing."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
@@ -74,7 +104,7 @@ def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
     else:
         upload = request.get("file")
         if upload is None:
-            raise Invalid(_("Please upload a CSV or JSONL file."), code="file_required")
+            raise FileRequired()
         if upload.size > splitting.MAX_FILE_BYTES:
             raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
         specs = splitting.split_labelling(
@@ -117,7 +147,7 @@ def _split_write(actor, project: Project, specs: list) -> list[Task]:
     return tasks
 
 
-def split_job_run(*, job_id) -> SplitJob | None:
+def split_job_run(*, job_id: str) -> SplitJob | None:
     """The job's work: split the kept file into tasks and mark the job done in one transaction,
     or record the error (with its line) and create nothing. A finished job is left alone."""
     job = SplitJob.objects.filter(pk=job_id, status__in=[SplitStatus.QUEUED, SplitStatus.RUNNING]).first()

@@ -13,7 +13,7 @@ from accounts.jobs import accounts_tidy
 from accounts.models import AccessChange, AccessReason, ApiToken, Membership, Role
 from accounts.selectors import AccessChangeCursor
 from accounts.sessions import user_for_session
-from config.errors import Conflict
+from core.errors import Conflict
 from tests import factories
 from tests.factories import PASSWORD, UserFactory, api_token_for
 

@@ -2,8 +2,9 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher
 from rest_framework.test import APIClient
 
+from accounts.errors import InvalidPhone
 from accounts.models import AuditEntry, User
-from accounts.phones import InvalidPhone, phone_masked, phone_normalize
+from accounts.phones import phone_masked, phone_normalize
 from tests.factories import PASSWORD, UserFactory
 
 

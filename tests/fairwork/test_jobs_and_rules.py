@@ -7,12 +7,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from fairwork import services as fairwork_services
 from ledger.models import Transaction
 from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
 from tasks import jobs
 from tasks.models import Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus, Task, TaskStatus, TimeSlot
+from tasks.services import reminders
 from tests import factories
 from tests.conftest import api_for
 from tests.snapshots import assert_refused, world
@@ -113,10 +113,10 @@ def submitted(mother, project, slot):
 def test_supervisors_are_warned_before_silence_accepts_then_she_is_paid_once(supervisor, mother, assembly, slot):
     submission = submitted(mother, assembly, slot)
     with time_machine.travel(submission.review_due_at - datetime.timedelta(hours=3), tick=False):
-        assert fairwork_services.auto_accept_warn() == 0  # not yet
+        assert reminders.auto_accept_warn() == 0  # not yet
     with time_machine.travel(submission.review_due_at - datetime.timedelta(hours=1), tick=False):
-        assert fairwork_services.auto_accept_warn() == 1
-        assert fairwork_services.auto_accept_warn() == 0
+        assert reminders.auto_accept_warn() == 1
+        assert reminders.auto_accept_warn() == 0
         assert jobs.submissions_auto_accept.call() == 0  # warned, not yet due
     [warning] = Notice.objects.filter(user=supervisor, kind=NoticeKind.AUTO_ACCEPT_SOON)
     assert assembly.title in warning.text
@@ -161,10 +161,10 @@ def test_a_slot_reminder_comes_once_fifteen_minutes_ahead(supervisor, mother, as
     slot = slot_at(supervisor, assembly, local(9))
     claim(mother, assembly, slot)
     with time_machine.travel(local(8, 30), tick=False):
-        assert fairwork_services.reminders_send() == 0
+        assert reminders.reminders_send() == 0
     with time_machine.travel(local(8, 50), tick=False):
-        assert fairwork_services.reminders_send() == 1
-        assert fairwork_services.reminders_send() == 0
+        assert reminders.reminders_send() == 1
+        assert reminders.reminders_send() == 0
     [notice] = Notice.objects.filter(user=mother, kind=NoticeKind.SLOT_STARTING)
     assert "09:00" in notice.text
 
@@ -173,9 +173,9 @@ def test_no_reminder_in_her_quiet_hours_and_none_sent_late(supervisor, mother, a
     slot = slot_at(supervisor, assembly, local(22, 30), hours=1)  # quiet from 22:00 by default
     claim(mother, assembly, slot, confirm_outside_availability=True)
     with time_machine.travel(local(22, 20), tick=False):
-        assert fairwork_services.reminders_send() == 0
+        assert reminders.reminders_send() == 0
     with time_machine.travel(local(22, 25), tick=False):
-        assert fairwork_services.reminders_send() == 0
+        assert reminders.reminders_send() == 0
     assert not Notice.objects.filter(user=mother, kind=NoticeKind.SLOT_STARTING).exists()
 
 
@@ -186,7 +186,7 @@ def test_quiet_hours_are_hers_to_set(supervisor, mother, assembly):
     slot = slot_at(supervisor, assembly, local(22, 30), hours=1)
     claim(mother, assembly, slot)
     with time_machine.travel(local(22, 20), tick=False):
-        assert fairwork_services.reminders_send() == 1
+        assert reminders.reminders_send() == 1
 
 
 def test_a_deadline_reminder_comes_thirty_minutes_before(supervisor, mother, assembly):
@@ -194,8 +194,8 @@ def test_a_deadline_reminder_comes_thirty_minutes_before(supervisor, mother, ass
     made = claim(mother, assembly, slot).json()
     deadline = Claim.objects.get(pk=made["id"]).expires_at
     with time_machine.travel(deadline - datetime.timedelta(minutes=20), tick=False):
-        assert fairwork_services.reminders_send() == 1
-        assert fairwork_services.reminders_send() == 0
+        assert reminders.reminders_send() == 1
+        assert reminders.reminders_send() == 0
     assert Notice.objects.filter(user=mother, kind=NoticeKind.DEADLINE_NEAR).count() == 1
 
 
@@ -229,10 +229,10 @@ def test_the_mother_and_the_company_are_warned_near_the_limit(supervisor, compan
     )
     for hour in (9, 10):
         assert claim(mother, project, slot_at(supervisor, project, local(hour), hours=1)).status_code == 201
-    assert fairwork_services.hours_warn() == 0  # two hours: not near yet
+    assert reminders.hours_warn() == 0  # two hours: not near yet
     assert claim(mother, project, slot_at(supervisor, project, local(11), hours=1)).status_code == 201
-    assert fairwork_services.hours_warn() == 1  # three of four hours
-    assert fairwork_services.hours_warn() == 0
+    assert reminders.hours_warn() == 1  # three of four hours
+    assert reminders.hours_warn() == 0
     assert Notice.objects.filter(user=mother, kind=NoticeKind.HOURS_NEAR_LIMIT).count() == 1
     assert Notice.objects.filter(user=supervisor, kind=NoticeKind.HOURS_NEAR_LIMIT).count() == 1
 
@@ -311,4 +311,4 @@ def test_a_revision_gets_its_own_deadline_reminder(supervisor, mother, assembly,
     claim = Claim.objects.get(pk=submission.claim_id)
     assert claim.status == ClaimStatus.ACTIVE and claim.deadline_reminded_at is None
     with time_machine.travel(claim.expires_at - datetime.timedelta(minutes=20), tick=False):
-        assert fairwork_services.reminders_send() == 1
+        assert reminders.reminders_send() == 1

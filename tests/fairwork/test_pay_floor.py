@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from fairwork import services
 from fairwork.models import PayFloor
 from notices.models import Notice, NoticeKind
 from tasks.models import Project, ProjectStatus
+from tasks.services import reminders as services
 from tests import factories
 from tests.conftest import api_for
 from tests.snapshots import assert_refused, world

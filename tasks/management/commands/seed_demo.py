@@ -5,8 +5,10 @@ so the demo stays claimable as days pass).
 """
 
 import datetime
+import json
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -135,10 +137,6 @@ class Command(BaseCommand):
         if project is None:
             project = task_services.project_create(actor=actor, company_id=company.pk, **fields)
             if "jsonl" in split:
-                import json
-
-                from django.core.files.uploadedfile import SimpleUploadedFile
-
                 body = "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in split["jsonl"])
                 upload = SimpleUploadedFile("reviews.jsonl", body.encode())
                 task_services.project_split(actor=actor, project_id=project.pk, file=upload, items_per_task=10)

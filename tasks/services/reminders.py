@@ -1,4 +1,6 @@
-"""Writes of fair work: the periodic checks that remind and warn people (through ``notices``)."""
+"""The periodic checks of fair work over the work: reminders before a slot and a deadline, warnings
+before auto-accept and near the hour limits, measured pay against the floor (each idempotent; sent
+through ``notices``). Run by ``tasks.jobs``."""
 
 import datetime
 from decimal import Decimal
@@ -9,11 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership, User
+from accounts.selectors import SUPERVISING_ROLES
 from fairwork import selectors
 from notices.models import NoticeKind
 from notices.services import notice_send
-
-# --- the periodic checks (fairwork.jobs); each is idempotent ---------------------------
+from tasks import measures
+from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, Submission, SubmissionStatus
 
 REMIND_SLOT_BEFORE = datetime.timedelta(minutes=15)
 REMIND_DEADLINE_BEFORE = datetime.timedelta(minutes=30)
@@ -22,9 +26,6 @@ WARN_AT_SHARE = Decimal("0.75")  # of the daily or weekly limit
 
 
 def _supervising_user_ids(company_id: int) -> list[int]:
-    from accounts.models import Membership
-    from accounts.selectors import SUPERVISING_ROLES
-
     return list(
         Membership.objects.filter(company_id=company_id, role__in=SUPERVISING_ROLES).values_list("user_id", flat=True)
     )
@@ -33,8 +34,6 @@ def _supervising_user_ids(company_id: int) -> list[int]:
 def reminders_send(*, now: datetime.datetime | None = None) -> int:
     """A slot starting within 15 minutes, a deadline within 30: one reminder each, none in her
     quiet hours (a reminder that falls in them is dropped, not sent late)."""
-    from tasks.models import Claim, ClaimStatus
-
     now = now or timezone.now()
     sent = 0
     due = {
@@ -74,8 +73,6 @@ def _remind(claim, field: str):
 
 def auto_accept_warn(*, now: datetime.datetime | None = None) -> int:
     """Tell a company's supervisors, two hours ahead, which submissions will be accepted by silence."""
-    from tasks.models import Submission, SubmissionStatus
-
     now = now or timezone.now()
     soon = Submission.objects.filter(
         status=SubmissionStatus.PENDING,
@@ -113,8 +110,6 @@ def auto_accept_warn(*, now: datetime.datetime | None = None) -> int:
 def hours_warn(*, now: datetime.datetime | None = None) -> int:
     """A mother nearing the part-time limit with a company (3 of 4 hours a day, 18 of 24 a week):
     tell her and the company, once per day or week."""
-    from tasks.models import Claim
-
     now = now or timezone.now()
     recent = (
         Claim.objects.filter(claimed_at__gte=now - datetime.timedelta(minutes=30))
@@ -124,7 +119,7 @@ def hours_warn(*, now: datetime.datetime | None = None) -> int:
     sent = 0
     day_limit, week_limit = settings.HOMESLOT_HOURS_PER_DAY * 60, settings.HOMESLOT_HOURS_PER_WEEK * 60
     for worker_id, company_id, company_name, starts_at in recent:
-        day, week = selectors.planned_minutes(worker_id=worker_id, company_id=company_id, at=starts_at)
+        day, week = measures.planned_minutes(worker_id=worker_id, company_id=company_id, at=starts_at)
         day_start, week_start = selectors.local_bounds(starts_at)
         for planned, limit, period, label in (
             (day, day_limit, f"d{day_start:%Y%m%d}", day_start.strftime("%m-%d")),
@@ -161,13 +156,10 @@ def hours_warn(*, now: datetime.datetime | None = None) -> int:
 def measured_pay_update(*, now: datetime.datetime | None = None) -> int:
     """Measure each open project's real minutes per unit; flag to its company and to the
     operators a project whose measured hourly pay is below the floor (once a day)."""
-    from accounts.models import User
-    from tasks.models import Project, ProjectStatus
-
     now = now or timezone.now()
     flagged = 0
     for project in Project.objects.filter(status__in=[ProjectStatus.PUBLISHED, ProjectStatus.PAUSED]):
-        measured = selectors.measured_minutes_per_unit(project)
+        measured = measures.measured_minutes_per_unit(project)
         with transaction.atomic():
             Project.objects.filter(pk=project.pk).update(measured_minutes_per_unit=measured, measured_at=now)
             project.measured_minutes_per_unit = measured

@@ -1,5 +1,7 @@
-"""URL converters. ``<id:pk>`` is a database key: at most 18 digits, so an id no database can hold
-(a 64-bit key stops at 9,223,372,036,854,775,807) is a 404 at the router, never an overflow in a query."""
+"""Database keys as clients send them: ``MAX_ID``, an id typed into a form, and the URL converter
+``<id:pk>`` (registered when this module is imported; each urls.py that routes ``<id:…>`` imports it).
+``<id:pk>`` is at most 18 digits, so an id no database can hold (a 64-bit key stops at
+9,223,372,036,854,775,807) is a 404 at the router, never an overflow in a query."""
 
 from django.urls import register_converter
 

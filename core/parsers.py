@@ -1,4 +1,4 @@
-"""The API's JSON parser: DRF's, reading through :mod:`config.json_input` (no depth bomb, no NaN).
+"""The API's JSON parser: DRF's, reading through :mod:`core.json_input` (no depth bomb, no NaN).
 
 Every view parses JSON with this class: ``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]`` names it, views
 that list their own parsers import it from here (tests/test_conventions.py checks).
@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers
 
-from config.json_input import InvalidJSON, json_load
+from core.errors import INVALID_JSON
+from core.json_input import InvalidJSON, json_load
 
 
 class InvalidJSONBody(exceptions.ParseError):
@@ -18,7 +19,7 @@ class InvalidJSONBody(exceptions.ParseError):
     where, in the parser's words."""
 
     default_detail = _("The request body is not valid JSON.")
-    default_code = "invalid_json"
+    default_code = INVALID_JSON
 
     def __init__(self, reason: str):
         super().__init__()

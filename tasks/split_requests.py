@@ -1,32 +1,46 @@
 """A large labelling file, kept and split in the background: the request that queues
 ``tasks.jobs.split_run`` (whose work is ``splitting.split_job_run``).
 
-Not re-exported by ``tasks.services``: this module sits above ``tasks.jobs`` (it queues the
-job), the rest of the package below it (the jobs call it), so there is no import cycle.
+Beside ``tasks.services``, not in it: this module sits above ``tasks.jobs`` (it queues the job)
+and the services below it (the jobs call them), so there is no import circle.
 """
 
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from config.errors import Invalid, WrongState
+from accounts.models import User
+from core.errors import WrongState
 from tasks import splitting
+from tasks.errors import InvalidSplit
 from tasks.jobs import split_run
 from tasks.models import Kind, ProjectStatus, SplitJob
-from tasks.services._common import _bounded_int, _locked_project
+from tasks.services._common import _bounded_int
+from tasks.services.splitting import _locked_split_project
 
 
 @transaction.atomic
-def split_request(*, actor, project_id: int, upload, items_per_task, text_field: str = "text") -> SplitJob:
-    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``)."""
-    project = _locked_project(actor, project_id)
+def split_request(
+    *,
+    actor: User,
+    project_id: int,
+    upload: UploadedFile,
+    items_per_task: int,
+    text_field: str = "text",
+    expected_state: list[int] | None = None,
+    label_set: list[str] | None = None,
+) -> SplitJob:
+    """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``).
+    ``expected_state`` and ``label_set`` as for ``project_split``."""
+    project = _locked_split_project(actor, project_id, expected_state=expected_state, label_set=label_set)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new tasks."))
     if project.kind != Kind.LABELLING:
-        raise Invalid(_("Only a labelling project is split from a file."), code="invalid_split")
+        raise InvalidSplit(_("Only a labelling project is split from a file."))
     if upload.size > splitting.MAX_FILE_BYTES:
         raise splitting.TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
     per = _bounded_int(items_per_task, "items_per_task", low=1, high=10_000)

@@ -1,0 +1,154 @@
+"""The API's shapes of a supervisor's project: the project, its terms in and out, a split and a
+background split job, time slots in (the shapes of the work on it: tasks/serializers.py)."""
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from core.fields import IdField, StrictIntegerField
+from core.schema import ClockTimeField
+from fairwork.selectors import floor_for
+from ledger.money import format_fen, format_rate
+from tasks.models import Kind, Project, SplitJob
+
+
+def hourly_display(project: Project) -> str:
+    return _("about %(amount)s per hour") % {"amount": format_fen(int(project.implied_hourly_pay * 100))}
+
+
+class ProjectOut(serializers.ModelSerializer):
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    piece_rate_display = serializers.SerializerMethodField()
+    implied_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    implied_hourly_pay_display = serializers.SerializerMethodField()
+    measured_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True, allow_null=True)
+    pay_floor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "company",
+            "company_name",
+            "kind",
+            "title",
+            "instructions",
+            "status",
+            "piece_rate",
+            "piece_rate_display",
+            "unit",
+            "minutes_per_unit",
+            "implied_hourly_pay",
+            "implied_hourly_pay_display",
+            "measured_minutes_per_unit",
+            "measured_hourly_pay",
+            "pay_floor",
+            "region",
+            "pickup_point",
+            "dropoff_point",
+            "label_set",
+            "grace_minutes",
+            "review_window_hours",
+            "claim_limit",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_piece_rate_display(self, project) -> str:
+        return f"{format_rate(project.piece_rate)}/{project.unit}"
+
+    def get_pay_floor(self, project) -> dict | None:
+        """The region's part-time minimum hourly wage, shown while editing; publishing below it is refused."""
+        floor = floor_for(project.region)
+        if floor is None:
+            return None
+        return {
+            "region": floor.region,
+            "yuan_per_hour": f"{floor.yuan_per_hour:.2f}",
+            "effective_from": floor.effective_from.isoformat(),
+            "confirmed": floor.confirmed,
+            "source": floor.source,
+            "meets_floor": project.implied_hourly_pay >= floor.yuan_per_hour,
+            "measured_meets_floor": None
+            if project.measured_hourly_pay is None
+            else project.measured_hourly_pay >= floor.yuan_per_hour,
+        }
+
+    def get_implied_hourly_pay_display(self, project) -> str:
+        return hourly_display(project)
+
+
+class ProjectCreateIn(serializers.Serializer):
+    company = IdField(required=False, help_text="Needed only if you work for several companies.")
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField(max_length=200)
+    instructions = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    piece_rate = serializers.DecimalField(max_digits=10, decimal_places=4, min_value=0)
+    unit = serializers.CharField(max_length=8, required=False)
+    minutes_per_unit = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    pickup_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    dropoff_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    label_set = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    grace_minutes = StrictIntegerField(forms=True, required=False)
+    review_window_hours = StrictIntegerField(forms=True, required=False)
+    claim_limit = StrictIntegerField(forms=True, required=False)
+
+
+class ProjectPatchIn(ProjectCreateIn):
+    kind = None
+    company = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+class SplitIn(serializers.Serializer):
+    total_units = StrictIntegerField(forms=True, required=False)
+    units_per_task = StrictIntegerField(forms=True, required=False)
+    briefs = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
+    file = serializers.FileField(required=False)
+    items_per_task = StrictIntegerField(forms=True, required=False)
+    text_field = serializers.CharField(required=False, max_length=64)
+
+
+class SlotPatternIn(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=StrictIntegerField(forms=True, min_value=0, max_value=6), min_length=1, max_length=7
+    )
+    start = ClockTimeField(help_text="09:00")
+    end = ClockTimeField(help_text="11:30")
+    weeks = StrictIntegerField(forms=True, min_value=1, max_value=12)
+    capacity = StrictIntegerField(forms=True, min_value=1, max_value=100000)
+    first_day = serializers.DateField(required=False, help_text="default: today")
+
+
+class SlotIn(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = StrictIntegerField(forms=True, min_value=1, max_value=100000)
+
+
+class SplitJobOut(serializers.ModelSerializer):
+    progress_percent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SplitJob
+        fields = [
+            "id",
+            "project",
+            "filename",
+            "items_per_task",
+            "status",
+            "progress_percent",
+            "tasks_created",
+            "units_created",
+            "error",
+            "error_line",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_progress_percent(self, job) -> int:
+        """Coarse, by phase: the split itself is one transaction, all or nothing."""
+        return {"queued": 0, "running": 50}.get(job.status, 100)
