@@ -39,7 +39,7 @@ from django.conf import settings
 
 SLOT_FULL_SQLSTATE = "HS409"
 FUNCTION = "homeslot_claim_next"
-VERSION = 2  # the version this code calls: installed by tasks/migrations/0007_claim_function_v2.py
+VERSION = 3  # the version this code calls: installed by tasks/migrations/0008_claim_function_v3.py
 SQL_FILE = Path(__file__).resolve().parent / "migrations" / "sql" / f"claim_v{VERSION}.sql"
 AUDIT_ACTION = "claim.create"
 
