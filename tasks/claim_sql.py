@@ -32,10 +32,16 @@ the signature, in one place: the statements below are built from it, and a test 
 against the installed function and the frozen file.
 """
 
-import functools
+import json
 from pathlib import Path
 
 from django.conf import settings
+
+from accounts.models import Company
+from realtime.events import TASK_CLAIMED
+from realtime.groups import company_staff_group, project_group, worker_group
+from realtime.models import OutboxEvent
+from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStatus, TimeSlot
 
 SLOT_FULL_SQLSTATE = "HS409"
 FUNCTION = "homeslot_claim_next"
@@ -74,21 +80,15 @@ CLAIM_NEXT = f"SELECT * FROM {_call('%(worker)s::bigint')}"
 CLAIM_NEXT_FOR_TOKEN = "SELECT me.id, f.* FROM ({token_user}) AS me, LATERAL " + _call("me.id") + " AS f"
 
 
-@functools.cache
-def _names() -> dict:
-    """The names the function writes, from the modules that own them (they never change at run time)."""
-    from realtime.events import TASK_CLAIMED
-    from realtime.groups import company_staff_group, project_group, worker_group
-    from tasks.models import Claim
-
-    return {
-        "project_group": project_group(_ID),
-        "staff_group": company_staff_group(_ID),
-        "worker_group": worker_group(_ID),
-        "event_type": TASK_CLAIMED,
-        "audit_action": AUDIT_ACTION,
-        "audit_target": Claim._meta.label_lower,  # as accounts.audit.audit_record names its target
-    }
+# The names the function writes, from the modules that own them.
+NAMES = {
+    "project_group": project_group(_ID),
+    "staff_group": company_staff_group(_ID),
+    "worker_group": worker_group(_ID),
+    "event_type": TASK_CLAIMED,
+    "audit_action": AUDIT_ACTION,
+    "audit_target": Claim._meta.label_lower,  # as accounts.audit.audit_record names its target
+}
 
 
 def call_params(*, project_id: int, slot_id: int, now, worker_id: int | None = None) -> dict:
@@ -102,16 +102,11 @@ def call_params(*, project_id: int, slot_id: int, now, worker_id: int | None = N
         "day_minutes": settings.HOMESLOT_HOURS_PER_DAY * 60,
         "week_minutes": settings.HOMESLOT_HOURS_PER_WEEK * 60,
         "parallel": int(settings.HOMESLOT_PARALLEL_CLAIMS),
-        **_names(),
+        **NAMES,
     }
     if worker_id is not None:
         params["worker"] = worker_id
     return params
-
-
-def signature() -> str:
-    """The argument types as PostgreSQL names the function (``DROP FUNCTION`` takes this)."""
-    return f"{FUNCTION}({', '.join(kind for _key, _name, kind in ARGUMENTS)})"
 
 
 COLUMNS = [
@@ -124,12 +119,6 @@ COLUMNS = [
 
 def claim_from_row(row, *, worker, project_id: int, slot_id: int, now):
     """The Claim (with task, slot, project and company attached) that the statement wrote."""
-    import json
-
-    from accounts.models import Company
-    from realtime.models import OutboxEvent
-    from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStatus, TimeSlot
-
     r = dict(zip(COLUMNS, row, strict=True))
     company = Company(id=r["company_id"], name=r["company_name"])
     project = Project(
