@@ -16,10 +16,11 @@ import os
 import re
 
 import psycopg
+import psycopg.sql
 import psycopg_pool
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.http.request import validate_host
 from django.utils import timezone, translation
 from rest_framework import exceptions
@@ -134,7 +135,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         raise _Unanswered()
     now = timezone.now()
     digest = token_digest(key)  # in Python: the statement takes the digest, never the key
-    params = {"token_digest": digest, "project": project_id, "slot": slot_id, "now": now}
+    params = {"token_digest": digest, **claim_sql.call_params(project_id=project_id, slot_id=slot_id, now=now)}
     try:
         conn = await pool.getconn()  # checked on the way out: a connection a restart killed is replaced
     except (psycopg.Error, psycopg_pool.PoolTimeout):
@@ -226,7 +227,6 @@ class ClaimFastPath:
 
     async def _async_pool(self):
         """One async psycopg pool per server process, opened on first use."""
-        from psycopg.conninfo import make_conninfo
         from psycopg_pool import AsyncConnectionPool
 
         loop = asyncio.get_running_loop()
@@ -235,14 +235,7 @@ class ClaimFastPath:
                 self._pool, self._pool_lock, self._pool_loop = None, asyncio.Lock(), loop
             async with self._pool_lock:
                 if self._pool is None:
-                    db = settings.DATABASES["default"]
-                    conninfo = make_conninfo(
-                        dbname=db["NAME"],
-                        user=db.get("USER") or None,
-                        password=db.get("PASSWORD") or None,
-                        host=db.get("HOST") or None,
-                        port=db.get("PORT") or None,
-                    )
+                    kwargs, role = pool_connection_params()
                     holder = {}
 
                     async def alive(conn) -> None:
@@ -252,9 +245,13 @@ class ClaimFastPath:
                             await holder["pool"].check()
                             raise psycopg.OperationalError("the server closed this connection")
 
+                    async def assume_role(conn) -> None:  # as Django's connection does (OPTIONS assume_role)
+                        await conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
+
                     pool = AsyncConnectionPool(
-                        conninfo,
-                        kwargs={"autocommit": True},
+                        "",
+                        kwargs={**kwargs, "autocommit": True},
+                        configure=assume_role if role else None,
                         check=alive,
                         min_size=2,
                         max_size=int(os.environ.get("DB_ASYNC_POOL_MAX", "10")),
@@ -269,6 +266,22 @@ class ClaimFastPath:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+def pool_connection_params() -> tuple[dict, str | None]:
+    """What Django connects to ``default`` with — NAME, USER, PASSWORD, HOST, PORT and every
+    OPTION (``sslmode``, ``options``, ``service``…), from Django's own
+    ``get_connection_params()`` — as keywords for the async pool's connections, and the role
+    Django assumes after connecting (OPTIONS ``assume_role``), if any. Django's Python-side
+    objects (its sync cursor class, its adapters) stay Django's; prepared statements stay on (the
+    pool runs two hot statements) unless OPTIONS sets ``prepare_threshold`` itself."""
+    wrapper = connections.create_connection(DEFAULT_DB_ALIAS)  # never connected: only its parameters
+    params = wrapper.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    if "prepare_threshold" not in wrapper.settings_dict["OPTIONS"]:
+        params.pop("prepare_threshold", None)
+    return params, wrapper.settings_dict["OPTIONS"].get("assume_role")
 
 
 def _is_secure(scope, headers: dict) -> bool:
