@@ -24,8 +24,10 @@ from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.http.request import validate_host
 from django.utils import timezone, translation
 from rest_framework import exceptions
+from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.authentication import INVALID_TOKEN
+from accounts.models import User
 from accounts.tokens import (
     MAX_KEY_LENGTH,
     TOKEN_TOUCH_SQL,
@@ -42,7 +44,10 @@ from core.ids import MAX_ID
 from core.json_input import InvalidJSON, json_loads
 from core.languages import language_for
 from core.parsers import InvalidJSONBody
+from realtime.publish import relay
+from tasks import claim_sql, services
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
+from tasks.serializers import ClaimIn, ClaimOut, claim_created_representation
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
 CLAIM_NEXT = re.compile(r"^/api/v1/projects/(\d{1,18})/claim-next$")
@@ -72,8 +77,6 @@ def claim_next_response(*, key: str, project_id: int, body: bytes, accept_langua
 
 
 def _claim_next_answer(*, key: str, project_id: int, body: bytes) -> tuple[int, dict, dict]:
-    from tasks import services
-    from tasks.serializers import ClaimIn, ClaimOut
 
     try:
         user = user_for_token(key)
@@ -115,10 +118,6 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     """The common success case on PostgreSQL without leaving the event loop: the token rule and
     the one-statement claim (the same SQL the service runs), then the same serializer. Raises
     ``_Unanswered`` for everything else — refusals, expired tasks, odd input — and writes nothing then."""
-    from accounts.models import User
-    from realtime.publish import relay
-    from tasks import claim_sql
-    from tasks.serializers import claim_created_representation
 
     try:
         data = json_loads(body)
@@ -169,7 +168,6 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
 
 
 def _serialize_with_items(claim) -> dict:
-    from tasks.serializers import ClaimOut
 
     try:
         return ClaimOut(claim).data
@@ -227,7 +225,6 @@ class ClaimFastPath:
 
     async def _async_pool(self):
         """One async psycopg pool per server process, opened on first use."""
-        from psycopg_pool import AsyncConnectionPool
 
         loop = asyncio.get_running_loop()
         if self._pool is None or self._pool_loop is not loop:
@@ -248,7 +245,7 @@ class ClaimFastPath:
                     async def assume_role(conn) -> None:  # as Django's connection does (OPTIONS assume_role)
                         await conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
 
-                    pool = AsyncConnectionPool(
+                    pool = psycopg_pool.AsyncConnectionPool(
                         "",
                         kwargs={**kwargs, "autocommit": True},
                         configure=assume_role if role else None,
@@ -324,7 +321,6 @@ def _strict_transport() -> list[tuple[bytes, bytes]]:
 
 
 async def _send(send, status: int, payload, extra: dict) -> None:
-    from rest_framework.utils.encoders import JSONEncoder
 
     body = json.dumps(payload, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [
