@@ -22,171 +22,91 @@ the ORM path, which computes the exact rule. Lengths are compared in seconds, ex
 so this function never takes a task the ORM path would refuse; when nothing fits, the ORM path
 says which rule stood in the way.
 
-The function is installed by the migrations from ``INSTALL`` below, and installed again after
-every ``migrate`` (``tasks.apps``), so the time zone and the hour limits follow the settings.
+Its SQL is frozen, one file per version, beside the migration that installs it
+(``tasks/migrations/sql/claim_v<N>.sql``); a change is a new file and a new migration, so
+migrating from scratch reproduces every version. Every limit and name it needs — the time
+zone, her hours per day and week, the parallel-claims limit, the group names, the event and
+audit names — is an argument, supplied here from the settings and the modules that own them on
+each call (``call_params``); nothing is pasted into its text at ``migrate``. ``ARGUMENTS`` is
+the signature, in one place: the statements below are built from it, and a test checks it
+against the installed function and the frozen file.
 """
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+
+from accounts.models import Company
+from realtime.events import TASK_CLAIMED
+from realtime.groups import company_staff_group, project_group, worker_group
+from realtime.models import OutboxEvent
+from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStatus, TimeSlot
 
 SLOT_FULL_SQLSTATE = "HS409"
+FUNCTION = "homeslot_claim_next"
+VERSION = 3  # the version this code calls: installed by tasks/migrations/0008_claim_function_v3.py
+SQL_FILE = Path(__file__).resolve().parent / "migrations" / "sql" / f"claim_v{VERSION}.sql"
+AUDIT_ACTION = "claim.create"
 
-INSTALL = """
-CREATE OR REPLACE FUNCTION homeslot_claim_next(p_worker bigint, p_project bigint, p_slot bigint, p_now timestamptz)
-RETURNS TABLE (
-    o_claim bigint, o_task bigint, o_number integer, o_brief text, o_units integer, o_expires_at timestamptz,
-    o_seat integer, o_events json, o_starts_at timestamptz, o_ends_at timestamptz, o_capacity integer,
-    o_title text, o_kind text, o_company bigint, o_company_name text, o_unit text, o_piece_rate numeric,
-    o_minutes numeric, o_region text, o_pickup text, o_dropoff text, o_label_set jsonb, o_status text,
-    o_claim_limit integer, o_grace integer
-) LANGUAGE plpgsql AS $$
-DECLARE
-    v_slot record;
-    v_local timestamp;
-    v_day_start timestamptz;
-    v_week_start timestamptz;
-    v_day numeric;
-    v_week numeric;
-    v_left numeric;
-    v_held integer;
-    v_task bigint;
-    v_expires timestamptz;
-    v_claim bigint;
-    v_seat integer;
-    v_events json;
-    v_slot_seconds numeric;
-    v_other integer;
-    v_same numeric;
-    v_room numeric;
-BEGIN
-    PERFORM 1 FROM workers_workerprofile WHERE user_id = p_worker FOR UPDATE;
-    IF NOT FOUND THEN RETURN; END IF;
-    SELECT s.starts_at, s.ends_at, p.claim_limit, p.grace_minutes, p.company_id, p.minutes_per_unit INTO v_slot
-      FROM tasks_timeslot s JOIN tasks_project p ON p.id = s.project_id
-     WHERE s.id = p_slot AND s.project_id = p_project AND p.status = 'published'
-       AND s.ends_at > p_now AND s.claimed_count < s.capacity
-       AND NOT EXISTS (SELECT 1 FROM accounts_membership m WHERE m.user_id = p_worker AND m.company_id = p.company_id);
-    IF NOT FOUND THEN RETURN; END IF;
-    v_local := v_slot.starts_at AT TIME ZONE '__TZ__';
-    -- Outside her weekly windows: the ORM path asks her to confirm.
-    IF EXISTS (SELECT 1 FROM workers_availabilitywindow w JOIN workers_workerprofile wp ON wp.id = w.worker_id
-                WHERE wp.user_id = p_worker)
-       AND NOT EXISTS (
-           SELECT 1 FROM workers_availabilitywindow w JOIN workers_workerprofile wp ON wp.id = w.worker_id
-            WHERE wp.user_id = p_worker AND w.weekday = extract(isodow FROM v_local)::integer - 1
-              AND w.start <= v_local::time AND (v_slot.ends_at AT TIME ZONE '__TZ__')::time <= w."end"
-              AND (v_slot.ends_at AT TIME ZONE '__TZ__')::date = v_local::date) THEN
-        RETURN;
-    END IF;
-    -- One pass over her claims (the worker index) for three rules: her part-time hours with this
-    -- company on the slot's day and week (fairwork.selectors.planned_minutes); her live claims in
-    -- this project (the claim limit); her time (fairwork.schedule): live claims in this very window
-    -- share it, any other live claim that shares time with the slot is left to the ORM path.
-    v_day_start := date_trunc('day', v_local) AT TIME ZONE '__TZ__';
-    v_week_start := date_trunc('week', v_local) AT TIME ZONE '__TZ__';
-    SELECT COALESCE(sum(x.minutes) FILTER (WHERE x.hours AND x.starts_at >= v_day_start
-                                             AND x.starts_at < v_day_start + interval '1 day'), 0),
-           COALESCE(sum(x.minutes) FILTER (WHERE x.hours), 0),
-           count(*) FILTER (WHERE x.live AND x.project_id = p_project),
-           count(*) FILTER (WHERE x.live AND x.overlaps
-                              AND (x.starts_at <> v_slot.starts_at OR x.ends_at <> v_slot.ends_at)),
-           COALESCE(sum(x.planned) FILTER (WHERE x.live AND x.starts_at = v_slot.starts_at
-                                              AND x.ends_at = v_slot.ends_at), 0)
-      INTO v_day, v_week, v_held, v_other, v_same
-      FROM (SELECT s2.starts_at, s2.ends_at, c.project_id, t.units * p2.minutes_per_unit AS planned,
-                   (CASE WHEN c.status = 'done' THEN t.accepted_units ELSE t.units END) * p2.minutes_per_unit AS minutes,
-                   c.status = 'active' AND c.expires_at > p_now AS live,
-                   s2.starts_at < v_slot.ends_at AND s2.ends_at > v_slot.starts_at AS overlaps,
-                   p2.company_id = v_slot.company_id
-                     AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'
-                     AND (c.status IN ('submitted', 'done') OR (c.status = 'active' AND c.expires_at > p_now)) AS hours
-              FROM tasks_claim c JOIN tasks_task t ON t.id = c.task_id
-                   JOIN tasks_project p2 ON p2.id = c.project_id JOIN tasks_timeslot s2 ON s2.id = c.slot_id
-             WHERE c.worker_id = p_worker
-               AND ((c.status = 'active' AND c.expires_at > p_now)
-                    OR (c.status IN ('submitted', 'done') AND p2.company_id = v_slot.company_id
-                        AND s2.starts_at >= v_week_start AND s2.starts_at < v_week_start + interval '7 days'))) x;
-    v_left := least(__DAY_MINUTES__ - v_day, __WEEK_MINUTES__ - v_week);
-    IF v_held >= v_slot.claim_limit OR v_other > 0 THEN RETURN; END IF;
-    v_slot_seconds := extract(epoch FROM v_slot.ends_at - v_slot.starts_at);
-    v_room := least(v_slot_seconds, __PARALLEL__ * v_slot_seconds - v_same * 60, v_left * 60);
-    UPDATE tasks_task
-       SET status = 'claimed', claim_expires_at = v_slot.ends_at + make_interval(mins => v_slot.grace_minutes),
-           updated_at = p_now
-     WHERE id = (SELECT id FROM tasks_task WHERE project_id = p_project AND status = 'open'
-                    AND units * v_slot.minutes_per_unit * 60 <= v_room
-                  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING id, claim_expires_at INTO v_task, v_expires;
-    IF NOT FOUND THEN RETURN; END IF;
-    INSERT INTO tasks_claim (task_id, worker_id, slot_id, project_id, status, claimed_at, expires_at, release_reason)
-    VALUES (v_task, p_worker, p_slot, p_project, 'active', p_now, v_expires, '')
-    RETURNING id INTO v_claim;
-    INSERT INTO accounts_auditentry (actor_id, company_id, action, target_type, target_id, data, at)
-    VALUES (p_worker, v_slot.company_id, 'claim.create', 'tasks.claim', v_claim::text,
-            jsonb_build_object('task', v_task), p_now);
-    WITH written AS (
-        INSERT INTO realtime_outboxevent (type, "group", data, at)
-        SELECT 'task.claimed', g.name,
-               jsonb_build_object('project', p_project, 'task', v_task, 'slot', p_slot, 'claim', v_claim), p_now
-          FROM (VALUES (1, 'project.' || p_project), (2, 'company.' || v_slot.company_id || '.staff'),
-                       (3, 'worker.' || p_worker)) AS g(position, name)
-         ORDER BY g.position
-        RETURNING id, "group", data
-    )
-    SELECT json_agg(json_build_object('id', id, 'group', "group", 'data', data) ORDER BY id) INTO v_events FROM written;
-    UPDATE tasks_timeslot SET claimed_count = claimed_count + 1
-     WHERE id = p_slot AND claimed_count < capacity
-    RETURNING claimed_count INTO v_seat;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'slot_full' USING ERRCODE = 'HS409';
-    END IF;
-    RETURN QUERY
-    SELECT v_claim, v_task, t.number::integer, t.brief::text, t.units::integer, v_expires, v_seat, v_events,
-           s.starts_at, s.ends_at, s.capacity::integer, p.title::text, p.kind::text, p.company_id, c.name::text,
-           p.unit::text, p.piece_rate, p.minutes_per_unit, p.region::text, p.pickup_point::text,
-           p.dropoff_point::text, p.label_set, p.status::text, p.claim_limit::integer, p.grace_minutes::integer
-      FROM tasks_task t, tasks_timeslot s, tasks_project p, accounts_company c
-     WHERE t.id = v_task AND s.id = p_slot AND p.id = p_project AND c.id = p.company_id;
-END $$;
-"""
+# The signature, in call order: (parameter of the statements below, argument, SQL type).
+ARGUMENTS = (
+    ("worker", "p_worker", "bigint"),
+    ("project", "p_project", "bigint"),
+    ("slot", "p_slot", "bigint"),
+    ("now", "p_now", "timestamptz"),
+    ("time_zone", "p_time_zone", "text"),
+    ("day_minutes", "p_day_minutes", "integer"),
+    ("week_minutes", "p_week_minutes", "integer"),
+    ("parallel", "p_parallel", "integer"),
+    ("project_group", "p_project_group", "text"),
+    ("staff_group", "p_staff_group", "text"),
+    ("worker_group", "p_worker_group", "text"),
+    ("event_type", "p_event_type", "text"),
+    ("audit_action", "p_audit_action", "text"),
+    ("audit_target", "p_audit_target", "text"),
+)
+_ID = "%s"  # where format() puts the id in a group name template
 
-REMOVE = "DROP FUNCTION IF EXISTS homeslot_claim_next(bigint, bigint, bigint, timestamptz);"
 
-CLAIM_NEXT = "SELECT * FROM homeslot_claim_next(%(worker)s, %(project)s, %(slot)s, %(now)s)"
+def _call(worker: str) -> str:
+    values = [worker if key == "worker" else f"%({key})s::{kind}" for key, _name, kind in ARGUMENTS]
+    return f"{FUNCTION}({', '.join(values)})"
+
+
+CLAIM_NEXT = f"SELECT * FROM {_call('%(worker)s::bigint')}"
 
 # The fast path's one round trip: the token rule (accounts.tokens.TOKEN_USER_SQL), then the claim.
-CLAIM_NEXT_FOR_TOKEN = (
-    "SELECT me.id, f.* FROM ({token_user}) AS me, "
-    "LATERAL homeslot_claim_next(me.id, %(project)s, %(slot)s, %(now)s) AS f"
-)
+CLAIM_NEXT_FOR_TOKEN = "SELECT me.id, f.* FROM ({token_user}) AS me, LATERAL " + _call("me.id") + " AS f"
 
 
-def install_sql() -> str:
-    from django.conf import settings
-
-    return (
-        INSTALL.replace("__TZ__", settings.TIME_ZONE)
-        .replace("__DAY_MINUTES__", str(settings.HOMESLOT_HOURS_PER_DAY * 60))
-        .replace("__WEEK_MINUTES__", str(settings.HOMESLOT_HOURS_PER_WEEK * 60))
-        .replace("__PARALLEL__", str(int(settings.HOMESLOT_PARALLEL_CLAIMS)))
-    )
-
-
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(install_sql())
+# The names the function writes, from the modules that own them.
+NAMES = {
+    "project_group": project_group(_ID),
+    "staff_group": company_staff_group(_ID),
+    "worker_group": worker_group(_ID),
+    "event_type": TASK_CLAIMED,
+    "audit_action": AUDIT_ACTION,
+    "audit_target": Claim._meta.label_lower,  # as accounts.audit.audit_record names its target
+}
 
 
-def reinstall(using="default", **kwargs):
-    """After every migrate: the function with the current settings."""
-    from django.db import connections
-
-    connection = connections[using]
-    if connection.vendor == "postgresql" and "tasks_claim" in connection.introspection.table_names():
-        with connection.cursor() as cursor:
-            cursor.execute(install_sql())
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REMOVE)
+def call_params(*, project_id: int, slot_id: int, now, worker_id: int | None = None) -> dict:
+    """Every argument of one call, the limits read from the settings now (fairwork.selectors and
+    fairwork.schedule read the same ones); ``worker_id`` None for the token statement."""
+    params = {
+        "project": project_id,
+        "slot": slot_id,
+        "now": now,
+        "time_zone": settings.TIME_ZONE,
+        "day_minutes": settings.HOMESLOT_HOURS_PER_DAY * 60,
+        "week_minutes": settings.HOMESLOT_HOURS_PER_WEEK * 60,
+        "parallel": int(settings.HOMESLOT_PARALLEL_CLAIMS),
+        **NAMES,
+    }
+    if worker_id is not None:
+        params["worker"] = worker_id
+    return params
 
 
 COLUMNS = [
@@ -199,12 +119,6 @@ COLUMNS = [
 
 def claim_from_row(row, *, worker, project_id: int, slot_id: int, now):
     """The Claim (with task, slot, project and company attached) that the statement wrote."""
-    import json
-
-    from accounts.models import Company
-    from realtime.models import OutboxEvent
-    from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStatus, TimeSlot
-
     r = dict(zip(COLUMNS, row, strict=True))
     company = Company(id=r["company_id"], name=r["company_name"])
     project = Project(

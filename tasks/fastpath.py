@@ -16,15 +16,18 @@ import os
 import re
 
 import psycopg
+import psycopg.sql
 import psycopg_pool
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.http.request import validate_host
 from django.utils import timezone, translation
 from rest_framework import exceptions
+from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.authentication import INVALID_TOKEN
+from accounts.models import User
 from accounts.tokens import (
     MAX_KEY_LENGTH,
     TOKEN_TOUCH_SQL,
@@ -41,7 +44,10 @@ from core.ids import MAX_ID
 from core.json_input import InvalidJSON, json_loads
 from core.languages import language_for
 from core.parsers import InvalidJSONBody
+from realtime.publish import relay
+from tasks import claim_sql, services
 from tasks.claim_sql import CLAIM_NEXT_FOR_TOKEN
+from tasks.serializers import ClaimIn, ClaimOut, claim_created_representation
 
 CLAIM_FOR_TOKEN = CLAIM_NEXT_FOR_TOKEN.format(token_user=TOKEN_USER_SQL)
 CLAIM_NEXT = re.compile(r"^/api/v1/projects/(\d{1,18})/claim-next$")
@@ -71,8 +77,6 @@ def claim_next_response(*, key: str, project_id: int, body: bytes, accept_langua
 
 
 def _claim_next_answer(*, key: str, project_id: int, body: bytes) -> tuple[int, dict, dict]:
-    from tasks import services
-    from tasks.serializers import ClaimIn, ClaimOut
 
     try:
         user = user_for_token(key)
@@ -114,10 +118,6 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     """The common success case on PostgreSQL without leaving the event loop: the token rule and
     the one-statement claim (the same SQL the service runs), then the same serializer. Raises
     ``_Unanswered`` for everything else — refusals, expired tasks, odd input — and writes nothing then."""
-    from accounts.models import User
-    from realtime.publish import relay
-    from tasks import claim_sql
-    from tasks.serializers import claim_created_representation
 
     try:
         data = json_loads(body)
@@ -134,7 +134,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         raise _Unanswered()
     now = timezone.now()
     digest = token_digest(key)  # in Python: the statement takes the digest, never the key
-    params = {"token_digest": digest, "project": project_id, "slot": slot_id, "now": now}
+    params = {"token_digest": digest, **claim_sql.call_params(project_id=project_id, slot_id=slot_id, now=now)}
     try:
         conn = await pool.getconn()  # checked on the way out: a connection a restart killed is replaced
     except (psycopg.Error, psycopg_pool.PoolTimeout):
@@ -168,7 +168,6 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
 
 
 def _serialize_with_items(claim) -> dict:
-    from tasks.serializers import ClaimOut
 
     try:
         return ClaimOut(claim).data
@@ -226,8 +225,6 @@ class ClaimFastPath:
 
     async def _async_pool(self):
         """One async psycopg pool per server process, opened on first use."""
-        from psycopg.conninfo import make_conninfo
-        from psycopg_pool import AsyncConnectionPool
 
         loop = asyncio.get_running_loop()
         if self._pool is None or self._pool_loop is not loop:
@@ -235,14 +232,7 @@ class ClaimFastPath:
                 self._pool, self._pool_lock, self._pool_loop = None, asyncio.Lock(), loop
             async with self._pool_lock:
                 if self._pool is None:
-                    db = settings.DATABASES["default"]
-                    conninfo = make_conninfo(
-                        dbname=db["NAME"],
-                        user=db.get("USER") or None,
-                        password=db.get("PASSWORD") or None,
-                        host=db.get("HOST") or None,
-                        port=db.get("PORT") or None,
-                    )
+                    kwargs, role = pool_connection_params()
                     holder = {}
 
                     async def alive(conn) -> None:
@@ -252,9 +242,13 @@ class ClaimFastPath:
                             await holder["pool"].check()
                             raise psycopg.OperationalError("the server closed this connection")
 
-                    pool = AsyncConnectionPool(
-                        conninfo,
-                        kwargs={"autocommit": True},
+                    async def assume_role(conn) -> None:  # as Django's connection does (OPTIONS assume_role)
+                        await conn.execute(psycopg.sql.SQL("SET ROLE {}").format(psycopg.sql.Identifier(role)))
+
+                    pool = psycopg_pool.AsyncConnectionPool(
+                        "",
+                        kwargs={**kwargs, "autocommit": True},
+                        configure=assume_role if role else None,
                         check=alive,
                         min_size=2,
                         max_size=int(os.environ.get("DB_ASYNC_POOL_MAX", "10")),
@@ -269,6 +263,22 @@ class ClaimFastPath:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+def pool_connection_params() -> tuple[dict, str | None]:
+    """What Django connects to ``default`` with — NAME, USER, PASSWORD, HOST, PORT and every
+    OPTION (``sslmode``, ``options``, ``service``…), from Django's own
+    ``get_connection_params()`` — as keywords for the async pool's connections, and the role
+    Django assumes after connecting (OPTIONS ``assume_role``), if any. Django's Python-side
+    objects (its sync cursor class, its adapters) stay Django's; prepared statements stay on (the
+    pool runs two hot statements) unless OPTIONS sets ``prepare_threshold`` itself."""
+    wrapper = connections.create_connection(DEFAULT_DB_ALIAS)  # never connected: only its parameters
+    params = wrapper.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    if "prepare_threshold" not in wrapper.settings_dict["OPTIONS"]:
+        params.pop("prepare_threshold", None)
+    return params, wrapper.settings_dict["OPTIONS"].get("assume_role")
 
 
 def _is_secure(scope, headers: dict) -> bool:
@@ -311,7 +321,6 @@ def _strict_transport() -> list[tuple[bytes, bytes]]:
 
 
 async def _send(send, status: int, payload, extra: dict) -> None:
-    from rest_framework.utils.encoders import JSONEncoder
 
     body = json.dumps(payload, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [

@@ -137,33 +137,10 @@ def test_only_the_lock_order_module_takes_row_locks():
 ROOT = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 400
 APPS = ("accounts", "background", "config", "core", "fairwork", "frontend", "ledger", "realtime", "tasks", "workers")
-APPS += ("notices",)  # the notices' own app, when it lands
-# Imports inside a function that their owners' lanes of issue 13 mend (the claim SQL and the fast
-# path; the notices moving out of fairwork). Nothing else is allowed without a reason.
-FUNCTION_IMPORTS_ALLOWED = collections.Counter(
-    [
-        ("tasks/claim_sql.py", "from django.conf import settings"),
-        ("tasks/claim_sql.py", "from django.db import connections"),
-        ("tasks/claim_sql.py", "import json"),
-        ("tasks/claim_sql.py", "from accounts.models import Company"),
-        ("tasks/claim_sql.py", "from realtime.models import OutboxEvent"),
-        (
-            "tasks/claim_sql.py",
-            "from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStatus, TimeSlot",
-        ),
-        ("tasks/fastpath.py", "from tasks import services"),
-        ("tasks/fastpath.py", "from tasks.serializers import ClaimIn, ClaimOut"),
-        ("tasks/fastpath.py", "from accounts.models import User"),
-        ("tasks/fastpath.py", "from realtime.publish import relay"),
-        ("tasks/fastpath.py", "from tasks import claim_sql"),
-        ("tasks/fastpath.py", "from tasks.serializers import claim_created_representation"),
-        ("tasks/fastpath.py", "from tasks.serializers import ClaimOut"),
-        ("tasks/fastpath.py", "from rest_framework.utils.encoders import JSONEncoder"),
-        ("tasks/fastpath.py", "from psycopg.conninfo import make_conninfo"),
-        ("tasks/fastpath.py", "from psycopg_pool import AsyncConnectionPool"),
-        ("fairwork/selectors.py", "from fairwork.models import Notice"),
-    ]
-)
+APPS += ("notices",)
+# Imports inside a function allowed without a reason in a comment: none (the lanes of issue 13 mended
+# the last ones).
+FUNCTION_IMPORTS_ALLOWED = collections.Counter()
 
 
 def _project_modules(roots=None, base=ROOT):

@@ -102,7 +102,7 @@ def _claim_next_in_one_statement(*, worker, project_id: int, slot_id) -> Claim |
     except (TypeError, ValueError):
         return None
     now = timezone.now()
-    params = {"worker": worker.pk, "project": int(project_id), "slot": slot_id, "now": now}
+    params = claim_sql.call_params(worker_id=worker.pk, project_id=int(project_id), slot_id=slot_id, now=now)
     try:
         with connection.cursor() as cursor:
             cursor.execute(claim_sql.CLAIM_NEXT, params)
@@ -167,7 +167,7 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         # The partial unique index (one live claim per task) is the last guard; the
         # raise rolls the whole claim back, so no savepoint is needed on the hot path.
         raise TaskAlreadyClaimed() from exc
-    audit_record(actor=worker, action="claim.create", target=claim, company_id=project.company_id, task=task.pk)
+    audit_record(actor=worker, action=claim_sql.AUDIT_ACTION, target=claim, company_id=project.company_id, task=task.pk)
     publish(
         events.task_claimed(project=project_id, task=task.pk, slot=slot.pk, claim=claim.pk),
         groups=[project_group(project_id), company_staff_group(project.company_id), worker_group(worker.pk)],

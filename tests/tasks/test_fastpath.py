@@ -418,3 +418,47 @@ def test_with_https_on_a_plain_http_claim_is_redirected_and_an_https_one_carries
     assert passed_on
     assert secure[0] == 201 and http_application._pool is not None  # answered by the fast path
     assert {k.lower(): v for k, v in secure[2].items()}[b"strict-transport-security"] == b"max-age=3600"
+
+
+def _pool_reads(sql: str):
+    from config.asgi import http_application
+
+    async def read():
+        pool = await http_application._async_pool()
+        async with pool.connection() as conn:
+            return await (await conn.execute(sql)).fetchone()
+
+    return _loop.run_until_complete(read())
+
+
+def test_the_fast_paths_pool_connects_with_djangos_options(on_postgres, monkeypatch):
+    """The async pool is built from Django's own connection parameters (DATABASES['default'],
+    OPTIONS included), so an option set there reaches its connections too."""
+    from django.db import connection
+
+    options = "-c application_name=homeslot_fast_path_probe -c search_path=public,pg_catalog"
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "options", options)
+
+    assert _pool_reads("SELECT current_setting('application_name'), current_setting('search_path')") == (
+        "homeslot_fast_path_probe",
+        "public,pg_catalog",
+    )
+    assert _pool_reads("SELECT current_database()") == (connection.settings_dict["NAME"],)
+
+
+def test_the_fast_paths_pool_assumes_the_role_django_assumes(on_postgres, monkeypatch):
+    from django.db import connection
+
+    from config.asgi import http_application
+
+    role = f"{connection.settings_dict['NAME']}_probe"[:63]
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+        cursor.execute(f'CREATE ROLE "{role}" NOLOGIN')
+    try:
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "assume_role", role)
+        assert _pool_reads("SELECT current_user") == (role,)
+    finally:
+        _loop.run_until_complete(http_application.aclose())  # its connections hold the role
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
