@@ -66,17 +66,16 @@ def _reason(reason) -> str:
 
 def _tell_her(txn: Transaction, change_fen: int) -> None:
     publish(
-        events.LEDGER_CREDITED,
+        events.ledger_credited(
+            transaction=str(txn.pk),
+            company=txn.company_id,
+            project=txn.project_id,
+            task=txn.task_id,
+            units=txn.units,
+            amount_fen=change_fen,
+            amount_display=format_fen(change_fen),
+            kind=txn.kind,
+            memo=txn.memo,
+        ),
         groups=[worker_group(txn.worker_id)],
-        data={
-            "transaction": str(txn.pk),
-            "company": txn.company_id,
-            "project": txn.project_id,
-            "task": txn.task_id,
-            "units": txn.units,
-            "amount_fen": change_fen,
-            "amount_display": format_fen(change_fen),
-            "kind": txn.kind,
-            "memo": txn.memo,
-        },
     )

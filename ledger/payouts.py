@@ -191,16 +191,15 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
         )
         PayoutLine.objects.filter(pk=line.pk).update(payout=txn, open=False)
         publish(
-            events.PAYOUT_PAID,
+            events.payout_paid(
+                batch=batch.pk,
+                company=batch.company_id,
+                amount_fen=line.amount_fen,
+                amount_display=format_fen(line.amount_fen),
+                period_start=batch.period_start,
+                period_end=batch.period_end,
+            ),
             groups=[worker_group(line.worker_id)],
-            data={
-                "batch": batch.pk,
-                "company": batch.company_id,
-                "amount_fen": line.amount_fen,
-                "amount_display": format_fen(line.amount_fen),
-                "period_start": batch.period_start.isoformat(),
-                "period_end": batch.period_end.isoformat(),
-            },
         )
     batch.status, batch.paid_by, batch.paid_at, batch.bank_reference = (
         PayoutStatus.PAID,

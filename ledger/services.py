@@ -95,16 +95,15 @@ def earning_credit(*, review: Model, actor: User | None) -> Transaction | None:
             actor=actor, action="ledger.credit", target=txn, company_id=company_id, amount_fen=amount, key=txn.key
         )
         publish(
-            events.LEDGER_CREDITED,
+            events.ledger_credited(
+                transaction=str(txn.pk),
+                company=company_id,
+                project=project.pk,
+                task=submission.task_id,
+                units=review.accepted_units,
+                amount_fen=amount,
+                amount_display=format_fen(amount),
+            ),
             groups=[worker_group(submission.worker_id)],
-            data={
-                "transaction": str(txn.pk),
-                "company": company_id,
-                "project": project.pk,
-                "task": submission.task_id,
-                "units": review.accepted_units,
-                "amount_fen": amount,
-                "amount_display": format_fen(amount),
-            },
         )
     return txn

@@ -8,7 +8,6 @@ from realtime.publish import publish
 
 def notice_created(notice: Notice) -> None:
     publish(
-        events.NOTICE_CREATED,
+        events.notice_created(notice=notice.pk, kind=notice.kind, text=notice.text, about=notice.data),
         groups=[worker_group(notice.user_id)],
-        data={"notice": notice.pk, "kind": notice.kind, "text": notice.text, **notice.data},
     )

@@ -1,4 +1,19 @@
-"""Every realtime event type Homeslot sends. The README lists them too."""
+"""Every realtime event type Homeslot sends, and the one builder of each type's ``data``.
+
+A service builds its event here and hands it to ``realtime.publish.publish(event, groups=...)``;
+no payload is written anywhere else (a convention test holds that), so what a client receives
+is defined once per type. Builders take plain values (ids, counts, strings), never models: the
+apps above ``realtime`` turn their rows into these values. The README lists the types and their
+data; the suite checks every event a test writes against its schema (``tests/realtime/event_checks.py``).
+
+One payload is also written in SQL: ``task.claimed`` by the claim-next function of
+``tasks.claim_sql`` (``jsonb_build_object``), which must stay in step with ``task_claimed`` below.
+"""
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 TASK_OPENED = "task.opened"
 TASK_CLAIMED = "task.claimed"
@@ -23,3 +38,156 @@ ALL = (
     NOTICE_CREATED,
     PAYOUT_PAID,
 )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to publish: its type and the JSON-ready ``data`` every group receives."""
+
+    type: str
+    data: dict[str, Any]
+
+
+class TaskCounts(TypedDict):
+    """A project's tasks by state (``project.progress``); expired claims count as open."""
+
+    total: int
+    open: int
+    claimed: int
+    submitted: int
+    accepted: int
+    partially_accepted: int
+    rejected: int
+
+
+def task_opened(*, project: int, tasks: list[int], count: int) -> Event:
+    """Tasks a mother may claim now; ``tasks`` lists at most the first 500 of ``count``."""
+    return Event(TASK_OPENED, {"project": project, "tasks": tasks, "count": count})
+
+
+def task_claimed(*, project: int, task: int, slot: int, claim: int) -> Event:
+    return Event(TASK_CLAIMED, {"project": project, "task": task, "slot": slot, "claim": claim})
+
+
+def task_released(*, project: int, task: int, claim: int) -> Event:
+    return Event(TASK_RELEASED, {"project": project, "task": task, "claim": claim})
+
+
+def claim_expired(*, claim: int, task: int) -> Event:
+    return Event(CLAIM_EXPIRED, {"claim": claim, "task": task})
+
+
+def submission_created(*, project: int, task: int, claim: int, submission: int, units: int) -> Event:
+    return Event(
+        SUBMISSION_CREATED,
+        {"project": project, "task": task, "claim": claim, "submission": submission, "units": units},
+    )
+
+
+def review_decided(
+    *,
+    project: int,
+    task: int,
+    claim: int,
+    submission: int,
+    decision: str,
+    accepted_units: int,
+    reason: str,
+    automatic: bool,
+) -> Event:
+    return Event(
+        REVIEW_DECIDED,
+        {
+            "project": project,
+            "task": task,
+            "claim": claim,
+            "submission": submission,
+            "decision": decision,
+            "accepted_units": accepted_units,
+            "reason": reason,
+            "automatic": automatic,
+        },
+    )
+
+
+def ledger_credited(
+    *,
+    transaction: str,
+    company: int,
+    project: int | None,
+    task: int | None,
+    units: int | None,
+    amount_fen: int,
+    amount_display: str,
+    kind: str | None = None,
+    memo: str = "",
+) -> Event:
+    """Her payable changed. Accepted work leaves ``kind`` out; an adjustment or a reversal names
+    its ``kind`` and ``memo`` (and ``amount_fen`` is negative for a deduction or a reversal)."""
+    data = {
+        "transaction": transaction,
+        "company": company,
+        "project": project,
+        "task": task,
+        "units": units,
+        "amount_fen": amount_fen,
+        "amount_display": amount_display,
+    }
+    if kind is not None:
+        data |= {"kind": kind, "memo": memo}
+    return Event(LEDGER_CREDITED, data)
+
+
+def project_progress(
+    *,
+    project: int,
+    status: str,
+    tasks: TaskCounts,
+    units_total: int,
+    units_accepted: int,
+    accrued_fen: int,
+    budget_fen: int,
+    submissions_waiting: int,
+    oldest_waiting_since: str | None,
+) -> Event:
+    return Event(
+        PROJECT_PROGRESS,
+        {
+            "project": project,
+            "status": status,
+            "tasks": tasks,
+            "units_total": units_total,
+            "units_accepted": units_accepted,
+            "accrued_fen": accrued_fen,
+            "budget_fen": budget_fen,
+            "submissions_waiting": submissions_waiting,
+            "oldest_waiting_since": oldest_waiting_since,
+        },
+    )
+
+
+def notice_created(*, notice: int, kind: str, text: str, about: Mapping[str, Any]) -> Event:
+    """A notice in her inbox; ``about`` is the notice's own data (what it is about, by kind)."""
+    return Event(NOTICE_CREATED, {"notice": notice, "kind": kind, "text": text, **about})
+
+
+def payout_paid(
+    *,
+    batch: int,
+    company: int,
+    amount_fen: int,
+    amount_display: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+) -> Event:
+    return Event(
+        PAYOUT_PAID,
+        {
+            "batch": batch,
+            "company": company,
+            "amount_fen": amount_fen,
+            "amount_display": amount_display,
+            "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(),
+        },
+    )

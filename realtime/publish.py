@@ -24,6 +24,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from realtime.events import Event
 from realtime.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,10 @@ COALESCE_SECONDS = 0.25
 _PERSONAL_PREFIX = "worker."
 
 
-def publish(event_type: str, *, groups: list[str], data: dict) -> None:
-    """Record ``event_type`` for each group now; deliver after commit. Call inside the service's atomic block."""
-    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type=event_type, group=g, data=data) for g in groups])
+def publish(event: Event, *, groups: list[str]) -> None:
+    """Record ``event`` (built by ``realtime.events``) for each group now; deliver after commit.
+    Call inside the service's atomic block."""
+    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type=event.type, group=g, data=event.data) for g in groups])
     transaction.on_commit(lambda: relay.submit(rows))
 
 

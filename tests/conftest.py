@@ -53,6 +53,27 @@ def _pay_floors(request):
 
 
 @pytest.fixture(autouse=True)
+def _outbox_checked(request):
+    """Every event a test leaves in the outbox — written by ``publish``, by the claim function's
+    SQL, or by a server process of a live test — matches its type's schema
+    (``tests/realtime/event_checks.py``): a payload change is a failure of every test that makes one."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        yield
+        return
+    if not (marker and marker.kwargs.get("transaction")) and "transactional_db" not in names:
+        request.getfixturevalue("db")
+    yield
+    from realtime.models import OutboxEvent
+    from tests.realtime.event_checks import check_outbox_rows
+
+    if connection.needs_rollback:  # the test threw its transaction away (no query can run in it now)
+        return
+    check_outbox_rows(OutboxEvent.objects.order_by("id"))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     cache.clear()
     yield

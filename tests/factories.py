@@ -143,3 +143,13 @@ def api_token_for(user, label: str = "test") -> str:
     from accounts.services import api_token_issue
 
     return api_token_issue(user=user, label=label)[1]
+
+
+def outbox_event(group: str, n: int = 1, **fields):
+    """An unsaved outbox row for a test that writes the outbox directly: a ``task.claimed`` (which
+    every kind of group hears) built as ``publish`` builds it, so it passes the event checks."""
+    from realtime import events
+    from realtime.models import OutboxEvent
+
+    event = events.task_claimed(project=1, task=n, slot=1, claim=n)
+    return OutboxEvent(type=event.type, group=group, data=event.data, **fields)

@@ -62,7 +62,6 @@ def _require_live(claim: Claim, now) -> None:
 def _publish_progress(project: Project) -> None:
     progress = project_progress(project)
     publish(
-        events.PROJECT_PROGRESS,
+        events.project_progress(project=project.pk, status=project.status, **progress),
         groups=[company_staff_group(project.company_id)],
-        data={"project": project.pk, "status": project.status, **progress},
     )

@@ -169,9 +169,8 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         raise TaskAlreadyClaimed() from exc
     audit_record(actor=worker, action=claim_sql.AUDIT_ACTION, target=claim, company_id=project.company_id, task=task.pk)
     publish(
-        events.TASK_CLAIMED,
+        events.task_claimed(project=project_id, task=task.pk, slot=slot.pk, claim=claim.pk),
         groups=[project_group(project_id), company_staff_group(project.company_id), worker_group(worker.pk)],
-        data={"project": project_id, "task": task.pk, "slot": slot.pk, "claim": claim.pk},
     )
     # Last, so the slot rows are locked only for the end of the transaction; by key when a stale
     # claim's slot is given its place back too (core.locks), and in one slot the place given back first.
@@ -263,13 +262,12 @@ def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emerg
         reason=reason,
     )
     publish(
-        events.TASK_RELEASED,
+        events.task_released(project=claim.project_id, task=claim.task_id, claim=claim.pk),
         groups=[
             project_group(claim.project_id),
             company_staff_group(claim.project.company_id),
             worker_group(worker.pk),
         ],
-        data={"project": claim.project_id, "task": claim.task_id, "claim": claim.pk},
     )
     claim.refresh_from_db()
     return claim

@@ -34,9 +34,8 @@ def claim_expire(*, task_id: int) -> bool:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.OPEN, claim_expires_at=None, updated_at=now)
             if task.project.status == ProjectStatus.PUBLISHED:
                 publish(
-                    events.TASK_OPENED,
+                    events.task_opened(project=task.project_id, tasks=[task.pk], count=1),
                     groups=[project_group(task.project_id)],
-                    data={"project": task.project_id, "tasks": [task.pk], "count": 1},
                 )
             _publish_progress(task.project)
         return bool(expired)
@@ -64,7 +63,7 @@ def _expire_claims_of(*, task: Task, project: Project, now, freed_slots: list | 
         else:
             freed_slots.append(slot_id)
         audit_record(actor=None, action="claim.expire", target=Claim(pk=claim_id), task=task.pk)
-        publish(events.CLAIM_EXPIRED, groups=[worker_group(worker_id)], data={"claim": claim_id, "task": task.pk})
+        publish(events.claim_expired(claim=claim_id, task=task.pk), groups=[worker_group(worker_id)])
         # In the platform's language: she is not the one whose request noticed it.
         with translation.override(settings.LANGUAGE_CODE):
             notice_send(

@@ -148,18 +148,17 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
     )
     earning_credit(review=review, actor=actor)
     publish(
-        events.REVIEW_DECIDED,
+        events.review_decided(
+            project=project.pk,
+            task=submission.task_id,
+            claim=claim.pk,
+            submission=submission.pk,
+            decision=decision,
+            accepted_units=units,
+            reason=reason,
+            automatic=actor is None,
+        ),
         groups=[worker_group(submission.worker_id), company_staff_group(project.company_id)],
-        data={
-            "project": project.pk,
-            "task": submission.task_id,
-            "claim": claim.pk,
-            "submission": submission.pk,
-            "decision": decision,
-            "accepted_units": units,
-            "reason": reason,
-            "automatic": actor is None,
-        },
     )
     _publish_progress(project)
     return review

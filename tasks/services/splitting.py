@@ -140,9 +140,8 @@ def _split_write(actor, project: Project, specs: list) -> list[Task]:
     )
     if project.status == ProjectStatus.PUBLISHED:
         publish(
-            events.TASK_OPENED,
+            events.task_opened(project=project.pk, tasks=[t.pk for t in tasks[:500]], count=len(tasks)),
             groups=[project_group(project.pk)],
-            data={"project": project.pk, "tasks": [t.pk for t in tasks[:500]], "count": len(tasks)},
         )
     _publish_progress(project)
     return tasks

@@ -90,15 +90,14 @@ def _claim_submit(*, worker, claim_id: int, text, completed_units, labels, prepa
         photos=len(prepared),
     )
     publish(
-        events.SUBMISSION_CREATED,
+        events.submission_created(
+            project=project.pk,
+            task=task.pk,
+            claim=claim.pk,
+            submission=submission.pk,
+            units=submission.submitted_units,
+        ),
         groups=[company_staff_group(project.company_id), worker_group(worker.pk)],
-        data={
-            "project": project.pk,
-            "task": task.pk,
-            "claim": claim.pk,
-            "submission": submission.pk,
-            "units": submission.submitted_units,
-        },
     )
     return submission
 

@@ -13,13 +13,14 @@ from background.models import PeriodicRun
 from background.periodic import schedule, tick
 from realtime.jobs import outbox_prune
 from realtime.models import OutboxEvent
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 NOON = datetime.datetime(2026, 11, 28, 12, 0, 30, tzinfo=datetime.UTC)
 
 
 def outbox_at(*ages_hours: float) -> list[OutboxEvent]:
-    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type="task.opened", group="project.1") for _ in ages_hours])
+    rows = OutboxEvent.objects.bulk_create([factories.outbox_event("project.1") for _ in ages_hours])
     for row, age in zip(rows, ages_hours, strict=True):
         OutboxEvent.objects.filter(pk=row.pk).update(at=timezone.now() - datetime.timedelta(hours=age))
     return rows

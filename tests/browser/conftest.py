@@ -1,5 +1,6 @@
 """Real Chromium (Debian's package, driven by Playwright) on a phone-sized viewport."""
 
+import json
 import os
 import shutil
 import socket
@@ -33,18 +34,37 @@ def chromium():
         browser.close()
 
 
+# Every frame a page's WebSocket receives goes to the test too, to be checked as it closes.
+_HEAR_FRAMES = """(() => {
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', (m) => window.__homeslotHeard(m.data));
+        }
+    };
+})();"""
+
+
 def _contexts(chromium, **options):
-    """Open pages, each in a new browser context with ``options``; close them all afterwards."""
-    contexts = []
+    """Open pages, each in a new browser context with ``options``; close them all afterwards,
+    then check every event their sockets heard (``tests/realtime/event_checks.py``)."""
+    from tests.realtime.event_checks import check_frame
+
+    contexts, heard = [], []
 
     def open_page():
         context = chromium.new_context(locale="zh-CN", **options)
+        context.expose_binding("__homeslotHeard", lambda _source, text: heard.append(text))
+        context.add_init_script(_HEAR_FRAMES)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    for text in heard:
+        check_frame(json.loads(text))
 
 
 @pytest.fixture

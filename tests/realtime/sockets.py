@@ -1,4 +1,5 @@
-"""WebSocket clients for consumer tests: the ASGI application in-process, on the in-memory layer."""
+"""WebSocket clients for consumer tests: the ASGI application in-process, on the in-memory layer.
+Every event they receive (alone or in a batch) is checked against its type's schema."""
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -7,19 +8,29 @@ from django.test import Client
 from config.asgi import application
 from tests.conftest import api_for
 from tests.factories import api_token_for
+from tests.realtime.event_checks import check_frame
 
 
 def run(scenario):
     return async_to_sync(scenario)()
 
 
-def socket(*, origin: bytes | None = None, cookie: str | None = None) -> WebsocketCommunicator:
+class CheckedCommunicator(WebsocketCommunicator):
+    """A test socket that checks each event it hears (``tests/realtime/event_checks.py``)."""
+
+    async def receive_json_from(self, timeout=1):
+        frame = await super().receive_json_from(timeout)
+        check_frame(frame)
+        return frame
+
+
+def socket(*, origin: bytes | None = None, cookie: str | None = None) -> CheckedCommunicator:
     headers = [(b"host", b"testserver")]
     if origin is not None:
         headers.append((b"origin", origin))
     if cookie is not None:
         headers.append((b"cookie", cookie.encode()))
-    return WebsocketCommunicator(application, "/ws/", headers=headers)
+    return CheckedCommunicator(application, "/ws/", headers=headers)
 
 
 def session_cookie(user) -> str:
@@ -28,7 +39,7 @@ def session_cookie(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-async def signed_in(user, key: str | None = None) -> WebsocketCommunicator:
+async def signed_in(user, key: str | None = None) -> CheckedCommunicator:
     """A socket authenticated with ``key`` (a new token of ``user`` when None)."""
     key = key or await sync_to_async(api_token_for)(user)
     ws = socket()

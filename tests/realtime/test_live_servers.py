@@ -24,6 +24,7 @@ from django.db import connection
 from realtime.models import OutboxEvent
 from tasks.models import Claim
 from tests import factories
+from tests.realtime.event_checks import check_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPO = Path(__file__).resolve().parents[2]
@@ -166,6 +167,7 @@ class Follower:
                 self._take(message)
 
     def _take(self, message: dict) -> None:
+        check_frame(message)  # every event it hears has its type's schema
         if message["type"] == "heartbeat":
             self.behind = self.heartbeat_resume and message["latest"] > self.last_id
             return

@@ -8,12 +8,13 @@ from django.utils import timezone
 from realtime import selectors
 from realtime.models import OutboxEvent, PruneMark
 from realtime.services import outbox_prune
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def events(*groups: str, hours_ago: float = 0) -> list[OutboxEvent]:
-    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type="task.opened", group=g) for g in groups])
+    rows = OutboxEvent.objects.bulk_create([factories.outbox_event(g) for g in groups])
     OutboxEvent.objects.filter(id__in=[r.id for r in rows]).update(
         at=timezone.now() - datetime.timedelta(hours=hours_ago)
     )
@@ -36,7 +37,7 @@ def test_resume_replays_from_any_point_after_the_prune_horizon_and_resyncs_befor
     old = events("project.1", "project.1", hours_ago=72)
     kept = events("project.1", "project.2")
     replay = selectors.events_after(["project.1"], 0)
-    assert [(m["type"], m["id"]) for m in replay] == [("task.opened", e.id) for e in (*old, kept[0])]
+    assert [(m["type"], m["id"]) for m in replay] == [("task.claimed", e.id) for e in (*old, kept[0])]
 
     assert outbox_prune(older_than=datetime.timedelta(hours=48)) == 2
     assert selectors.events_after(["project.1"], old[0].id) is None  # what came after it is gone

@@ -21,9 +21,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def written_while_the_layer_was_down(group: str, count: int, *, seconds_ago: float = 3) -> list[dict]:
     """Committed events that never reached the layer (what a refused ``group_send`` leaves)."""
     at = timezone.now() - datetime.timedelta(seconds=seconds_ago)
-    rows = [
-        OutboxEvent.objects.create(type="task.claimed", group=group, data={"claim": n}, at=at) for n in range(count)
-    ]
+    rows = [factories.outbox_event(group, n + 1, at=at) for n in range(count)]
+    OutboxEvent.objects.bulk_create(rows)
     return [row.as_message() for row in rows]
 
 
@@ -151,20 +150,14 @@ def test_the_overlap_before_the_clients_id_does_not_count_against_the_replay_lim
     monkeypatch.setattr(selectors, "MAX_REPLAY", 50)
     group = f"worker.{mother.pk}"
     now = timezone.now()
-    before = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(type="notice.created", group=group, data={"n": n}, at=now) for n in range(80)]
-    )
-    after = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(type="notice.created", group=group, data={"n": n}, at=now) for n in range(10)]
-    )
+    before = OutboxEvent.objects.bulk_create([factories.outbox_event(group, n + 1, at=now) for n in range(80)])
+    after = OutboxEvent.objects.bulk_create([factories.outbox_event(group, n + 1, at=now) for n in range(10)])
     replay = selectors.events_after([group], before[-1].pk)
     assert replay is not None
     assert [m["id"] for m in replay if m["id"] > before[-1].pk] == [row.pk for row in after]
     assert len(replay) == 90  # the busy 10 s before her id come too, as overlap
 
-    many = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(type="notice.created", group=group, data={}, at=now) for _ in range(41)]
-    )
+    many = OutboxEvent.objects.bulk_create([factories.outbox_event(group, at=now) for _ in range(41)])
     assert len(many) + len(after) > 50
     assert selectors.events_after([group], before[-1].pk) is None  # truly too much: re-read the API
 
