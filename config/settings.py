@@ -4,7 +4,6 @@ Unset ``DATABASE_URL`` → SQLite (WAL, immediate transactions) in ``var/``.
 Unset ``REDIS_URL`` → in-memory channel layer and local-memory cache.
 """
 
-import json
 import os
 import secrets
 import time
@@ -283,25 +282,10 @@ HOMESLOT_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("HOMESLOT_IDEMPOTENCY_
 # core.locks checks the project's lock order in every transaction (a programming error raises).
 HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
 # Text messages (accounts.sms, README "SMS"): console (the log, number masked; the default), file, memory,
-# aliyun, tencent or a dotted path. The providers' settings are read when the backend first sends.
+# aliyun or tencent. A provider's own variables (HOMESLOT_SMS_ALIYUN_*, _TENCENT_*, _SIGN_NAME, _TEMPLATES)
+# are read from the environment when it first sends, unless set here.
 HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "console")
 HOMESLOT_SMS_FILE_PATH = Path(os.environ.get("HOMESLOT_SMS_FILE_PATH", VAR_DIR / "sms"))
-HOMESLOT_SMS_SIGN_NAME = os.environ.get("HOMESLOT_SMS_SIGN_NAME", "")
-try:  # logical template name → the provider's approved template id, e.g. {"code": "SMS_123456789"}
-    HOMESLOT_SMS_TEMPLATES = json.loads(os.environ.get("HOMESLOT_SMS_TEMPLATES", "") or "{}")
-except ValueError as exc:
-    raise ImproperlyConfigured(f"HOMESLOT_SMS_TEMPLATES is not a JSON object: {exc}") from None
-if not isinstance(HOMESLOT_SMS_TEMPLATES, dict):
-    raise ImproperlyConfigured("HOMESLOT_SMS_TEMPLATES must be a JSON object: template name → template id.")
-HOMESLOT_SMS_TIMEOUT_SECONDS = float(os.environ.get("HOMESLOT_SMS_TIMEOUT_SECONDS", "10"))
-HOMESLOT_SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("HOMESLOT_SMS_ALIYUN_ACCESS_KEY_ID", "")
-HOMESLOT_SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("HOMESLOT_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
-HOMESLOT_SMS_ALIYUN_ENDPOINT = os.environ.get("HOMESLOT_SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
-HOMESLOT_SMS_TENCENT_SECRET_ID = os.environ.get("HOMESLOT_SMS_TENCENT_SECRET_ID", "")
-HOMESLOT_SMS_TENCENT_SECRET_KEY = os.environ.get("HOMESLOT_SMS_TENCENT_SECRET_KEY", "")
-HOMESLOT_SMS_TENCENT_APP_ID = os.environ.get("HOMESLOT_SMS_TENCENT_APP_ID", "")
-HOMESLOT_SMS_TENCENT_REGION = os.environ.get("HOMESLOT_SMS_TENCENT_REGION", "ap-guangzhou")
-HOMESLOT_SMS_TENCENT_ENDPOINT = os.environ.get("HOMESLOT_SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 # An adjustment larger than this (in fen, either sign) waits for a second finance user.

@@ -3,7 +3,9 @@ message fails. Registered when ``accounts.sms`` is imported (the admin imports i
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
+from accounts.sms.backends.base import sms_setting, sms_templates
 from accounts.sms.templates import PARAMS
 
 REQUIRED = {
@@ -23,7 +25,7 @@ def sms_settings_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
     if backend not in REQUIRED:
         return []
     found: list[checks.CheckMessage] = []
-    missing = [name for name in REQUIRED[backend] if not str(getattr(settings, name, "") or "").strip()]
+    missing = [name for name in REQUIRED[backend] if not str(sms_setting(name) or "").strip()]
     if missing:
         found.append(
             checks.Error(
@@ -32,7 +34,10 @@ def sms_settings_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 id="accounts.E901",
             )
         )
-    templates = getattr(settings, "HOMESLOT_SMS_TEMPLATES", {}) or {}
+    try:
+        templates = sms_templates()
+    except ImproperlyConfigured as exc:
+        return [*found, checks.Error(str(exc), id="accounts.E902")]
     unmapped = [name for name in PARAMS if not templates.get(name)]
     if unmapped:
         found.append(

@@ -347,3 +347,41 @@ def test_the_system_check_names_what_a_provider_misses(settings):
     assert "HOMESLOT_SMS_TENCENT_SECRET_ID" in errors[0].msg
     settings.HOMESLOT_SMS_BACKEND = "console"
     assert sms_settings_check(None) == []
+
+
+TENCENT_VARIABLES = [
+    "HOMESLOT_SMS_TENCENT_ENDPOINT",
+    "HOMESLOT_SMS_TENCENT_SECRET_ID",
+    "HOMESLOT_SMS_TENCENT_SECRET_KEY",
+    "HOMESLOT_SMS_TENCENT_APP_ID",
+    "HOMESLOT_SMS_TENCENT_REGION",
+    "HOMESLOT_SMS_SIGN_NAME",
+    "HOMESLOT_SMS_TEMPLATES",
+]
+
+
+def test_a_provider_reads_its_variables_from_the_environment(settings, monkeypatch):
+    with fake_provider(FakeTencent) as fake:
+        tencent_settings(settings, fake)
+        for name in TENCENT_VARIABLES:  # what production does: only the environment has them
+            value = getattr(settings, name)
+            monkeypatch.setenv(name, json.dumps(value) if isinstance(value, dict) else value)
+            delattr(settings, name)
+
+        sms.send(PHONE, "邀请", template="invitation", params={"company": "甲公司", "code": "ABC123", "days": "7"})
+
+    assert fake.requests[0].body["TemplateId"] == "200002"
+    assert fake.requests[0].body["SmsSdkAppId"] == "1400000001"
+
+
+def test_templates_that_are_not_json_fail_loudly(settings, monkeypatch):
+    with fake_provider(FakeTencent) as fake:
+        tencent_settings(settings, fake)
+        del settings.HOMESLOT_SMS_TEMPLATES
+        monkeypatch.setenv("HOMESLOT_SMS_TEMPLATES", '{"code": SMS_1}')
+
+        with pytest.raises(ImproperlyConfigured, match="HOMESLOT_SMS_TEMPLATES is not JSON"):
+            sms.send(PHONE, "邀请", template="invitation", params={"company": "甲", "code": "A", "days": "7"})
+        assert [e.id for e in sms_settings_check(None)] == ["accounts.E902"]
+
+    assert fake.requests == []

@@ -12,11 +12,10 @@ import logging
 from alibabacloud_dysmsapi20170525 import models as dysms_models
 from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi.utils_models import Config
-from django.conf import settings
 
 from accounts.errors import SmsSendFailed
 from accounts.phones import phone_masked, phone_national
-from accounts.sms.backends.base import required_setting, split_endpoint, template_id
+from accounts.sms.backends.base import required_setting, sms_setting, sms_timeout_seconds, split_endpoint, template_id
 from accounts.sms.message import SmsMessage
 
 logger = logging.getLogger("accounts.sms")
@@ -25,10 +24,8 @@ NAME = "aliyun"
 
 class AliyunBackend:
     def __init__(self):
-        protocol, host = split_endpoint(
-            getattr(settings, "HOMESLOT_SMS_ALIYUN_ENDPOINT", "") or "dysmsapi.aliyuncs.com"
-        )
-        timeout_ms = int(float(getattr(settings, "HOMESLOT_SMS_TIMEOUT_SECONDS", 10)) * 1000)
+        protocol, host = split_endpoint(sms_setting("HOMESLOT_SMS_ALIYUN_ENDPOINT") or "dysmsapi.aliyuncs.com")
+        timeout_ms = int(sms_timeout_seconds() * 1000)
         self.sign_name = required_setting("HOMESLOT_SMS_SIGN_NAME", NAME)
         self.client = Client(
             Config(

@@ -10,7 +10,6 @@ order ``accounts.sms.templates.PARAMS`` gives.
 
 import logging
 
-from django.conf import settings
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -20,7 +19,7 @@ from tencentcloud.sms.v20210111.sms_client import SmsClient
 
 from accounts.errors import SmsSendFailed
 from accounts.phones import phone_masked
-from accounts.sms.backends.base import required_setting, split_endpoint, template_id
+from accounts.sms.backends.base import required_setting, sms_setting, sms_timeout_seconds, split_endpoint, template_id
 from accounts.sms.message import SmsMessage
 from accounts.sms.templates import PARAMS
 
@@ -30,18 +29,16 @@ NAME = "tencent"
 
 class TencentBackend:
     def __init__(self):
-        scheme, host = split_endpoint(
-            getattr(settings, "HOMESLOT_SMS_TENCENT_ENDPOINT", "") or "sms.tencentcloudapi.com"
-        )
+        scheme, host = split_endpoint(sms_setting("HOMESLOT_SMS_TENCENT_ENDPOINT") or "sms.tencentcloudapi.com")
         credential = Credential(
             required_setting("HOMESLOT_SMS_TENCENT_SECRET_ID", NAME),
             required_setting("HOMESLOT_SMS_TENCENT_SECRET_KEY", NAME),
         )
         self.app_id = required_setting("HOMESLOT_SMS_TENCENT_APP_ID", NAME)
         self.sign_name = required_setting("HOMESLOT_SMS_SIGN_NAME", NAME)
-        timeout = int(float(getattr(settings, "HOMESLOT_SMS_TIMEOUT_SECONDS", 10)))
+        timeout = max(1, round(sms_timeout_seconds()))
         profile = ClientProfile(httpProfile=HttpProfile(protocol=scheme, endpoint=host, reqTimeout=timeout))
-        region = getattr(settings, "HOMESLOT_SMS_TENCENT_REGION", "") or "ap-guangzhou"
+        region = sms_setting("HOMESLOT_SMS_TENCENT_REGION") or "ap-guangzhou"
         self.client = SmsClient(credential, region, profile)
 
     def send(self, message: SmsMessage) -> None:
@@ -49,7 +46,7 @@ class TencentBackend:
         request.SmsSdkAppId = self.app_id
         request.SignName = self.sign_name
         request.TemplateId = template_id(message, NAME)
-        request.TemplateParamSet = [message.params[name] for name in PARAMS[message.template]]
+        request.TemplateParamSet = [message.params[name] for name in PARAMS[message.template]] or None
         request.PhoneNumberSet = [message.phone]
         try:
             response = self.client.SendSms(request)
