@@ -91,7 +91,9 @@ class FakeAliyun(FakeProvider):
                 "RequestId": request_id,
             }
         if self.refuse:
-            return self.status, {"Code": self.refuse, "Message": "refused by the fake", "RequestId": request_id}
+            # Like the real one, the words may quote the number: the backend must not log them as they are.
+            words = f"{request.query.get('PhoneNumbers')} refused by the fake"
+            return self.status, {"Code": self.refuse, "Message": words, "RequestId": request_id}
         return 200, {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": request_id}
 
 

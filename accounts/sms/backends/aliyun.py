@@ -67,7 +67,8 @@ class AliyunBackend:
                 phone_masked(message.phone),
                 message.template,
                 provider_code,
-                getattr(body, "message", ""),
+                # The provider's words, with the number masked should it quote it.
+                str(getattr(body, "message", "")).replace(phone_national(message.phone), phone_masked(message.phone)),
             )
             raise SmsSendFailed(details={"provider": NAME, "provider_code": str(provider_code)})
         logger.info("SMS to %s (%s) sent by aliyun: %s", phone_masked(message.phone), message.template, body.biz_id)
