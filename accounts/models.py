@@ -30,6 +30,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator (admin site)"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Set when she deleted her account: the row stays as an anonymous shell (her ledger rows point
+    # to it), with a placeholder for the phone, no name and no way to sign in (tasks.services.account).
+    deleted_at = models.DateTimeField(_("account deleted at"), null=True, blank=True)
 
     objects = UserManager()
 
