@@ -100,7 +100,9 @@ def test_staff_have_the_same_two_on_their_account_page(company, supervisor, admi
     assert page.status_code == 200 and "下载我的数据" in text_of(page)
     assert 'href="/account/"' in client.get("/work/").content.decode()
 
-    response = client.post("/account/", {"code": sms_code_issue(phone=supervisor.phone, purpose="delete"), "understood": "on"})
+    response = client.post(
+        "/account/", {"code": sms_code_issue(phone=supervisor.phone, purpose="delete"), "understood": "on"}
+    )
 
     assert response.status_code == 200
     assert not Membership.objects.filter(user_id=supervisor.pk).exists()

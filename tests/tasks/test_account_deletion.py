@@ -95,9 +95,7 @@ def test_deleting_erases_her_and_keeps_the_ledger(mother, her_world, company, fi
     assert shell.display_name == f"已注销用户 #{mother.pk}"
     assert not shell.has_usable_password() and not shell.is_active and shell.deleted_at is not None
     national = phone.removeprefix("+86")
-    refused = api_for().post(
-        "/api/v1/auth/token", {"phone": national, "password": factories.PASSWORD}, format="json"
-    )
+    refused = api_for().post("/api/v1/auth/token", {"phone": national, "password": factories.PASSWORD}, format="json")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_credentials"
     assert api_for().get("/api/v1/me", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
     assert not ApiToken.objects.filter(user=shell).exists()
