@@ -12,10 +12,12 @@ from accounts.models import (
     AccessReason,
     ApiToken,
     AuditEntry,
+    Consent,
     IdempotentRequest,
     Invitation,
     Membership,
     Role,
+    SmsCode,
     User,
 )
 from core import locks
@@ -59,7 +61,7 @@ def memberships_end(*, user: User) -> list[int]:
 
 def user_anonymise(*, user: User) -> User:
     """Her sign-in data goes: phone and name replaced, no password, inactive, every token, retry
-    answer and invitation to her number deleted, her sockets told to re-check. Her sessions end at
+    answer, one-time code, consent and invitation to her number deleted, her sockets told to re-check. Her sessions end at
     their next request (Django checks the password hash and ``is_active``)."""
     phone = user.phone
     user.phone = placeholder_phone(user.pk)
@@ -71,6 +73,9 @@ def user_anonymise(*, user: User) -> User:
     ApiToken.objects.filter(user=user).delete()
     IdempotentRequest.objects.filter(user=user).delete()  # stored answers may carry her words
     Invitation.objects.filter(phone=phone).delete()
+    SmsCode.objects.filter(phone=phone).delete()
+    # Kept "as long as her account" (accounts.Consent): the caregiver declaration is about her family.
+    Consent.objects.filter(user=user).delete()
     AccessChange.objects.create(user_id=user.pk, reason=AccessReason.DELETED)
     return user
 

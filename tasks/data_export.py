@@ -11,7 +11,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ApiToken, Membership, User
+from accounts.models import ApiToken, Consent, Membership, User
 from accounts.phones import phone_national
 from ledger import selectors as ledger_selectors
 from ledger.models import PayoutLine
@@ -210,4 +210,5 @@ def _notices(user: User) -> list[dict]:
 
 
 def _consents(user: User) -> list[dict]:
-    return []
+    rows = Consent.objects.filter(user=user).order_by("at", "pk")
+    return [{"document": c.document, "version": c.version, "at": _at(c.at)} for c in rows]

@@ -7,7 +7,18 @@ import pytest
 import time_machine
 
 from accounts.codes import sms_code_issue
-from accounts.models import AccessChange, AccessReason, ApiToken, AuditEntry, Membership, Role, User
+from accounts.models import (
+    AccessChange,
+    AccessReason,
+    ApiToken,
+    AuditEntry,
+    Consent,
+    ConsentDocument,
+    Membership,
+    Role,
+    SmsCode,
+    User,
+)
 from ledger import payouts
 from ledger import selectors as ledger_selectors
 from ledger.models import Posting, Transaction
@@ -79,6 +90,7 @@ def test_a_wrong_code_is_refused_and_changes_nothing(mother, her_world):
 def test_deleting_erases_her_and_keeps_the_ledger(mother, her_world, company, finance):
     phone = mother.phone
     token = factories.api_token_for(mother)
+    Consent.objects.create(user=mother, document=ConsentDocument.CAREGIVER, version="1")
     code = sms_code_issue(phone=phone, purpose="delete")
     postings_before = list(Posting.objects.order_by("pk").values_list("pk", "account_id", "direction", "amount_fen"))
     transactions_before = Transaction.objects.count()
@@ -112,6 +124,8 @@ def test_deleting_erases_her_and_keeps_the_ledger(mother, her_world, company, fi
     assert profile.bank_card_last4 == "4321"  # kept: a company still owes her ¥5.00 (see below)
     assert not AvailabilityWindow.objects.filter(worker=profile).exists()
     assert not Notice.objects.filter(user=shell).exists()
+    assert not Consent.objects.filter(user=shell).exists() and not SmsCode.objects.filter(phone=phone).exists()
+    assert not User.objects.filter(phone=phone).exists()  # the number is free to sign up again
     # Her live claim: given back, the task open again, and the hall told.
     assert Claim.objects.get(pk=live.pk).status == ClaimStatus.RELEASED
     assert Task.objects.get(pk=task).status == TaskStatus.OPEN

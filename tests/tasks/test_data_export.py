@@ -6,6 +6,7 @@ import json
 import pytest
 import time_machine
 
+from accounts.models import Consent, ConsentDocument
 from notices.models import NoticeKind
 from notices.services import notice_send
 from tasks import services
@@ -64,6 +65,8 @@ def test_export_has_every_section_and_nothing_of_another_mother(supervisor, comp
         notice_send(user_id=mother.pk, kind=NoticeKind.SLOT_STARTING, key="a", text="给她的通知")
         notice_send(user_id=other_mother.pk, kind=NoticeKind.SLOT_STARTING, key="a", text="给别人的通知")
         factories.api_token_for(mother, label="她的手机")
+        Consent.objects.create(user=mother, document=ConsentDocument.PRIVACY, version="2026-12-01")
+        Consent.objects.create(user=other_mother, document=ConsentDocument.TERMS, version="2026-12-01")
 
     response = export(mother)
 
@@ -82,7 +85,8 @@ def test_export_has_every_section_and_nothing_of_another_mother(supervisor, comp
     ]
     assert [n["text"] for n in data["notices"]] == ["给她的通知"]
     assert [d["label"] for d in data["devices"]] == ["她的手机"]
-    assert data["roles"] == [] and data["consents"] == [] and data["payouts"] == []
+    assert data["roles"] == [] and data["payouts"] == []
+    assert data["consents"] == [{"document": "privacy", "version": "2026-12-01", "at": "2026-11-05T10:00:00+08:00"}]
     # Nothing of anyone else: the other mother's work, notice or phone; the reviewer's phone or name.
     text = response.content.decode()
     for foreign in ("别人的文案", "别人的理由", "给别人的通知", other_mother.phone[3:], supervisor.phone[3:]):
