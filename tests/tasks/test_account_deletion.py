@@ -25,6 +25,7 @@ from ledger.models import Posting, Transaction
 from notices.models import Notice, NoticeKind
 from notices.services import notice_send
 from realtime.models import OutboxEvent
+from tasks import jobs as task_jobs
 from tasks import services
 from tasks.models import Claim, ClaimStatus, Submission, Task, TaskStatus
 from tests import factories
@@ -156,7 +157,8 @@ def test_her_balance_is_still_paid_and_then_her_card_goes(mother, her_world, com
         assert services.account_payout_details_tidy() == 0  # approved, not paid: the card is still needed
         payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="BANK-1")
 
-        assert services.account_payout_details_tidy() == 1
+        assert task_jobs.deleted_payout_details_erase.call() == 1  # the hourly job
+        assert task_jobs.deleted_payout_details_erase.call() == 0  # and a second run changes nothing
     assert WorkerProfile.objects.get(user_id=mother.pk).bank_card_last4 == ""
     assert ledger_selectors.payable_balances(company_id=company.pk)[mother.pk] == 0
 
