@@ -11,6 +11,7 @@ from ledger import api_exports as ledger_api_exports
 from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
 from tasks import api as tasks_api
+from tasks import api_account as tasks_api_account
 from workers import api as workers_api
 from workers import api_sign_up as workers_api_sign_up
 
@@ -33,6 +34,8 @@ v1 = [
     path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
+    path("me/data-export", tasks_api_account.DataExportView.as_view(), name="me-data-export"),
+    path("me/delete", tasks_api_account.AccountDeleteView.as_view(), name="me-delete"),
     path("me/notices", notices_api.NoticeListView.as_view(), name="me-notices"),
     path("me/notices/<id:pk>/read", notices_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),

@@ -3,12 +3,14 @@
 from django.urls import path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import mother, mother_earnings, mother_hall, mother_photos, mother_pwa, mother_work
+from frontend import account_pages, mother, mother_earnings, mother_hall, mother_photos, mother_pwa, mother_work
 
 urlpatterns = [
     path("", mother_hall.hall, name="m-hall"),
     path("setup/", mother.setup, name="m-setup"),
     path("hours/", mother.availability, name="m-availability"),
+    path("me/", account_pages.mother_me, name="m-me"),
+    path("me/delete", account_pages.mother_delete, name="m-delete"),
     path("tasks/<id:pk>/claim", mother_hall.claim, name="m-claim-task"),
     path("projects/<id:pk>/claim-next", mother_hall.claim_next, name="m-claim-next"),
     path("claims/", mother_work.claims, name="m-claims"),

@@ -1,12 +1,14 @@
 from django.urls import include, path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import finance, views
+from frontend import account_pages, finance, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("signin/", views.sign_in, name="sign-in"),
     path("signout/", views.sign_out, name="sign-out"),
+    path("account/", account_pages.staff_account, name="account"),
+    path("account/data", account_pages.data_download, name="account-data"),
     path("m/", include("frontend.mother_urls")),
     path("work/", include("frontend.supervisor_urls")),
     path("finance/", finance.ledger, name="finance-ledger"),

@@ -61,3 +61,9 @@ def hours_warn() -> int:
 @task()
 def measured_pay_update() -> int:
     return reminders.measured_pay_update()
+
+
+@task()
+def deleted_payout_details_erase() -> int:
+    """Deleted accounts whose payout details were kept while money was owed: erased once it is paid."""
+    return services.account_payout_details_tidy()

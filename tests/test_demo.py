@@ -1,7 +1,15 @@
+import datetime
+
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Company, Membership, User
-from tasks.models import Kind, Project, ProjectStatus
+from ledger import payouts
+from ledger.models import PayoutStatus, Posting, Transaction
+from realtime.models import OutboxEvent
+from tasks import demo_period
+from tasks.models import Claim, Kind, Project, ProjectStatus, Review, Submission
 
 
 def test_seed_demo_is_idempotent_and_has_the_api_md_accounts(db):
@@ -30,3 +38,50 @@ def test_seed_demo_is_idempotent_and_has_the_api_md_accounts(db):
     for project in published:
         assert project.tasks.exists() and project.slots.exists()
     assert User.objects.get(phone="+8613900000001").check_password("homeslot-demo")
+
+
+# --- the closed half-month (tasks/demo_period.py) ---------------------------------------------
+
+
+def _demo_counts() -> tuple:
+    return (
+        Project.objects.count(),
+        Claim.objects.count(),
+        Submission.objects.count(),
+        Review.objects.count(),
+        Transaction.objects.count(),
+        Posting.objects.count(),
+        OutboxEvent.objects.count(),
+    )
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 9, 1, 0, tzinfo=datetime.UTC), tick=False)  # 9 Dec, 09:00
+def test_the_demo_has_a_closed_half_month_finance_can_settle_at_once(db):
+    call_command("seed_demo", verbosity=0)
+    first = _demo_counts()
+    call_command("seed_demo", verbosity=0)
+    assert _demo_counts() == first  # a second run changes nothing
+
+    factory = Company.objects.get(name="示例制衣厂")
+    closed = Project.objects.get(company=factory, title=demo_period.TITLE)
+    assert closed.status == ProjectStatus.CLOSED
+    # Work of 16–30 November, the last half-month that has ended, through the services: reviews
+    # decided then, each credited once, dated inside the period.
+    reviews = Review.objects.filter(submission__project=closed).order_by("submission__worker__phone")
+    assert [(r.decision, r.accepted_units) for r in reviews] == [("accept", 20)] * 7 + [("partial", 18)]
+    credits = Transaction.objects.filter(project=closed)
+    assert credits.count() == 8
+    assert all(
+        datetime.date(2026, 11, 16) <= timezone.localtime(t.created_at).date() <= datetime.date(2026, 11, 30)
+        for t in credits
+    )
+
+    finance, second = User.objects.get(phone="+8613800000002"), User.objects.get(phone="+8613800000003")
+    batch = payouts.payout_draft(actor=finance, company_id=factory.pk)
+    assert (batch.period_start, batch.period_end) == (datetime.date(2026, 11, 16), datetime.date(2026, 11, 30))
+    lines = list(batch.lines.order_by("worker__phone").values_list("worker__phone", "amount_fen"))
+    assert lines == [(f"+86139{n:08d}", 1000) for n in range(1, 8)] + [("+8613900000008", 900)]
+    approved = payouts.payout_approve(actor=second, batch_id=batch.pk)
+    assert approved.status == PayoutStatus.APPROVED
+    paid = payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="DEMO-BANK-1")
+    assert paid.status == PayoutStatus.PAID

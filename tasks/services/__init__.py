@@ -12,6 +12,7 @@ One module per area; the public names are re-exported here, so callers write
 - ``slots``: time slots, one or a weekly pattern
 - ``claims``: claim a task or the next one, give one back (``_claim_fit``: what fits)
 - ``expiry``: claims that ran out
+- ``account``: her account deleted (her data erased, her ledger kept under an anonymous id)
 - ``submissions``: hand-ins with photos
 - ``reviews``: review decisions and the auto-accept
 - ``_common``: the helpers several of them share
@@ -21,6 +22,7 @@ it imports ``tasks.jobs``, which imports this package.
 """
 
 from tasks.services._claim_fit import STALE_TRIES
+from tasks.services.account import Deletion, account_delete, account_payout_details_tidy
 from tasks.services.claims import MAX_RELEASE_REASON, claim_release, task_claim, task_claim_next
 from tasks.services.expiry import claim_expire
 from tasks.services.projects import (
@@ -50,6 +52,9 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "STALE_TRIES",
     "TERMS_FIXED_AFTER_DRAFT",
+    "Deletion",
+    "account_delete",
+    "account_payout_details_tidy",
     "claim_expire",
     "claim_release",
     "claim_submit",

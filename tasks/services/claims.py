@@ -240,34 +240,44 @@ def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emerg
     else:
         kind = ReleaseKind.MARKED
     reason = reason or (_("family emergency") if family_emergency else "")
-    Claim.objects.filter(pk=claim.pk).update(
-        status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason, release_kind=kind
-    )
-    locks.lock_update(
-        Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED),
-        status=TaskStatus.OPEN,
-        claim_expires_at=None,
-        updated_at=now,
-    )
-    locks.lock_update(
-        TimeSlot.objects.filter(pk=claim.slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1
-    )
-    audit_record(
-        actor=worker,
-        action="claim.release",
-        target=claim,
-        company_id=claim.project.company_id,
-        during_slot=during_slot,
-        kind=kind,
-        reason=reason,
-    )
-    publish(
-        events.task_released(project=claim.project_id, task=claim.task_id, claim=claim.pk),
-        groups=[
-            project_group(claim.project_id),
-            company_staff_group(claim.project.company_id),
-            worker_group(worker.pk),
-        ],
-    )
+    _release(claims=[claim], worker=worker, now=now, kind=kind, reason=reason)
     claim.refresh_from_db()
     return claim
+
+
+def _release(*, claims: list[Claim], worker: User, now, kind: str, reason: str) -> None:
+    """The tasks of live claims go back to the hall, their slot places freed, the events sent. Call
+    with her profile and the claims locked (``claim_release`` for one; ``account_delete`` for all of
+    hers). Tasks, then slots, each by key (core.locks)."""
+    Claim.objects.filter(pk__in=[c.pk for c in claims]).update(
+        status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason, release_kind=kind
+    )
+    for claim in sorted(claims, key=lambda c: c.task_id):
+        locks.lock_update(
+            Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED),
+            status=TaskStatus.OPEN,
+            claim_expires_at=None,
+            updated_at=now,
+        )
+    for claim in sorted(claims, key=lambda c: c.slot_id):
+        locks.lock_update(
+            TimeSlot.objects.filter(pk=claim.slot_id, claimed_count__gt=0), claimed_count=F("claimed_count") - 1
+        )
+    for claim in claims:
+        audit_record(
+            actor=worker,
+            action="claim.release",
+            target=claim,
+            company_id=claim.project.company_id,
+            during_slot=now >= claim.slot.starts_at,
+            kind=kind,
+            reason=reason,
+        )
+        publish(
+            events.task_released(project=claim.project_id, task=claim.task_id, claim=claim.pk),
+            groups=[
+                project_group(claim.project_id),
+                company_staff_group(claim.project.company_id),
+                worker_group(worker.pk),
+            ],
+        )

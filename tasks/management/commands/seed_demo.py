@@ -1,7 +1,8 @@
 """Demo data of API.md: two companies, their staff, 20 mothers, one published project of each kind.
 
 Idempotent: a second run changes nothing (it only adds slots for days that have none yet,
-so the demo stays claimable as days pass).
+so the demo stays claimable as days pass). Then the closed half-month (tasks/demo_period.py):
+accepted work in the last half-month that has ended, so finance can settle it at once.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import Company, Role, User
+from tasks import demo_period
 from tasks import services as task_services
 from tasks.models import Kind, Project, ProjectStatus, TimeSlot
 from workers import services as worker_services
@@ -52,8 +54,14 @@ def _user(phone: str, name: str) -> User:
 class Command(BaseCommand):
     help = "Create the demo companies, staff, mothers and projects (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            factory, supervisor, mothers = self._people_and_projects()
+        # Its own transactions: each service of the work locks in the one order (core.locks).
+        demo_period.period_seed(company=factory, supervisor=supervisor, mothers=mothers)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))
+
+    def _people_and_projects(self):
         companies = {}
         staff = {}
         for name, people in COMPANIES.items():
@@ -114,8 +122,10 @@ class Command(BaseCommand):
             split={"briefs": [f"为绘本《小熊的第{i}个愿望》写短评" for i in range(1, 6)]},
         )
         # The mothers after the projects: one transaction locks projects before profiles (core.locks).
+        mothers = []
         for n in range(1, 21):
             user = _user(f"139{n:08d}", f"{SURNAMES[n - 1]}妈妈")
+            mothers.append(user)
             if not hasattr(user, "worker_profile"):
                 worker_services.worker_profile_save(
                     user=user,
@@ -130,7 +140,7 @@ class Command(BaseCommand):
                     windows=[{"weekday": d, "start": datetime.time(9), "end": datetime.time(11, 30)} for d in range(5)]
                     + [{"weekday": d, "start": datetime.time(20), "end": datetime.time(22)} for d in range(7)],
                 )
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))
+        return factory, supervisor, mothers
 
     def _project(self, actor, company, *, split, **fields):
         project = Project.objects.filter(company=company, title=fields["title"]).first()

@@ -1,0 +1,49 @@
+"""Her profile erased when she deletes her account (tasks.services.account.account_delete, in its
+transaction): the row stays, so her claims and ledger lines still have a name to show
+(``已注销用户 #12``), but nothing about her or her children is left."""
+
+import datetime
+
+from accounts.erasure import deleted_name
+from accounts.models import User
+from workers.models import AvailabilityWindow, WorkerProfile
+
+
+def worker_profile_erase(*, user: User, keep_payout_details: bool) -> bool:
+    """Erase her profile and her week (call holding her profile's lock); False if she had none. ``keep_payout_details``: she is still
+    owed money, so what it is paid to stays until it is paid (``payout_details_erase`` then)."""
+    profile = WorkerProfile.objects.filter(user=user).first()  # locked by the caller (core.locks order)
+    if profile is None:
+        return False
+    AvailabilityWindow.objects.filter(worker=profile).delete()
+    changes = {
+        "display_name": deleted_name(user.pk),
+        "region": "",
+        "city": "",
+        "children_under_12": 0,
+        "youngest_birth_year": None,
+        "quiet_start": datetime.time(22, 0),
+        "quiet_end": datetime.time(7, 0),
+    }
+    if not keep_payout_details:
+        changes["bank_card_last4"] = ""
+    WorkerProfile.objects.filter(pk=profile.pk).update(**changes)
+    return True
+
+
+def payout_details_erase(*, user_id: int) -> bool:
+    """The payout details of a deleted account, kept while she was owed money, go once it is paid."""
+    return bool(
+        WorkerProfile.objects.filter(user_id=user_id, user__deleted_at__isnull=False)
+        .exclude(bank_card_last4="")
+        .update(bank_card_last4="")
+    )
+
+
+def payout_details_held() -> list[int]:
+    """Deleted accounts whose payout details are still kept (because money was owed)."""
+    return list(
+        WorkerProfile.objects.filter(user__deleted_at__isnull=False)
+        .exclude(bank_card_last4="")
+        .values_list("user_id", flat=True)
+    )
