@@ -28,6 +28,7 @@ v1 = [
     path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
+    path("me/payout-account", workers_api.PayoutAccountView.as_view(), name="me-payout-account"),
     path("me/notices", notices_api.NoticeListView.as_view(), name="me-notices"),
     path("me/notices/<id:pk>/read", notices_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),

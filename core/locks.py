@@ -8,6 +8,7 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
    (invitations, roles, tokens): taken alone, before anything below
 1. ``tasks.project``        — a supervisor's change to a project (split, slots, publish)
 2. ``workers.workerprofile`` — her profile: one mother's claims and releases run one at a time
+   ``workers.payoutaccount`` — where her pay goes (changed alone, or resealed with a new key)
 3. ``tasks.submission``     — a review (and the auto-accept) starts from the submission
 4. ``tasks.claim``          — her claim (submit, release, expiry); a stale claim before its task
 5. ``tasks.task``           — the task she takes or hands in
@@ -37,6 +38,7 @@ ORDER = (
     "accounts.apitoken",
     "tasks.project",
     "workers.workerprofile",
+    "workers.payoutaccount",
     "tasks.submission",
     "tasks.claim",
     "tasks.task",
