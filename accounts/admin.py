@@ -1,14 +1,16 @@
 import copy
 import functools
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import transaction
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
-from accounts.models import AccessReason, AuditEntry, Company, Membership, User
+from accounts import companies, services
+from accounts.models import AccessReason, AuditEntry, Company, CompanyStatus, Membership, User
 
 
 class OperatorPasswordChangeForm(AdminPasswordChangeForm):
@@ -82,11 +84,47 @@ class UserAdmin(MembershipEdits, BaseUserAdmin):
         super().delete_queryset(request, queryset)
 
 
+class RefusalForm(forms.Form):
+    reason = forms.CharField(label=_("Reason, for the company to read"), max_length=400, widget=forms.Textarea)
+
+
 @admin.register(Company)
 class CompanyAdmin(MembershipEdits, admin.ModelAdmin):
-    list_display = ["id", "name", "created_at"]
-    search_fields = ["name"]
+    list_display = ["id", "name", "status", "credit_code", "region", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "credit_code"]
+    readonly_fields = ["status", "review_reason", "reviewed_by", "reviewed_at"]
     inlines = [MembershipInline]
+    actions = ["approve", "refuse"]
+
+    @admin.action(description=_("Approve the selected companies"))
+    def approve(self, request, queryset):
+        done = 0
+        for company in queryset.filter(status=CompanyStatus.PENDING):
+            companies.company_review(actor=request.user, company_id=company.pk, approve=True)
+            done += 1
+        self.message_user(request, _("%(n)s companies approved.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Refuse the selected companies (with a reason)"))
+    def refuse(self, request, queryset):
+        pending = queryset.filter(status=CompanyStatus.PENDING)
+        form = RefusalForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            for company in pending:
+                companies.company_review(
+                    actor=request.user, company_id=company.pk, approve=False, reason=form.cleaned_data["reason"]
+                )
+            self.message_user(request, _("%(n)s companies refused.") % {"n": len(pending)}, messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refuse companies"),
+            "companies": pending,
+            "form": form,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/company_refuse.html", context)
 
     def delete_model(self, request, obj):
         staff = list(obj.memberships.values_list("user_id", flat=True))

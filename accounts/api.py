@@ -3,15 +3,25 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import codes, companies, selectors, services
 from accounts.models import ApiToken, Membership, Role
-from accounts.phones import phone_masked
-from accounts.serializers import ApiTokenOut, TokenInput, UserOut
-from accounts.throttles import SIGN_IN_THROTTLES
+from accounts.phones import phone_masked, phone_normalize
+from accounts.serializers import (
+    ApiTokenOut,
+    CompanyIn,
+    CompanyOut,
+    PasswordResetIn,
+    SmsCodeIn,
+    SmsCodeOut,
+    TokenInput,
+    UserOut,
+)
+from accounts.throttles import SIGN_IN_THROTTLES, SMS_CODE_THROTTLES
 
 
 class TokenView(APIView):
-    """Sign in with phone number and password; get an API token for this device."""
+    """Sign in with phone number and password, or with an SMS code (``{phone, code}``, purpose
+    ``sign_in``); get an API token for this device."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
@@ -22,10 +32,62 @@ class TokenView(APIView):
         given = TokenInput(data=request.data)
         given.is_valid(raise_exception=True)
         token, key, user = services.auth_token_issue(request=request, **given.validated_data)
-        return Response(_issued(token, key, user))
+        return Response(issued_body(token, key, user))
 
 
-def _issued(token: ApiToken, key: str, user) -> dict:
+class SmsCodeView(APIView):
+    """Send a 6-digit code by SMS (``purpose``: sign_up, sign_in, reset, delete, payout_account). The
+    answer is the same whether or not the number has an account; one a minute and ten a day per
+    number, and a limit per client address (429 past them)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = SMS_CODE_THROTTLES
+
+    @extend_schema(request=SmsCodeIn, responses={202: SmsCodeOut})
+    def post(self, request):
+        given = SmsCodeIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        answer = codes.sms_code_request(**given.validated_data)
+        body = {"sent_to": phone_masked(phone_normalize(given.validated_data["phone"])), **answer}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetView(APIView):
+    """A forgotten password: a new one with a ``reset`` code. Every other session and token ends;
+    this device gets a token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = SIGN_IN_THROTTLES
+
+    @extend_schema(request=PasswordResetIn, responses={200: dict})
+    def post(self, request):
+        given = PasswordResetIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        token, key, user = services.password_reset(request=request, **given.validated_data)
+        return Response(issued_body(token, key, user))
+
+
+class CompaniesView(APIView):
+    """Her companies (GET); POST registers a new one, with her as its admin: ``pending`` until an
+    operator approves it (it may prepare projects, not publish them)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=CompanyOut(many=True))
+    def get(self, request):
+        return Response(CompanyOut(selectors.companies_of(request.user), many=True).data)
+
+    @extend_schema(request=CompanyIn, responses={201: CompanyOut})
+    def post(self, request):
+        given = CompanyIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        company = companies.company_register(actor=request.user, **given.validated_data)
+        return Response(CompanyOut(company).data, status=status.HTTP_201_CREATED)
+
+
+def issued_body(token: ApiToken, key: str, user) -> dict:
     """``{token, user, expires_at}``: the key, shown this once."""
     return {"token": key, "user": UserOut(user).data, "expires_at": ApiTokenOut(token).data["expires_at"]}
 
@@ -134,4 +196,4 @@ class AcceptInvitationView(APIView):
         given = AcceptInvitationIn(data=request.data)
         given.is_valid(raise_exception=True)
         token, key, user = services.invitation_accept(request=request, **given.validated_data)
-        return Response(_issued(token, key, user), status=status.HTTP_201_CREATED)
+        return Response(issued_body(token, key, user), status=status.HTTP_201_CREATED)

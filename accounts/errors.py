@@ -34,6 +34,67 @@ class WeakPassword(Invalid):
     code = "weak_password"
 
 
+# --- SMS codes, signing up (accounts.codes) ---
+
+
+class InvalidPurpose(Invalid):
+    code = "invalid_purpose"
+    message = _("The purpose is sign_up, sign_in, reset, delete or payout_account.")
+
+
+class CodeInvalid(DomainError):
+    """Wrong, expired, used, or never sent: the same answer for each (nothing to learn from it)."""
+
+    status = 400
+    code = "invalid_code"
+    message = _("The code is not right or has expired. Please check it or ask for a new one.")
+
+
+class CodeTriesExceeded(DomainError):
+    status = 400
+    code = "code_tries_exceeded"
+    message = _("Too many wrong tries. Please ask for a new code.")
+
+
+class CredentialsRequired(Invalid):
+    code = "credentials_required"
+    message = _("Please give a password or an SMS code (one of the two).")
+
+
+class ConsentRequired(Invalid):
+    """Signing up needs her agreement to the current terms and privacy notice (``details``: the versions)."""
+
+    code = "consent_required"
+    message = _("Please read and agree to the current terms of use and privacy notice.")
+
+
+class PhoneRegistered(Conflict):
+    """Said only after the number's own code was given: nobody learns who has an account."""
+
+    code = "phone_registered"
+    message = _("This number already has an account. Please sign in instead.")
+
+
+# --- Companies ---
+
+
+class InvalidCreditCode(Invalid):
+    code = "invalid_credit_code"
+    message = _("Please enter the company's 18-character unified social credit code (统一社会信用代码).")
+
+
+class CompanyRegistered(Conflict):
+    code = "company_registered"
+    message = _("A company with this name or credit code is already registered.")
+
+
+class CompanyNotApproved(Conflict):
+    """A company waiting for an operator's approval (or refused) prepares work but does not publish it."""
+
+    code = "company_not_approved"
+    message = _("Your company is waiting for approval: projects can be prepared now and published once approved.")
+
+
 # --- Company staff ---
 
 

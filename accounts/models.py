@@ -30,6 +30,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator (admin site)"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Set when she deleted her account: the row stays as an anonymous shell that the ledger's
+    # records still point to (their foreign keys protect it); nothing personal is left on it.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -44,16 +47,40 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.display_name or ''} {phone_national(self.phone)}".strip()
 
 
+class CompanyStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for approval")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("not approved")
+
+
 class Company(models.Model):
-    """An employer that publishes work on Homeslot."""
+    """An employer that publishes work on Homeslot. One that registered itself is ``pending`` until an
+    operator approves it: it may prepare projects, not publish them."""
 
     name = models.CharField(_("name"), max_length=128, unique=True)
+    # 统一社会信用代码 (GB 32100-2015, 18 characters with a check character); blank for companies an
+    # operator made before companies could register themselves.
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=CompanyStatus.choices, default=CompanyStatus.APPROVED)
+    review_reason = models.CharField(_("reason given"), max_length=400, blank=True)
+    reviewed_by = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~models.Q(credit_code=""), name="company_credit_code_once"
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -196,3 +223,59 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.endpoint} {self.key}"
+
+
+class CodePurpose(models.TextChoices):
+    """What an SMS code is for; a code serves only its purpose."""
+
+    SIGN_UP = "sign_up", _("sign up")
+    SIGN_IN = "sign_in", _("sign in")
+    RESET = "reset", _("reset the password")
+    DELETE = "delete", _("delete the account")
+    PAYOUT_ACCOUNT = "payout_account", _("change the payout account")
+
+
+class SmsCode(models.Model):
+    """A one-time code sent by SMS (accounts/codes.py): 6 digits, kept only as a keyed hash, valid a few
+    minutes, used once, dead after a few wrong tries. A new code for the same number and purpose
+    replaces the old one."""
+
+    phone = models.CharField(_("phone number"), max_length=16)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=CodePurpose.choices)
+    code_hash = models.CharField(_("code (keyed hash)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"], name="sms_code_lookup")]
+
+    def __str__(self):
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ConsentDocument(models.TextChoices):
+    TERMS = "terms", _("terms of use")
+    PRIVACY = "privacy", _("privacy notice")
+    CAREGIVER = "caregiver", _("declaration: I care for a child under 12")
+
+
+class Consent(models.Model):
+    """What she agreed to or declared, which version, and when (kept as long as her account)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    document = models.CharField(_("document"), max_length=16, choices=ConsentDocument.choices)
+    version = models.CharField(_("version"), max_length=32)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["user_id", "at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "document", "version"], name="consent_once_per_version")]
+
+    def __str__(self):
+        return f"{self.document} {self.version}"

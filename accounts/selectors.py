@@ -6,7 +6,7 @@ import time
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import AccessChange, ApiToken, Membership, Role, User
+from accounts.models import AccessChange, ApiToken, Company, Membership, Role, User
 
 SUPERVISING_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 FINANCE_ROLES = (Role.ADMIN, Role.FINANCE)
@@ -96,3 +96,8 @@ class AccessChangeCursor:
         while self.floor + 1 in self._seen:
             self.floor += 1
             self._seen.discard(self.floor)
+
+
+def companies_of(user):
+    """The companies she is staff of, whatever their status."""
+    return Company.objects.filter(memberships__user=user).order_by("id").distinct()

@@ -15,10 +15,27 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
-from accounts import sms
+from accounts import codes, sms
 from accounts.audit import audit_record
-from accounts.errors import InvalidRole, InvitationInvalid, LastAdmin, SignInFailed, WeakPassword
-from accounts.models import AccessChange, AccessReason, ApiToken, Company, Invitation, Membership, Role, User
+from accounts.errors import (
+    CredentialsRequired,
+    InvalidRole,
+    InvitationInvalid,
+    LastAdmin,
+    SignInFailed,
+    WeakPassword,
+)
+from accounts.models import (
+    AccessChange,
+    AccessReason,
+    ApiToken,
+    CodePurpose,
+    Company,
+    Invitation,
+    Membership,
+    Role,
+    User,
+)
 from accounts.phones import phone_normalize
 from accounts.tokens import token_digest, token_lifetime
 from core import locks
@@ -74,12 +91,60 @@ def api_token_issue(*, user: User, label: str) -> tuple[ApiToken, str]:
     return token, key
 
 
-@transaction.atomic
-def auth_token_issue(*, request: HttpRequest | Request, phone: str, password: str) -> tuple[ApiToken, str, User]:
-    user = sign_in_check(request=request, phone=phone, password=password)
-    token, key = api_token_issue(user=user, label=token_label(request))
-    audit_record(actor=user, action="auth.token_issue", target=token)
+def auth_token_issue(
+    *, request: HttpRequest | Request, phone: str, password: str | None = None, code: str | None = None
+) -> tuple[ApiToken, str, User]:
+    """Sign in with the password or with an SMS code (purpose ``sign_in``): one of the two."""
+    if (password is None) == (code is None):
+        raise CredentialsRequired()
+    if code is not None:
+        user = sign_in_by_code(phone=phone, code=code)
+    else:
+        user = sign_in_check(request=request, phone=phone, password=password)
+    with transaction.atomic():
+        token, key = api_token_issue(user=user, label=token_label(request))
+        audit_record(actor=user, action="auth.token_issue", target=token, by="code" if code is not None else "password")
     return token, key, user
+
+
+def sign_in_by_code(*, phone: str, code: str) -> User:
+    """The active user of ``phone`` once her sign-in code is used (the code is spent even when the
+    account has gone meanwhile)."""
+    phone = phone_normalize(phone)
+    codes.sms_code_consume(phone=phone, purpose=CodePurpose.SIGN_IN, code=code)
+    user = User.objects.filter(phone=phone, is_active=True, deleted_at__isnull=True).first()
+    if user is None:
+        raise SignInFailed()
+    return user
+
+
+def password_reset(
+    *, request: HttpRequest | Request, phone: str, code: str, new_password: str
+) -> tuple[ApiToken, str, User]:
+    """She forgot her password: with a ``reset`` code she sets a new one; every other session and token
+    of hers ends, and this device is signed in. The password is checked before the code is spent."""
+    phone = phone_normalize(phone)
+    user = User.objects.filter(phone=phone, is_active=True, deleted_at__isnull=True).first()
+    password_check(password=new_password, user=user or User(phone=phone))
+    codes.sms_code_consume(phone=phone, purpose=CodePurpose.RESET, code=code)
+    if user is None:  # no code goes to a number without an account: only a deletion in between
+        raise SignInFailed()
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        ended = _tokens_end(user)
+        access_changed(user_ids=[user.pk], reason=AccessReason.PASSWORD_SET)
+        token, key = api_token_issue(user=user, label=token_label(request))
+        audit_record(actor=user, action="user.password_reset", target=user, tokens_ended=ended)
+    return token, key, user
+
+
+def password_check(*, password: str, user: User) -> None:
+    """Django's password validators, as a domain error (``weak_password``) in her language."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise WeakPassword(" ".join(error.messages)) from None
 
 
 @transaction.atomic
@@ -232,10 +297,7 @@ def invitation_accept(
     )
     if invitation is None or User.objects.filter(phone=phone).exists():
         raise InvitationInvalid()
-    try:
-        validate_password(password, user=User(phone=phone, display_name=display_name))
-    except ValidationError as error:
-        raise WeakPassword(" ".join(error.messages)) from None
+    password_check(password=password, user=User(phone=phone, display_name=display_name))
     user = User.objects.create_user(phone=phone, password=password, display_name=(display_name or "").strip()[:64])
     Invitation.objects.filter(pk=invitation.pk).update(accepted_at=now)
     membership_set(actor=invitation.invited_by, company=invitation.company, user=user, role=invitation.role)

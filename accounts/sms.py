@@ -13,14 +13,15 @@ outbox: list[tuple[str, str]] = []  # MemoryBackend's messages (tests)
 
 
 class LogBackend:
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, **_template) -> None:
         logger.info("SMS to %s: %s", phone_masked(phone), text)
 
 
 class MemoryBackend:
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, **_template) -> None:
         outbox.append((phone, text))
 
 
-def send(phone: str, text: str) -> None:
-    import_string(getattr(settings, "HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend"))().send(phone, text)
+def send(phone: str, text: str, *, template: str = "notice", params: dict[str, str] | None = None) -> None:
+    backend = import_string(getattr(settings, "HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend"))()
+    backend.send(phone, text, template=template, params=params or {})

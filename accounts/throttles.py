@@ -80,6 +80,23 @@ class SignInAddressThrottle(_SignInThrottle):
 SIGN_IN_THROTTLES = [SignInPhoneThrottle, SignInAddressThrottle]
 
 
+class SmsCodePhoneMinuteThrottle(SignInPhoneThrottle):
+    """One code a minute to a number, whatever it is for (and whether or not the number has an account)."""
+
+    scope = "sms_code_phone_minute"
+
+
+class SmsCodePhoneDayThrottle(SignInPhoneThrottle):
+    scope = "sms_code_phone_day"
+
+
+class SmsCodeAddressThrottle(SignInAddressThrottle):
+    scope = "sms_code_address"
+
+
+SMS_CODE_THROTTLES = [SmsCodePhoneMinuteThrottle, SmsCodePhoneDayThrottle, SmsCodeAddressThrottle]
+
+
 def sign_in_limits_check(request, *, phone_field: str = "phone") -> None:
     """The API's limits, on the same counters, for a sign-in form posted to a page (Django request).
 

@@ -269,6 +269,7 @@ HOMESLOT_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("HOMESLOT_IDEMPOTENCY_
 HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
 # Text messages (invitation codes): a real provider's backend in production; logged by default.
 HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend")
+HOMESLOT_SMS_CODE_MINUTES = int(os.environ.get("HOMESLOT_SMS_CODE_MINUTES", "5"))
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 # An adjustment larger than this (in fen, either sign) waits for a second finance user.
@@ -329,6 +330,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "sign_in_phone": os.environ.get("HOMESLOT_SIGN_IN_RATE_PHONE", "5/min"),
         "sign_in_address": os.environ.get("HOMESLOT_SIGN_IN_RATE_ADDRESS", "20/min"),
+        # SMS codes (accounts/codes.py): per number, whatever the purpose, and per client address.
+        "sms_code_phone_minute": os.environ.get("HOMESLOT_SMS_RATE_PHONE_MINUTE", "1/min"),
+        "sms_code_phone_day": os.environ.get("HOMESLOT_SMS_RATE_PHONE_DAY", "10/day"),
+        "sms_code_address": os.environ.get("HOMESLOT_SMS_RATE_ADDRESS", "30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,

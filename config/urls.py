@@ -12,11 +12,16 @@ from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
 from tasks import api as tasks_api
 from workers import api as workers_api
+from workers import api_sign_up as workers_api_sign_up
 
 v1 = [
     path("auth/token", accounts_api.TokenView.as_view(), name="auth-token"),
     path("auth/sign-out", accounts_api.SignOutView.as_view(), name="auth-sign-out"),
     path("auth/accept-invitation", accounts_api.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
+    path("auth/sms-code", accounts_api.SmsCodeView.as_view(), name="auth-sms-code"),
+    path("auth/sign-up", workers_api_sign_up.SignUpView.as_view(), name="auth-sign-up"),
+    path("auth/password-reset", accounts_api.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("companies", accounts_api.CompaniesView.as_view(), name="companies"),
     path("companies/<id:pk>/members", accounts_api.CompanyMembersView.as_view(), name="company-members"),
     path(
         "companies/<id:pk>/members/<id:user_id>",

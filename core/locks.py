@@ -4,8 +4,8 @@ Two transactions that lock the same rows in opposite orders wait for each other 
 PostgreSQL kills one of them (SQLSTATE 40P01, ``deadlock detected``). So every transaction
 locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
 
-0. ``accounts.invitation``, ``accounts.membership``, ``accounts.apitoken`` — people's access
-   (invitations, roles, tokens): taken alone, before anything below
+0. ``accounts.smscode``, ``accounts.company`` (an operator's review), ``accounts.invitation``, ``accounts.membership``, ``accounts.apitoken`` —
+   people's access (one-time codes, invitations, roles, tokens): taken alone, before anything below
 1. ``tasks.project``        — a supervisor's change to a project (split, slots, publish)
 2. ``workers.workerprofile`` — her profile: one mother's claims and releases run one at a time
    ``workers.payoutaccount`` — where her pay goes (changed alone, or resealed with a new key)
@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import connections, router
 
 ORDER = (
+    "accounts.smscode",
+    "accounts.company",
     "accounts.invitation",
     "accounts.membership",
     "accounts.apitoken",

@@ -16,6 +16,7 @@ class NoticeKind(models.TextChoices):
     HOURS_NEAR_LIMIT = "hours_near_limit", _("hours near the limit")
     PAY_BELOW_FLOOR = "pay_below_floor", _("measured pay below the floor")
     SETTLEMENT_OVERDUE = "settlement_overdue", _("settlement overdue")
+    COMPANY_REVIEWED = "company_reviewed", _("company approved or refused")
 
 
 class Notice(models.Model):

@@ -7,12 +7,11 @@ from decimal import Decimal
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from stdnum import luhn
 
 from accounts.models import Company, Membership, Role, User
 from tasks import services as task_services
 from tasks.models import Kind
-from stdnum import luhn
-
 from workers import services as worker_services
 from workers.models import PayoutAccount, WorkerProfile
 
@@ -167,7 +166,9 @@ def card_number(prefix: str = "622202") -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def payout_account(mother, *, number: str | None = None, name: str = "王小花", bank: str = "中国工商银行") -> PayoutAccount:
+def payout_account(
+    mother, *, number: str | None = None, name: str = "王小花", bank: str = "中国工商银行"
+) -> PayoutAccount:
     """Her first bank account, through the service (no code needed for a first one)."""
     return worker_services.payout_account_set(
         worker=mother,

@@ -25,6 +25,13 @@ class InvalidWindow(Invalid):
     message = _("A window must end after it starts.")
 
 
+class CaregiverDeclarationRequired(Invalid):
+    """妈妈岗 work is for people caring for a child under 12: she says so (a declaration, nothing more)."""
+
+    code = "caregiver_declaration_required"
+    message = _("Homeslot's work is for parents caring for a child under 12: please confirm that this is you.")
+
+
 # --- Payout accounts (where her pay goes) ---
 
 

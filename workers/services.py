@@ -164,9 +164,8 @@ def _payout_account_write(*, worker: User, fields: dict, code_spent: bool) -> Pa
     text = _("Your payout account was changed to %(account)s. If this was not you, please contact us at once.") % {
         "account": account.number_masked
     }
-    phone = worker.phone
-    # TODO(lead): template — sms.send(phone, text, template="payout_account_changed", params={"account": …})
-    transaction.on_commit(lambda: sms.send(phone, text))
+    phone, params = worker.phone, {"account": account.number_masked}
+    transaction.on_commit(lambda: sms.send(phone, text, template="payout_account_changed", params=params))
     return account
 
 

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
-from accounts.models import User
+from accounts.errors import CompanyNotApproved
+from accounts.models import CompanyStatus, User
 from core.errors import Invalid, WrongState
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
@@ -146,6 +147,8 @@ def project_transition(*, actor: User, project_id: int, action: str) -> Project:
             details={"status": project.status},
         )
     if action == "publish":
+        if project.company.status != CompanyStatus.APPROVED:
+            raise CompanyNotApproved(details={"company_status": project.company.status})
         if not project.tasks.exists():
             raise NoTasks()
         _require_pay_floor(project)

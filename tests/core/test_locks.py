@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from accounts.models import Company
+from accounts.models import Consent
 from core import locks
 from core.locks import LockOrderError
 from tasks.models import Claim, Task, TimeSlot
@@ -75,8 +75,8 @@ def test_each_transaction_starts_afresh(rows):
 
 
 def test_a_model_outside_the_order_cannot_be_locked(db):
-    with transaction.atomic(), pytest.raises(LockOrderError, match=r"accounts\.company is not in core\.locks\.ORDER"):
-        locks.lock(Company.objects.all())
+    with transaction.atomic(), pytest.raises(LockOrderError, match=r"accounts\.consent is not in core\.locks\.ORDER"):
+        locks.lock(Consent.objects.all())
 
 
 def test_the_check_can_be_switched_off(settings, rows):
