@@ -8,14 +8,14 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
    people's access (one-time codes, invitations, roles, tokens): taken alone, before anything below
 1. ``tasks.project``        — a supervisor's change to a project (split, slots, publish)
 2. ``workers.workerprofile`` — her profile: one mother's claims and releases run one at a time
-   ``workers.payoutaccount`` — where her pay goes (changed alone, or resealed with a new key)
 3. ``tasks.submission``     — a review (and the auto-accept) starts from the submission
 4. ``tasks.claim``          — her claim (submit, release, expiry); a stale claim before its task
 5. ``tasks.task``           — the task she takes or hands in
 6. ``tasks.timeslot``       — the slot's place count, changed last: the hot row is held briefly
 7. ``ledger.payoutbatch``   — a payout batch
 8. ``ledger.adjustmentrequest`` — an adjustment waiting for its second finance user
-9. ``ledger.account``       — ledger accounts (her payable account before any debit), last
+9. ``ledger.account``       — ledger accounts (her payable account before any debit)
+10. ``workers.payoutaccount`` — where her pay goes: changed alone (or resealed with a new key), last
 
 A conditional ``UPDATE`` locks the rows it changes just as ``SELECT … FOR UPDATE`` does:
 ``lock_update`` is that lock, in the same order. Rows already locked (by ``lock``) may be
@@ -40,7 +40,6 @@ ORDER = (
     "accounts.apitoken",
     "tasks.project",
     "workers.workerprofile",
-    "workers.payoutaccount",
     "tasks.submission",
     "tasks.claim",
     "tasks.task",
@@ -48,6 +47,7 @@ ORDER = (
     "ledger.payoutbatch",
     "ledger.adjustmentrequest",
     "ledger.account",
+    "workers.payoutaccount",
 )
 RANK = {label: rank for rank, label in enumerate(ORDER, start=1)}
 
