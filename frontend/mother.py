@@ -103,7 +103,7 @@ def _common(request, context: dict) -> dict:
         "tooManyPhotos": str(TooManyPhotos.message),
         "sending": _("Sending…"),
         "updated": _("Updated just now"),
-        "codeSent": _("The code is on its way to %(phone)s. It may take a minute."),
+        "codeSent": _("The code is on its way to %(p)s. It may take a minute."),
         "codeAgain": _("Get a new code in %(s)s s"),
         "codeFailed": _("The code could not be sent. Please try again in a minute."),
     }

@@ -257,7 +257,7 @@
         body: JSON.stringify({ phone: codeButton.getAttribute("data-phone"), purpose: codeButton.getAttribute("data-purpose") })
       }).then(function (response) {
         if (response.status === 202 || response.status === 200) {
-          codeStatus.textContent = fill(S.codeSent, { phone: codeButton.getAttribute("data-masked") });
+          codeStatus.textContent = fill(S.codeSent, { p: codeButton.getAttribute("data-masked") });
           wait(60);
         } else {
           return response.json().then(function (data) {
