@@ -5,14 +5,13 @@ Unset ``REDIS_URL`` → in-memory channel layer and local-memory cache.
 """
 
 import os
-import secrets
-import time
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.kept_keys import field_keys_from, secret_key_from
 from core.addresses import parse_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,27 +31,6 @@ def env_bool(name: str, default: bool) -> bool:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 
-def secret_key_from(var_dir: Path) -> str:
-    """The key in ``var/secret_key``, made on first start (mode 0600) when none is set: every process
-    of one installation reads the same file, and it survives restarts (sessions stay valid)."""
-    path = var_dir / "secret_key"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another process is writing it this very moment
-            key = path.read_text().strip()
-            if key:
-                return key
-            time.sleep(0.02)
-        raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or set DJANGO_SECRET_KEY") from None
-
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(descriptor, "w") as kept:
-        kept.write(key + "\n")
-    return key
-
-
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secret_key_from(VAR_DIR)
 
 # --- Production over HTTPS (behind a proxy) ------------------------------------------------------
@@ -70,6 +48,14 @@ if HOMESLOT_HTTPS:
     _proxy_header = os.environ.get("HOMESLOT_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
     if _proxy_header:  # empty: TLS ends in the server itself, no proxy to trust
         SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+
+
+# --- Keys of sealed fields (core.sealing: a mother's full account number) ---------------------------
+# HOMESLOT_FIELD_KEYS: comma-separated Fernet keys; the first seals, all open (rotation: README, "Payout
+# accounts"). Unset, a key is made once in var/field_keys (mode 0600), as the secret key is; in
+# production (HOMESLOT_HTTPS=1) the platform refuses to start without it, so that the key lives in the
+# deployment's secrets and never only on one server's disk.
+HOMESLOT_FIELD_KEYS = field_keys_from(os.environ.get("HOMESLOT_FIELD_KEYS"), var_dir=VAR_DIR, production=HOMESLOT_HTTPS)
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")

@@ -36,6 +36,7 @@ v1 = [
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
     path("me/data-export", tasks_api_account.DataExportView.as_view(), name="me-data-export"),
     path("me/delete", tasks_api_account.AccountDeleteView.as_view(), name="me-delete"),
+    path("me/payout-account", workers_api.PayoutAccountView.as_view(), name="me-payout-account"),
     path("me/notices", notices_api.NoticeListView.as_view(), name="me-notices"),
     path("me/notices/<id:pk>/read", notices_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),

@@ -103,6 +103,9 @@ def _common(request, context: dict) -> dict:
         "tooManyPhotos": str(TooManyPhotos.message),
         "sending": _("Sending…"),
         "updated": _("Updated just now"),
+        "codeSent": _("The code is on its way to %(p)s. It may take a minute."),
+        "codeAgain": _("Get a new code in %(s)s s"),
+        "codeFailed": _("The code could not be sent. Please try again in a minute."),
     }
     # Where the live feed resumes from: the page shows the state as of this event id.
     # The language switch comes back to a page she can GET (not to the URL a form was posted to).

@@ -9,6 +9,7 @@ from frontend.mother import mother_page, mother_render
 from ledger import selectors as ledger_selectors
 from ledger.models import TransactionKind
 from ledger.money import format_fen
+from workers.models import PayoutAccount
 
 POSTINGS_SHOWN = 100
 
@@ -21,7 +22,12 @@ def earnings(request):
     return mother_render(
         request,
         "frontend/mother/earnings.html",
-        {**earnings_context(request.user), "nav": "earnings", "page": "earnings"},
+        {
+            **earnings_context(request.user),
+            "payout_account": PayoutAccount.objects.filter(worker=request.user).first(),
+            "nav": "earnings",
+            "page": "earnings",
+        },
     )
 
 

@@ -158,3 +158,39 @@ class ReleaseForm(forms.Form):
         },
     )
     family_emergency = forms.BooleanField(label=_("Family emergency"), required=False)
+
+
+class PayoutAccountForm(forms.Form):
+    """Where her pay goes. Only shapes what she typed: the checks (Luhn, Alipay, the code) are the service's."""
+
+    method = forms.ChoiceField(
+        label=_("Paid to"),
+        choices=[("bank", _("Bank card")), ("alipay", _("Alipay"))],
+        widget=forms.RadioSelect,
+        initial="bank",
+    )
+    account_name = forms.CharField(
+        label=_("Account holder's name"),
+        max_length=64,
+        required=False,
+        help_text=_("Your real name, as the bank or Alipay knows it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    account_number = forms.CharField(
+        label=_("Card number, or Alipay phone / e-mail"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}),
+    )
+    bank_name = forms.CharField(
+        label=_("Bank (for a bank card)"),
+        max_length=64,
+        required=False,
+        help_text=_("e.g. 中国工商银行, 中国建设银行"),
+    )
+    code = forms.CharField(
+        label=_("SMS code"),
+        max_length=16,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

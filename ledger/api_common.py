@@ -79,8 +79,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_RESPONSES = {(200, "text/csv"): bytes, (200, XLSX): bytes}
 
 
-def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None):
-    kind = _file_kind(request)
+def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None, kind: str | None = None):
+    kind = kind or _file_kind(request)
     if kind == "csv":
         stream = files.blocks_stream(header, csv_blocks) if csv_blocks else files.csv_stream(header, pages)
         response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")

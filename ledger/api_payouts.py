@@ -11,7 +11,7 @@ from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance
 from accounts.selectors import FINANCE_ROLES, company_ids_for
 from core.schema import ErrorOut
-from ledger import exports, payouts
+from ledger import bank_file, exports, payouts
 from ledger.api_common import (
     FILE_RESPONSES,
     FileNegotiation,
@@ -84,18 +84,36 @@ class PayoutMarkPaidView(PayoutActionView):
         return super().post(request, pk)
 
 
+# ``?format=bank`` is the bank file as CSV, ``bank-xlsx`` the same as a workbook.
+BANK_FORMATS = {"bank": "csv", "bank-xlsx": "xlsx"}
+
+
 class PayoutExportView(APIView):
-    """The payout file (``?format=csv|xlsx``) of an approved batch; the first download marks it exported."""
+    """The payout file (``?format=csv|xlsx``, masked) of an approved batch, or its bank file
+    (``?format=bank`` CSV, ``bank-xlsx``: full account numbers, approved or exported batches only,
+    audited, not for a finance user paid in it); the first download marks the batch exported."""
 
     permission_classes = [IsFinance]
     content_negotiation_class = FileNegotiation
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
-        responses={**FILE_RESPONSES, 409: ErrorOut},  # 409: a batch not approved yet
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx", *BANK_FORMATS])],
+        # 403: the bank file for a finance user paid in the batch; 409: a batch not approved yet
+        responses={**FILE_RESPONSES, 403: ErrorOut, 409: ErrorOut},
     )
     def get(self, request, pk):
         found = _batch_for(request, pk)
+        kind = request.query_params.get("format", "csv")
+        if kind in BANK_FORMATS:
+            batch, paid = payouts.payout_bank_file(actor=request.user, batch_id=found.pk, file_format=kind)
+            return _file_response(
+                request,
+                header=bank_file.HEADER,
+                pages=bank_file.bank_pages(batch, paid_ids=paid),
+                name=f"bank-{batch.company_id}-{batch.period_start:%Y%m%d}-{batch.period_end:%Y%m%d}-{batch.pk}",
+                sheet="批量代发",
+                kind=BANK_FORMATS[kind],
+            )
         _file_kind(request)  # an unknown format changes nothing
         batch = payouts.payout_mark_exported(actor=request.user, batch_id=found.pk)
         name = f"payout-{batch.company_id}-{batch.period_start:%Y%m%d}-{batch.period_end:%Y%m%d}-{batch.pk}"

@@ -76,6 +76,14 @@ class ApproverIsPayee(Forbidden):
     message = gettext_lazy("A batch is approved by a finance user who is not paid in it.")
 
 
+class BankFileByPayee(Forbidden):
+    """The bank file holds full account numbers and goes to the bank as it is: the person who hands
+    it over is not one of the people it pays (nobody pays themselves)."""
+
+    code = "bank_file_by_payee"
+    message = gettext_lazy("You are paid in this batch: another finance user takes its bank file.")
+
+
 class AlreadyPaid(Conflict):
     """Paid already, with another bank reference (the message and ``details`` name it)."""
 

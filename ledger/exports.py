@@ -26,10 +26,6 @@ from ledger.periods import day_start
 PAGE = 5000
 
 
-def masked_card(last4: str | None) -> str:
-    return f"****{last4}" if last4 else ""
-
-
 # --- rows -----------------------------------------------------------------------------
 # Each kind of file is a header and an iterator of pages of rows; a row is a list of
 # ``(value, is_text)`` so that CSV and XLSX treat typed text alike.
@@ -41,7 +37,7 @@ def ledger_header() -> list[str]:
         _("kind"),
         _("mother"),
         _("phone"),
-        _("bank card"),
+        _("payout account"),
         _("project"),
         _("task"),
         _("units"),
@@ -68,7 +64,7 @@ LEDGER_FIELDS = (
     "account__worker__phone",
     "account__worker__display_name",
     "account__worker__worker_profile__display_name",
-    "account__worker__worker_profile__bank_card_last4",
+    "account__worker__payout_account__number_masked",
 )
 
 
@@ -95,14 +91,14 @@ def ledger_pages(*, company_ids: list[int], since: datetime.datetime, before: da
 
 
 def _ledger_row(row: tuple, kinds: dict, accounts: dict, local) -> list:
-    (_id, at, direction, fen, kind, memo, key, units, title, number, account_kind, phone, user_name, name, card) = row
+    (_id, at, direction, fen, kind, memo, key, units, title, number, account_kind, phone, user_name, name, masked) = row
     amount = yuan(fen)
     return [
         (at.astimezone(local).strftime("%Y-%m-%d %H:%M"), False),
         (kinds.get(kind, kind), False),
         (name or user_name or "", True),
         (phone_masked(phone) if phone else "", False),
-        (masked_card(card), False),
+        (masked or "", False),
         (title or "", True),
         ("" if number is None else number, False),
         ("" if units is None else units, False),
@@ -149,7 +145,7 @@ def ledger_copy_query(*, company_ids: list[int], since: datetime.datetime, befor
         _inert(name),
         f"(CASE WHEN u.id IS NULL THEN '' WHEN length({national}) = 11"
         f" THEN left({national}, 3) || '****' || right({national}, 4) ELSE {national} END)",
-        "(CASE WHEN coalesce(wp.bank_card_last4, '') <> '' THEN '****' || wp.bank_card_last4 ELSE '' END)",
+        "coalesce(pa.number_masked, '')",
         _inert("coalesce(pr.title, '')"),
         "tk.number::text",
         "t.units::text",
@@ -167,6 +163,7 @@ def ledger_copy_query(*, company_ids: list[int], since: datetime.datetime, befor
           JOIN ledger_account a ON a.id = p.account_id
           LEFT JOIN accounts_user u ON u.id = a.worker_id
           LEFT JOIN workers_workerprofile wp ON wp.user_id = u.id
+          LEFT JOIN workers_payoutaccount pa ON pa.worker_id = u.id
           LEFT JOIN tasks_project pr ON pr.id = t.project_id
           LEFT JOIN tasks_task tk ON tk.id = t.task_id
          WHERE a.company_id = ANY(%s) AND p.created_at >= %s AND p.created_at < %s
@@ -237,7 +234,7 @@ def payout_header() -> list[str]:
     return [
         _("mother"),
         _("phone"),
-        _("bank card"),
+        _("payout account"),
         _("units"),
         _("tasks"),
         _("amount (yuan)"),
@@ -253,7 +250,7 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
     while True:
         page = list(
             batch.lines.filter(worker_id__gt=after)
-            .select_related("worker__worker_profile")
+            .select_related("worker__worker_profile", "worker__payout_account")
             .order_by("worker_id")[:PAGE]
         )
         if not page:
@@ -264,7 +261,7 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
             [
                 (display_name_of(line.worker), True),
                 (phone_masked(line.worker.phone), False),
-                (masked_card(getattr(getattr(line.worker, "worker_profile", None), "bank_card_last4", "")), False),
+                (_masked_account(line.worker), False),
                 (line.units, False),
                 (tasks.get(line.worker_id, ""), True),
                 (yuan(line.amount_fen), False),
@@ -274,6 +271,11 @@ def payout_pages(batch: PayoutBatch) -> Iterable[list]:
             ]
             for line in page
         ]
+
+
+def _masked_account(worker) -> str:
+    account = getattr(worker, "payout_account", None)  # a missing one-to-one row raises AttributeError
+    return account.number_masked if account else ""
 
 
 def _tasks_in_period(batch: PayoutBatch, worker_ids: list[int]) -> dict[int, str]:

@@ -26,6 +26,7 @@ from ledger.errors import (
     AlreadyPaid,
     ApproverIsCreator,
     ApproverIsPayee,
+    BankFileByPayee,
     InvalidPeriod,
     NothingToPay,
     ReferenceRequired,
@@ -156,6 +157,42 @@ def payout_mark_exported(*, actor: User, batch_id: int) -> PayoutBatch:
     batch.save(update_fields=["status", "exported_at"])
     audit_record(actor=actor, action="payout.export", target=batch, company_id=batch.company_id)
     return batch
+
+
+@transaction.atomic
+def payout_bank_file(*, actor: User, batch_id: int, file_format: str) -> tuple[PayoutBatch, list[int]]:
+    """Hand out the bank file of an approved batch (exported too, until it is paid): the mothers'
+    full account numbers. Not to a finance user paid in the batch. Every fetch is audited in this
+    transaction, naming the mothers whose full numbers it holds (ids, never the numbers); returns the
+    batch (approved → exported) and those mothers' ids, the only ones the file may show in full."""
+    batch = _locked_batch(actor, batch_id)
+    if batch.status not in (PayoutStatus.APPROVED, PayoutStatus.EXPORTED):
+        # A draft is not decided; a paid batch needs no bank file any more (the masked payout file
+        # stays for the accountant), so its full numbers are not handed out again.
+        raise _wrong_state(batch, _("sent to the bank"))
+    if batch.lines.filter(worker_id=actor.pk).exists():
+        raise BankFileByPayee()
+    _require_lines_covered(batch)
+    if batch.status == PayoutStatus.APPROVED:
+        batch.status, batch.exported_at = PayoutStatus.EXPORTED, timezone.now()
+        batch.save(update_fields=["status", "exported_at"])
+        audit_record(actor=actor, action="payout.export", target=batch, company_id=batch.company_id)
+    paid = list(
+        batch.lines.filter(worker__payout_account__isnull=False)
+        .order_by("worker_id")
+        .values_list("worker_id", flat=True)
+    )
+    audit_record(
+        actor=actor,
+        action="payout.bank_file",
+        target=batch,
+        company_id=batch.company_id,
+        format=file_format,
+        full_numbers=len(paid),
+        workers=paid,
+        without_account=batch.lines.count() - len(paid),
+    )
+    return batch, paid
 
 
 @transaction.atomic

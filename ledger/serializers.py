@@ -81,18 +81,34 @@ class FinancePostingOut(PostingOut):
 class PayoutLineOut(serializers.ModelSerializer):
     worker_name = serializers.SerializerMethodField()
     worker_phone = serializers.SerializerMethodField()
+    payout_account_masked = serializers.SerializerMethodField()
     amount_display = serializers.SerializerMethodField()
     payout = serializers.UUIDField(source="payout_id", allow_null=True)
 
     class Meta:
         model = PayoutLine
-        fields = ["worker", "worker_name", "worker_phone", "units", "amount_fen", "amount_display", "payout"]
+        fields = [
+            "worker",
+            "worker_name",
+            "worker_phone",
+            "payout_account_masked",
+            "units",
+            "amount_fen",
+            "amount_display",
+            "payout",
+        ]
 
     def get_worker_name(self, line) -> str:
         return display_name_of(line.worker)
 
     def get_worker_phone(self, line) -> str:
         return phone_masked(line.worker.phone)
+
+    def get_payout_account_masked(self, line) -> str | None:
+        """Where her pay goes, masked (``****1234``); null: she has set no account, and the bank file
+        lists her apart."""
+        account = getattr(line.worker, "payout_account", None)
+        return account.number_masked if account else None
 
     def get_amount_display(self, line) -> str:
         return format_fen(line.amount_fen)
@@ -137,7 +153,7 @@ class PayoutBatchDetail(PayoutBatchOut):
         fields = [*PayoutBatchOut.Meta.fields, "lines"]
 
     def get_lines(self, batch) -> list:
-        lines = batch.lines.select_related("worker__worker_profile").order_by("worker_id")
+        lines = batch.lines.select_related("worker__worker_profile", "worker__payout_account").order_by("worker_id")
         return PayoutLineOut(lines, many=True).data
 
 

@@ -17,7 +17,7 @@ from ledger import selectors as ledger_selectors
 from ledger.models import PayoutLine
 from notices.models import Notice
 from tasks.models import Claim, Review, Submission
-from workers.models import AvailabilityWindow, WorkerProfile
+from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
 
 FORMAT_VERSION = 1
 
@@ -86,11 +86,25 @@ def _profile(user: User) -> dict | None:
         "city": profile.city,
         "children_under_12": profile.children_under_12,
         "youngest_birth_year": profile.youngest_birth_year,
-        "bank_card_last4": profile.bank_card_last4,
+        "payout_account": _payout_account(user),
         "quiet_start": profile.quiet_start.strftime("%H:%M"),
         "quiet_end": profile.quiet_end.strftime("%H:%M"),
         "created_at": _at(profile.created_at),
         "updated_at": _at(profile.updated_at),
+    }
+
+
+def _payout_account(user: User) -> dict | None:
+    """Masked, as everywhere but the bank file: an export is a file that travels."""
+    account = PayoutAccount.objects.filter(worker=user).first()
+    if account is None:
+        return None
+    return {
+        "method": account.method,
+        "account_name": account.account_name,
+        "bank_name": account.bank_name,
+        "account_number_masked": account.number_masked,
+        "updated_at": _at(account.updated_at),
     }
 
 

@@ -7,11 +7,13 @@ from decimal import Decimal
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from stdnum import luhn
 
 from accounts.models import Company, Membership, Role, User
 from tasks import services as task_services
 from tasks.models import Kind
-from workers.models import WorkerProfile
+from workers import services as worker_services
+from workers.models import PayoutAccount, WorkerProfile
 
 PASSWORD = "correct-horse-battery"
 _phones = itertools.count(1)
@@ -153,3 +155,25 @@ def outbox_event(group: str, n: int = 1, **fields):
 
     event = events.task_claimed(project=1, task=n, slot=1, claim=n)
     return OutboxEvent(type=event.type, group=group, data=event.data, **fields)
+
+
+_cards = itertools.count(1)
+
+
+def card_number(prefix: str = "622202") -> str:
+    """A fresh 16-digit bank card number with a valid Luhn check digit."""
+    body = f"{prefix}{next(_cards):09d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def payout_account(
+    mother, *, number: str | None = None, name: str = "王小花", bank: str = "中国工商银行"
+) -> PayoutAccount:
+    """Her first bank account, through the service (no code needed for a first one)."""
+    return worker_services.payout_account_set(
+        worker=mother,
+        method="bank",
+        account_name=name,
+        account_number=number or card_number(),
+        bank_name=bank,
+    )

@@ -13,6 +13,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "homeslot.example.cn",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://homeslot.example.cn",
     "HOMESLOT_HTTPS": "1",
+    "HOMESLOT_FIELD_KEYS": "tD3LC1PBCYvdpiJNAt4CeXpsBTcX3QpuvuL3Sbli3lE=",
 }
 
 
@@ -75,3 +76,25 @@ def test_https_turns_on_the_secure_settings(tmp_path):
         "('HTTP_X_FORWARDED_PROTO', 'https')",
         "False",
     ]
+
+
+def test_production_refuses_to_start_without_field_keys(tmp_path):
+    """No key made on one server's disk in production: the sealed numbers' key is the deployment's."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "HOMESLOT_FIELD_KEYS"}
+
+    result = run(["manage.py", "check"], env, tmp_path)
+
+    assert result.returncode == 1
+    assert "Set HOMESLOT_FIELD_KEYS" in result.stderr
+    assert not (tmp_path / "field_keys").exists()
+
+
+def test_a_bad_field_key_is_refused_and_dev_makes_one_kept_in_var(tmp_path):
+    bad = run(["manage.py", "check"], {"HOMESLOT_FIELD_KEYS": "not-a-key"}, tmp_path)
+    assert bad.returncode == 1 and "key 1 is not a Fernet key" in bad.stderr
+
+    made = run(["manage.py", "check"], {}, tmp_path)
+
+    assert made.returncode == 0
+    kept = tmp_path / "field_keys"
+    assert kept.stat().st_mode & 0o777 == 0o600 and len(kept.read_text().strip()) == 44

@@ -337,6 +337,8 @@ CODE_NAMES = {
     "Escape",
     "INPUT",
     "GET",
+    "POST",
+    "X-CSRFToken",
     "WebSocket",
     "Content-Type",
     "Content-Security-Policy",

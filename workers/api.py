@@ -5,9 +5,17 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsWorker
 from accounts.serializers import UserOut
+from core.schema import ErrorOut
 from workers import services
-from workers.errors import NoWorkerProfile
-from workers.serializers import AvailabilityWindowSerializer, WorkerProfileIn, WorkerProfileOut
+from workers.errors import NoPayoutAccount, NoWorkerProfile
+from workers.models import PayoutAccount
+from workers.serializers import (
+    AvailabilityWindowSerializer,
+    PayoutAccountIn,
+    PayoutAccountOut,
+    WorkerProfileIn,
+    WorkerProfileOut,
+)
 
 
 class MeView(APIView):
@@ -60,3 +68,25 @@ class AvailabilityView(APIView):
         given.is_valid(raise_exception=True)
         windows = services.availability_replace(user=request.user, windows=given.validated_data)
         return Response(AvailabilityWindowSerializer(windows, many=True).data)
+
+
+class PayoutAccountView(APIView):
+    """Where her pay goes: ``{method: bank|alipay, account_name, account_number, bank_name?}``. The
+    number is never shown again, only ``account_number_masked``. The first PUT needs no code; a
+    change needs ``code`` (an SMS code for purpose ``payout_account``) and is told to her by SMS."""
+
+    permission_classes = [IsWorker]
+
+    @extend_schema(responses={200: PayoutAccountOut, 404: ErrorOut})
+    def get(self, request):
+        account = PayoutAccount.objects.filter(worker=request.user).first()
+        if account is None:
+            raise NoPayoutAccount()
+        return Response(PayoutAccountOut(account).data)
+
+    @extend_schema(request=PayoutAccountIn, responses={200: PayoutAccountOut, 400: ErrorOut})
+    def put(self, request):
+        given = PayoutAccountIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        account = services.payout_account_set(worker=request.user, **given.validated_data)
+        return Response(PayoutAccountOut(account).data)

@@ -6,7 +6,7 @@ import datetime
 
 from accounts.erasure import deleted_name
 from accounts.models import User
-from workers.models import AvailabilityWindow, WorkerProfile
+from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
 
 
 def worker_profile_erase(*, user: User, keep_payout_details: bool) -> bool:
@@ -25,25 +25,18 @@ def worker_profile_erase(*, user: User, keep_payout_details: bool) -> bool:
         "quiet_start": datetime.time(22, 0),
         "quiet_end": datetime.time(7, 0),
     }
-    if not keep_payout_details:
-        changes["bank_card_last4"] = ""
     WorkerProfile.objects.filter(pk=profile.pk).update(**changes)
+    if not keep_payout_details:
+        PayoutAccount.objects.filter(worker=user).delete()
     return True
 
 
 def payout_details_erase(*, user_id: int) -> bool:
-    """The payout details of a deleted account, kept while she was owed money, go once it is paid."""
-    return bool(
-        WorkerProfile.objects.filter(user_id=user_id, user__deleted_at__isnull=False)
-        .exclude(bank_card_last4="")
-        .update(bank_card_last4="")
-    )
+    """The payout account of a deleted account, kept while she was owed money, goes once it is paid."""
+    deleted, _ = PayoutAccount.objects.filter(worker_id=user_id, worker__deleted_at__isnull=False).delete()
+    return bool(deleted)
 
 
 def payout_details_held() -> list[int]:
-    """Deleted accounts whose payout details are still kept (because money was owed)."""
-    return list(
-        WorkerProfile.objects.filter(user__deleted_at__isnull=False)
-        .exclude(bank_card_last4="")
-        .values_list("user_id", flat=True)
-    )
+    """Deleted accounts whose payout account is still kept (because money was owed)."""
+    return list(PayoutAccount.objects.filter(worker__deleted_at__isnull=False).values_list("worker_id", flat=True))

@@ -30,3 +30,38 @@ class CaregiverDeclarationRequired(Invalid):
 
     code = "caregiver_declaration_required"
     message = _("Homeslot's work is for parents caring for a child under 12: please confirm that this is you.")
+
+
+# --- Payout accounts (where her pay goes) ---
+
+
+class NoPayoutAccount(NotFound):
+    code = "no_payout_account"
+    message = _("No payout account yet: PUT /api/v1/me/payout-account sets one up.")
+
+
+class InvalidBankCard(Invalid):
+    code = "invalid_bank_card"
+    message = _("This bank card number is not right: please check the 12 to 19 digits on your card.")
+
+
+class InvalidAlipayAccount(Invalid):
+    code = "invalid_alipay_account"
+    message = _("Please enter the mobile number or the e-mail address of your Alipay account.")
+
+
+class AccountNameRequired(Invalid):
+    code = "account_name_required"
+    message = _("Please enter the account holder's name, as the bank knows it.")
+
+
+class BankNameRequired(Invalid):
+    code = "bank_name_required"
+    message = _("Please enter the bank where the card was opened, e.g. Industrial and Commercial Bank of China.")
+
+
+class CodeRequired(Invalid):
+    """Changing an account needs a fresh SMS code (purpose ``payout_account``); the first one does not."""
+
+    code = "code_required"
+    message = _("To change your payout account, please enter the code we text to your phone.")

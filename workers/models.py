@@ -17,9 +17,6 @@ class WorkerProfile(models.Model):
     city = models.CharField(_("city"), max_length=64, blank=True)
     children_under_12 = models.PositiveSmallIntegerField(_("children under 12"), default=1)
     youngest_birth_year = models.PositiveSmallIntegerField(_("youngest child's birth year"), null=True, blank=True)
-    # Only the last four digits are ever stored: exports show ****1234 so finance can match a
-    # payment to a card without the platform holding card numbers.
-    bank_card_last4 = models.CharField(_("bank card, last 4 digits"), max_length=4, blank=True)
     # No reminders in these hours (the window may run past midnight); equal times: none quiet.
     quiet_start = models.TimeField(_("quiet hours from"), default=datetime.time(22, 0))
     quiet_end = models.TimeField(_("quiet hours until"), default=datetime.time(7, 0))
@@ -69,3 +66,35 @@ class AvailabilityWindow(models.Model):
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class PayoutMethod(models.TextChoices):
+    BANK = "bank", _("bank card")
+    ALIPAY = "alipay", _("Alipay")
+
+
+class PayoutAccount(models.Model):
+    """Where a mother's pay goes: one account per mother, its number sealed (core.sealing).
+
+    ``number_sealed`` is opened only for the bank file of an approved batch (ledger.exports.bank_pages);
+    everything else shows ``number_masked``, kept in the clear so that no page or export needs a key."""
+
+    worker = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payout_account")
+    method = models.CharField(_("method"), max_length=8, choices=PayoutMethod.choices)
+    account_name = models.CharField(_("account holder's name"), max_length=64)
+    bank_name = models.CharField(_("bank"), max_length=64, blank=True)
+    number_sealed = models.TextField(_("account number (sealed)"))
+    number_masked = models.CharField(_("account number"), max_length=104)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(method__in=["bank", "alipay"]), name="payout_account_method"),
+            models.CheckConstraint(condition=~Q(method="bank") | ~Q(bank_name=""), name="payout_account_bank_named"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.number_masked}"

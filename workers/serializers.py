@@ -4,7 +4,7 @@ from rest_framework import serializers
 from core.fields import StrictIntegerField
 from core.schema import ClockTimeField
 from workers import facts
-from workers.models import AvailabilityWindow, WorkerProfile
+from workers.models import AvailabilityWindow, PayoutAccount, PayoutMethod, WorkerProfile
 from workers.services import PROFILE_FIELDS
 
 
@@ -32,9 +32,6 @@ class WorkerProfileIn(serializers.Serializer):
     youngest_birth_year = StrictIntegerField(forms=True, required=False, allow_null=True)
     quiet_start = ClockTimeField(required=False, help_text="No reminders from this time (default 22:00)")
     quiet_end = ClockTimeField(required=False, help_text="until this time (default 07:00)")
-    bank_card_last4 = serializers.RegexField(
-        r"^\d{4}$", required=False, allow_blank=True, help_text="Only the last 4 digits of her bank card"
-    )
 
 
 class AvailabilityWindowSerializer(serializers.ModelSerializer):
@@ -51,3 +48,34 @@ class AvailabilityWindowSerializer(serializers.ModelSerializer):
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": _("A window must end after it starts.")})
         return attrs
+
+
+class PayoutAccountIn(serializers.Serializer):
+    """What she types; the service checks it (and answers with its own codes)."""
+
+    method = serializers.ChoiceField(choices=PayoutMethod.choices)
+    account_name = serializers.CharField(
+        max_length=200, allow_blank=True, help_text="The payee's name, as the bank knows it"
+    )
+    account_number = serializers.CharField(
+        max_length=64, allow_blank=True, help_text="Bank card (12–19 digits, Luhn) or Alipay mobile / e-mail"
+    )
+    bank_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Required for a bank card"
+    )
+    code = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="SMS code (purpose payout_account): to change an account",
+    )
+
+
+class PayoutAccountOut(serializers.ModelSerializer):
+    """Her account as anyone sees it: the number masked, never in full."""
+
+    account_number_masked = serializers.CharField(source="number_masked")
+
+    class Meta:
+        model = PayoutAccount
+        fields = ["method", "account_name", "account_number_masked", "bank_name", "updated_at"]

@@ -4,16 +4,26 @@ import datetime
 import itertools
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import sms
 from accounts.audit import audit_record
+from accounts.codes import CodePurpose, sms_code_consume
 from accounts.models import User
-from core import locks
+from core import locks, sealing
 from core.errors import Invalid
-from workers.errors import AvailabilityOverlap, InvalidWindow, ProfileRequired
-from workers.models import AvailabilityWindow, WorkerProfile
+from workers.errors import (
+    AccountNameRequired,
+    AvailabilityOverlap,
+    BankNameRequired,
+    CodeRequired,
+    InvalidWindow,
+    ProfileRequired,
+)
+from workers.models import AvailabilityWindow, PayoutAccount, PayoutMethod, WorkerProfile
+from workers.payout_numbers import alipay_normalize, bank_card_normalize, number_masked
 
 MAX_WINDOWS = 28
 PROFILE_FIELDS = (
@@ -24,7 +34,6 @@ PROFILE_FIELDS = (
     "youngest_birth_year",
     "quiet_start",
     "quiet_end",
-    "bank_card_last4",
 )
 
 
@@ -84,3 +93,95 @@ def availability_replace(*, user: User, windows: list[dict]) -> list[Availabilit
     )
     audit_record(actor=user, action="worker.availability_replace", target=profile, windows=len(created))
     return sorted(created, key=lambda w: (w.weekday, w.start))
+
+
+# --- her payout account ------------------------------------------------------------
+
+
+def payout_account_set(
+    *,
+    worker: User,
+    method: str,
+    account_name: str,
+    account_number: str,
+    bank_name: str = "",
+    code: str = "",
+) -> PayoutAccount:
+    """Set where her pay goes. The first account needs no code; a change needs a fresh SMS code
+    (purpose ``payout_account``) and tells her by SMS. Everything she can get wrong is checked
+    before the code is spent; the code is spent (in its own transaction) right before the write."""
+    name = " ".join((account_name or "").split())
+    if not name or len(name) > 64:
+        raise AccountNameRequired(details={"field": "account_name"})
+    bank = " ".join((bank_name or "").split())
+    if method == PayoutMethod.BANK:
+        number = bank_card_normalize(account_number)
+        if not bank or len(bank) > 64:
+            raise BankNameRequired(details={"field": "bank_name"})
+    elif method == PayoutMethod.ALIPAY:
+        number, bank = alipay_normalize(account_number), ""
+    else:
+        raise Invalid(_("Choose a bank card or Alipay."), details={"field": "method"})
+    code = (code or "").strip()
+    changing = PayoutAccount.objects.filter(worker=worker).exists()
+    if changing:
+        if not code:
+            raise CodeRequired(details={"field": "code"})
+        sms_code_consume(phone=worker.phone, purpose=CodePurpose.PAYOUT_ACCOUNT, code=code)
+    fields = {
+        "method": method,
+        "account_name": name,
+        "bank_name": bank,
+        "number_sealed": sealing.seal(number),
+        "number_masked": number_masked(method, number),
+    }
+    try:
+        return _payout_account_write(worker=worker, fields=fields, code_spent=changing)
+    except IntegrityError:  # her first account was written a moment ago by another request
+        raise CodeRequired(details={"field": "code"}) from None
+
+
+@transaction.atomic
+def _payout_account_write(*, worker: User, fields: dict, code_spent: bool) -> PayoutAccount:
+    account = locks.lock_one(PayoutAccount.objects.filter(worker=worker))
+    if account is None:
+        account = PayoutAccount.objects.create(worker=worker, **fields)
+        audit_record(actor=worker, action="worker.payout_account_create", target=account, masked=account.number_masked)
+        return account
+    if not code_spent:  # another request set her first account between our check and this lock
+        raise CodeRequired(details={"field": "code"})
+    before = account.number_masked
+    for field, value in fields.items():
+        setattr(account, field, value)
+    account.save(update_fields=[*fields, "updated_at"])
+    audit_record(
+        actor=worker,
+        action="worker.payout_account_change",
+        target=account,
+        masked_before=before,
+        masked=account.number_masked,
+    )
+    text = _("Your payout account was changed to %(account)s. If this was not you, please contact us at once.") % {
+        "account": account.number_masked
+    }
+    phone, params = worker.phone, {"account": account.number_masked}
+    transaction.on_commit(lambda: sms.send(phone, text, template="payout_account_changed", params=params))
+    return account
+
+
+def payout_accounts_reseal(*, batch: int = 500) -> int:
+    """Seal every account number again with the first of HOMESLOT_FIELD_KEYS (key rotation); one
+    short transaction per ``batch`` rows, each row locked. Returns the rows resealed."""
+    done, after = 0, 0
+    while True:
+        ids = list(PayoutAccount.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return done
+        with transaction.atomic():
+            rows = locks.lock(PayoutAccount.objects.filter(pk__in=ids))
+            if not rows:
+                return done
+            for account in rows:
+                PayoutAccount.objects.filter(pk=account.pk).update(number_sealed=sealing.reseal(account.number_sealed))
+            done += len(rows)
+        after = ids[-1]

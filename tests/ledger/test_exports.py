@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 NOV_5 = datetime.datetime(2026, 11, 5, 10, tzinfo=datetime.UTC)
 NOV_20 = datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\nLF"]
+CARDS = [factories.card_number("621700") for _ in range(8)]  # her bank cards (valid Luhn), one each
 
 
 def download(user, url: str) -> tuple[int, dict, bytes]:
@@ -43,8 +44,8 @@ def settled(company, finance):
     for i, name in enumerate(["王小花", *HOSTILE]):
         mother = factories.mother()
         mother.worker_profile.display_name = name
-        mother.worker_profile.bank_card_last4 = f"{1000 + i}"
         mother.worker_profile.save()
+        factories.payout_account(mother, number=CARDS[i])
         mothers.append(mother)
     with time_machine.travel(NOV_5, tick=False):
         for i, mother in enumerate(mothers):
@@ -75,7 +76,7 @@ def test_the_payout_csv_opens_in_excel_with_chinese_masked_and_inert(finance, se
     first = lines[0]
     assert first[0] == "王小花"
     assert first[1] == f"{mothers[0].phone[3:6]}****{mothers[0].phone[-4:]}"
-    assert first[2] == "****1000"
+    assert first[2] == f"****{CARDS[0][-4:]}"
     assert first[5] == "123.45"
     for line in lines[1:]:
         assert line[0].startswith("'"), line[0]  # typed text that starts like a formula stays text
@@ -91,7 +92,7 @@ def test_the_payout_xlsx_reads_back_as_text_and_numbers(finance, settled):
     book = openpyxl.load_workbook(io.BytesIO(body))
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "妈妈" and rows[1][0] == "王小花" and rows[1][2] == "****1000"
+    assert rows[0][0] == "妈妈" and rows[1][0] == "王小花" and rows[1][2] == f"****{CARDS[0][-4:]}"
     assert rows[1][5] == pytest.approx(123.45)
     cells = [row[0] for row in sheet.iter_rows(min_row=3)]
     # xlsxwriter stores a CR as the OOXML escape _x000D_, which Excel shows as the character.

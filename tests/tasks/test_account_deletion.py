@@ -32,7 +32,7 @@ from tests import factories
 from tests.conftest import api_for
 from tests.snapshots import assert_refused, world
 from workers import services as worker_services
-from workers.models import AvailabilityWindow, WorkerProfile
+from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
 
 pytestmark = pytest.mark.django_db
 NOV_5 = datetime.datetime(2026, 11, 5, 2, tzinfo=datetime.UTC)  # 10:00 in Shanghai
@@ -61,7 +61,8 @@ def her_world(supervisor, company, mother):
         live = services.task_claim_next(
             worker=mother, project_id=project.pk, slot_id=later.pk, confirm_outside_availability=True
         )
-        worker_services.worker_profile_save(user=mother, bank_card_last4="4321", youngest_birth_year=2022)
+        worker_services.worker_profile_save(user=mother, youngest_birth_year=2022)
+        factories.payout_account(mother)
         worker_services.availability_replace(
             user=mother, windows=[{"weekday": 0, "start": datetime.time(9), "end": datetime.time(11)}]
         )
@@ -122,7 +123,7 @@ def test_deleting_erases_her_and_keeps_the_ledger(mother, her_world, company, fi
         0,
     )
     assert profile.youngest_birth_year is None
-    assert profile.bank_card_last4 == "4321"  # kept: a company still owes her ¥5.00 (see below)
+    assert PayoutAccount.objects.filter(worker=shell).exists()  # kept: a company still owes her ¥5.00 (see below)
     assert not AvailabilityWindow.objects.filter(worker=profile).exists()
     assert not Notice.objects.filter(user=shell).exists()
     assert not Consent.objects.filter(user=shell).exists() and not SmsCode.objects.filter(phone=phone).exists()
@@ -159,7 +160,7 @@ def test_her_balance_is_still_paid_and_then_her_card_goes(mother, her_world, com
 
         assert task_jobs.deleted_payout_details_erase.call() == 1  # the hourly job
         assert task_jobs.deleted_payout_details_erase.call() == 0  # and a second run changes nothing
-    assert WorkerProfile.objects.get(user_id=mother.pk).bank_card_last4 == ""
+    assert not PayoutAccount.objects.filter(worker_id=mother.pk).exists()
     assert ledger_selectors.payable_balances(company_id=company.pk)[mother.pk] == 0
 
 
@@ -175,13 +176,13 @@ def test_finance_sees_the_anonymous_id_where_her_name_was(mother, her_world, com
 
 
 def test_a_mother_without_money_owed_loses_her_card_at_once(mother):
-    worker_services.worker_profile_save(user=mother, bank_card_last4="1111")
+    factories.payout_account(mother)
 
     assert delete(mother, sms_code_issue(phone=mother.phone, purpose="delete")).json() == {
         "status": "deleted",
         "owed_fen": 0,
     }
-    assert WorkerProfile.objects.get(user=mother).bank_card_last4 == ""
+    assert not PayoutAccount.objects.filter(worker=mother).exists()
 
 
 def test_staff_delete_themselves_and_leave_their_companies(company, admin_user, supervisor):

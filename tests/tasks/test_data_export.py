@@ -56,7 +56,9 @@ def export(user):
 
 def test_export_has_every_section_and_nothing_of_another_mother(supervisor, company, mother, other_mother):
     with time_machine.travel(NOV_5, tick=False):
-        worker_services.worker_profile_save(user=mother, city="佛山市", bank_card_last4="4321")
+        worker_services.worker_profile_save(user=mother, city="佛山市")
+        card = factories.card_number()
+        factories.payout_account(mother, number=card)
         worker_services.availability_replace(
             user=mother, windows=[{"weekday": 2, "start": datetime.time(9), "end": datetime.time(11, 30)}]
         )
@@ -76,7 +78,9 @@ def test_export_has_every_section_and_nothing_of_another_mother(supervisor, comp
     data = json.loads(response.content)
     assert list(data) == SECTIONS
     assert data["account"]["id"] == mother.pk and data["account"]["phone"] == mother.phone.removeprefix("+86")
-    assert data["profile"]["city"] == "佛山市" and data["profile"]["bank_card_last4"] == "4321"
+    assert data["profile"]["city"] == "佛山市"
+    account = data["profile"]["payout_account"]
+    assert account["account_number_masked"] == f"****{card[-4:]}" and card not in response.content.decode()
     assert data["availability"] == [{"weekday": 2, "start": "09:00", "end": "11:30"}]
     assert [c["status"] for c in data["claims"]] == ["done", "active"]
     assert [s["text"] for s in data["submissions"]] == ["她的文案：纯棉睡衣"]

@@ -229,6 +229,49 @@
     }
   }
 
+  // --- her payout account: the "get a code" button ---------------------------------------------------
+  var codeButton = document.getElementById("send-code");
+  if (codeButton) {
+    var codeStatus = document.getElementById("code-status");
+    codeButton.hidden = false;
+    var wait = function (seconds) {
+      codeButton.disabled = true;
+      var timer = setInterval(function () {
+        seconds -= 1;
+        codeButton.textContent = fill(S.codeAgain, { s: seconds });
+        if (seconds <= 0) {
+          clearInterval(timer);
+          codeButton.disabled = false;
+          codeButton.textContent = codeButton.getAttribute("data-label");
+        }
+      }, 1000);
+    };
+    codeButton.setAttribute("data-label", codeButton.textContent);
+    codeButton.addEventListener("click", function () {
+      var csrf = $("input[name=csrfmiddlewaretoken]", codeButton.form);
+      codeButton.disabled = true;
+      fetch(codeButton.getAttribute("data-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
+        body: JSON.stringify({ phone: codeButton.getAttribute("data-phone"), purpose: codeButton.getAttribute("data-purpose") })
+      }).then(function (response) {
+        if (response.status === 202 || response.status === 200) {
+          codeStatus.textContent = fill(S.codeSent, { p: codeButton.getAttribute("data-masked") });
+          wait(60);
+        } else {
+          return response.json().then(function (data) {
+            codeStatus.textContent = (data && data.error && data.error.message) || S.codeFailed;
+            codeButton.disabled = false;
+          });
+        }
+      }).catch(function () {
+        codeStatus.textContent = S.codeFailed;
+        codeButton.disabled = false;
+      });
+    });
+  }
+
   // --- handing in -----------------------------------------------------------------------------------
   var form = document.getElementById("submit-form");
   var claimId = form && form.getAttribute("data-claim");

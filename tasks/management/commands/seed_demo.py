@@ -20,6 +20,7 @@ from tasks import demo_period
 from tasks import services as task_services
 from tasks.models import Kind, Project, ProjectStatus, TimeSlot
 from workers import services as worker_services
+from workers.demo import demo_payout_accounts_seed
 
 PASSWORD = "homeslot-demo"
 SURNAMES = "刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢"
@@ -140,6 +141,7 @@ class Command(BaseCommand):
                     windows=[{"weekday": d, "start": datetime.time(9), "end": datetime.time(11, 30)} for d in range(5)]
                     + [{"weekday": d, "start": datetime.time(20), "end": datetime.time(22)} for d in range(7)],
                 )
+        demo_payout_accounts_seed(mothers=mothers)  # after the profiles (core.locks)
         return factory, supervisor, mothers
 
     def _project(self, actor, company, *, split, **fields):
