@@ -4,9 +4,11 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import Company, Membership, User
+from accounts.companies import company_review
+from accounts.models import Company, CompanyStatus, Membership, User
 from ledger import payouts
 from ledger.models import PayoutStatus, Posting, Transaction
+from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
 from tasks import demo_period
 from tasks.models import Claim, Kind, Project, ProjectStatus, Review, Submission
@@ -38,6 +40,21 @@ def test_seed_demo_is_idempotent_and_has_the_api_md_accounts(db):
     for project in published:
         assert project.tasks.exists() and project.slots.exists()
     assert User.objects.get(phone="+8613900000001").check_password("homeslot-demo")
+
+
+def test_the_demo_has_an_operator_and_a_company_waiting_for_her(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    operator = User.objects.get(phone="+8613500000000")
+    assert operator.is_staff and operator.is_superuser and operator.check_password("homeslot-demo")
+    pending = Company.objects.get(name="示例手工坊")
+    assert pending.status == CompanyStatus.PENDING
+    assert list(Membership.objects.filter(company=pending).values_list("user__phone", "role")) == [
+        ("+8613500000001", "admin")
+    ]
+    company_review(actor=operator, company_id=pending.pk, approve=True)
+    assert Notice.objects.filter(user__phone="+8613500000001", kind=NoticeKind.COMPANY_REVIEWED).exists()
 
 
 # --- the closed half-month (tasks/demo_period.py) ---------------------------------------------

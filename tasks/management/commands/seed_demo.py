@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from accounts.demo import demo_joining_seed
 from accounts.models import Company, Role, User
 from tasks import demo_period
 from tasks import services as task_services
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             factory, supervisor, mothers = self._people_and_projects()
         # Its own transactions: each service of the work locks in the one order (core.locks).
         demo_period.period_seed(company=factory, supervisor=supervisor, mothers=mothers)
+        demo_joining_seed(password=PASSWORD)  # an operator, and a company waiting for her approval
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))
 
     def _people_and_projects(self):
