@@ -80,7 +80,7 @@ class PhoneRegistered(Conflict):
 
 class InvalidCreditCode(Invalid):
     code = "invalid_credit_code"
-    message = _("Please enter the company's 18-character unified social credit code (统一社会信用代码).")
+    message = _("Please enter the company's 18-character unified social credit code.")
 
 
 class CompanyRegistered(Conflict):
