@@ -127,3 +127,16 @@ class CompanyRequired(Invalid):
 class InvalidIdempotencyKey(Invalid):
     code = "invalid_idempotency_key"
     message = _("The Idempotency-Key must be 1 to 200 visible ASCII characters.")
+
+
+# --- Text messages (accounts.sms) ---
+
+
+class SmsSendFailed(DomainError):
+    """The SMS provider refused the message or could not be reached: nothing was sent. ``details``
+    name the provider and its code (never the number); the log has the same."""
+
+    status = 503
+    code = "sms_send_failed"
+    message = _("The text message could not be sent just now. Please try again in a minute.")
+    retry_after = 60

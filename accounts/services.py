@@ -269,7 +269,8 @@ def member_invite(*, actor: User, company_id: int, phone: str, role: str) -> tup
         "code": code,
         "days": INVITATION_DAYS,
     }
-    transaction.on_commit(lambda: sms.send(phone, text))
+    params = {"company": company.name, "code": code, "days": str(INVITATION_DAYS)}
+    transaction.on_commit(lambda: sms.send(phone, text, template="invitation", params=params))
     return "invited", invitation
 
 

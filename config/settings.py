@@ -281,8 +281,11 @@ if HOMESLOT_PARALLEL_CLAIMS < 1:
 HOMESLOT_IDEMPOTENCY_RETENTION_HOURS = int(os.environ.get("HOMESLOT_IDEMPOTENCY_RETENTION_HOURS", "48"))
 # core.locks checks the project's lock order in every transaction (a programming error raises).
 HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
-# Text messages (invitation codes): a real provider's backend in production; logged by default.
-HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "accounts.sms.LogBackend")
+# Text messages (accounts.sms, README "SMS"): console (the log, number masked; the default), file, memory,
+# aliyun or tencent. A provider's own variables (HOMESLOT_SMS_ALIYUN_*, _TENCENT_*, _SIGN_NAME, _TEMPLATES)
+# are read from the environment when it first sends, unless set here.
+HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "console")
+HOMESLOT_SMS_FILE_PATH = Path(os.environ.get("HOMESLOT_SMS_FILE_PATH", VAR_DIR / "sms"))
 HOMESLOT_SMS_CODE_MINUTES = int(os.environ.get("HOMESLOT_SMS_CODE_MINUTES", "5"))
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import codes, legal, sms
+from accounts.jobs import accounts_tidy
 from accounts.models import ApiToken, CodePurpose, Consent, SmsCode, User
 from tests.factories import PASSWORD, UserFactory, api_token_for
 from workers.models import WorkerProfile
@@ -368,3 +369,13 @@ def test_a_sign_in_code_does_not_reset_a_password(db):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_code"
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_the_tidy_job_forgets_codes_a_day_after_they_lapse(db):
+    codes.sms_code_issue(phone=NEW_E164, purpose="sign_up")
+    fresh_for_other = codes.sms_code_issue(phone="+8613912340001", purpose="sign_up")
+    SmsCode.objects.filter(phone=NEW_E164).update(expires_at=timezone.now() - datetime.timedelta(days=1, minutes=1))
+
+    accounts_tidy.call()
+
+    assert list(SmsCode.objects.values_list("phone", flat=True)) == ["+8613912340001"] and fresh_for_other

@@ -167,6 +167,7 @@ NOTICE_ABOUT = {
         "pay_floor": check_decimal_text,
     },
     NoticeKind.SETTLEMENT_OVERDUE: {"company": check_int, "mothers": check_int, "overdue_fen": check_int},
+    NoticeKind.COMPANY_REVIEWED: {"company": check_int, "approved": check_bool},
 }
 
 
