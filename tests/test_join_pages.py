@@ -27,6 +27,7 @@ from accounts.models import (
 )
 from tests import factories
 from tests.snapshots import world
+from tests.test_translations import _default_language, untranslated  # noqa: F401 - a fixture
 from workers.models import WorkerProfile
 
 NEW = "13912340000"
@@ -555,3 +556,42 @@ def test_the_terms_say_what_she_needs_to_know(db):
         assert words in terms, words
     for words in ("手机号", "加密保存", "身份证", "孩子", "139****0001", "匿名编号", "我的数据", "注销账户", "免打扰"):
         assert words in privacy, words
+
+
+# --- Chinese first ----------------------------------------------------------------------------------
+
+# The language switch names English in English; the texts end with an e-mail address.
+ASCII_ALLOWED = {"English", "help", "privacy", "homeslot", "example", "cn"}
+
+
+@pytest.mark.usefixtures("_default_language")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/signin/",
+        "/signin/?mode=password",
+        "/signup/",
+        "/signup/company/",
+        "/password-reset/",
+        "/legal/terms/",
+        "/legal/privacy/",
+    ],
+)
+def test_every_page_of_joining_reads_chinese(db, url):
+    assert set(untranslated(zh().get(url))) - ASCII_ALLOWED == set()
+
+
+@pytest.mark.usefixtures("_default_language")
+def test_the_refusals_and_the_company_step_read_chinese_too(db):
+    client = zh()
+    sent = send(client, "/signup/")
+    refused = client.post("/signup/", mother_form("000000", cares="", agree=""))
+    company_admin_signed_up(client)
+    company_step = client.get("/signup/company/")
+    bad_company = client.post("/signup/company/", company_fields(credit_code="nope"))
+    client.post("/signup/company/", company_fields())
+    waiting, workspace = client.get("/signup/company/"), client.get("/work/")
+
+    assert "企业审核中" in page(workspace)
+    for response in (sent, refused, company_step, bad_company, waiting, workspace):
+        assert set(untranslated(response)) - ASCII_ALLOWED == set()

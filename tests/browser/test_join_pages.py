@@ -194,6 +194,24 @@ def test_a_company_admin_signs_up_and_her_company_waits_for_approval(server, sms
     shot(page, "workspace-pending")
 
 
+# What she taps on these pages (links inside a sentence, like the texts' names in the agreement, are
+# exempt from the target size, as WCAG 2.5.8 allows; a checkbox is tapped through its label).
+TAPPABLE = (
+    "button, input:not([type=hidden]):not([type=checkbox]):not(.default-submit), .links a, .switch a, label.check"
+)
+
+
+def small_tap_targets(page) -> list[str]:
+    """Visible things she taps that are less than 44 px high."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector)).filter((el) => {
+            const box = el.getBoundingClientRect();
+            return box.width > 0 && box.height > 0 && box.height < 44 && box.left >= 0;
+        }).map((el) => el.outerHTML.slice(0, 80))""",
+        TAPPABLE,
+    )
+
+
 @pytest.mark.parametrize("name", list(JOIN_PAGES))
 def test_every_page_of_joining_fits_the_phone(server, phone, name):
     page = phone()
@@ -201,4 +219,5 @@ def test_every_page_of_joining_fits_the_phone(server, phone, name):
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert fits_the_phone(page)
+    assert small_tap_targets(page) == []
     shot(page, name)
