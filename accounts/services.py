@@ -119,10 +119,11 @@ def sign_in_by_code(*, phone: str, code: str) -> User:
 
 
 def password_reset(
-    *, request: HttpRequest | Request, phone: str, code: str, new_password: str
-) -> tuple[ApiToken, str, User]:
+    *, request: HttpRequest | Request, phone: str, code: str, new_password: str, issue_token: bool = True
+) -> tuple[ApiToken | None, str | None, User]:
     """She forgot her password: with a ``reset`` code she sets a new one; every other session and token
-    of hers ends, and this device is signed in. The password is checked before the code is spent."""
+    of hers ends, and this device is signed in (an API token; ``issue_token=False``: none, the page
+    signs her in with a session). The password is checked before the code is spent."""
     phone = phone_normalize(phone)
     user = User.objects.filter(phone=phone, is_active=True, deleted_at__isnull=True).first()
     password_check(password=new_password, user=user or User(phone=phone))
@@ -134,7 +135,7 @@ def password_reset(
         user.save(update_fields=["password"])
         ended = _tokens_end(user)
         access_changed(user_ids=[user.pk], reason=AccessReason.PASSWORD_SET)
-        token, key = api_token_issue(user=user, label=token_label(request))
+        token, key = api_token_issue(user=user, label=token_label(request)) if issue_token else (None, None)
         audit_record(actor=user, action="user.password_reset", target=user, tokens_ended=ended)
     return token, key, user
 

@@ -46,9 +46,12 @@ def account_sign_up(
     consent: object,
     caregiver: bool = False,
     then: Callable[[User], object] | None = None,
-) -> tuple[ApiToken, str, User]:
+    issue_token: bool = True,
+) -> tuple[ApiToken | None, str | None, User]:
     """Make her account once her ``sign_up`` code is used; ``then(user)`` runs in the same transaction
-    (a mother's profile). ``caregiver``: she declared that she cares for a child under 12."""
+    (a mother's profile). ``caregiver``: she declared that she cares for a child under 12.
+    ``issue_token``: an API token for this device (the API); the pages sign her in with a session
+    instead and pass ``False`` (then ``(None, None, user)``)."""
     phone, name = sign_up_checked(phone=phone, display_name=display_name, password=password, consent=consent)
     codes.sms_code_consume(phone=phone, purpose=CodePurpose.SIGN_UP, code=code)
     try:
@@ -65,7 +68,7 @@ def account_sign_up(
             )
             if then is not None:
                 then(user)
-            token, key = api_token_issue(user=user, label=token_label(request))
+            token, key = api_token_issue(user=user, label=token_label(request)) if issue_token else (None, None)
             audit_record(actor=user, action="user.sign_up", target=user, consents=sorted(agreed))
     except IntegrityError:  # the same number signed up a moment ago, in another request
         raise PhoneRegistered() from None

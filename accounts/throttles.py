@@ -5,7 +5,8 @@ address is :func:`core.addresses.client_address` (forwarding headers only from t
 proxies); an IPv6 client counts by its /64, the block one subscriber gets.
 
 Every way in uses the same counters: ``POST /api/v1/auth/token`` and the invitation accept
-(DRF ``throttle_classes``), the sign-in page and the admin's login (:func:`sign_in_limits_check`).
+(DRF ``throttle_classes``), the sign-in page and the admin's login (:func:`sign_in_limits_check`);
+the pages' "send me a code" buttons count on the SMS code counters (:func:`sms_code_limits_check`).
 When the counters cannot be read (Redis down) sign-in **fails closed**: 503
 ``sign_in_unavailable`` with ``Retry-After``, and no password is tried. Nothing else uses
 these counters, so reading pages goes on.
@@ -102,7 +103,18 @@ def sign_in_limits_check(request, *, phone_field: str = "phone") -> None:
 
     Raises ``Throttled`` (429, with ``wait``) when a limit is reached, ``SignInUnavailable`` (503)
     when the limits cannot be counted; returns when the attempt may go on."""
-    for throttle_class in SIGN_IN_THROTTLES:
+    _limits_check(request, SIGN_IN_THROTTLES, phone_field=phone_field)
+
+
+def sms_code_limits_check(request, *, phone_field: str = "phone") -> None:
+    """The limits of ``POST /api/v1/auth/sms-code`` (one a minute and ten a day per number, a limit
+    per address), on the same counters, for a page's "send me a code" button. Raises like
+    :func:`sign_in_limits_check`."""
+    _limits_check(request, SMS_CODE_THROTTLES, phone_field=phone_field)
+
+
+def _limits_check(request, throttle_classes, *, phone_field: str) -> None:
+    for throttle_class in throttle_classes:
         throttle = throttle_class()
         throttle.phone_field = phone_field
         if not throttle.allow_request(request, None):

@@ -1,4 +1,5 @@
-"""The forms of sign-in, finance and the supervisors' workspace (the mothers' app: mother_forms.py).
+"""The forms of finance and the supervisors' workspace (the mothers' app: mother_forms.py; signing in
+and joining: join_forms.py).
 
 They only shape what a person typed; the rules stay in the services."""
 
@@ -6,7 +7,6 @@ import datetime
 import re
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,33 +16,6 @@ from accounts.phones import phone_normalize
 from ledger.periods import FIRST_DAY, LAST_DAY
 from tasks import splitting
 from tasks.models import Decision, Kind
-
-
-class SignInForm(forms.Form):
-    phone = forms.CharField(
-        label=_("Phone number"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-    password = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
-
-    def __init__(self, request=None, *args, **kwargs):
-        self.request = request
-        self.user = None
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        try:
-            phone = phone_normalize(data.get("phone", ""))
-        except InvalidPhone:
-            raise forms.ValidationError(_("Please enter an 11-digit mainland mobile number.")) from None
-        self.user = authenticate(self.request, phone=phone, password=data.get("password", ""))
-        if self.user is None or not self.user.is_active:
-            raise forms.ValidationError(_("The phone number or the password is not right."))
-        return data
 
 
 class PeriodForm(forms.Form):

@@ -129,7 +129,8 @@ def setup(request):
     if profile is not None:
         initial = {
             "display_name": profile.display_name,
-            "city": profile.city,
+            # A new mother gave her region when she signed up: her city starts as that.
+            "city": profile.city or profile.region,
             "children_under_12": profile.children_under_12,
             "youngest_birth_year": profile.youngest_birth_year,
         }

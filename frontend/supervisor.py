@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Company, Role
-from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from accounts.models import Company, CompanyStatus, Role
+from accounts.selectors import SUPERVISING_ROLES, companies_of, company_ids_for
 from core.errors import DomainError, NotFound
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
@@ -60,6 +60,8 @@ def workspace(request, template: str, context: dict, status: int = 200):
     context = {
         "waiting": selectors.review_queue_for(request.user).count(),
         "is_admin": bool(admin_of),
+        # A company that registered itself waits for an operator: the workspace says so on every page.
+        "pending_companies": [c for c in companies_of(request.user) if c.status == CompanyStatus.PENDING],
         **context,
     }
     return render(request, template, context, status=status)

@@ -1,11 +1,16 @@
 from django.urls import include, path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import account_pages, finance, views
+from frontend import account_pages, finance, join, join_company, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("signin/", views.sign_in, name="sign-in"),
+    path("signin/", join.sign_in, name="sign-in"),
+    path("signup/", join.sign_up, name="sign-up"),
+    path("signup/company/", join_company.company_sign_up, name="sign-up-company"),
+    path("password-reset/", join.password_reset_page, name="password-reset"),
+    path("legal/terms/", join.legal_text, {"document": "terms"}, name="legal-terms"),
+    path("legal/privacy/", join.legal_text, {"document": "privacy"}, name="legal-privacy"),
     path("signout/", views.sign_out, name="sign-out"),
     path("account/", account_pages.staff_account, name="account"),
     path("account/data", account_pages.data_download, name="account-data"),

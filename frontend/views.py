@@ -1,21 +1,16 @@
-"""HTML pages: the home page, signing in and out (finance pages: frontend/finance.py)."""
+"""HTML pages: the home page, signing out, the error pages (signing in and joining: frontend/join.py;
+finance pages: frontend/finance.py)."""
 
-from django.contrib.auth import login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import Throttled
 
-from accounts.errors import SignInUnavailable
 from accounts.models import Role
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from accounts.services import session_sign_out
-from accounts.throttles import SIGN_IN_LIMITED, sign_in_limits_check
 from core.errors import BAD_REQUEST, CSRF_FAILED, SERVER_ERROR, Forbidden, NotFound
 from core.http_errors import error_body, is_api_path
-from frontend.forms import SignInForm
 
 
 def home(request):
@@ -37,40 +32,6 @@ def landing_for(user) -> str | None:
     if company_ids_for(user, roles=[Role.FINANCE]):
         return "/finance/"
     return None
-
-
-def sign_in(request):
-    form = SignInForm(request, data=request.POST or None)
-    if request.method == "POST":
-        refused = _sign_in_refused(request)
-        if refused is not None:
-            return refused
-    if request.method == "POST" and form.is_valid():
-        login(request, form.user)
-        target = request.GET.get("next", "/")
-        if not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            target = "/"
-        return redirect(target)
-    return render(request, "frontend/sign_in.html", {"form": form})
-
-
-def _sign_in_refused(request):
-    """The API's sign-in limits (per phone number, per address), on the same counters: the page
-    that says so (429, or 503 while they cannot be counted), or None when she may try."""
-
-    try:
-        sign_in_limits_check(request)
-    except Throttled as limited:
-        message, status, wait = SIGN_IN_LIMITED, 429, limited.wait
-    except SignInUnavailable as unavailable:
-        message, status, wait = unavailable.message, unavailable.status, unavailable.retry_after
-    else:
-        return None
-    response = render(request, "frontend/sign_in.html", {"form": SignInForm(request), "error": message}, status=status)
-    response["Retry-After"] = str(int(wait or 60))
-    return response
 
 
 @require_POST

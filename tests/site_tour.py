@@ -53,7 +53,19 @@ def build_site() -> dict:
         "users": {"mother": mother, "admin": admin, "finance": finance},
         "claims": claims,
         "pages": {
-            None: ["/", "/signin/", "/api/docs/", "/admin/login/", "/no-such-page/"],
+            None: [
+                "/",
+                "/signin/",
+                "/signin/?mode=password",
+                "/signup/",
+                "/signup/company/",
+                "/password-reset/",
+                "/legal/terms/",
+                "/legal/privacy/",
+                "/api/docs/",
+                "/admin/login/",
+                "/no-such-page/",
+            ],
             "mother": [
                 "/m/",
                 "/m/claims/",

@@ -26,7 +26,9 @@ def mother_sign_up(
     password: str | None,
     consent: object,
     cares_for_child_under_12: object,
-) -> tuple[ApiToken, str, User]:
+    issue_token: bool = True,
+) -> tuple[ApiToken | None, str | None, User]:
+    """``issue_token=False``: no API token (the pages sign her in with a session)."""
     if cares_for_child_under_12 is not True:
         raise CaregiverDeclarationRequired(details={"field": "cares_for_child_under_12"})
     region = region.strip() if isinstance(region, str) else ""
@@ -48,4 +50,5 @@ def mother_sign_up(
         consent=consent,
         caregiver=True,
         then=make_profile,
+        issue_token=issue_token,
     )

@@ -11,7 +11,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 def sign_in(page, base: str, user, next_path: str) -> None:
     """Sign in through the real form and wait until the page asked for (or where / sends them)."""
-    page.goto(f"{base}/signin/?next={quote(next_path)}")
+    page.goto(f"{base}/signin/?mode=password&next={quote(next_path)}")
     page.fill("input[name=phone]", user.phone[3:])
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("button[type=submit]")
