@@ -14,7 +14,8 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
 6. ``tasks.timeslot``       — the slot's place count, changed last: the hot row is held briefly
 7. ``ledger.payoutbatch``   — a payout batch
 8. ``ledger.adjustmentrequest`` — an adjustment waiting for its second finance user
-9. ``ledger.account``       — ledger accounts (her payable account before any debit), last
+9. ``ledger.account``       — ledger accounts (her payable account before any debit)
+10. ``notices.noticesettings`` — her notification choices: an SMS counted against her daily cap
 
 A conditional ``UPDATE`` locks the rows it changes just as ``SELECT … FOR UPDATE`` does:
 ``lock_update`` is that lock, in the same order. Rows already locked (by ``lock``) may be
@@ -44,6 +45,7 @@ ORDER = (
     "ledger.payoutbatch",
     "ledger.adjustmentrequest",
     "ledger.account",
+    "notices.noticesettings",
 )
 RANK = {label: rank for rank, label in enumerate(ORDER, start=1)}
 

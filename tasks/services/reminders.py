@@ -43,14 +43,14 @@ def reminders_send(*, now: datetime.datetime | None = None) -> int:
     for field, window in due.items():
         claims = (
             Claim.objects.filter(window, status=ClaimStatus.ACTIVE, **{f"{field}__isnull": True})
-            .select_related("slot", "project", "worker__worker_profile")
+            .select_related("slot", "project")
             .order_by("id")[:1000]
         )
         for claim in claims:
             with transaction.atomic():
                 if not Claim.objects.filter(pk=claim.pk, **{f"{field}__isnull": True}).update(**{field: now}):
                     continue  # another run took it
-                if selectors.in_quiet_hours(claim.worker.worker_profile, now):
+                if selectors.in_quiet_hours(claim.worker_id, now):
                     continue
                 sent += bool(_remind(claim, field))
     return sent
