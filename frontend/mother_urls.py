@@ -3,7 +3,7 @@
 from django.urls import path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import mother, mother_earnings, mother_hall, mother_photos, mother_pwa, mother_work
+from frontend import mother, mother_earnings, mother_hall, mother_notify, mother_photos, mother_pwa, mother_work
 
 urlpatterns = [
     path("", mother_hall.hall, name="m-hall"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("claims/<id:pk>/submit", mother_work.submit, name="m-submit"),
     path("claims/<id:pk>/release", mother_work.release, name="m-release"),
     path("earnings/", mother_earnings.earnings, name="m-earnings"),
+    path("notifications/", mother_notify.notifications, name="m-notifications"),
     path("manifest.webmanifest", mother_pwa.manifest, name="m-manifest"),
     path("sw.js", mother_pwa.service_worker, name="m-service-worker"),
     # Neutral name: the supervisors' review page shows the same photos through it.

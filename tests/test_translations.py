@@ -341,6 +341,10 @@ CODE_NAMES = {
     "Content-Type",
     "Content-Security-Policy",
     "X-Homeslot-Viewer",
+    "PushManager",
+    "Notification",
+    "POST",
+    "X-CSRFToken",
 }
 # Where a literal would be shown: text of an element, a dialog, an attribute a person reads.
 SHOWN = re.compile(

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsWorker
 from accounts.serializers import UserOut
+from notices import services as notice_services
 from workers import services
 from workers.errors import NoWorkerProfile
 from workers.serializers import AvailabilityWindowSerializer, WorkerProfileIn, WorkerProfileOut
@@ -18,6 +19,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
+        notice_services.notice_app_seen(user_id=request.user.pk)  # her app is open: no SMS needed
         body = UserOut(request.user).data
         profile = getattr(request.user, "worker_profile", None)
         body["worker_profile"] = WorkerProfileOut(profile).data if profile else None

@@ -68,6 +68,9 @@ def _remind(claim, field: str):
         key=f"{kind}:{claim.pk}:{claim.expires_at:%Y%m%d%H%M}",
         text=text % {"title": claim.project.title, "time": at.strftime("%H:%M")},
         data={"claim": claim.pk, "task": claim.task_id, "project": claim.project_id, "at": at.isoformat()},
+        # A deadline she may miss goes by SMS too, unless she has opened the app since she claimed it.
+        sms_params={"task": claim.project.title, "time": at.strftime("%H:%M")},
+        sms_unless_seen_since=claim.claimed_at,
     )
 
 

@@ -167,6 +167,11 @@ NOTICE_ABOUT = {
         "pay_floor": check_decimal_text,
     },
     NoticeKind.SETTLEMENT_OVERDUE: {"company": check_int, "mothers": check_int, "overdue_fen": check_int},
+    NoticeKind.REVIEW_ACCEPTED: {"submission": check_int, "project": check_int, "claim": check_int},
+    NoticeKind.REVIEW_PARTIAL: {"submission": check_int, "project": check_int, "claim": check_int},
+    NoticeKind.REVIEW_REJECTED: {"submission": check_int, "project": check_int, "claim": check_int},
+    NoticeKind.REVIEW_REVISE: {"submission": check_int, "project": check_int, "claim": check_int},
+    NoticeKind.PAYOUT_PAID: {"batch": check_int, "company": check_int, "amount_fen": check_int},
 }
 
 
