@@ -2,6 +2,7 @@
 
 from accounts.models import AuditEntry
 from ledger.models import AdjustmentRequest, Posting, Transaction
+from notices.models import Delivery, Notice, NoticeSettings, PushSubscription
 from realtime.models import OutboxEvent
 from tasks.models import Claim, Project, Review, Submission, Task, TimeSlot
 
@@ -19,6 +20,10 @@ def world() -> dict:
         "adjustments": list(AdjustmentRequest.objects.order_by("pk").values_list("pk", "status", "transaction_id")),
         "events": OutboxEvent.objects.count(),
         "audit": AuditEntry.objects.count(),
+        "notices": Notice.objects.count(),
+        "deliveries": Delivery.objects.count(),
+        "notice_settings": list(NoticeSettings.objects.order_by("pk").values()),
+        "push_subscriptions": list(PushSubscription.objects.order_by("pk").values()),
     }
 
 
