@@ -4,6 +4,7 @@ push and SMS after commit), mark one read, note that she opened the app, her cho
 import base64
 import binascii
 import datetime
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ SETTINGS_FIELDS = (
     "quiet_end",
 )
 SEEN_EVERY_SECONDS = 60
+logger = logging.getLogger(__name__)
 
 
 def notice_send(
@@ -89,7 +91,11 @@ def notice_read(*, user: User, notice_id: int) -> Notice | None:
 def notice_app_seen(*, user_id: int) -> bool:
     """She has the app open: remember when (at most once a minute, so a page view costs a cache
     look-up, not a write). True when it was written."""
-    if not cache.add(f"notices:seen:{user_id}", 1, SEEN_EVERY_SECONDS):
+    try:
+        if not cache.add(f"notices:seen:{user_id}", 1, SEEN_EVERY_SECONDS):
+            return False
+    except Exception:  # the cache is down (Redis): her page matters more than this note
+        logger.warning("app_seen_at not written: the cache is down", exc_info=True)
         return False
     now = timezone.now()
     if not NoticeSettings.objects.filter(user_id=user_id).update(app_seen_at=now):
