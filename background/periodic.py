@@ -19,6 +19,7 @@ from accounts.jobs import accounts_tidy
 from background.jobs import idempotent_requests_prune, task_results_prune
 from background.models import PeriodicRun
 from ledger import jobs as ledger_jobs
+from notices import jobs as notice_jobs
 from realtime.jobs import outbox_prune
 from tasks import jobs as task_jobs
 
@@ -46,6 +47,7 @@ def schedule() -> list[Periodic]:
         Periodic(task_jobs.claims_expire, minute),
         Periodic(task_jobs.submissions_auto_accept, minute),
         Periodic(task_jobs.reminders_send, minute),
+        Periodic(notice_jobs.deliveries_run, minute),
         Periodic(task_jobs.auto_accept_warn, 5 * minute),
         Periodic(task_jobs.hours_warn, 5 * minute),
         Periodic(task_jobs.measured_pay_update, datetime.timedelta(hours=1)),

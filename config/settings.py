@@ -273,6 +273,16 @@ HOMESLOT_LOCK_ORDER_CHECK = env_bool("HOMESLOT_LOCK_ORDER_CHECK", DEBUG)
 HOMESLOT_SMS_BACKEND = os.environ.get("HOMESLOT_SMS_BACKEND", "console")
 HOMESLOT_SMS_FILE_PATH = Path(os.environ.get("HOMESLOT_SMS_FILE_PATH", VAR_DIR / "sms"))
 HOMESLOT_SMS_CODE_MINUTES = int(os.environ.get("HOMESLOT_SMS_CODE_MINUTES", "5"))
+# Notifications (notices/): Web Push signed with these VAPID keys (all three set, or push is off);
+# SMS for what must not be missed, at most this many per person per local day; a claim about to
+# expire goes by SMS when she has not opened the app since she claimed it or for this many hours.
+HOMESLOT_VAPID_PUBLIC_KEY = os.environ.get("HOMESLOT_VAPID_PUBLIC_KEY", "")
+HOMESLOT_VAPID_PRIVATE_KEY = os.environ.get("HOMESLOT_VAPID_PRIVATE_KEY", "")
+HOMESLOT_VAPID_SUBJECT = os.environ.get("HOMESLOT_VAPID_SUBJECT", "")
+HOMESLOT_SMS_DAILY_CAP = int(os.environ.get("HOMESLOT_SMS_DAILY_CAP", "3"))
+HOMESLOT_SMS_UNSEEN_HOURS = int(os.environ.get("HOMESLOT_SMS_UNSEEN_HOURS", "2"))
+# Push endpoints must be https; only a test's push service on this machine may be plain http.
+HOMESLOT_PUSH_ALLOW_HTTP = False
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 # An adjustment larger than this (in fen, either sign) waits for a second finance user.

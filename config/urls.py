@@ -39,6 +39,9 @@ v1 = [
     path("me/payout-account", workers_api.PayoutAccountView.as_view(), name="me-payout-account"),
     path("me/notices", notices_api.NoticeListView.as_view(), name="me-notices"),
     path("me/notices/<id:pk>/read", notices_api.NoticeReadView.as_view(), name="me-notice-read"),
+    path("me/notification-settings", notices_api.NotificationSettingsView.as_view(), name="me-notification-settings"),
+    path("me/push-subscriptions", notices_api.PushSubscriptionListView.as_view(), name="me-push-subscriptions"),
+    path("me/push-subscriptions/<id:pk>", notices_api.PushSubscriptionView.as_view(), name="me-push-subscription"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),
     path("projects/<id:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
     *[

@@ -15,7 +15,8 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
 7. ``ledger.payoutbatch``   — a payout batch
 8. ``ledger.adjustmentrequest`` — an adjustment waiting for its second finance user
 9. ``ledger.account``       — ledger accounts (her payable account before any debit)
-10. ``workers.payoutaccount`` — where her pay goes: changed alone (or resealed with a new key), last
+10. ``workers.payoutaccount`` — where her pay goes: changed alone (or resealed with a new key)
+11. ``notices.noticesettings`` — her notification choices: an SMS counted against her daily cap, last
 
 A conditional ``UPDATE`` locks the rows it changes just as ``SELECT … FOR UPDATE`` does:
 ``lock_update`` is that lock, in the same order. Rows already locked (by ``lock``) may be
@@ -48,6 +49,7 @@ ORDER = (
     "ledger.adjustmentrequest",
     "ledger.account",
     "workers.payoutaccount",
+    "notices.noticesettings",
 )
 RANK = {label: rank for rank, label in enumerate(ORDER, start=1)}
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fairwork.models import PayFloor
+from notices import quiet
+from notices import selectors as notice_selectors
 
 FAMILY_EMERGENCIES_PER_MONTH = 3
 
@@ -60,9 +62,7 @@ def fits_availability(profile, starts_at: datetime.datetime, ends_at: datetime.d
     return any(w.weekday == start.weekday() and w.start <= start.time() and end.time() <= w.end for w in windows)
 
 
-def in_quiet_hours(profile, at: datetime.datetime) -> bool:
-    now = timezone.localtime(at).time()
-    start, end = profile.quiet_start, profile.quiet_end
-    if start == end:
-        return False
-    return start <= now or now < end if start > end else start <= now < end
+def in_quiet_hours(user_id: int, at: datetime.datetime) -> bool:
+    """Whether ``at`` falls in her quiet hours (kept with her notification settings in notices)."""
+    choices = notice_selectors.settings_for(user_id)
+    return quiet.in_quiet_hours(choices.quiet_start, choices.quiet_end, at)

@@ -21,6 +21,7 @@ from accounts.selectors import company_ids_for
 from core.errors import DomainError
 from frontend import mother_format as fmt
 from frontend.mother_forms import AvailabilityFormSet, MotherProfileForm
+from notices import services as notice_services
 from realtime import selectors as realtime_selectors
 from tasks.errors import TooManyPhotos
 from workers import services as worker_services
@@ -70,6 +71,7 @@ def mother_page(view=None, *, setup=False):
             if not setup and not profile_complete(profile):
                 return redirect("m-setup")
             request.worker_profile = profile
+            notice_services.notice_app_seen(user_id=request.user.pk)
             response = view(request, *args, **kwargs)
             # Her pages are hers: no shared cache keeps them, and the service worker keeps the
             # pages of this viewer only (sw.js drops any other viewer's pages when it sees this).

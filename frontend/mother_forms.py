@@ -160,6 +160,23 @@ class ReleaseForm(forms.Form):
     family_emergency = forms.BooleanField(label=_("Family emergency"), required=False)
 
 
+class NotificationSettingsForm(forms.Form):
+    """Her switches per category and channel, and her quiet hours (the rules are in notices)."""
+
+    push_reviews = forms.BooleanField(label=_("Review results"), required=False)
+    push_reminders = forms.BooleanField(label=_("Reminders"), required=False)
+    push_payouts = forms.BooleanField(label=_("Payouts"), required=False)
+    push_other = forms.BooleanField(label=_("Other notices"), required=False)
+    sms_reminders = forms.BooleanField(label=_("A task about to run out of time"), required=False)
+    sms_payouts = forms.BooleanField(label=_("Payouts"), required=False)
+    quiet_start = forms.TimeField(
+        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), input_formats=["%H:%M"]
+    )
+    quiet_end = forms.TimeField(
+        label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), input_formats=["%H:%M"]
+    )
+
+
 class PayoutAccountForm(forms.Form):
     """Where her pay goes. Only shapes what she typed: the checks (Luhn, Alipay, the code) are the service's."""
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Bump when the shell changes: the worker then drops the caches of the old one.
-SHELL_VERSION = "m-shell-3"
+SHELL_VERSION = "m-shell-4"
 
 
 @require_GET
@@ -60,6 +60,8 @@ def _service_worker():
             "version": SHELL_VERSION,
             "hall": reverse("m-hall"),
             "style": static("frontend/mother.css"),
+            "icon": static("frontend/mother/icon-192.png"),
+            "app_name": json.dumps("妈妈岗", ensure_ascii=False),
             "shell": json.dumps(
                 [
                     static("frontend/mother.js"),

@@ -8,6 +8,7 @@ from frontend import (
     mother,
     mother_earnings,
     mother_hall,
+    mother_notify,
     mother_payout,
     mother_photos,
     mother_pwa,
@@ -28,6 +29,7 @@ urlpatterns = [
     path("claims/<id:pk>/release", mother_work.release, name="m-release"),
     path("earnings/", mother_earnings.earnings, name="m-earnings"),
     path("payout-account/", mother_payout.payout_account, name="m-payout-account"),
+    path("notifications/", mother_notify.notifications, name="m-notifications"),
     path("manifest.webmanifest", mother_pwa.manifest, name="m-manifest"),
     path("sw.js", mother_pwa.service_worker, name="m-service-worker"),
     # Neutral name: the supervisors' review page shows the same photos through it.

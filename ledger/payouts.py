@@ -35,6 +35,8 @@ from ledger.models import Account, AccountKind, Direction, PayoutBatch, PayoutLi
 from ledger.money import format_fen
 from ledger.periods import FIRST_DAY, LAST_DAY, day_start, last_ended_half_month
 from ledger.services import Leg, account_for, transaction_post
+from notices.models import NoticeKind
+from notices.services import notice_send
 from realtime import events
 from realtime.groups import worker_group
 from realtime.publish import publish
@@ -237,6 +239,16 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
                 period_end=batch.period_end,
             ),
             groups=[worker_group(line.worker_id)],
+        )
+        amount = format_fen(line.amount_fen)
+        notice_send(
+            user_id=line.worker_id,
+            kind=NoticeKind.PAYOUT_PAID,
+            key=f"payout:{batch.pk}:{line.worker_id}",
+            text=_("%(amount)s for your work of %(start)s to %(end)s has been paid to you. Thank you!")
+            % {"amount": amount, "start": f"{batch.period_start:%m-%d}", "end": f"{batch.period_end:%m-%d}"},
+            data={"batch": batch.pk, "company": batch.company_id, "amount_fen": line.amount_fen},
+            sms_params={"amount": amount},
         )
     batch.status, batch.paid_by, batch.paid_at, batch.bank_reference = (
         PayoutStatus.PAID,

@@ -15,6 +15,7 @@ from accounts.models import ApiToken, Consent, Membership, User
 from accounts.phones import phone_national
 from ledger import selectors as ledger_selectors
 from ledger.models import PayoutLine
+from notices import selectors as notice_selectors
 from notices.models import Notice
 from tasks.models import Claim, Review, Submission
 from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
@@ -44,7 +45,24 @@ def data_export_for(user: User) -> dict:
         "balances": ledger_selectors.balances_for_worker(user),
         "payouts": _payouts(user),
         "notices": _notices(user),
+        "notification_settings": _notification_settings(user),
         "consents": _consents(user),
+    }
+
+
+def _notification_settings(user: User) -> dict:
+    """Her choices and quiet hours, and the browsers that get push (by the name she knows them by:
+    an endpoint and its keys are the push service's, not hers to read)."""
+    chosen = notice_selectors.settings_for(user.pk)
+    fields = ["push_reviews", "push_reminders", "push_payouts", "push_other", "sms_reminders", "sms_payouts"]
+    return {
+        **{name: getattr(chosen, name) for name in fields},
+        "quiet_start": chosen.quiet_start.strftime("%H:%M"),
+        "quiet_end": chosen.quiet_end.strftime("%H:%M"),
+        "app_seen_at": _at(chosen.app_seen_at),
+        "push_browsers": [
+            {"label": s.label, "created_at": _at(s.created_at)} for s in notice_selectors.push_subscriptions_for(user)
+        ],
     }
 
 
@@ -87,8 +105,6 @@ def _profile(user: User) -> dict | None:
         "children_under_12": profile.children_under_12,
         "youngest_birth_year": profile.youngest_birth_year,
         "payout_account": _payout_account(user),
-        "quiet_start": profile.quiet_start.strftime("%H:%M"),
-        "quiet_end": profile.quiet_end.strftime("%H:%M"),
         "created_at": _at(profile.created_at),
         "updated_at": _at(profile.updated_at),
     }

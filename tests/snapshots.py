@@ -2,6 +2,8 @@
 
 from accounts.models import AuditEntry
 from ledger.models import AdjustmentRequest, Posting, Transaction
+from notices.models import Delivery, Notice, NoticeSettings, PushSubscription
+from notices.services import SETTINGS_FIELDS
 from realtime.models import OutboxEvent
 from tasks.models import Claim, Project, Review, Submission, Task, TimeSlot
 
@@ -19,6 +21,10 @@ def world() -> dict:
         "adjustments": list(AdjustmentRequest.objects.order_by("pk").values_list("pk", "status", "transaction_id")),
         "events": OutboxEvent.objects.count(),
         "audit": AuditEntry.objects.count(),
+        "notices": Notice.objects.count(),
+        "deliveries": Delivery.objects.count(),
+        "notice_settings": _notice_choices(),
+        "push_subscriptions": list(PushSubscription.objects.order_by("pk").values()),
     }
 
 
@@ -28,3 +34,11 @@ def assert_refused(response, status: int, code: str, before: dict) -> None:
     assert body["error"]["code"] == code, body
     assert body["error"]["message"]
     assert world() == before, "a refused action changed something"
+
+
+def _notice_choices() -> list:
+    """Her notification choices, where they differ from the defaults (a row made only to note that
+    she opened the app is no change of hers)."""
+    default = tuple(getattr(NoticeSettings(), name) for name in SETTINGS_FIELDS)
+    rows = NoticeSettings.objects.order_by("pk").values_list("pk", *SETTINGS_FIELDS)
+    return [row for row in rows if tuple(row[1:]) != default]

@@ -343,6 +343,8 @@ CODE_NAMES = {
     "Content-Type",
     "Content-Security-Policy",
     "X-Homeslot-Viewer",
+    "PushManager",
+    "Notification",
 }
 # Where a literal would be shown: text of an element, a dialog, an attribute a person reads.
 SHOWN = re.compile(

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsWorker
 from accounts.serializers import UserOut
 from core.schema import ErrorOut
+from notices import services as notice_services
 from workers import services
 from workers.errors import NoPayoutAccount, NoWorkerProfile
 from workers.models import PayoutAccount
@@ -26,6 +27,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
+        notice_services.notice_app_seen(user_id=request.user.pk)  # her app is open: no SMS needed
         body = UserOut(request.user).data
         profile = getattr(request.user, "worker_profile", None)
         body["worker_profile"] = WorkerProfileOut(profile).data if profile else None

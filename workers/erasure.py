@@ -2,8 +2,6 @@
 transaction): the row stays, so her claims and ledger lines still have a name to show
 (``已注销用户 #12``), but nothing about her or her children is left."""
 
-import datetime
-
 from accounts.erasure import deleted_name
 from accounts.models import User
 from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
@@ -22,8 +20,6 @@ def worker_profile_erase(*, user: User, keep_payout_details: bool) -> bool:
         "city": "",
         "children_under_12": 0,
         "youngest_birth_year": None,
-        "quiet_start": datetime.time(22, 0),
-        "quiet_end": datetime.time(7, 0),
     }
     WorkerProfile.objects.filter(pk=profile.pk).update(**changes)
     if not keep_payout_details:

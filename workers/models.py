@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,9 +15,8 @@ class WorkerProfile(models.Model):
     city = models.CharField(_("city"), max_length=64, blank=True)
     children_under_12 = models.PositiveSmallIntegerField(_("children under 12"), default=1)
     youngest_birth_year = models.PositiveSmallIntegerField(_("youngest child's birth year"), null=True, blank=True)
-    # No reminders in these hours (the window may run past midnight); equal times: none quiet.
-    quiet_start = models.TimeField(_("quiet hours from"), default=datetime.time(22, 0))
-    quiet_end = models.TimeField(_("quiet hours until"), default=datetime.time(7, 0))
+    # Her quiet hours are kept with her notification choices (notices.NoticeSettings), which the
+    # notices below this app read; /api/v1/me/profile still shows and takes them.
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -3,19 +3,28 @@ from rest_framework import serializers
 
 from core.fields import StrictIntegerField
 from core.schema import ClockTimeField
+from notices import selectors as notice_selectors
 from workers import facts
 from workers.models import AvailabilityWindow, PayoutAccount, PayoutMethod, WorkerProfile
-from workers.services import PROFILE_FIELDS
+from workers.services import PROFILE_FIELDS, QUIET_FIELDS
 
 
 class WorkerProfileOut(serializers.ModelSerializer):
-    quiet_start = ClockTimeField()
-    quiet_end = ClockTimeField()
+    quiet_start = serializers.SerializerMethodField()
+    quiet_end = serializers.SerializerMethodField()
     reliability = serializers.SerializerMethodField()
 
     class Meta:
         model = WorkerProfile
-        fields = [*PROFILE_FIELDS, "reliability"]
+        fields = [*PROFILE_FIELDS, *QUIET_FIELDS, "reliability"]
+
+    def get_quiet_start(self, profile) -> str:
+        """From this time (HH:MM) no push, SMS or reminder (kept with her notification settings)."""
+        return f"{notice_selectors.settings_for(profile.user_id).quiet_start:%H:%M}"
+
+    def get_quiet_end(self, profile) -> str:
+        """Until this time (HH:MM)."""
+        return f"{notice_selectors.settings_for(profile.user_id).quiet_end:%H:%M}"
 
     def get_reliability(self, profile) -> dict:
         """Her own record, never hidden from her: family emergencies left this month, and the

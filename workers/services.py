@@ -14,6 +14,7 @@ from accounts.codes import CodePurpose, sms_code_consume
 from accounts.models import User
 from core import locks, sealing
 from core.errors import Invalid
+from notices import services as notice_services
 from workers.errors import (
     AccountNameRequired,
     AvailabilityOverlap,
@@ -32,15 +33,15 @@ PROFILE_FIELDS = (
     "city",
     "children_under_12",
     "youngest_birth_year",
-    "quiet_start",
-    "quiet_end",
 )
+# Taken here too (the profile API had them first), kept with her notification settings in notices.
+QUIET_FIELDS = ("quiet_start", "quiet_end")
 
 
 @transaction.atomic
 def worker_profile_save(*, user: User, **fields: Any) -> WorkerProfile:
     """Create or update the caller's own profile."""
-    unknown = set(fields) - set(PROFILE_FIELDS)
+    unknown = set(fields) - set(PROFILE_FIELDS) - set(QUIET_FIELDS)
     if unknown:
         raise Invalid(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
     year = fields.get("youngest_birth_year")
@@ -57,11 +58,14 @@ def worker_profile_save(*, user: User, **fields: Any) -> WorkerProfile:
         profile, created = WorkerProfile.objects.get_or_create(
             user=user, defaults={"display_name": fields.get("display_name") or user.display_name or ""}
         )
+    quiet = {name: fields.pop(name) for name in QUIET_FIELDS if name in fields}
     for name, value in fields.items():
         setattr(profile, name, value)
     if not (profile.display_name or "").strip():
         raise Invalid(_("Please tell us what to call you."), details={"field": "display_name"})
     profile.save()
+    if quiet:
+        notice_services.notice_settings_save(user=user, **quiet)
     audit_record(actor=user, action="worker.profile_create" if created else "worker.profile_update", target=profile)
     return profile
 

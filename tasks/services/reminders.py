@@ -43,14 +43,14 @@ def reminders_send(*, now: datetime.datetime | None = None) -> int:
     for field, window in due.items():
         claims = (
             Claim.objects.filter(window, status=ClaimStatus.ACTIVE, **{f"{field}__isnull": True})
-            .select_related("slot", "project", "worker__worker_profile")
+            .select_related("slot", "project")
             .order_by("id")[:1000]
         )
         for claim in claims:
             with transaction.atomic():
                 if not Claim.objects.filter(pk=claim.pk, **{f"{field}__isnull": True}).update(**{field: now}):
                     continue  # another run took it
-                if selectors.in_quiet_hours(claim.worker.worker_profile, now):
+                if selectors.in_quiet_hours(claim.worker_id, now):
                     continue
                 sent += bool(_remind(claim, field))
     return sent
@@ -68,6 +68,9 @@ def _remind(claim, field: str):
         key=f"{kind}:{claim.pk}:{claim.expires_at:%Y%m%d%H%M}",
         text=text % {"title": claim.project.title, "time": at.strftime("%H:%M")},
         data={"claim": claim.pk, "task": claim.task_id, "project": claim.project_id, "at": at.isoformat()},
+        # A deadline she may miss goes by SMS too, unless she has opened the app since she claimed it.
+        sms_params={"task": claim.project.title, "time": at.strftime("%H:%M")},
+        sms_unless_seen_since=claim.claimed_at,
     )
 
 

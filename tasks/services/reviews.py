@@ -69,7 +69,9 @@ def submission_review(
         units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)
     else:
         units = 0
-    return _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
+    review = _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
+    _tell_her(submission, review)
+    return review
 
 
 def submission_auto_accept(*, submission_id: int) -> Review | None:
@@ -102,6 +104,34 @@ def submission_auto_accept(*, submission_id: int) -> Review | None:
             data={"submission": submission.pk, "project": submission.project_id},
         )
         return review
+
+
+def _tell_her(submission: Submission, review: Review) -> None:
+    """The review's result in her inbox (and on her phone), in the review's transaction."""
+    words = {"title": submission.project.title, "reason": review.reason, "units": review.accepted_units}
+    if review.decision == Decision.ACCEPT:
+        kind, text = (
+            NoticeKind.REVIEW_ACCEPTED,
+            _("Your work on “%(title)s” was accepted and credited to you. Thank you!"),
+        )
+    elif review.decision == Decision.PARTIAL:
+        kind = NoticeKind.REVIEW_PARTIAL
+        text = _("Part of your work on “%(title)s” was accepted (%(units)s of %(submitted)s). The reason: %(reason)s")
+        words["submitted"] = submission.submitted_units
+    elif review.decision == Decision.REJECT:
+        kind, text = NoticeKind.REVIEW_REJECTED, _("Your work on “%(title)s” was not accepted. The reason: %(reason)s")
+    else:
+        kind = NoticeKind.REVIEW_REVISE
+        text = _("Your work on “%(title)s” needs a few changes: %(reason)s. Please hand it in again by %(time)s.")
+        expires_at = Claim.objects.values_list("expires_at", flat=True).get(pk=submission.claim_id)
+        words["time"] = timezone.localtime(expires_at).strftime("%m-%d %H:%M")
+    notice_send(
+        user_id=submission.worker_id,
+        kind=kind,
+        key=f"review:{review.pk}",
+        text=text % words,
+        data={"submission": submission.pk, "project": submission.project_id, "claim": submission.claim_id},
+    )
 
 
 def _decide(submission: Submission, *, actor, decision: str, units: int, reason: str, score, now) -> Review:

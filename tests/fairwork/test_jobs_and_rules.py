@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ledger.models import Transaction
 from notices.models import Notice, NoticeKind
+from notices.services import notice_settings_save
 from realtime.models import OutboxEvent
 from tasks import jobs
 from tasks.models import Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus, Task, TaskStatus, TimeSlot
@@ -300,9 +301,8 @@ def test_after_the_review_window_a_submission_can_only_be_accepted(supervisor, m
 
 
 def test_a_revision_gets_its_own_deadline_reminder(supervisor, mother, assembly, slot):
-    profile = mother.worker_profile
-    profile.quiet_start = profile.quiet_end = datetime.time(0)  # no quiet hours: any clock time will do
-    profile.save()
+    # No quiet hours: any clock time will do.
+    notice_settings_save(user=mother, quiet_start=datetime.time(0), quiet_end=datetime.time(0))
     submission = submitted(mother, assembly, slot)
     Claim.objects.filter(pk=submission.claim_id).update(deadline_reminded_at=timezone.now())
     api_for(supervisor).post(

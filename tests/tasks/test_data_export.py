@@ -32,6 +32,7 @@ SECTIONS = [
     "balances",
     "payouts",
     "notices",
+    "notification_settings",
     "consents",
 ]
 
@@ -87,7 +88,9 @@ def test_export_has_every_section_and_nothing_of_another_mother(supervisor, comp
     assert [(r["decision"], r["reason"], r["automatic"]) for r in data["reviews"]] == [
         ("reject", "请按要求重写", False)
     ]
-    assert [n["text"] for n in data["notices"]] == ["给她的通知"]
+    texts = [n["text"] for n in data["notices"]]  # hers: the one above and the review's
+    assert "给她的通知" in texts and any("请按要求重写" in t for t in texts) and "给别人的通知" not in texts
+    assert not any("别人的理由" in t for t in texts)
     assert [d["label"] for d in data["devices"]] == ["她的手机"]
     assert data["roles"] == [] and data["payouts"] == []
     assert data["consents"] == [{"document": "privacy", "version": "2026-12-01", "at": "2026-11-05T10:00:00+08:00"}]

@@ -11,6 +11,8 @@ var SHELL = {{ shell|safe }};
 var HALL = "{{ hall }}";
 var STYLE = "{{ style }}";
 var NOTHING_KEPT_TEXT = {{ nothing_kept_text|safe }};
+var ICON = "{{ icon }}";
+var APP_NAME = {{ app_name|safe }};
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
@@ -112,4 +114,35 @@ self.addEventListener("fetch", function (event) {
       return caches.match(request).then(function (hit) { return hit || Response.error(); });
     }));
   }
+});
+
+// A notice pushed to this phone (notices/delivery.py: {title, body, url, tag, notice}): show it.
+self.addEventListener("push", function (event) {
+  var message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(self.registration.showNotification(message.title || APP_NAME, {
+    body: message.body || "",
+    tag: message.tag,
+    icon: ICON,
+    data: { url: message.url || HALL }
+  }));
+});
+
+// Tapping it opens the notice's page: an open window of the app goes there, else a new one.
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target = new URL((event.notification.data && event.notification.data.url) || HALL, self.location.origin);
+  if (target.origin !== self.location.origin) target = new URL(HALL, self.location.origin);
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    for (var i = 0; i < windows.length; i++) {
+      if (new URL(windows[i].url).pathname.indexOf("/m/") === 0 && "navigate" in windows[i]) {
+        return windows[i].navigate(target.href).then(function (client) { return client && client.focus(); });
+      }
+    }
+    return self.clients.openWindow(target.href);
+  }));
 });
