@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from core import locks
 from core.errors import NotFound, WrongState
 from ledger import selectors
@@ -216,7 +216,13 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
         raise _wrong_state(batch, _("paid"))
     cash = account_for(company_id=batch.company_id, kind=AccountKind.CASH)
     _lock_payables_of(batch)
+    held = _held_out_of_bank_file(batch)
     for line in batch.lines.order_by("worker_id"):
+        if line.worker_id in held:
+            # Not in the bank file the bank was given: nothing was paid to her. Her line closes
+            # unpaid, her balance stays payable, and the next batch holds it.
+            PayoutLine.objects.filter(pk=line.pk).update(open=False)
+            continue
         payable = _locked_payable(batch.company_id, line.worker_id)
         _require_balance(payable, line.amount_fen, worker_id=line.worker_id)
         txn, _created = transaction_post(
@@ -256,9 +262,34 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
         timezone.now(),
         reference,
     )
-    batch.save(update_fields=["status", "paid_by", "paid_at", "bank_reference"])
-    audit_record(actor=actor, action="payout.paid", target=batch, company_id=batch.company_id, reference=reference)
+    if held:
+        batch.total_fen = sum(line.amount_fen for line in batch.lines.all() if line.worker_id not in held)
+    batch.save(update_fields=["status", "paid_by", "paid_at", "bank_reference", "total_fen"])
+    audit_record(
+        actor=actor,
+        action="payout.paid",
+        target=batch,
+        company_id=batch.company_id,
+        reference=reference,
+        held_out=sorted(held),
+    )
     return batch
+
+
+def _held_out_of_bank_file(batch: PayoutBatch) -> set[int]:
+    """The mothers of the batch whom its latest bank file did not pay (no payout account then, or one
+    set after it was fetched): listed apart in it and left out of its total. A batch paid without a
+    bank file (by the masked payout file and the company's own records) holds nobody out."""
+    fetched = (
+        AuditEntry.objects.filter(action="payout.bank_file", target_type="ledger.payoutbatch", target_id=str(batch.pk))
+        .order_by("-at", "-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if fetched is None:
+        return set()
+    paid = set(fetched.get("workers", []))
+    return {worker_id for worker_id in batch.lines.values_list("worker_id", flat=True) if worker_id not in paid}
 
 
 def _require_lines_covered(batch: PayoutBatch) -> None:

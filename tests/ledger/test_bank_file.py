@@ -13,7 +13,9 @@ from django.test import Client
 
 from accounts.models import AuditEntry, Role
 from ledger import adjustments, payouts
-from ledger.models import PayoutBatch, PayoutStatus
+from ledger import selectors as ledger_selectors
+from ledger.models import PayoutBatch, PayoutLine, PayoutStatus
+from notices.models import Notice, NoticeKind
 from tests import factories
 from tests.conftest import api_for
 from tests.ledger.test_exports import download
@@ -211,3 +213,40 @@ def test_others_get_no_bank_file(company, other_company, finance, approved):
             api_for(finance).get(f"/api/v1/payouts/{batch.pk}/export?format=bankx"), 400, "invalid_format", before
         )
     assert world() == before
+
+
+def test_marking_paid_pays_only_the_mothers_the_bank_file_held(company, finance, approved):
+    """The bank was given the file: a mother listed apart (no account) was not paid by it. Her line
+    closes unpaid, her balance stays, she is not told "paid", and the next batch holds her."""
+    batch, mothers = approved
+    none, card = mothers["none"], mothers["card"]
+    with time_machine.travel(NOV_20, tick=False):
+        bank_csv(finance, batch)
+        # she sets an account after the file went to the bank: still not paid by this batch
+        factories.payout_account(none)
+        payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="BANK-1")
+
+    held = PayoutLine.objects.get(batch=batch, worker=none)
+    assert held.payout_id is None and held.open is False
+    assert PayoutLine.objects.get(batch=batch, worker=card).payout_id is not None
+    balances = ledger_selectors.payable_balances(company_id=company.pk)
+    assert balances[none.pk] == 1_000 and balances[card.pk] == 0
+    batch.refresh_from_db()
+    assert batch.status == PayoutStatus.PAID and batch.total_fen == 12_345 + 6_780
+    assert not Notice.objects.filter(user=none, kind=NoticeKind.PAYOUT_PAID).exists()
+    assert Notice.objects.filter(user=card, kind=NoticeKind.PAYOUT_PAID).exists()
+    paid = AuditEntry.objects.get(action="payout.paid", target_id=str(batch.pk))
+    assert paid.data["held_out"] == [none.pk]
+
+    with time_machine.travel(NOV_20 + datetime.timedelta(days=16), tick=False):
+        later = payouts.payout_draft(actor=finance, company_id=company.pk)
+    assert [(line.worker_id, line.amount_fen) for line in later.lines.all()] == [(none.pk, 1_000)]
+
+
+def test_a_batch_paid_without_a_bank_file_pays_every_line(company, finance, approved):
+    batch, mothers = approved
+    with time_machine.travel(NOV_20, tick=False):
+        payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="BANK-2")
+
+    assert not PayoutLine.objects.filter(batch=batch, payout__isnull=True).exists()
+    assert ledger_selectors.payable_balances(company_id=company.pk)[mothers["none"].pk] == 0
