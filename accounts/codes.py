@@ -93,7 +93,7 @@ def sms_code_request(*, phone: str, purpose: str) -> dict:
                 "Do not tell it to anyone."
             ) % {"purpose": _PURPOSE_WORDS[purpose], "code": code, "minutes": minutes}
             transaction.on_commit(
-                lambda: sms.send(phone, text, template="code", params={"code": code, "minutes": str(minutes)})
+                lambda: sms.send_later(phone, text, template="code", params={"code": code, "minutes": str(minutes)})
             )
     return {"expires_in": code_minutes() * 60, "resend_after": 60}
 

@@ -270,7 +270,7 @@ def member_invite(*, actor: User, company_id: int, phone: str, role: str) -> tup
         "days": INVITATION_DAYS,
     }
     params = {"company": company.name, "code": code, "days": str(INVITATION_DAYS)}
-    transaction.on_commit(lambda: sms.send(phone, text, template="invitation", params=params))
+    transaction.on_commit(lambda: sms.send_robust(phone, text, template="invitation", params=params))
     return "invited", invitation
 
 

@@ -14,6 +14,8 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # pytest-django runs with DEBUG off: the lock order (core.locks) is checked in every test anyway.
     settings.HOMESLOT_LOCK_ORDER_CHECK = True
+    # Codes by SMS go at once (not on the sender's threads), so a test reads them right after the request.
+    settings.HOMESLOT_SMS_IN_BACKGROUND = False
 
 
 @pytest.fixture(scope="session", autouse=True)

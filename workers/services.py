@@ -169,7 +169,7 @@ def _payout_account_write(*, worker: User, fields: dict, code_spent: bool) -> Pa
         "account": account.number_masked
     }
     phone, params = worker.phone, {"account": account.number_masked}
-    transaction.on_commit(lambda: sms.send(phone, text, template="payout_account_changed", params=params))
+    transaction.on_commit(lambda: sms.send_robust(phone, text, template="payout_account_changed", params=params))
     return account
 
 

@@ -11,16 +11,34 @@ e-mail backends: ``HOMESLOT_SMS_BACKEND`` is ``console`` (the default: the log, 
 provider sends it (``accounts.sms.templates``). A provider that refuses raises ``SmsSendFailed``.
 """
 
+import functools
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from accounts.errors import SmsSendFailed
+from accounts.phones import phone_masked
 from accounts.sms import checks  # noqa: F401  (registers the system check)
 from accounts.sms.backends.memory import messages, outbox
 from accounts.sms.message import SmsMessage
 from accounts.sms.templates import SmsTemplate, template_params
 
-__all__ = ["SmsMessage", "SmsSendFailed", "SmsTemplate", "backend_path", "memory_clear", "messages", "outbox", "send"]
+__all__ = [
+    "SmsMessage",
+    "SmsSendFailed",
+    "SmsTemplate",
+    "backend_path",
+    "memory_clear",
+    "messages",
+    "outbox",
+    "send",
+    "send_later",
+    "send_robust",
+]
+
+logger = logging.getLogger(__name__)
 
 BACKENDS = {
     "console": "accounts.sms.backends.console.ConsoleBackend",
@@ -47,6 +65,41 @@ def send(phone: str, text: str, *, template: str = SmsTemplate.NOTICE, params: d
         phone=phone, text=text, template=str(template), params=template_params(template, params, text=text)
     )
     import_string(backend_path())().send(message)
+
+
+def send_later(
+    phone: str, text: str, *, template: str = SmsTemplate.NOTICE, params: dict[str, str] | None = None
+) -> None:
+    """Send after this request has answered, on a small pool of threads; a failure is logged (the
+    number masked), never the caller's. For messages whose request must answer the same, and as fast,
+    whether or not anything is sent (a code asked for a number that may have no account: a provider
+    that is slow or refuses would otherwise tell who has one). Call it after commit, like ``send``.
+    ``HOMESLOT_SMS_IN_BACKGROUND = False`` sends at once (still never raising): the tests read the
+    memory backend right after the request."""
+    if getattr(settings, "HOMESLOT_SMS_IN_BACKGROUND", True):
+        _pool().submit(_send_logged, phone, text, template, params)
+    else:
+        _send_logged(phone, text, template, params)
+
+
+def send_robust(
+    phone: str, text: str, *, template: str = SmsTemplate.NOTICE, params: dict[str, str] | None = None
+) -> None:
+    """``send``, logging a failure instead of raising it: for a message after a change that has
+    committed (an invitation, "your payout account changed"), whose request must not fail for it."""
+    _send_logged(phone, text, template, params)
+
+
+def _send_logged(phone: str, text: str, template: str, params: dict[str, str] | None) -> None:
+    try:
+        send(phone, text, template=template, params=params)
+    except Exception:
+        logger.exception("SMS (%s) to %s not sent", template, phone_masked(phone))
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="sms")
 
 
 def memory_clear() -> None:
