@@ -285,6 +285,12 @@ HOMESLOT_SMS_DAILY_CAP = int(os.environ.get("HOMESLOT_SMS_DAILY_CAP", "3"))
 HOMESLOT_SMS_UNSEEN_HOURS = int(os.environ.get("HOMESLOT_SMS_UNSEEN_HOURS", "2"))
 # Push endpoints must be https; only a test's push service on this machine may be plain http.
 HOMESLOT_PUSH_ALLOW_HTTP = False
+# The push services a browser's subscription may point at (host suffixes): Chrome/Android, Firefox,
+# Edge/Windows, Safari. An endpoint elsewhere is refused: the worker would POST to it.
+_PUSH_SERVICES = "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com"
+HOMESLOT_PUSH_SERVICES = tuple(
+    h.strip().lower() for h in os.environ.get("HOMESLOT_PUSH_SERVICES", _PUSH_SERVICES).split(",")
+)
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 # An adjustment larger than this (in fen, either sign) waits for a second finance user.

@@ -149,15 +149,33 @@ def push_subscription_delete(*, user: User, subscription_id: int) -> None:
 
 
 def _check_subscription(endpoint: str, p256dh: str, auth: str) -> None:
-    parts = urlsplit(endpoint)
-    schemes = ("https", "http") if settings.HOMESLOT_PUSH_ALLOW_HTTP else ("https",)
-    if parts.scheme not in schemes or not parts.hostname or len(endpoint) > 1000:
+    if not _push_service(endpoint):
         raise InvalidPushSubscription(details={"field": "endpoint"})
     key, secret = _b64(p256dh), _b64(auth)
     if key is None or len(key) != 65 or key[0] != 4:  # an uncompressed P-256 point
         raise InvalidPushSubscription(details={"field": "keys.p256dh"})
     if secret is None or len(secret) != 16:
         raise InvalidPushSubscription(details={"field": "keys.auth"})
+
+
+def _push_service(endpoint: str) -> bool:
+    """An endpoint of a browser vendor's push service (``HOMESLOT_PUSH_SERVICES``, by host suffix), over
+    https on its usual port: the worker POSTs to every endpoint it keeps, so one that names this
+    network's own machines (an address, ``localhost``, a port of our choosing) would let a user probe
+    them. Only the tests' push service on this machine is plain http (``HOMESLOT_PUSH_ALLOW_HTTP``)."""
+    if len(endpoint) > 1000:
+        return False
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError:  # "https://[::1", a port that is no number
+        return False
+    host = (parts.hostname or "").lower().rstrip(".")
+    if settings.HOMESLOT_PUSH_ALLOW_HTTP:
+        return parts.scheme in ("http", "https") and bool(host)
+    if parts.scheme != "https" or port not in (None, 443) or not host:
+        return False
+    return any(host == suffix or host.endswith("." + suffix) for suffix in settings.HOMESLOT_PUSH_SERVICES)
 
 
 def _b64(text: str) -> bytes | None:

@@ -27,7 +27,7 @@ from core import locks
 from core.errors import NotFound
 from ledger import selectors as ledger_selectors
 from notices import erasure as notices_erasure
-from tasks.models import Claim, ClaimStatus, ReleaseKind
+from tasks.models import Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus
 from tasks.services.claims import _release
 from workers import erasure as workers_erasure
 from workers.models import WorkerProfile
@@ -71,7 +71,9 @@ def _account_erase(*, user: User) -> Deletion:
     if claims:
         _release(claims=claims, worker=user, now=now, kind=ReleaseKind.FREE, reason=reason)
     owed = {b["company"]: b["balance_fen"] for b in ledger_selectors.balances_for_worker(user) if b["balance_fen"] > 0}
-    workers_erasure.worker_profile_erase(user=user, keep_payout_details=bool(owed))
+    # Work handed in and not yet reviewed may still be paid (accepted, or accepted automatically):
+    # where that pay goes is kept too, until it is paid.
+    workers_erasure.worker_profile_erase(user=user, keep_payout_details=bool(owed) or _awaiting_review(user))
     notices = notices_erasure.notices_erase(user_id=user.pk)
     accounts_erasure.user_anonymise(user=user)
     audit_record(
@@ -88,11 +90,17 @@ def _account_erase(*, user: User) -> Deletion:
 
 def account_payout_details_tidy() -> int:
     """The periodic step: a deleted account's payout details, kept while money was owed, are erased
-    once no company owes her anything (paid out, or nothing left). Returns how many were erased."""
+    once no company owes her anything (paid out, or nothing left) and none of her work waits for review.
+    Returns how many were erased."""
     erased = 0
     for user_id in workers_erasure.payout_details_held():
         with transaction.atomic():
             user = User.objects.get(pk=user_id)
-            if all(b["balance_fen"] <= 0 for b in ledger_selectors.balances_for_worker(user)):
+            settled = all(b["balance_fen"] <= 0 for b in ledger_selectors.balances_for_worker(user))
+            if settled and not _awaiting_review(user):
                 erased += workers_erasure.payout_details_erase(user_id=user_id)
     return erased
+
+
+def _awaiting_review(user: User) -> bool:
+    return Submission.objects.filter(worker=user, status=SubmissionStatus.PENDING).exists()

@@ -95,6 +95,15 @@ def test_a_browser_another_account_had_moves_to_the_one_signed_in(mother, other_
     [
         ({"endpoint": "http://push.example.com/x"}, "endpoint"),
         ({"endpoint": "not a url"}, "endpoint"),
+        # the worker POSTs to what it keeps: no machine of ours, no service but the browsers' own
+        ({"endpoint": "https://[::1"}, "endpoint"),
+        ({"endpoint": "https://127.0.0.1:8443/x"}, "endpoint"),
+        ({"endpoint": "https://169.254.169.254/latest/meta-data"}, "endpoint"),
+        ({"endpoint": "https://10.0.0.5/push"}, "endpoint"),
+        ({"endpoint": "https://localhost/push"}, "endpoint"),
+        ({"endpoint": "https://fcm.googleapis.com:8443/fcm/send/abc"}, "endpoint"),
+        ({"endpoint": "https://fcm.googleapis.com.evil.example/fcm/send/abc"}, "endpoint"),
+        ({"endpoint": "https://push.example.com/x"}, "endpoint"),
         ({"keys": {"p256dh": "AAAA", "auth": b64url(b"x" * 16)}}, "keys.p256dh"),
         ({"keys": {"p256dh": Browser().p256dh, "auth": "short"}}, "keys.auth"),
     ],
@@ -105,6 +114,19 @@ def test_a_bad_subscription_is_refused_and_changes_nothing(mother, change, field
 
     assert_refused(response, 400, "invalid_push_subscription", before)
     assert response.json()["error"]["details"] == {"field": field}
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/abc",
+        "https://wns2-by3p.notify.windows.com/w/?token=abc",
+        "https://web.push.apple.com/QGq-abc",
+    ],
+)
+def test_the_browsers_push_services_are_taken(mother, endpoint):
+    assert api_for(mother).post(SUBSCRIPTIONS, subscription(endpoint), format="json").status_code == 201
 
 
 def test_a_subscription_without_keys_is_refused(mother):

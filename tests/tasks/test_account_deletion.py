@@ -225,3 +225,29 @@ def test_a_deleted_account_cannot_delete_again(mother):
 
     with pytest.raises(Exception):  # noqa: B017 - any refusal: NotFound from the service
         services.account_delete(user=shell, code="123456")
+
+
+def test_work_waiting_for_review_keeps_her_payout_account_until_it_is_paid(supervisor, company, finance, mother):
+    """Deleted with nothing owed yet, but a hand-in under review: accepted later, it is owed to her,
+    and where it goes is still known; once paid, it goes."""
+    with time_machine.travel(NOV_5, tick=False):
+        project = factories.project(supervisor, company, tasks=1, units_per_task=10)
+        slot = factories.slot(supervisor, project)
+        claim = services.task_claim_next(
+            worker=mother, project_id=project.pk, slot_id=slot.pk, confirm_outside_availability=True
+        )
+        handed_in = services.claim_submit(worker=mother, claim_id=claim.pk, completed_units=10)
+        factories.payout_account(mother)
+        deletion = services.account_delete(user=mother, code=sms_code_issue(phone=mother.phone, purpose="delete"))
+        assert deletion.owed_fen == 0
+        assert PayoutAccount.objects.filter(worker=mother).exists()
+        assert services.account_payout_details_tidy() == 0  # still under review
+        services.submission_review(actor=supervisor, submission_id=handed_in.pk, decision="accept")
+    assert ledger_selectors.payable_balances(company_id=company.pk)[mother.pk] == 500
+    assert services.account_payout_details_tidy() == 0  # owed now
+    with time_machine.travel(NOV_20, tick=False):
+        batch = payouts.payout_draft(actor=finance, company_id=company.pk)
+        payouts.payout_approve(actor=factories.staff(company, Role.FINANCE), batch_id=batch.pk)
+        payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="BANK-9")
+    assert services.account_payout_details_tidy() == 1
+    assert not PayoutAccount.objects.filter(worker=mother).exists()
