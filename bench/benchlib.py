@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -129,6 +130,25 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def spy_start(path: str, pid: int, duration: float) -> subprocess.Popen:
+    """py-spy record (raw collapsed stacks) of ``pid`` and its children; BENCH_SPY_GIL=1: the GIL holder only."""
+    cmd = [str(VENV_BIN / "py-spy"), "record", "--format", "raw", "--rate", "200", "--subprocesses"]
+    cmd += ["--gil"] if os.environ.get("BENCH_SPY_GIL") else []
+    cmd += ["--duration", str(int(duration)), "--nonblocking", "-o", path, "--pid", str(pid)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def spy_stop(spy: subprocess.Popen | None) -> None:
+    if spy is None:
+        return
+    spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+    try:
+        spy.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(spy.pid, signal.SIGKILL)
+        spy.wait(timeout=5)
+
+
 # --------------------------------------------------------------------------- servers
 
 
@@ -213,3 +233,21 @@ class Servers:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
         self.procs = []
+
+
+def code_version() -> str:
+    """The commit benchmarked, ``+dirty`` when files outside bench/ differ from it."""
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    dirty = ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"]
+    dirty = subprocess.run(dirty, cwd=REPO, capture_output=True, text=True).stdout.strip()
+    return (git.stdout.strip() or "?") + ("+dirty" if dirty else "")
+
+
+def setup_json(cmd: list[str], env: dict, timeout: float = 1800) -> dict | None:
+    """Run a ``--internal-setup`` subprocess; its ``SETUP-JSON {…}`` line, or None (its output printed)."""
+    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("SETUP-JSON ")), None)
+    if out.returncode or line is None:
+        print(out.stdout[-3000:], out.stderr[-5000:])
+        return None
+    return json.loads(line.split(" ", 1)[1])

@@ -7,13 +7,10 @@ import asyncio
 import collections
 import contextlib
 import json
-import os
-import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
 
-from benchlib import VENV_BIN, cpu_seconds, machine_cpu
+from benchlib import cpu_seconds, machine_cpu, spy_start, spy_stop
 
 RAW_CLAIM_SQL = (
     "UPDATE tasks_task SET status = 'claimed', claim_expires_at = %s, updated_at = now() "
@@ -156,28 +153,7 @@ async def app_phase(args, data: dict, ports: list[int], server_pids: list[int]) 
         sampler = asyncio.create_task(sample_activity(args.db_url, args.db_name, stop, res))
         spy = None
         if args.py_spy:
-            spy = subprocess.Popen(
-                [
-                    str(VENV_BIN / "py-spy"),
-                    "record",
-                    "--format",
-                    "raw",
-                    "--rate",
-                    "200",
-                    "--subprocesses",
-                    *(["--gil"] if os.environ.get("BENCH_SPY_GIL") else []),
-                    "--duration",
-                    str(int(args.timeout)),
-                    "--nonblocking",
-                    "-o",
-                    args.py_spy,
-                    "--pid",
-                    str(server_pids[0]),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            spy = spy_start(args.py_spy, server_pids[0], args.timeout)
             await asyncio.sleep(1.0)
         cpu0, wall0 = cpu_seconds(server_pids), time.process_time()
         mtotal0, midle0 = machine_cpu()
@@ -195,13 +171,7 @@ async def app_phase(args, data: dict, ports: list[int], server_pids: list[int]) 
         }
         stop.set()
         await sampler
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-            try:
-                spy.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(spy.pid, signal.SIGKILL)
-                spy.wait(timeout=5)
+        spy_stop(spy)
         # One more claim after the drain must still say no_task_available.
         async with sessions[0].post(
             f"http://127.0.0.1:{ports[0]}/api/v1/projects/{project}/claim-next",
