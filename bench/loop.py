@@ -253,9 +253,10 @@ def main() -> int:
     print(
         f"setup {time.monotonic() - t0:.1f}s: run {data['run']}, {args.tasks} tasks in each project, raw {args.raw_tasks}"
     )
-    print(
-        "SQL statements per step (in-process test client, warm): " + ", ".join(f"{k} {len(v)}" for k, v in sql.items())
-    )
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+    counts = {k: f"{len(v)} ({sum(not q.startswith(control) for q in v)})" for k, v in sql.items()}
+    print("SQL statements per step (in-process test client, warm; in brackets without BEGIN/COMMIT/SAVEPOINT):")
+    print("  " + ", ".join(f"{k} {c}" for k, c in counts.items()))
     if args.show_queries:
         for step, queries in sql.items():
             print(f"-- {step}: {len(queries)}", *(f"   {q[:200]}" for q in queries), sep="\n")
