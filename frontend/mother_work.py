@@ -20,6 +20,7 @@ from tasks import photos as photo_rules
 from tasks.models import ClaimStatus, Kind, SubmissionStatus
 
 RESULTS_SHOWN = 20
+WAITING_SHOWN = 20
 
 # --- her claims and results ------------------------------------------------------------
 
@@ -38,12 +39,16 @@ def claims(request):
 
 def claims_context(user) -> dict:
     now = timezone.now()
-    live = []
-    mine = selectors.claims_for_worker(user).filter(status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED])
-    for held in mine.prefetch_related("submissions__review").order_by("expires_at", "pk"):
-        if held.status == ClaimStatus.ACTIVE and held.expires_at <= now:
-            continue  # ran out: the task is back in the hall (time is data)
-        live.append(_claim_view(held, now))
+    mine = selectors.claims_for_worker(user).prefetch_related("submissions__review")
+    # Ran out: the task is back in the hall (time is data).
+    active = list(mine.filter(status=ClaimStatus.ACTIVE, expires_at__gt=now))
+    # What she handed in and waits for review: the newest few (a busy week may leave dozens).
+    waiting = list(mine.filter(status=ClaimStatus.SUBMITTED).order_by("-pk")[: WAITING_SHOWN + 1])
+    waiting_more = 0
+    if len(waiting) > WAITING_SHOWN:
+        waiting = waiting[:WAITING_SHOWN]
+        waiting_more = mine.filter(status=ClaimStatus.SUBMITTED).count() - WAITING_SHOWN
+    live = [_claim_view(held, now) for held in sorted(active + waiting, key=lambda c: (c.expires_at, c.pk))]
     results = [
         _result_view(submission)
         for submission in selectors.submissions_for_worker(user)
@@ -51,7 +56,7 @@ def claims_context(user) -> dict:
         .order_by("-review__decided_at", "-pk")[:RESULTS_SHOWN]
     ]
     notices = list(notices_for(user)[:5])
-    return {"live": live, "results": results, "notices": notices}
+    return {"live": live, "waiting_more": waiting_more, "results": results, "notices": notices}
 
 
 def _claim_view(held, now) -> dict:
