@@ -127,6 +127,15 @@ def mother(db):
 
 
 @pytest.fixture
+def mom(mother):
+    """A mother whose profile is complete, so her pages open (not the first-run setup)."""
+    profile = mother.worker_profile
+    profile.display_name, profile.city, profile.youngest_birth_year = "王妈妈", "佛山市", 2022
+    profile.save()
+    return mother
+
+
+@pytest.fixture
 def other_mother(db):
     return factories.mother()
 

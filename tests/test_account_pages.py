@@ -21,12 +21,6 @@ def signed_in(user) -> Client:
     return client
 
 
-@pytest.fixture
-def mom(mother):
-    WorkerProfile.objects.filter(user=mother).update(display_name="王妈妈", city="佛山市", youngest_birth_year=2022)
-    return User.objects.get(pk=mother.pk)
-
-
 def test_her_page_has_the_download_and_the_delete_buttons_in_chinese(mom):
     response = signed_in(mom).get("/m/me/")
 

@@ -49,14 +49,6 @@ def _default_language():
     translation.deactivate()
 
 
-@pytest.fixture
-def mom(mother):
-    profile = mother.worker_profile
-    profile.display_name, profile.city, profile.youngest_birth_year = "王妈妈", "佛山市", 2022
-    profile.save()
-    return mother
-
-
 def phone_of(user) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(user)

@@ -24,14 +24,6 @@ def hand_in(mother, project, slot, n):
         services.claim_submit(worker=mother, claim_id=claim.pk, completed_units=1)
 
 
-@pytest.fixture
-def mom(mother):
-    profile = mother.worker_profile
-    profile.display_name, profile.city, profile.youngest_birth_year = "王妈妈", "佛山市", 2022
-    profile.save()
-    return mother
-
-
 def my_tasks(mother):
     client = Client()
     client.force_login(mother)

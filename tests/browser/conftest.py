@@ -135,3 +135,19 @@ def asgi_server(transactional_db):
             server.wait()
         log.close()
         # Its pooled connections are gone before the test database is flushed.
+
+
+@pytest.fixture
+def sms_folder(tmp_path, monkeypatch):
+    """The live server's text messages go to files in this folder (set before the server starts), to be
+    read back with ``accounts.sms.backends.file.messages_for``."""
+    folder = tmp_path / "sms"
+    monkeypatch.setenv("HOMESLOT_SMS_BACKEND", "file")
+    monkeypatch.setenv("HOMESLOT_SMS_FILE_PATH", str(folder))
+    return folder
+
+
+@pytest.fixture
+def server(sms_folder, asgi_server):
+    """The live server, its SMS in ``sms_folder``."""
+    return asgi_server

@@ -34,20 +34,6 @@ def shot(page, name: str) -> None:
     keep_shot(page, f"join-{name}", full_page=True)
 
 
-@pytest.fixture
-def sms_folder(tmp_path, monkeypatch):
-    """The server's text messages go to files in this folder (set before the server starts)."""
-    folder = tmp_path / "sms"
-    monkeypatch.setenv("HOMESLOT_SMS_BACKEND", "file")
-    monkeypatch.setenv("HOMESLOT_SMS_FILE_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture
-def server(sms_folder, asgi_server):
-    return asgi_server
-
-
 def code_for(phone: str, folder, *, after: int = 0) -> str:
     """The code of the newest message to ``phone`` beyond the first ``after`` (it is written before
     the page that says "sent" is answered; a moment's grace all the same)."""

@@ -27,20 +27,6 @@ CARD = "6222021234567890128"  # passes the Luhn check
 
 
 @pytest.fixture
-def sms_folder(tmp_path, monkeypatch):
-    """The server's text messages go to files in this folder (set before the server starts)."""
-    folder = tmp_path / "sms"
-    monkeypatch.setenv("HOMESLOT_SMS_BACKEND", "file")
-    monkeypatch.setenv("HOMESLOT_SMS_FILE_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture
-def server(sms_folder, asgi_server):
-    return asgi_server
-
-
-@pytest.fixture
 def bags(supervisor, company):
     """An assembly project with a slot tomorrow 09:00–11:00."""
     project = factories.project(supervisor, company, title="帆布袋穿绳", tasks=2)
