@@ -73,25 +73,31 @@ def mother_me(request):
 @mother_page
 @require_http_methods(["GET", "POST"])
 def mother_delete(request):
-    form = AccountDeleteForm(request.POST or None)
-    if request.method == "POST":
-        form = _delete(request, form)
-        if form is None:
-            return _deleted(request)
-    status = 400 if request.method == "POST" else 200
-    context = {**_delete_context(request, form), "nav": "me", "page": "account-delete"}
-    return mother_render(request, "frontend/mother/delete.html", context, status=status)
+    return _delete_page(
+        request,
+        lambda context, status: mother_render(
+            request, "frontend/mother/delete.html", {**context, "nav": "me", "page": "account-delete"}, status=status
+        ),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_account(request):
     """The staff's (and finance's) account page: download her data, delete her account."""
+    return _delete_page(
+        request,
+        lambda context, status: render(
+            request, "frontend/account.html", {**context, "title": _("My account")}, status=status
+        ),
+    )
+
+
+def _delete_page(request, draw):
+    """The deletion form: done, the goodbye page; refused or not yet sent, ``draw(context, status)``."""
     form = AccountDeleteForm(request.POST or None)
     if request.method == "POST":
         form = _delete(request, form)
         if form is None:
             return _deleted(request)
-    status = 400 if request.method == "POST" else 200
-    context = {**_delete_context(request, form), "title": _("My account")}
-    return render(request, "frontend/account.html", context, status=status)
+    return draw(_delete_context(request, form), 400 if request.method == "POST" else 200)
