@@ -127,7 +127,12 @@ def payout_account_set(
     else:
         raise Invalid(_("Choose a bank card or Alipay."), details={"field": "method"})
     code = (code or "").strip()
-    changing = PayoutAccount.objects.filter(worker=worker).exists()
+    current = PayoutAccount.objects.filter(worker=worker).first()
+    if current is not None and _same_account(current, method=method, name=name, bank=bank, number=number):
+        # A resend of what is set already (a phone that lost the first answer): nothing to change, so
+        # no code is asked for or spent, no SMS goes, and she gets the same answer again.
+        return current
+    changing = current is not None
     if changing:
         if not code:
             raise CodeRequired(details={"field": "code"})
@@ -143,6 +148,12 @@ def payout_account_set(
         return _payout_account_write(worker=worker, fields=fields, code_spent=changing)
     except IntegrityError:  # her first account was written a moment ago by another request
         raise CodeRequired(details={"field": "code"}) from None
+
+
+def _same_account(account: PayoutAccount, *, method: str, name: str, bank: str, number: str) -> bool:
+    """Compared, never shown: the one place besides the bank file that opens a number."""
+    same_terms = (account.method, account.account_name, account.bank_name) == (method, name, bank)
+    return same_terms and sealing.unseal(account.number_sealed) == number
 
 
 @transaction.atomic

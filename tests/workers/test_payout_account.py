@@ -155,6 +155,25 @@ def test_a_change_with_a_fresh_code_is_made_once_and_told_to_her_by_sms(mother, 
     assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_code"
 
 
+def test_a_resent_change_gets_the_same_answer_and_spends_nothing(mother, django_capture_on_commit_callbacks):
+    """The phone lost the answer to her change and sends the very same PUT again (its code spent by
+    then): the account already is what she sent, so the answer is the same and nothing more happens."""
+    factories.payout_account(mother, number=CARD)
+    code = sms_code_issue(phone=mother.phone, purpose=CodePurpose.PAYOUT_ACCOUNT)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api_for(mother).put(URL, bank(OTHER_CARD, code=code), format="json")
+    assert first.status_code == 200, first.content
+    before = state(mother)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_for(mother).put(URL, bank(OTHER_CARD, code=code), format="json")
+        first_account_again = api_for(mother).put(URL, bank(OTHER_CARD), format="json")  # even without the code
+
+    assert again.status_code == first_account_again.status_code == 200
+    assert again.json() == first.json() == first_account_again.json()
+    assert state(mother) == before  # no write, no audit row, no second SMS
+
+
 def test_alipay_by_phone_is_kept_as_people_write_it(mother):
     response = api_for(mother).put(
         URL, {"method": "alipay", "account_name": "王小花", "account_number": "+86 139 0000 0001"}, format="json"
