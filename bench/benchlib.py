@@ -166,6 +166,24 @@ class Servers:
                 [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(p), "config.asgi:application"]
                 for p in self.ports
             ]
+        elif a.server == "gunicorn":  # WSGI: the same Django, sync, on worker processes' threads
+            self.ports = [a.port]
+            commands = [
+                [
+                    str(VENV_BIN / "gunicorn"),
+                    "config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{a.port}",
+                    "--workers",
+                    str(a.servers),
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    str(getattr(a, "threads", 0) or 8),
+                    "--log-level",
+                    "warning",
+                ]
+            ]
         else:
             self.ports = [a.port]
             commands = [
@@ -213,7 +231,7 @@ class Servers:
             time.sleep(0.2)
         if pending:
             raise RuntimeError(f"servers on {sorted(pending)} not ready after {timeout}s; see {self.logdir}")
-        if self.args.server == "uvicorn":
+        if self.args.server in ("uvicorn", "gunicorn"):
             time.sleep(1.0 + 0.5 * self.args.servers)  # let every worker come up, not only the first
 
     def pids(self) -> list[int]:

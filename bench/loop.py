@@ -207,8 +207,15 @@ def main() -> int:
     p.add_argument("--clients", type=lambda v: [int(x) for x in v.split(",") if x], default=[1, 8, 64])
     p.add_argument("--seconds", type=float, default=30, help="each phase's length")
     p.add_argument("--phases", type=lambda v: [x for x in v.split(",") if x], default=list(PHASES))
-    p.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
-    p.add_argument("--servers", type=int, default=1, help="daphne processes, or uvicorn --workers")
+    p.add_argument("--server", choices=["daphne", "uvicorn", "gunicorn"], default="daphne")
+    p.add_argument("--servers", type=int, default=1, help="daphne processes, or uvicorn/gunicorn --workers")
+    p.add_argument(
+        "--http",
+        choices=["threads", "django"],
+        default="threads",
+        help="under daphne/uvicorn: config.http's threads (the default) or Django's own ASGI handler",
+    )
+    p.add_argument("--threads", type=int, default=0, help="HTTP threads per process (0: the default, 8)")
     p.add_argument("--port", type=int, default=8650, help="first port (127.0.0.1)")
     p.add_argument("--tasks", type=int, default=0, help="tasks per project (0: 300 per second of phase per N)")
     p.add_argument("--db-url", default="postgres://postgres@127.0.0.1:5432/homeslot_bench_loop")
@@ -266,6 +273,8 @@ def main() -> int:
         args,
         {
             "HOMESLOT_REDIS_PREFIX": "homeslot_bench_loop",
+            "HOMESLOT_HTTP": args.http,
+            **({"HOMESLOT_HTTP_THREADS": str(args.threads)} if args.threads else {}),
             **limits,
             **({"REDIS_URL": args.redis_url} if args.redis_url else {}),
         },

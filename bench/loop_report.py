@@ -22,9 +22,7 @@ def _row(label: str, count, rate: float, lat: list[float] | None, cpu_ms, sql) -
 
 
 def print_table(args, n: int, phases: list[Phase], probed_sql: dict) -> None:
-    print(
-        f"\n== loop, {n} clients: {args.server} x{args.servers}, {args.seconds:g}s per phase, code {args.code_version}"
-    )
+    print(f"\n== loop, {n} clients: {serving(args)}, {args.seconds:g}s per phase, code {args.code_version}")
     head = f"{'phase / step':<26} {'count':>7} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/r':>9} {'SQL/r':>6}"
     print(head + "\n" + "-" * len(head))
     for ph in phases:
@@ -151,3 +149,12 @@ def pending(db_url: str, projects: list[int]) -> list[tuple[int, int]]:
             "SELECT id, worker_id FROM tasks_submission WHERE project_id = ANY(%s) AND status = 'pending' ORDER BY id",
             (projects,),
         ).fetchall()
+
+
+def serving(args) -> str:
+    """What served HTTP: the server, its processes, and (ASGI) which Django handler, its threads."""
+    threads = args.threads or 8
+    if args.server == "gunicorn":
+        return f"gunicorn x{args.servers} (gthread, {threads} threads)"
+    handler = f"{threads} threads" if args.http == "threads" else "Django's ASGI handler"
+    return f"{args.server} x{args.servers} ({handler})"

@@ -298,6 +298,8 @@ HOMESLOT_ADJUSTMENT_APPROVAL_FEN = int(os.environ.get("HOMESLOT_ADJUSTMENT_APPRO
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Her worker profile comes with her (config/auth.py); Django's own stays for sessions it signed in.
+AUTHENTICATION_BACKENDS = ["config.auth.ModelBackend", "django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -333,8 +335,8 @@ HOMESLOT_PRIVATE_ROOT = Path(os.environ.get("HOMESLOT_PRIVATE_ROOT", VAR_DIR / "
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.TokenAuthentication",
+    "DEFAULT_AUTHENTICATION_CLASSES": [  # config/auth.py: her worker profile comes with her
+        "config.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

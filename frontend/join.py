@@ -13,6 +13,7 @@ again with what she typed; static/frontend/join.js only counts the 60 seconds do
 import datetime
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -140,7 +141,7 @@ def refusal_attach(form, error: DomainError, *, renames: dict | None = None) -> 
 
 
 def _signed_in(request, user, target: str = "/"):
-    login(request, user)
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return redirect(target)
 
 

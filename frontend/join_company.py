@@ -2,6 +2,7 @@
 agreement), then the company (name, 统一社会信用代码, region, contact). It waits for an operator's
 approval in the admin; meanwhile the workspace (/work/) says so (frontend/supervisor.py)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect
@@ -64,7 +65,7 @@ def _account_step(request):
             except DomainError as error:
                 refusal_attach(form, error)
             else:
-                login(request, user)
+                login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 return redirect("sign-up-company")
         return join_render(request, TEMPLATE, {**context, "form": form}, status=400)
     return join_render(request, TEMPLATE, {**context, "form": form})

@@ -11,6 +11,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
@@ -36,8 +37,13 @@ MOTHER_SESSION_SECONDS = 90 * 24 * 3600
 
 
 def _profile(user):
-
-    return WorkerProfile.objects.prefetch_related("availability").filter(user=user).first()
+    """Her profile, as it came with her user (config/auth.py), her weekly hours read beside it."""
+    try:
+        profile = user.worker_profile
+    except WorkerProfile.DoesNotExist:
+        return None
+    prefetch_related_objects([profile], "availability")
+    return profile
 
 
 def profile_complete(profile) -> bool:
