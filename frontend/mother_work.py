@@ -1,7 +1,10 @@
 """The mothers' app, her work: 我的任务 (live claims with countdowns, review results, notices),
 one claim's page, handing in each kind of work, giving a task back."""
 
+import contextlib
+
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -179,37 +182,42 @@ def _already_handed_in(request, held, *, after: int | None):
 @mother_page
 @require_POST
 def submit(request, pk: int):
-    held = get_object_or_404(selectors.claims_for_worker(request.user).prefetch_related("submissions"), pk=pk)
+    """Straight to the service, which locks her claim and holds every rule of a hand-in (a form
+    drawn before her newest hand-in included). Only a refusal reads the claim, to say why on its
+    page: already handed in, or the form with her mistakes marked."""
     after = id_or_none(request.POST.get("handed_in_after"))
-    already = _already_handed_in(request, held, after=after)
-    if already is not None:
-        return already
-    items = list(held.task.items.all()) if held.project.kind == Kind.LABELLING else []
-    form = _submit_form(held, items=items, data=request.POST, files=request.FILES)
-    if not form.is_valid():
-        return _claim_page(request, held, form=form, status=400)
-    kind = held.project.kind
-    content = {}
-    if kind == Kind.COPYWRITING:
-        content["text"] = form.cleaned_data["text"]
-    elif kind == Kind.ASSEMBLY:
-        content["completed_units"] = form.cleaned_data["completed_units"]
-        content["photos"] = [f for f in request.FILES.getlist("photos") if f.size or f.name]
-    else:
-        content["labels"] = form.labels()
     try:
-        services.claim_submit(worker=request.user, claim_id=held.pk, **content)
+        services.claim_submit(worker=request.user, claim_id=pk, after_submission_id=after, **_handed_in(request))
     except DomainError as error:
         held = get_object_or_404(
             selectors.claims_for_worker(request.user).prefetch_related("submissions__photos", "submissions__review"),
             pk=pk,
         )
         already = _already_handed_in(request, held, after=after)
-        if already is not None:  # two sends at once: the other one went in first
+        if already is not None:  # a second tap, a retry, or two sends at once: the first one went in
             return already
+        items = list(held.task.items.all()) if held.project.kind == Kind.LABELLING else []
+        form = _submit_form(held, items=items, data=request.POST, files=request.FILES)
+        if not form.is_valid():
+            return _claim_page(request, held, form=form, status=400)
         return _claim_page(request, held, form=form, status=error.status, error=str(error.message))
     messages.success(request, _("Handed in, thank you! You will see the review result here."))
-    return redirect(f"{reverse('m-claims')}?submitted={held.pk}")
+    return redirect(f"{reverse('m-claims')}?submitted={pk}")
+
+
+def _handed_in(request) -> dict:
+    """What her form sent, whichever kind of work it is: the service takes what the claim's kind
+    needs and refuses what does not fit. The number is read as the form reads it ("8", " 8 ", "8.0")."""
+    units = request.POST.get("completed_units")
+    with contextlib.suppress(ValidationError):  # not a number: the service refuses it, the form says why
+        units = AssemblySubmitForm.base_fields["completed_units"].to_python(units)
+    labels = {key.removeprefix("label-"): value for key, value in request.POST.items() if key.startswith("label-")}
+    return {
+        "text": request.POST.get("text"),
+        "completed_units": units,
+        "labels": labels or None,
+        "photos": [f for f in request.FILES.getlist("photos") if f.size or f.name],
+    }
 
 
 @mother_page

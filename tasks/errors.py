@@ -117,6 +117,14 @@ class ClaimNotActive(Conflict):
     message = _("This task is no longer in your hands.")
 
 
+class SubmitRepeated(Conflict):
+    """A hand-in sent from a form drawn before her newest hand-in of the claim (a retry of a send
+    that went in, and was maybe sent back for changes since): ``details["submission"]`` is that one."""
+
+    code = "submit_repeated"
+    message = _("This work was already handed in. Here is how it stands.")
+
+
 class OwnCompanyWork(Forbidden):
     code = "own_company_work"
     message = _(

@@ -676,6 +676,15 @@ def test_assembly_errors_are_clear_and_change_nothing(mom, beads, morning, data,
     assert SubmissionPhoto.objects.count() == 0
 
 
+@pytest.mark.parametrize("typed", ["8", " 8 ", "8.0"])
+def test_the_pieces_go_in_as_the_form_reads_the_number(mom, beads, morning, typed):
+    claim = claim_in(mom, beads, morning)
+
+    response = phone_of(mom).post(f"/m/claims/{claim.pk}/submit", {"completed_units": typed})
+
+    assert response.status_code == 302 and Submission.objects.get().submitted_units == 8
+
+
 def test_what_she_handed_in_shows_with_her_photos(mom, beads, morning):
     claim = claim_in(mom, beads, morning)
     client = phone_of(mom)
@@ -801,6 +810,27 @@ def test_a_hand_in_retried_after_it_was_sent_back_is_not_handed_in_twice(mom, su
     assert handed_in_after(page) == str(first.pk)
     client.post(f"/m/claims/{claim.pk}/submit", {"text": "第二稿", "handed_in_after": str(first.pk)})
     assert list(Submission.objects.order_by("pk").values_list("text", flat=True)) == ["第一稿", "第二稿"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_in_sent_twice_at_once_goes_in_once_and_both_land_on_my_tasks(on_postgres, mom, beads, morning):
+    claim = claim_in(mom, beads, morning)
+    form = {"completed_units": "8", "handed_in_after": handed_in_after(phone_of(mom).get(f"/m/claims/{claim.pk}/"))}
+    barrier = threading.Barrier(2)
+
+    def send(_):
+        try:
+            client = phone_of(mom)
+            barrier.wait(timeout=30)
+            return client.post(f"/m/claims/{claim.pk}/submit", form)["Location"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        landed = sorted(pool.map(send, range(2)))
+
+    assert landed == ["/m/claims/", f"/m/claims/?submitted={claim.pk}"]
+    assert Submission.objects.filter(claim=claim).count() == 1
 
 
 def test_a_tampered_hand_in_marker_is_ignored_not_a_500(mom, beads, morning):

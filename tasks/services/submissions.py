@@ -1,24 +1,30 @@
-"""Hand-ins: the work of a live claim, with its photos (all or nothing)."""
+"""Hand-ins: the work of a live claim, with its photos (all or nothing).
+
+A hand-in is on a mother's loop (claim → hand in → result), so it says to the database only what
+it must: the claim locked with all it needs (its task, project and company), the rows written, and
+nothing read back — the submission it returns already holds what its answer shows (its photos,
+no review yet)."""
 
 import datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
 from core import locks
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
 from tasks import photos as photos_module
-from tasks.errors import InvalidLabels, LabelsRequired, PhotosNotExpected, TextRequired
+from tasks.errors import InvalidLabels, LabelsRequired, PhotosNotExpected, SubmitRepeated, TextRequired
 from tasks.models import Claim, ClaimStatus, Kind, Project, Submission, SubmissionPhoto, Task, TaskStatus
-from tasks.services._common import _bounded_int, _locked_claim, _require_live
+from tasks.services._common import _bounded_int, _require_live
 
 MAX_TEXT_CHARS = 20000
 
@@ -31,10 +37,16 @@ def claim_submit(
     completed_units: int | None = None,
     labels: dict[str, str] | None = None,
     photos: list[UploadedFile] | None = None,
+    after_submission_id: int | None = None,
 ) -> Submission:
     """Hand in the work of a live claim; assembly may carry up to 3 photos. All or nothing:
     a refused photo refuses the submission, and a rolled-back submission leaves no file.
-    Photos are decoded and re-encoded before the claim is locked: that is the slow part."""
+    Photos are decoded and re-encoded before the claim is locked: that is the slow part.
+
+    ``after_submission_id``: the newest hand-in of this claim the form she sent was drawn after
+    (0: none; the pages send it). A newer one means this is that hand-in sent again (a double
+    tap, a retry after a dropped connection, even after it was sent back for changes):
+    ``SubmitRepeated`` names it, and nothing is written."""
     prepared = photos_module.photos_prepare(photos)
     written: list[str] = []
     try:
@@ -46,6 +58,7 @@ def claim_submit(
             labels=labels,
             prepared=prepared,
             written=written,
+            after_submission_id=after_submission_id,
         )
     except BaseException:
         storage = photos_module.photo_storage()
@@ -55,10 +68,14 @@ def claim_submit(
 
 
 @transaction.atomic
-def _claim_submit(*, worker, claim_id: int, text, completed_units, labels, prepared, written: list) -> Submission:
+def _claim_submit(
+    *, worker, claim_id: int, text, completed_units, labels, prepared, written: list, after_submission_id
+) -> Submission:
     now = timezone.now()
-    claim = _locked_claim(worker=worker, claim_id=claim_id)
+    claim = _locked_for_hand_in(worker=worker, claim_id=claim_id, newest_submission=after_submission_id is not None)
     _require_live(claim, now)
+    if after_submission_id is not None and (claim.newest_submission_id or 0) > after_submission_id:
+        raise SubmitRepeated(details={"submission": claim.newest_submission_id})
     task, project = claim.task, claim.project
     fields = _submission_content(project=project, task=task, text=text, completed_units=completed_units, labels=labels)
     if prepared and project.kind != Kind.ASSEMBLY:
@@ -74,11 +91,15 @@ def _claim_submit(*, worker, claim_id: int, text, completed_units, labels, prepa
     )
     storage = photos_module.photo_storage()
     for photo in prepared:
-        name = storage.save(photos_module.stored_name(), ContentFile(photo.content))
-        written.append(name)
-        SubmissionPhoto.objects.create(
+        written.append(storage.save(photos_module.stored_name(), ContentFile(photo.content)))
+    saved = [
+        SubmissionPhoto(
             submission=submission, image=name, width=photo.width, height=photo.height, bytes=len(photo.content)
         )
+        for name, photo in zip(written, prepared, strict=True)
+    ]
+    if saved:
+        SubmissionPhoto.objects.bulk_create(saved)
     Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.SUBMITTED)
     locks.lock_update(Task.objects.filter(pk=task.pk), status=TaskStatus.SUBMITTED, updated_at=now)
     audit_record(
@@ -99,13 +120,42 @@ def _claim_submit(*, worker, claim_id: int, text, completed_units, labels, prepa
         ),
         groups=[company_staff_group(project.company_id), worker_group(worker.pk)],
     )
+    _answer_in_hand(submission, photos=saved)
     return submission
+
+
+def _locked_for_hand_in(*, worker, claim_id, newest_submission: bool) -> Claim:
+    """Her claim, locked, with what the hand-in and its answer read: the task, the project and its
+    company; with ``newest_submission``, the id of her newest hand-in of it (None: none yet)."""
+    claims = Claim.objects.select_related("task", "project__company").filter(pk=claim_id, worker=worker)
+    if newest_submission:
+        newest = Submission.objects.filter(claim=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+        claims = claims.annotate(newest_submission_id=Subquery(newest))
+    claim = locks.lock_one(claims)
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+def _answer_in_hand(submission: Submission, *, photos: list[SubmissionPhoto]) -> None:
+    """Fill what ``SubmissionOut`` reads from what was just written, so the answer reads nothing
+    back: the photos are the ones saved (as a prefetch would have left them), and a new
+    submission has no review yet."""
+    cached = submission.photos.all()
+    cached._result_cache, cached._prefetch_done = photos, True
+    submission._prefetched_objects_cache = {"photos": cached}
+    Submission.review.related.set_cached_value(submission, None)
 
 
 def _submission_content(*, project: Project, task: Task, text, completed_units, labels) -> dict:
     if project.kind == Kind.COPYWRITING:
         if not isinstance(text, str) or not text.strip():
             raise TextRequired()
+        if "\x00" in text:  # PostgreSQL cannot store it (the API's and the page's forms refuse it too)
+            raise Invalid(
+                _("The text contains an invisible NUL character that cannot be saved. Please delete it and try again."),
+                details={"field": "text"},
+            )
         if len(text) > MAX_TEXT_CHARS:
             raise Invalid(_("The text is longer than %(max)s characters.") % {"max": MAX_TEXT_CHARS})
         return {"text": text.strip(), "submitted_units": task.units}
@@ -114,7 +164,8 @@ def _submission_content(*, project: Project, task: Task, text, completed_units, 
         return {"submitted_units": units}
     if not isinstance(labels, dict) or not labels:
         raise LabelsRequired()
-    item_ids = {str(i) for i in task.items.values_list("pk", flat=True)}
+    prefetch_related_objects([task], "items")  # read once: the answer shows them too
+    item_ids = {str(item.pk) for item in task.items.all()}
     given = {str(k): v for k, v in labels.items()}
     missing = sorted(item_ids - set(given), key=int)
     unknown = sorted(set(given) - item_ids)

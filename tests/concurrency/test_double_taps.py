@@ -5,8 +5,8 @@ import pytest
 
 from core.errors import DomainError
 from tasks import selectors, services
-from tasks.errors import ClaimNextRepeated, SplitStateChanged
-from tasks.models import Claim, Kind, Task
+from tasks.errors import ClaimNextRepeated, ClaimNotActive, SplitStateChanged
+from tasks.models import Claim, ClaimStatus, Kind, Submission, Task
 from tests import factories
 from tests.concurrency.threads import at_once
 
@@ -77,3 +77,23 @@ def test_a_split_confirmed_four_times_at_once_is_made_once(on_postgres, supervis
     assert len(made) == 1 and [type(r) for r in results].count(SplitStateChanged) == 3, results
     assert sorted(Task.objects.filter(project=project).values_list("pk", flat=True)) == sorted(t.pk for t in made[0])
     assert selectors.split_state(project) == [3, 0]
+
+
+def test_a_hand_in_tapped_four_times_at_once_goes_in_once(on_postgres, supervisor, company, mother):
+    # The pages call the service straight away (no claim read first): its lock on the claim is the guard.
+    project = factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=1)
+    claim = services.task_claim_next(
+        worker=mother, project_id=project.pk, slot_id=factories.slot(supervisor, project).pk
+    )
+
+    results = at_once(
+        4,
+        lambda i: outcome(
+            lambda: services.claim_submit(worker=mother, claim_id=claim.pk, text=f"第 {i} 稿", after_submission_id=0)
+        ),
+    )
+
+    made = [r for r in results if isinstance(r, Submission)]
+    assert len(made) == 1 and [type(r) for r in results].count(ClaimNotActive) == 3, results
+    assert list(Submission.objects.values_list("pk", flat=True)) == [made[0].pk]
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SUBMITTED

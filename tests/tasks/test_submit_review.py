@@ -3,8 +3,11 @@ import datetime
 import pytest
 import time_machine
 
+from core.errors import Invalid
 from ledger.models import AccountKind, Direction, Posting, Transaction
 from realtime.models import OutboxEvent
+from tasks import services
+from tasks.errors import SubmitRepeated
 from tasks.models import Claim, ClaimStatus, Kind, Submission, SubmissionStatus, Task, TaskStatus
 from tests import factories
 from tests.conftest import api_for
@@ -92,6 +95,34 @@ def test_submit_twice_is_refused(mother, claimed):
     before = world()
 
     assert_refused(submit(mother, claimed["id"], completed_units=10), 409, "claim_not_active", before)
+
+
+def test_a_hand_in_from_a_form_drawn_before_her_newest_one_is_refused(supervisor, mother, claimed):
+    # Her first hand-in was sent back for changes; the form she had open before it is sent again.
+    first = services.claim_submit(worker=mother, claim_id=claimed["id"], completed_units=10, after_submission_id=0)
+    services.submission_review(actor=supervisor, submission_id=first.pk, decision="revise", reason="请补拍照片")
+    before = world()
+
+    with pytest.raises(SubmitRepeated) as refused:
+        services.claim_submit(worker=mother, claim_id=claimed["id"], completed_units=10, after_submission_id=0)
+
+    assert refused.value.details == {"submission": first.pk} and world() == before
+    # The form drawn after the review hands in the second round.
+    again = services.claim_submit(
+        worker=mother, claim_id=claimed["id"], completed_units=9, after_submission_id=first.pk
+    )
+    assert again.submitted_units == 9 and Submission.objects.count() == 2
+
+
+def test_a_nul_character_in_the_text_is_refused_by_the_service_too(supervisor, company, mother):
+    project = factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=1)
+    claimed = claim_of(mother, project, factories.slot(supervisor, project))
+    before = world()
+
+    with pytest.raises(Invalid) as refused:
+        services.claim_submit(worker=mother, claim_id=claimed["id"], text="纯棉\x00面料")
+
+    assert refused.value.details == {"field": "text"} and world() == before
 
 
 # --- review ------------------------------------------------------------------
