@@ -93,8 +93,7 @@ def test_an_api_hand_in_costs_eight_statements_and_answers_from_what_it_wrote(su
     response, statements = api_submit_counted(mother, project, slot, body=lambda: {"text": "纯棉面料，柔软亲肤。"})
 
     assert tables(statements) == [
-        "SELECT accounts_apitoken",  # the token (accounts.tokens.token_for_key)
-        "SELECT workers_workerprofile",  # IsWorker (accounts.permissions)
+        "SELECT accounts_apitoken",  # the token, her user and her profile (config.auth; IsWorker reads it)
         "SELECT tasks_claim",  # locked, with its task, project and company
         "INSERT tasks_submission",
         "UPDATE tasks_claim",
@@ -160,9 +159,8 @@ def test_a_page_hand_in_costs_ten_statements_with_no_reads_the_service_repeats(s
     statements = work_of(queries)
     assert tables(statements) == [
         "SELECT django_session",  # the session (django.contrib.sessions)
-        "SELECT accounts_user",  # her user (django.contrib.auth)
-        "SELECT workers_workerprofile",  # frontend.mother.mother_page: a mother, her profile
-        "SELECT workers_availabilitywindow",  # ... and her hours, prefetched with it
+        "SELECT accounts_user",  # her user and her profile (config.auth)
+        "SELECT workers_availabilitywindow",  # frontend.mother.mother_page: her hours, beside her profile
         "SELECT tasks_claim",  # locked, with its task and project (and her newest hand-in)
         "INSERT tasks_submission",
         "UPDATE tasks_claim",
