@@ -59,11 +59,10 @@ def token_for_key(key: str, *, related: tuple[str, ...] = ()):
     if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:  # no key holds a NUL
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user", *related)
-        .filter(digest=token_digest(key), expires_at__gt=now, user__is_active=True)
-        .first()
+    found = ApiToken.objects.select_related("user", *related).filter(
+        digest=token_digest(key), expires_at__gt=now, user__is_active=True
     )
+    token = next(iter(found[:1]), None)  # the digest is unique: no ORDER BY to build and send
     if token is not None and token.last_used_at <= now - TOUCH_EVERY:
         params = touch_params(key, now)
         ApiToken.objects.filter(pk=token.pk, last_used_at__lte=params["stale_before"]).update(
