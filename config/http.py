@@ -14,7 +14,8 @@ exactly as under WSGI, and the loop sends the answer. The threads are long-lived
 keeps per thread (the database connection between statements, the cache clients, the active
 language) is kept as under a WSGI server's threads, and is reset per request by the same signals.
 A streaming answer (a CSV or XLSX export, a photo) is read on its request's thread — the cursor
-of a ``COPY`` lives there — and each part is handed to the loop as it comes, never held whole.
+of a ``COPY`` lives there — and each part is handed to the loop as it comes, never held whole; an
+async one (the exports') runs its reads on that thread too.
 
 WebSockets are not touched: Channels serves them on the same loop (``config/asgi.py``).
 """
@@ -24,6 +25,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import async_to_sync
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
@@ -94,6 +96,14 @@ def _start_message(response) -> dict:
 
 
 def _stream(response, start: dict, send, loop) -> None:
+    if response.is_async:
+        # An async iterator (the ledger's exports) whose reads hop back to the request's thread
+        # (``sync_to_async(thread_sensitive=True)``): run it under ``async_to_sync`` from this thread,
+        # so those hops land here, on the request's database connection. Django's own
+        # ``StreamingHttpResponse.__iter__`` would first read it whole into memory.
+        async_to_sync(_stream_async)(response, start, send, loop)
+        return
+
     def out(message: dict) -> None:
         asyncio.run_coroutine_threadsafe(send(message), loop).result()
 
@@ -105,3 +115,17 @@ def _stream(response, start: dict, send, loop) -> None:
     except Exception:  # the head is out: all that is left is to end the body early
         logger.exception("streaming %s failed", response)
     out({"type": "http.response.body"})
+
+
+async def _stream_async(response, start: dict, send, loop) -> None:
+    async def out(message: dict) -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(send(message), loop))
+
+    await out(start)
+    try:
+        async for part in response:
+            for chunk, _last in ASGIHandler.chunk_bytes(part):
+                await out({"type": "http.response.body", "body": chunk, "more_body": True})
+    except Exception:  # the head is out: all that is left is to end the body early
+        logger.exception("streaming %s failed", response)
+    await out({"type": "http.response.body"})

@@ -7,6 +7,7 @@ import json
 import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core import signals
 from django.core.cache import caches
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
@@ -48,7 +49,19 @@ def stream(request):
     return StreamingHttpResponse(parts())
 
 
-urlpatterns = [path("where", where), path("cookie", cookie), path("stream", stream)]
+def stream_async(request):
+    """As the ledger's exports stream: an async iterator whose reads hop to the request's thread."""
+
+    async def parts():
+        yield b"head;"
+        sent = sum(1 for m in SENT if m.get("body"))
+        yield f"sent-before-second={sent};".encode()
+        yield (await sync_to_async(lambda: threading.current_thread().name, thread_sensitive=True)()).encode()
+
+    return StreamingHttpResponse(parts())
+
+
+urlpatterns = [path("where", where), path("cookie", cookie), path("stream", stream), path("stream-async", stream_async)]
 
 
 def _scope(path: str, method: str = "GET") -> dict:
@@ -139,8 +152,9 @@ def test_every_cookie_is_its_own_header(app):
     assert [c.split(";")[0] for c in cookies] == ["first=1", "second=2"]
 
 
-def test_a_streaming_answer_goes_out_part_by_part_from_its_request_s_thread(app):
-    messages = _call(app, "/stream")
+@pytest.mark.parametrize("path", ["/stream", "/stream-async"])
+def test_a_streaming_answer_goes_out_part_by_part_from_its_request_s_thread(app, path):
+    messages = _call(app, path)
     assert messages[0]["type"] == "http.response.start" and messages[0]["status"] == 200
     bodies = messages[1:]
     assert all(m.get("more_body") for m in bodies[:-1]) and not bodies[-1].get("more_body")
