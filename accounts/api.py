@@ -17,6 +17,7 @@ from accounts.serializers import (
     UserOut,
 )
 from accounts.throttles import SIGN_IN_THROTTLES, SMS_CODE_THROTTLES
+from core.serializers import ModelSerializer
 
 
 class TokenView(APIView):
@@ -132,7 +133,7 @@ class MemberIn(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MemberOut(serializers.ModelSerializer):
+class MemberOut(ModelSerializer):
     user = serializers.IntegerField(source="user_id")
     name = serializers.CharField(source="user.display_name")
     phone = serializers.SerializerMethodField()

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, Company, Membership, User
 from accounts.phones import phone_national
+from core.serializers import ModelSerializer
 
 
 class TokenInput(serializers.Serializer):
@@ -56,13 +57,13 @@ class CompanyIn(serializers.Serializer):
     contact_phone = serializers.CharField(max_length=32)
 
 
-class CompanyOut(serializers.ModelSerializer):
+class CompanyOut(ModelSerializer):
     class Meta:
         model = Company
         fields = ["id", "name", "credit_code", "region", "status", "review_reason", "created_at"]
 
 
-class MembershipOut(serializers.ModelSerializer):
+class MembershipOut(ModelSerializer):
     company_name = serializers.CharField(source="company.name")
 
     class Meta:
@@ -70,7 +71,7 @@ class MembershipOut(serializers.ModelSerializer):
         fields = ["company", "company_name", "role"]
 
 
-class UserOut(serializers.ModelSerializer):
+class UserOut(ModelSerializer):
     phone = serializers.SerializerMethodField()
     roles = MembershipOut(source="memberships", many=True)
     is_worker = serializers.SerializerMethodField()
@@ -86,7 +87,7 @@ class UserOut(serializers.ModelSerializer):
         return hasattr(user, "worker_profile")
 
 
-class ApiTokenOut(serializers.ModelSerializer):
+class ApiTokenOut(ModelSerializer):
     current = serializers.SerializerMethodField(help_text="the token this request came with")
 
     class Meta:

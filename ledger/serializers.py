@@ -3,6 +3,7 @@ from rest_framework import serializers
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
 from core.fields import IdField, StrictIntegerField
+from core.serializers import ModelSerializer
 from ledger.models import (
     AdjustmentRequest,
     ExportStatus,
@@ -15,7 +16,7 @@ from ledger.models import (
 from ledger.money import format_fen
 
 
-class PostingOut(serializers.ModelSerializer):
+class PostingOut(ModelSerializer):
     transaction = serializers.UUIDField(source="transaction_id")
     kind = serializers.CharField(source="transaction.kind")
     memo = serializers.CharField(source="transaction.memo")
@@ -78,7 +79,7 @@ class FinancePostingOut(PostingOut):
         return phone_masked(worker.phone) if worker else None
 
 
-class PayoutLineOut(serializers.ModelSerializer):
+class PayoutLineOut(ModelSerializer):
     worker_name = serializers.SerializerMethodField()
     worker_phone = serializers.SerializerMethodField()
     payout_account_masked = serializers.SerializerMethodField()
@@ -114,7 +115,7 @@ class PayoutLineOut(serializers.ModelSerializer):
         return format_fen(line.amount_fen)
 
 
-class PayoutBatchOut(serializers.ModelSerializer):
+class PayoutBatchOut(ModelSerializer):
     total_display = serializers.SerializerMethodField()
     line_count = serializers.SerializerMethodField()
 
@@ -179,7 +180,7 @@ class ReverseIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class AdjustmentRequestOut(serializers.ModelSerializer):
+class AdjustmentRequestOut(ModelSerializer):
     """An adjustment as finance sees it: waiting for approval, approved, rejected, or posted at once."""
 
     worker_name = serializers.SerializerMethodField()
@@ -232,7 +233,7 @@ class AdjustmentRejectIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200, help_text="Why it is turned down (the requester reads it)")
 
 
-class TransactionOut(serializers.ModelSerializer):
+class TransactionOut(ModelSerializer):
     class Meta:
         model = Transaction
         fields = [
@@ -250,7 +251,7 @@ class TransactionOut(serializers.ModelSerializer):
         ]
 
 
-class LedgerExportOut(serializers.ModelSerializer):
+class LedgerExportOut(ModelSerializer):
     progress_percent = serializers.SerializerMethodField()
     download = serializers.SerializerMethodField()
 

@@ -3,11 +3,12 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.schema import ClockTimeField
+from core.serializers import ModelSerializer
 from notices import webpush
 from notices.models import SMS_CATEGORIES, Category, Notice, NoticeSettings, PushSubscription
 
 
-class NoticeOut(serializers.ModelSerializer):
+class NoticeOut(ModelSerializer):
     class Meta:
         model = Notice
         fields = ["id", "kind", "text", "data", "created_at", "read_at"]
@@ -94,7 +95,7 @@ class PushSubscriptionIn(serializers.Serializer):
     label = serializers.CharField(max_length=80, required=False, allow_blank=True)
 
 
-class PushSubscriptionOut(serializers.ModelSerializer):
+class PushSubscriptionOut(ModelSerializer):
     class Meta:
         model = PushSubscription
         fields = ["id", "label", "created_at", "last_success_at"]

@@ -3,13 +3,14 @@ from rest_framework import serializers
 
 from core.fields import StrictIntegerField
 from core.schema import ClockTimeField
+from core.serializers import ModelSerializer
 from notices import selectors as notice_selectors
 from workers import facts
 from workers.models import AvailabilityWindow, PayoutAccount, PayoutMethod, WorkerProfile
 from workers.services import PROFILE_FIELDS, QUIET_FIELDS
 
 
-class WorkerProfileOut(serializers.ModelSerializer):
+class WorkerProfileOut(ModelSerializer):
     quiet_start = serializers.SerializerMethodField()
     quiet_end = serializers.SerializerMethodField()
     reliability = serializers.SerializerMethodField()
@@ -43,7 +44,7 @@ class WorkerProfileIn(serializers.Serializer):
     quiet_end = ClockTimeField(required=False, help_text="until this time (default 07:00)")
 
 
-class AvailabilityWindowSerializer(serializers.ModelSerializer):
+class AvailabilityWindowSerializer(ModelSerializer):
     start = ClockTimeField()
     end = ClockTimeField()
     weekday = StrictIntegerField(forms=True, min_value=0, max_value=6)
@@ -80,7 +81,7 @@ class PayoutAccountIn(serializers.Serializer):
     )
 
 
-class PayoutAccountOut(serializers.ModelSerializer):
+class PayoutAccountOut(ModelSerializer):
     """Her account as anyone sees it: the number masked, never in full."""
 
     account_number_masked = serializers.CharField(source="number_masked")
