@@ -11,6 +11,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
@@ -36,8 +37,15 @@ MOTHER_SESSION_SECONDS = 90 * 24 * 3600
 
 
 def _profile(user):
+    """Her profile, without her weekly windows: the pages that use them read them
+    (``with_windows``); claiming reads them in the service, and only when it needs them."""
+    return WorkerProfile.objects.filter(user=user).first()
 
-    return WorkerProfile.objects.prefetch_related("availability").filter(user=user).first()
+
+def with_windows(profile):
+    """Her profile with her weekly windows read, once, for a page that looks at them many times."""
+    prefetch_related_objects([profile], "availability")
+    return profile
 
 
 def profile_complete(profile) -> bool:
@@ -166,7 +174,7 @@ def setup(request):
 @require_http_methods(["GET", "POST"])
 def availability(request):
     """Her week as a few lines of weekday chips and one time range each."""
-    profile = request.worker_profile
+    profile = with_windows(request.worker_profile)
     rows = fmt.week_rows(profile.availability.all())
     initial = [{"days": row["days"], "start": row["start"], "end": row["end"]} for row in rows]
     initial += [{}] * max(3 - len(initial), 2)  # empty lines to add a range without JavaScript
