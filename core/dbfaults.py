@@ -19,13 +19,20 @@ RETRY_AFTER_SECONDS = 3
 TRANSIENT = (OperationalError, InterfaceError)
 
 # Statements that cannot change data. A plpgsql function can write from inside a SELECT: the
-# ones Homeslot defines are all named ``homeslot_…``, so a SELECT that calls one is a write.
+# ones Homeslot defines are all named ``homeslot_…``, so a SELECT that calls one is a write —
+# unless it returned no row: each of them writes nothing when it returns none (the claim
+# function declines so, leaving the claim to the ORM path: tasks.claim_sql).
 _READS = ("SELECT", "SHOW", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "SET ", "EXPLAIN")
 
 
 def _may_write(sql: str) -> bool:
     head = sql.lstrip()[:16].upper()
     return not head.startswith(_READS) or "homeslot_" in sql
+
+
+def _declined(sql: str, cursor) -> bool:
+    """A SELECT of one of our functions that returned no row: it wrote nothing."""
+    return sql.lstrip()[:16].upper().startswith("SELECT") and getattr(cursor, "rowcount", -1) == 0
 
 
 class WriteTracker:
@@ -55,6 +62,8 @@ class WriteTracker:
                 self.unknown = True  # an autocommit write cut off: it may have committed
             raise
         self.failed_in_statement = False
+        if writes and _declined(sql if isinstance(sql, str) else str(sql), context.get("cursor")):
+            writes = False
         if writes and not self.wrote:
             if not db.in_atomic_block:
                 self.wrote = True

@@ -37,11 +37,17 @@ MOTHER_SESSION_SECONDS = 90 * 24 * 3600
 
 
 def _profile(user):
-    """Her profile, as it came with her user (config/auth.py), her weekly hours read beside it."""
+    """Her profile as it came with her user (config/auth.py), without her weekly windows: the pages
+    that use them read them (``with_windows``); claiming reads them in the service, and only when it
+    needs them."""
     try:
-        profile = user.worker_profile
+        return user.worker_profile
     except WorkerProfile.DoesNotExist:
         return None
+
+
+def with_windows(profile):
+    """Her profile with her weekly windows read, once, for a page that looks at them many times."""
     prefetch_related_objects([profile], "availability")
     return profile
 
@@ -172,7 +178,7 @@ def setup(request):
 @require_http_methods(["GET", "POST"])
 def availability(request):
     """Her week as a few lines of weekday chips and one time range each."""
-    profile = request.worker_profile
+    profile = with_windows(request.worker_profile)
     rows = fmt.week_rows(profile.availability.all())
     initial = [{"days": row["days"], "start": row["start"], "end": row["end"]} for row in rows]
     initial += [{}] * max(3 - len(initial), 2)  # empty lines to add a range without JavaScript

@@ -17,7 +17,7 @@ from core.ids import id_or_none
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
-from frontend.mother import mother_page, mother_render
+from frontend.mother import mother_page, mother_render, with_windows
 from frontend.mother_forms import MotherClaimForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks import selectors, services
@@ -31,7 +31,7 @@ OTHER_SLOTS_SHOWN = 6
 @mother_page
 @require_GET
 def hall(request):
-    profile = request.worker_profile
+    profile = with_windows(request.worker_profile)
     kind = request.GET.get("kind", "")
     kind = kind if kind in Kind.values else ""
     fits_only = request.GET.get("fits") == "1"

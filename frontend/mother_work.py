@@ -113,7 +113,6 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
     view = _claim_view(held, now) if held.status in (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED) else None
     if view is None:
         view = {"claim": held, "slot_text": fmt.slot_text(held.slot.starts_at, held.slot.ends_at)}
-    reliability = measures.reliability(request.user.pk, now=now)
     context = {
         "held": held,
         "view": view,
@@ -127,7 +126,7 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
         "last_labels": _label_counts(last) if last and project.kind == Kind.LABELLING else [],
         "label_set": project.label_set,
         "release_form": ReleaseForm(),
-        "emergencies_left": reliability["family_emergencies_left"],
+        "emergencies_left": measures.family_emergencies_left(request.user.pk, now=now),
         "max_photos": photo_rules.MAX_PHOTOS,
         "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
         "pay": format_fen(fen_for_units(units=task.units, piece_rate=project.piece_rate)),

@@ -1,18 +1,21 @@
-"""claim-next on PostgreSQL in one round trip: the hot path of a batch release.
+"""A claim on PostgreSQL in one round trip: the hot path of a batch release, and of every claim
+a mother makes, through the API or the pages.
 
 ``homeslot_claim_next`` (installed by a migration) does exactly what ``services._claim`` does
 for the common case — the mother is a worker (her profile row locked first, so her limit
 holds: each statement after the lock sees claims committed meanwhile), the project is
 published, the slot is the project's, has not ended and has room, she is under her limit, and
-an *open* task exists (``FOR UPDATE SKIP LOCKED``) — and writes the same rows: the task
-claimed, the claim, the audit entry, the outbox events, and the slot's count last, so the hot
-slot row is locked only for the end of the call. Run as one statement in autocommit, no
-lock waits on a client round trip. When any rule does not hold it writes nothing and returns
-no row; the caller then runs the ORM path, which raises the precise error or takes a task
-whose claim expired. A slot filled by a concurrent claim raises SQLSTATE ``HS409``.
+an *open* task exists (claim-next: ``FOR UPDATE SKIP LOCKED``; the task she chose, ``task``: a
+conditional update of that task, which must be the slot's project's) — and writes the same
+rows: the task claimed, the claim, the audit entry, the outbox events, and the slot's count
+last, so the hot slot row is locked only for the end of the call. Run as one statement in
+autocommit, no lock waits on a client round trip. When any rule does not hold it writes
+nothing and returns no row; the caller then runs the ORM path, which raises the precise error
+or takes a task whose claim expired. A slot filled by a concurrent claim raises SQLSTATE ``HS409``.
 
 It also applies the fair-work rules of ``fairwork``: a slot outside the mother's weekly
-windows (when she has set any) is left to the ORM path, which asks her to confirm; only a task
+windows (when she has set any) is left to the ORM path, which asks her to confirm, unless she
+confirmed it (``confirmed``: then her windows are no reason to refuse, as there); only a task
 that fits in what is left of her part-time hours with the company that day and week is taken;
 staff of the project's company are left to the ORM path (which refuses them: their own
 company's work). Her time (``fairwork.schedule``): a task must fit the slot's length, and beside
@@ -45,7 +48,7 @@ from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStat
 
 SLOT_FULL_SQLSTATE = "HS409"
 FUNCTION = "homeslot_claim_next"
-VERSION = 3  # the version this code calls: installed by tasks/migrations/0008_claim_function_v3.py
+VERSION = 4  # the version this code calls: installed by tasks/migrations/0009_claim_function_v4.py
 SQL_FILE = Path(__file__).resolve().parent / "migrations" / "sql" / f"claim_v{VERSION}.sql"
 AUDIT_ACTION = "claim.create"
 
@@ -54,6 +57,8 @@ ARGUMENTS = (
     ("worker", "p_worker", "bigint"),
     ("project", "p_project", "bigint"),
     ("slot", "p_slot", "bigint"),
+    ("task", "p_task", "bigint"),  # the task she chose; None: claim-next
+    ("confirmed", "p_confirmed", "boolean"),  # she confirmed a slot outside her weekly windows
     ("now", "p_now", "timestamptz"),
     ("time_zone", "p_time_zone", "text"),
     ("day_minutes", "p_day_minutes", "integer"),
@@ -91,12 +96,24 @@ NAMES = {
 }
 
 
-def call_params(*, project_id: int, slot_id: int, now, worker_id: int | None = None) -> dict:
+def call_params(
+    *,
+    project_id: int | None,
+    slot_id: int,
+    now,
+    worker_id: int | None = None,
+    task_id: int | None = None,
+    confirmed: bool = False,
+) -> dict:
     """Every argument of one call, the limits read from the settings now (fairwork.selectors and
-    fairwork.schedule read the same ones); ``worker_id`` None for the token statement."""
+    fairwork.schedule read the same ones); ``worker_id`` None for the token statement. claim-next
+    names the project; a claim of the task she chose names the task (``task_id``) and no project
+    (the slot's, which must be the task's)."""
     params = {
         "project": project_id,
         "slot": slot_id,
+        "task": task_id,
+        "confirmed": bool(confirmed),
         "now": now,
         "time_zone": settings.TIME_ZONE,
         "day_minutes": settings.HOMESLOT_HOURS_PER_DAY * 60,
@@ -113,13 +130,15 @@ COLUMNS = [
     *("claim_id", "task_id", "number", "brief", "units", "expires_at", "seat", "events"),
     *("starts_at", "ends_at", "capacity", "title", "kind", "company_id", "company_name", "unit", "piece_rate"),
     *("minutes_per_unit", "region", "pickup_point", "dropoff_point", "label_set", "project_status"),
-    *("claim_limit", "grace_minutes"),
+    *("claim_limit", "grace_minutes", "project_id"),
 ]
 
 
-def claim_from_row(row, *, worker, project_id: int, slot_id: int, now):
-    """The Claim (with task, slot, project and company attached) that the statement wrote."""
+def claim_from_row(row, *, worker, slot_id: int, now, project_id: int | None = None):
+    """The Claim (with task, slot, project and company attached) that the statement wrote. Its
+    project is the row's (``project_id``, when the caller knows it, is the same: claim-next's)."""
     r = dict(zip(COLUMNS, row, strict=True))
+    project_id = r["project_id"]
     company = Company(id=r["company_id"], name=r["company_name"])
     project = Project(
         id=project_id,

@@ -57,10 +57,7 @@ def reliability(worker_id: int, *, now: datetime.datetime | None = None) -> dict
     """What she sees of her record: this month's family-emergency releases (3 carry no mark),
     and over the last 90 days the share of claims she saw through."""
     now = now or timezone.now()
-    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    emergencies = Claim.objects.filter(
-        worker_id=worker_id, release_kind=ReleaseKind.EMERGENCY, ended_at__gte=month_start
-    ).count()
+    emergencies = _family_emergencies_this_month(worker_id, now=now)
     recent = Claim.objects.filter(worker_id=worker_id, claimed_at__gte=now - datetime.timedelta(days=90))
     finished = recent.exclude(status__in=[ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED]).exclude(
         release_kind__in=[ReleaseKind.FREE, ReleaseKind.EMERGENCY]
@@ -74,6 +71,19 @@ def reliability(worker_id: int, *, now: datetime.datetime | None = None) -> dict
         "marked": marked,
         "reliability_percent": None if total == 0 else round(100 * (total - marked) / total),
     }
+
+
+def family_emergencies_left(worker_id: int, *, now: datetime.datetime | None = None) -> int:
+    """Of her record, what the give-back form needs: the family emergencies this month that still
+    carry no mark (one count, not the whole record)."""
+    return max(0, FAMILY_EMERGENCIES_PER_MONTH - _family_emergencies_this_month(worker_id, now=now or timezone.now()))
+
+
+def _family_emergencies_this_month(worker_id: int, *, now: datetime.datetime) -> int:
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Claim.objects.filter(
+        worker_id=worker_id, release_kind=ReleaseKind.EMERGENCY, ended_at__gte=month_start
+    ).count()
 
 
 def measured_minutes_per_unit(project) -> Decimal | None:

@@ -2,6 +2,7 @@
 a request that wrote nothing is tried once more, anything else is a 503 in her language; and
 SQLite, however it is configured, gets the options that make concurrent claims wait, not fail."""
 
+import datetime
 import json
 import os
 import socket
@@ -13,12 +14,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
 from core import dbfaults
+from tasks import services
 from tasks.models import Claim
 from tests import factories
 
@@ -73,7 +77,17 @@ def claimable(on_postgres):
     mother = factories.mother()
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(mother)
-    return {"project": project, "slot": slot, "mother": mother, "client": client}
+    return {"project": project, "slot": slot, "mother": mother, "client": client, "supervisor": supervisor}
+
+
+def _claims_ran_out(claimable) -> None:
+    """Every task of the project is one whose claim ran out: a claim of one takes the ORM path (one
+    transaction), which the one-statement claim leaves it to."""
+    project = claimable["project"]
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=6), tick=False):
+        gone = factories.slot(claimable["supervisor"], project)
+        for _task in project.tasks.all():
+            services.task_claim_next(worker=factories.mother(), project_id=project.pk, slot_id=gone.pk)
 
 
 @live_db
@@ -88,6 +102,7 @@ def test_a_read_whose_connection_dies_is_tried_once_more_and_answers(claimable):
 
 @live_db
 def test_a_claim_whose_transaction_died_before_commit_is_made_once_on_the_second_try(claimable):
+    _claims_ran_out(claimable)
     task = claimable["project"].tasks.order_by("pk").first()
     hook = KillBefore('INSERT INTO "realtime_outboxevent"')
     with connection.execute_wrapper(hook):
@@ -96,8 +111,26 @@ def test_a_claim_whose_transaction_died_before_commit_is_made_once_on_the_second
         )
     assert response.status_code == 201, response.content
     assert Claim.objects.filter(worker=claimable["mother"]).count() == 1
-    assert AuditEntry.objects.filter(action="claim.create").count() == 1
-    assert hook.left == 0 and hook.seen == 2
+    assert AuditEntry.objects.filter(action="claim.create", actor=claimable["mother"]).count() == 1
+    assert hook.left == 0 and hook.seen == 4  # each try: the run-out claim's events, then the new claim's
+
+
+@live_db
+def test_a_one_statement_claim_cut_off_is_a_503_never_a_second_try(claimable):
+    """In autocommit the claim is its own transaction: a statement cut off by a dying connection may
+    have committed, so the request is answered 503, not run again; her phone sends it again."""
+    task = claimable["project"].tasks.order_by("pk").first()
+    hook = KillBefore("homeslot_claim_next")
+    with connection.execute_wrapper(hook):
+        response = claimable["client"].post(
+            f"/api/v1/tasks/{task.pk}/claim", {"slot": claimable["slot"].pk}, format="json"
+        )
+    assert response.status_code == 503
+    assert hook.left == 0 and hook.seen == 1
+    assert Claim.objects.filter(worker=claimable["mother"]).count() == 0  # killed before it was sent
+    again = claimable["client"].post(f"/api/v1/tasks/{task.pk}/claim", {"slot": claimable["slot"].pk}, format="json")
+    assert again.status_code == 201, again.content
+    assert Claim.objects.filter(worker=claimable["mother"]).count() == 1
 
 
 @live_db
@@ -196,6 +229,21 @@ def test_a_select_that_calls_one_of_our_writing_functions_is_a_write():
     assert dbfaults._may_write('INSERT INTO "tasks_claim" VALUES (1)')
 
 
+@live_db
+def test_the_one_statement_claim_that_declines_wrote_nothing(claimable):
+    """It returns no row and writes nothing: the ORM path's transaction after it may be tried again."""
+    from tasks.services import claims
+
+    project, slot = claimable["project"], claimable["slot"]
+
+    def claim(worker):
+        return lambda: claims._claim_in_one_statement(worker=worker, project_id=project.pk, slot_id=slot.pk)
+
+    assert _tracked(claim(claimable["supervisor"])) is False  # not a mother: declined
+    assert _tracked(claim(claimable["mother"])) is True
+    assert Claim.objects.filter(worker=claimable["mother"]).count() == 1
+
+
 # --- SQLite, however it is named --------------------------------------------------------
 
 
@@ -275,6 +323,7 @@ def test_twenty_concurrent_claims_on_sqlite_by_url_all_succeed(tmp_path):
 def test_a_commit_whose_answer_was_lost_is_never_tried_again(claimable, monkeypatch):
     """COMMIT reached the server and the connection died before its answer: the claim may exist,
     so the request is not run a second time (that would be a second claim) but answered 503."""
+    _claims_ran_out(claimable)  # the ORM path: a transaction, and its COMMIT
     project, slot = claimable["project"], claimable["slot"]
     wrapper = type(connections["default"])
     real_commit = wrapper._commit
@@ -285,6 +334,25 @@ def test_a_commit_whose_answer_was_lost_is_never_tried_again(claimable, monkeypa
 
     with monkeypatch.context() as patch:
         patch.setattr(wrapper, "_commit", commit_then_lose_the_answer)
+        response = claimable["client"].post(
+            f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json"
+        )
+    assert response.status_code == 503
+    assert Claim.objects.filter(worker=claimable["mother"]).count() == 1  # once, not twice
+
+
+@live_db
+def test_a_one_statement_claim_whose_answer_was_lost_is_never_tried_again(claimable):
+    """The same in autocommit: the claim's one statement committed, and its answer was lost."""
+    project, slot = claimable["project"], claimable["slot"]
+
+    def run_then_lose_the_answer(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "homeslot_claim_next" in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return result
+
+    with connection.execute_wrapper(run_then_lose_the_answer):
         response = claimable["client"].post(
             f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json"
         )

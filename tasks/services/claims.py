@@ -1,5 +1,6 @@
 """Claims: claim a chosen task or the next one, and give a task back."""
 
+import contextlib
 import datetime
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -12,6 +13,7 @@ from accounts.models import User
 from accounts.selectors import company_ids_for
 from core import locks
 from core.errors import Forbidden, Invalid, NotFound, ReasonRequired
+from core.ids import MAX_ID
 from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from realtime import events
@@ -38,7 +40,13 @@ MAX_RELEASE_REASON = 200
 
 
 def task_claim(*, worker: User, task_id: int, slot_id: int, confirm_outside_availability: bool = False) -> Claim:
-    """Claim this task for a slot (a conditional update: no waiting on other claims)."""
+    """Claim this task for a slot (a conditional update of that task)."""
+    if connection.vendor == "postgresql":
+        claim = _claim_in_one_statement(
+            worker=worker, slot_id=slot_id, task_id=task_id, confirmed=confirm_outside_availability
+        )
+        if claim is not None:
+            return claim
     return _claim(worker=worker, slot_id=slot_id, task_id=task_id, confirmed=confirm_outside_availability)
 
 
@@ -65,7 +73,9 @@ def task_claim_next(
             after_claim_id=after_claim_id,
         )
     if connection.vendor == "postgresql":
-        claim = _claim_next_in_one_statement(worker=worker, project_id=project_id, slot_id=slot_id)
+        claim = _claim_in_one_statement(
+            worker=worker, slot_id=slot_id, project_id=project_id, confirmed=confirm_outside_availability
+        )
         if claim is not None:
             return claim
     return _claim(worker=worker, slot_id=slot_id, project_id=project_id, confirmed=confirm_outside_availability)
@@ -94,30 +104,43 @@ def _claim_next_once(*, worker, project_id: int, slot_id, confirmed: bool, after
     )
 
 
-@transaction.atomic
-def _claim_next_in_one_statement(*, worker, project_id: int, slot_id) -> Claim | None:
-    """The common case in one round trip (see ``tasks.claim_sql``); None: nothing written, use ``_claim``."""
-    try:
-        slot_id = int(slot_id)
-    except (TypeError, ValueError):
-        return None
+def _claim_in_one_statement(*, worker, slot_id, project_id=None, task_id=None, confirmed: bool = False) -> Claim | None:
+    """The common case in one round trip (see ``tasks.claim_sql``): claim-next of ``project_id``, or
+    the task she chose (``task_id``). None: nothing written, use ``_claim``.
+
+    In autocommit (a request) the statement is its own transaction: no BEGIN and COMMIT around it,
+    and her profile row is unlocked the moment it returns. Inside a caller's transaction it runs in
+    a savepoint, so a slot filled meanwhile undoes only what it wrote."""
+    slot_id, project_id, task_id = (_key(value) for value in (slot_id, project_id, task_id))
+    if slot_id is None or (project_id is None) == (task_id is None):
+        return None  # an id no database holds (or not one of project and task): the ORM path answers
     now = timezone.now()
-    params = claim_sql.call_params(worker_id=worker.pk, project_id=int(project_id), slot_id=slot_id, now=now)
+    params = claim_sql.call_params(
+        worker_id=worker.pk, project_id=project_id, task_id=task_id, slot_id=slot_id, confirmed=confirmed, now=now
+    )
     try:
-        with connection.cursor() as cursor:
+        in_savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with in_savepoint, connection.cursor() as cursor:
             cursor.execute(claim_sql.CLAIM_NEXT, params)
             row = cursor.fetchone()
     except DatabaseError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == claim_sql.SLOT_FULL_SQLSTATE:
-            raise SlotFull() from exc  # filled by a concurrent claim; the atomic block undoes it all
+            raise SlotFull() from exc  # filled by a concurrent claim; the statement wrote nothing
         raise
     if row is None:
         return None
-    claim, event_rows = claim_sql.claim_from_row(
-        row, worker=worker, project_id=int(project_id), slot_id=slot_id, now=now
-    )
-    publish_written(event_rows)
+    claim, event_rows = claim_sql.claim_from_row(row, worker=worker, slot_id=slot_id, now=now)
+    publish_written(event_rows)  # at once in autocommit (committed), else when the caller commits
     return claim
+
+
+def _key(value) -> int | None:
+    """An id as the ORM path reads it (``int``), if the claim function can take it as a bigint key."""
+    try:
+        key = int(value)
+    except (TypeError, ValueError):
+        return None
+    return key if 1 <= key <= MAX_ID else None
 
 
 @transaction.atomic
@@ -128,16 +151,13 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
     profile = _lock_worker(worker)
     if profile is None:
         raise Forbidden(_("Only a registered mother can claim tasks."))
-    if task_id is not None:
-        task_row = Task.objects.filter(pk=task_id, project__status__in=_VISIBLE).values("project_id").first()
-        if task_row is None:
-            raise NotFound()
-        project_id = task_row["project_id"]
-    slot = _open_slot(slot_id=slot_id, project_id=project_id, now=now)
+    slot = _open_slot(slot_id=slot_id, project_id=project_id, task_id=task_id, now=now)
     project = slot.project
+    project_id = project.pk
     if project.company_id in company_ids_for(worker):
         # Staff of a company do not take its work (she may be a mother for other companies).
         raise OwnCompanyWork(details={"company": project.company_id})
+    # Her weekly windows are read only here: a slot she confirmed needs none of them.
     if not confirmed and not fairwork.fits_availability(profile, slot.starts_at, slot.ends_at):
         raise OutsideAvailability(details={"slot": slot.pk})
     live = Claim.objects.filter(worker=worker, project_id=project_id, status=ClaimStatus.ACTIVE, expires_at__gt=now)
@@ -193,20 +213,29 @@ _VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
 
 
 def _lock_worker(worker):
-    """Her profile, locked (with her weekly windows), or None if she is not a worker."""
-    return locks.lock_one(WorkerProfile.objects.prefetch_related("availability").filter(user_id=worker.pk))
+    """Her profile, locked, or None if she is not a worker."""
+    return locks.lock_one(WorkerProfile.objects.filter(user_id=worker.pk))
 
 
-def _open_slot(*, slot_id, project_id: int, now) -> TimeSlot:
+def _open_slot(*, slot_id, project_id: int | None, now, task_id: int | None = None) -> TimeSlot:
+    """The slot she asked for, with its project and company: of ``project_id`` (claim-next), or of
+    the project of the task she chose (``task_id``), read with the slot in one statement; the
+    reads that tell which refusal it is run only when there is none."""
     try:
         slot_id = int(slot_id)
     except (TypeError, ValueError):
-        raise InvalidSlot() from None
-    slot = (
-        TimeSlot.objects.select_related("project", "project__company").filter(pk=slot_id, project_id=project_id).first()
-    )
+        slot_id = None
+    slot = None
+    if slot_id is not None:
+        slots = TimeSlot.objects.select_related("project", "project__company").filter(pk=slot_id)
+        slot = (
+            slots.filter(project__tasks=task_id) if task_id is not None else slots.filter(project_id=project_id)
+        ).first()
     if slot is None:
-        if not Project.objects.filter(pk=project_id, status__in=_VISIBLE).exists():
+        if task_id is not None:  # a task she cannot see is not found, whatever the slot
+            if not Task.objects.filter(pk=task_id, project__status__in=_VISIBLE).exists():
+                raise NotFound()
+        elif slot_id is not None and not Project.objects.filter(pk=project_id, status__in=_VISIBLE).exists():
             raise NotFound()
         raise InvalidSlot()
     if slot.project.status not in _VISIBLE:
@@ -235,7 +264,7 @@ def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emerg
         raise ReasonRequired(_("The time slot has started: please tell us briefly why you are giving the task back."))
     if not during_slot:
         kind = ReleaseKind.FREE
-    elif family_emergency and measures.reliability(worker.pk, now=now)["family_emergencies_left"] > 0:
+    elif family_emergency and measures.family_emergencies_left(worker.pk, now=now) > 0:
         kind = ReleaseKind.EMERGENCY
     else:
         kind = ReleaseKind.MARKED

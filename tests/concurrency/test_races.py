@@ -172,3 +172,75 @@ def test_claim_next_never_waits_on_a_stale_claim_someone_else_holds(on_postgres,
     assert answered_while_held
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "no_task_available"
+
+
+def test_twenty_mothers_choosing_one_task_at_once_one_gets_it(setup):
+    """The chosen task in one statement (a conditional update) as well as on the ORM path."""
+    project, slot = setup
+    task = project.tasks.order_by("pk")[3]
+    mothers = [factories.mother() for _ in range(20)]
+
+    def claim(i):
+        client = APIClient()
+        client.force_authenticate(mothers[i])
+        response = client.post(f"/api/v1/tasks/{task.pk}/claim", {"slot": slot.pk}, format="json")
+        return response.status_code, response.json()
+
+    results = at_once(20, claim)
+
+    assert sorted(code for code, _body in results) == [201] + [409] * 19
+    assert {body["error"]["code"] for code, body in results if code == 409} == {"task_already_claimed"}
+    assert Claim.objects.filter(project=project).count() == 1
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.CLAIMED
+    assert project.tasks.filter(status=TaskStatus.CLAIMED).count() == 1
+    slot.refresh_from_db()
+    assert slot.claimed_count == 1
+
+
+def test_twenty_mothers_tapping_one_task_on_the_pages_at_once_one_gets_it(setup):
+    from django.test import Client
+
+    project, slot = setup
+    task = project.tasks.order_by("pk")[5]
+    phones = []
+    for i in range(20):
+        mother = factories.mother()
+        profile = mother.worker_profile
+        profile.display_name, profile.city, profile.children_under_12 = f"妈妈{i}", "佛山市", 0
+        profile.save()  # complete: her pages open
+        phone = Client()
+        phone.force_login(mother)
+        phones.append(phone)
+
+    def claim(i):
+        return phones[i].post(f"/m/tasks/{task.pk}/claim", {"slot": slot.pk})["Location"]
+
+    places = at_once(20, claim)
+
+    claim_made = Claim.objects.get(project=project)
+    assert places.count(f"/m/claims/{claim_made.pk}/") == 1
+    assert sum("taken=" in place for place in places) == 19  # someone was faster: the next one is offered
+    slot.refresh_from_db()
+    assert slot.claimed_count == 1
+
+
+def test_her_limit_holds_when_she_confirmed_a_slot_outside_her_hours(on_postgres, company, supervisor, mother):
+    from workers.models import AvailabilityWindow
+
+    project = factories.project(supervisor, company, tasks=10, claim_limit=3)
+    slot = factories.slot(supervisor, project)
+    weekday = (timezone.localtime(slot.starts_at).weekday() + 3) % 7
+    AvailabilityWindow.objects.create(
+        worker=mother.worker_profile, weekday=weekday, start=datetime.time(8), end=datetime.time(9)
+    )
+    body = {"slot": slot.pk, "confirm_outside_availability": True}
+
+    def claim(i):
+        client = APIClient()
+        client.force_authenticate(mother)
+        return client.post(f"/api/v1/projects/{project.pk}/claim-next", body, format="json").status_code
+
+    codes = at_once(10, claim)
+
+    assert codes.count(201) == 3 and codes.count(409) == 7
+    assert Claim.objects.filter(worker=mother).count() == 3

@@ -274,10 +274,10 @@ def test_the_one_statement_claim_on_postgresql_applies_the_same_rules(on_postgre
     )
     for hour in (9, 10, 11, 12):
         slot = slot_at(supervisor, project, local(hour), hours=1)
-        assert claims._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
+        assert claims._claim_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
     slot = slot_at(supervisor, project, local(13), hours=1)
     # Past her hours: the statement writes nothing and leaves the answer to the ORM path.
-    assert claims._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk) is None
+    assert claims._claim_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk) is None
 
     busy = factories.mother()
     AvailabilityWindow.objects.create(
@@ -286,7 +286,7 @@ def test_the_one_statement_claim_on_postgresql_applies_the_same_rules(on_postgre
         start=datetime.time(0),
         end=datetime.time(23, 59),
     )
-    assert claims._claim_next_in_one_statement(worker=busy, project_id=project.pk, slot_id=slot.pk) is None
+    assert claims._claim_in_one_statement(worker=busy, project_id=project.pk, slot_id=slot.pk) is None
     assert Claim.objects.filter(worker=busy).count() == 0
 
 

@@ -1,15 +1,18 @@
 """One claim rule set, proved: random small worlds, each driven from the same starting state
-through the ORM path (``tasks.services.claims._claim``, claim-next) and through the SQL path
-(``services.task_claim_next`` on PostgreSQL: the plpgsql ``homeslot_claim_next`` first, the ORM
-path only where it declines), each in its own savepoint. The outcomes must be identical: the
-same refusal (class, code, details, message), or a claim with identical rows by value — the
-claim, the task, the slots' counts, the audit entry, the outbox events, any notice — and an
-identical answer (``ClaimOut``).
+through the ORM path (``tasks.services.claims._claim``) and through the SQL path (on PostgreSQL:
+the plpgsql ``homeslot_claim_next`` first, the ORM path only where it declines), each in its own
+savepoint, twice: claim-next (``services.task_claim_next``) and the claim of a task she chose
+(``services.task_claim``: the pages' and the API's claim of a given task), with or without her
+confirmation of a slot outside her weekly windows. The outcomes must be identical: the same
+refusal (class, code, details, message), or a claim with identical rows by value — the claim,
+the task, the slots' counts, the audit entry, the outbox events, any notice — and an identical
+answer (``ClaimOut``).
 
 The function may decline what the ORM path takes only for the reasons its docstring gives
-(``tasks.claim_sql``): the task she gets is one whose claim ran out, the slot is outside her
-weekly windows (she confirmed), or a live claim of hers in another window shares time with the
-slot. Any other decline is a failure too, so the function is not quietly the slow path.
+(``tasks.claim_sql``): the task she gets is one whose claim ran out, or a live claim of hers in
+another window shares time with the slot. Any other decline is a failure too, so the function is
+not quietly the slow path: a slot outside her windows that she confirmed is taken in one
+statement (checked: it is drawn, and taken so, both ways).
 
 The worlds are small and many: her weekly windows, her other claims (live, run out, handed in,
 reviewed, given back) in the same window, beside it, around it or on other days of the week,
@@ -18,9 +21,11 @@ their rates, regions, kinds, minutes per unit, claim limits and states, tasks op
 out or done, slots full, closed or past, staff of the company or of another, and, in Berlin,
 the days the clocks change on (a day of 23 or 25 hours), all drawn by hypothesis.
 
-Every refusal claim-next can give is drawn (checked after the run); ``task_already_claimed``
-is not among them: claim-next gives it only when two claims race for one task (the unique
-index; tests/concurrency), and a task chosen by id has no SQL path.
+Every refusal each way can give is drawn (checked after the run); claim-next's do not include
+``task_already_claimed``, which it gives only when two claims race for one task (the unique index;
+tests/concurrency); a chosen task's include it (taken by another, handed in, done) and not
+``no_task_available``. The chosen task is one of the project's (in any state), one that does not
+exist, or one of another project.
 """
 
 import collections
@@ -89,7 +94,9 @@ REFUSALS = {
     "claims_overlap",
     "hours_limit_reached",
 }
-LEFT_TO_THE_ORM = {"a task whose claim ran out", "outside her windows, confirmed", "a claim in another window"}
+REFUSALS_OF_A_CHOSEN_TASK = (REFUSALS - {"no_task_available"}) | {"task_already_claimed"}
+LEFT_TO_THE_ORM = {"a task whose claim ran out", "a claim in another window"}
+WAYS = ("claim-next", "chosen task")
 
 
 # --- worlds (plain data) ----------------------------------------------------------------------------
@@ -145,6 +152,7 @@ class World:
     others: tuple[ProjectSpec, ...]
     held: tuple[HeldSpec, ...]
     confirmed: bool
+    chosen: int  # the task she chooses: ≥ 0 the target project's (by position), -1 none such, -2 another's
 
 
 def weighted(*pairs):
@@ -324,6 +332,7 @@ def worlds(draw, gate: str) -> World:
         others=others,
         held=held,
         confirmed=gate == "confirmed" or (gate == "any" and draw(weighted((3, False), (2, True)))),
+        chosen=draw(weighted((4, 0), (2, 1), (1, 2), (1, 4), (1, -1), (1, -2))),
     )
 
 
@@ -484,8 +493,10 @@ def build(world: World) -> dict:
         project=project, starts_at=_at(clock, 1, 15 * 60), ends_at=_at(clock, 1, 17 * 60), capacity=9
     )
     busy = 0
+    target_tasks = []
     for task_spec in world.tasks:
         task = Task.objects.create(project=project, number=number(project), units=_units(task_spec.minutes, project))
+        target_tasks.append(task.pk)
         if task_spec.state == "open":
             continue
         status = {"taken": "live", "stale": "lapsed", "submitted": "submitted", "accepted": "done"}[task_spec.state]
@@ -504,7 +515,15 @@ def build(world: World) -> dict:
         slot_id = TimeSlot.objects.create(project=foreign, starts_at=starts, ends_at=slot.ends_at, capacity=3).pk
     else:
         slot_id = TimeSlot.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
-    return {"worker": her.pk, "project": project.pk, "slot": slot_id}
+
+    if world.chosen >= 0 and target_tasks:
+        chosen = target_tasks[world.chosen % len(target_tasks)]
+    elif world.chosen == -2:  # open, in another project (the foreign slot's, when there is one)
+        owner = others[0] if others else _project(world.project, elsewhere, "乙的另一个项目")
+        chosen = Task.objects.create(project=owner, number=number(owner), units=1).pk
+    else:
+        chosen = Task.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    return {"worker": her.pk, "project": project.pk, "slot": slot_id, "task": chosen}
 
 
 # --- one path, in a savepoint ------------------------------------------------------------------------
@@ -588,21 +607,24 @@ def run(claim) -> Outcome:
     return outcome
 
 
-def why_left_to_the_orm(asked: dict, taken_task: int, confirmed: bool) -> set[str]:
+def why_left_to_the_orm(asked: dict, taken_task: int) -> set[str]:
     """The documented reasons the function leaves a claim the ORM path makes to the ORM path."""
     reasons = set()
     if Task.objects.filter(pk=taken_task, status="claimed").exists():
         reasons.add("a task whose claim ran out")
     slot = TimeSlot.objects.get(pk=asked["slot"])
-    profile = WorkerProfile.objects.get(user_id=asked["worker"])
-    if confirmed and not fits_availability(profile, slot.starts_at, slot.ends_at):
-        reasons.add("outside her windows, confirmed")
     live = Claim.objects.filter(worker_id=asked["worker"], status="active", expires_at__gt=timezone.now())
     if live.filter(slot__starts_at__lt=slot.ends_at, slot__ends_at__gt=slot.starts_at).exclude(
         slot__starts_at=slot.starts_at, slot__ends_at=slot.ends_at
     ):
         reasons.add("a claim in another window")
     return reasons
+
+
+def outside_her_windows(asked: dict) -> bool:
+    slot = TimeSlot.objects.get(pk=asked["slot"])
+    profile = WorkerProfile.objects.get(user_id=asked["worker"])
+    return not fits_availability(profile, slot.starts_at, slot.ends_at)
 
 
 def compare(world: World, seen: collections.Counter) -> None:
@@ -622,27 +644,41 @@ def compare(world: World, seen: collections.Counter) -> None:
         def args():
             return {"worker": User.objects.get(pk=asked["worker"]), "slot_id": asked["slot"]}
 
-        orm = run(lambda: claims._claim(**args(), project_id=asked["project"], confirmed=world.confirmed))
-        sql = run(
-            lambda: services.task_claim_next(
-                **args(), project_id=asked["project"], confirm_outside_availability=world.confirmed
-            )
-        )
-        if orm.refusal is not None:
-            label = f"refused: {orm.refusal[1]}"
-        elif sql.in_one_statement:
-            label = "taken in one statement"
-        else:
-            reasons = why_left_to_the_orm(asked, orm.task_id, world.confirmed)
-            assert reasons, "the one-statement claim declined a claim the ORM path makes, for no documented reason"
-            label = "taken by the ORM path: " + " + ".join(sorted(reasons))
-            seen.update(f"left to the ORM: {reason}" for reason in reasons)
-        event(label)
-        seen[label] += 1
-        assert sql.refusal == orm.refusal
-        assert sql.written == orm.written
-        assert sql.answer == orm.answer
-        assert sql.task_id == orm.task_id
+        ways = {
+            "claim-next": (
+                lambda: claims._claim(**args(), project_id=asked["project"], confirmed=world.confirmed),
+                lambda: services.task_claim_next(
+                    **args(), project_id=asked["project"], confirm_outside_availability=world.confirmed
+                ),
+            ),
+            "chosen task": (
+                lambda: claims._claim(**args(), task_id=asked["task"], confirmed=world.confirmed),
+                lambda: services.task_claim(
+                    **args(), task_id=asked["task"], confirm_outside_availability=world.confirmed
+                ),
+            ),
+        }
+        for way, (through_the_orm, through_sql) in ways.items():
+            orm, sql = run(through_the_orm), run(through_sql)
+            if orm.refusal is not None:
+                label = f"refused: {orm.refusal[1]}"
+            elif sql.in_one_statement:
+                label = "taken in one statement"
+                if world.confirmed and outside_her_windows(asked):
+                    seen[f"{way}: taken in one statement outside her windows, confirmed"] += 1
+            else:
+                reasons = why_left_to_the_orm(asked, orm.task_id)
+                assert reasons, (
+                    f"{way}: the one-statement claim declined a claim the ORM path makes, for no documented reason"
+                )
+                label = "taken by the ORM path: " + " + ".join(sorted(reasons))
+                seen.update(f"{way}: left to the ORM: {reason}" for reason in reasons)
+            event(f"{way}: {label}")
+            seen[f"{way}: {label}"] += 1
+            assert sql.refusal == orm.refusal, way
+            assert sql.written == orm.written, way
+            assert sql.answer == orm.answer, way
+            assert sql.task_id == orm.task_id, way
         transaction.set_rollback(True)
 
 
@@ -657,8 +693,13 @@ def test_the_orm_path_and_the_sql_path_agree_on_random_worlds(on_postgres):
 
         agree()
 
-    refusals = {label.removeprefix("refused: ") for label in seen if label.startswith("refused: ")}
-    assert refusals == REFUSALS, f"never drawn: {sorted(REFUSALS - refusals)}; {sorted(seen.items())}"
-    assert seen["taken in one statement"] >= 20, sorted(seen.items())
-    left = {label.removeprefix("left to the ORM: ") for label in seen if label.startswith("left to the ORM: ")}
-    assert left == LEFT_TO_THE_ORM, sorted(seen.items())
+    tally = sorted(seen.items())
+
+    for way, expected in zip(WAYS, (REFUSALS, REFUSALS_OF_A_CHOSEN_TASK), strict=True):
+        labels = {label.removeprefix(f"{way}: ") for label in seen if label.startswith(f"{way}: ")}
+        refusals = {label.removeprefix("refused: ") for label in labels if label.startswith("refused: ")}
+        assert refusals == expected, f"{way}: never drawn: {sorted(expected - refusals)}; {tally}"
+        assert seen[f"{way}: taken in one statement"] >= 20, tally
+        assert seen[f"{way}: taken in one statement outside her windows, confirmed"] >= 3, tally
+        left = {label.removeprefix("left to the ORM: ") for label in labels if label.startswith("left to the ORM: ")}
+        assert left == LEFT_TO_THE_ORM, (way, tally)

@@ -109,7 +109,7 @@ def test_the_one_statement_claim_declines_her_own_companys_work(on_postgres, sup
     become_a_mother(supervisor)
     morning = slot(supervisor, assembly, at(9), at(11))
 
-    assert claims._claim_next_in_one_statement(worker=supervisor, project_id=assembly.pk, slot_id=morning.pk) is None
+    assert claims._claim_in_one_statement(worker=supervisor, project_id=assembly.pk, slot_id=morning.pk) is None
     assert Claim.objects.count() == 0
 
 
@@ -268,7 +268,7 @@ def test_the_one_statement_claim_never_takes_what_the_orm_path_refuses(on_postgr
     project = factories.project(supervisor, company, tasks=4, units_per_task=20, claim_limit=6)
     long_ones = _remainder(supervisor, company)  # 100, 100, 50 pieces
     nine = slot(supervisor, project, at(9), at(10))
-    in_one = claims._claim_next_in_one_statement
+    in_one = claims._claim_in_one_statement
 
     # Too long for an hour: only the 50-piece task is taken, then nothing.
     hour_of_long = slot(supervisor, long_ones, at(12), at(13))

@@ -13,11 +13,14 @@ import pytest
 import time_machine
 from django.db import connection
 
-from fairwork.errors import ClaimsOverlap, HoursLimitReached
+from fairwork.errors import ClaimsOverlap, HoursLimitReached, OutsideAvailability
+from realtime.models import OutboxEvent
 from tasks import claim_sql, services
+from tasks.errors import InvalidSlot, TaskAlreadyClaimed, TaskTooLongForSlot
 from tasks.models import Claim
 from tasks.services import claims
 from tests import factories
+from workers.models import AvailabilityWindow
 
 MIGRATIONS = Path(claim_sql.__file__).resolve().parent / "migrations"
 SQL_DIR = MIGRATIONS / "sql"
@@ -28,6 +31,7 @@ FROZEN = {
     "claim_v1.sql": "a807bd6c48b59bfd8eb6e61ed3918889b1f829a7beeedb31ff45e96ed304fa70",
     "claim_v2.sql": "2b404b860f477f75be985cbf2be2d4581372465ef4b8c18ce69cc9f5cf0ac6c1",
     "claim_v3.sql": "5fa92c768dce87939fe18fe932f1b8e866fd4f2d6c2eba64ba863765aabf0a76",
+    "claim_v4.sql": "23fe4314f9adf837450fcb2860fbf5edffc320306f0f72d5969d8a8250df51e1",
 }
 
 
@@ -163,7 +167,7 @@ def _at(hour, minute=0, day=29):
 
 
 def in_one(mother, project, slot):
-    return claims._claim_next_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
+    return claims._claim_in_one_statement(worker=mother, project_id=project.pk, slot_id=slot.pk)
 
 
 @pytest.mark.postgres
@@ -197,6 +201,60 @@ def test_the_one_statement_claim_follows_the_hour_limits_of_the_moment(
     tomorrow = _slot(supervisor, project, _at(9, day=30), _at(10, day=30))  # Monday: a new week
     assert in_one(mother, project, tomorrow) is not None
     assert Claim.objects.filter(worker=mother).count() == 4
+
+
+# --- version 4: her confirmation, and the task she chose ------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_slot_outside_her_windows_that_she_confirmed_is_taken_in_one_statement(
+    on_postgres, frozen, supervisor, company, mother
+):
+    project = factories.project(supervisor, company, tasks=2, units_per_task=30, claim_limit=6)
+    nine = _slot(supervisor, project, _at(9), _at(10))  # Sunday morning; her hours: Monday evenings
+    AvailabilityWindow.objects.create(
+        worker=mother.worker_profile, weekday=0, start=datetime.time(19), end=datetime.time(21)
+    )
+
+    assert in_one(mother, project, nine) is None  # not confirmed: the ORM path asks her
+    with pytest.raises(OutsideAvailability):
+        services.task_claim_next(worker=mother, project_id=project.pk, slot_id=nine.pk)
+    taken = claims._claim_in_one_statement(worker=mother, project_id=project.pk, slot_id=nine.pk, confirmed=True)
+    assert taken is not None and Claim.objects.get(worker=mother).pk == taken.pk
+
+
+@pytest.mark.postgres
+def test_the_task_she_chose_is_taken_in_one_statement_only_when_open_fitting_and_the_slots(
+    on_postgres, frozen, supervisor, company, mother
+):
+    project = factories.project(supervisor, company, tasks=3, units_per_task=10, claim_limit=6)
+    other = factories.project(supervisor, company, tasks=1, units_per_task=10, claim_limit=6)
+    too_long = factories.project(supervisor, company, tasks=1, units_per_task=90, claim_limit=6)
+    nine = _slot(supervisor, project, _at(9), _at(10))
+    hour = _slot(supervisor, too_long, _at(11), _at(12))
+    first, second, _third = project.tasks.order_by("pk")
+
+    def chosen(task, slot=nine):
+        return claims._claim_in_one_statement(worker=mother, task_id=task.pk, slot_id=slot.pk)
+
+    taken = chosen(second)  # not the first open one: the one she chose
+    assert (taken.task_id, taken.task.number, taken.project.pk) == (second.pk, second.number, project.pk)
+    assert {event.group for event in OutboxEvent.objects.filter(data__claim=taken.pk)} == {
+        f"project.{project.pk}",
+        f"company.{company.pk}.staff",
+        f"worker.{mother.pk}",
+    }
+    assert chosen(second) is None  # hers already: the ORM path says which
+    with pytest.raises(TaskAlreadyClaimed):
+        services.task_claim(worker=mother, task_id=second.pk, slot_id=nine.pk)
+    assert chosen(other.tasks.get()) is None  # not the slot's project
+    with pytest.raises(InvalidSlot):
+        services.task_claim(worker=mother, task_id=other.tasks.get().pk, slot_id=nine.pk)
+    assert chosen(too_long.tasks.get(), hour) is None  # 90 minutes in an hour
+    with pytest.raises(TaskTooLongForSlot):
+        services.task_claim(worker=mother, task_id=too_long.tasks.get().pk, slot_id=hour.pk)
+    assert services.task_claim(worker=mother, task_id=first.pk, slot_id=nine.pk).task_id == first.pk
+    assert sorted(Claim.objects.filter(worker=mother).values_list("task_id", flat=True)) == [first.pk, second.pk]
 
 
 # --- disagreements the differential test (test_claim_differential.py) is there to catch -------------------

@@ -139,7 +139,7 @@ def test_an_api_hand_in_of_labels_reads_the_items_once(supervisor, company, moth
     assert answer == fresh_answer(answer["id"])
 
 
-def test_a_page_hand_in_costs_ten_statements_with_no_reads_the_service_repeats(supervisor, company, mom):
+def test_a_page_hand_in_costs_eight_statements_with_no_reads_the_service_repeats(supervisor, company, mom):
     project = factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=3)
     slot = factories.slot(supervisor, project)
     claim = claim_id(mom, project, slot)
@@ -160,7 +160,6 @@ def test_a_page_hand_in_costs_ten_statements_with_no_reads_the_service_repeats(s
     assert tables(statements) == [
         "SELECT django_session",  # the session (django.contrib.sessions)
         "SELECT accounts_user",  # her user and her profile (config.auth)
-        "SELECT workers_availabilitywindow",  # frontend.mother.mother_page: her hours, beside her profile
         "SELECT tasks_claim",  # locked, with its task and project (and her newest hand-in)
         "INSERT tasks_submission",
         "UPDATE tasks_claim",
