@@ -1,6 +1,7 @@
 """The claim hot path as a bare ASGI route in front of Django.
 
-``POST /api/v1/projects/<id>/claim-next`` with ``Authorization: Token …`` is what thousands of
+``POST /api/v1/projects/<id>/claim-next`` with ``Authorization: Token …`` (``{"slot": …}``, with
+``"confirm_outside_availability": true`` when she confirmed a slot outside her hours) is what thousands of
 phones send when a batch is released. Under ASGI, Django's handler costs several thread
 hand-offs per request (DESIGN.md §9); this route makes one. It is not a second set of
 rules: it uses the same token check (:func:`accounts.tokens.user_for_token`), the same
@@ -124,7 +125,10 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         slot_id = data["slot"]
     except (InvalidJSON, KeyError, TypeError):
         raise _Unanswered() from None
-    if len(data) != 1:  # anything beside the slot (a confirmation, odd input): the serializer decides
+    # The slot, and her confirmation of a slot outside her hours as a JSON boolean; anything else
+    # (another key, a confirmation the serializer would read from a string): the serializer decides.
+    confirmed = data.get("confirm_outside_availability", False)
+    if type(confirmed) is not bool or len(data) != 1 + ("confirm_outside_availability" in data):
         raise _Unanswered()
     # Only what the SQL can take as it is: a slot id a bigint holds (a larger one would make the
     # parameter numeric, and no claim function takes that) and a key of printable ASCII.
@@ -134,7 +138,10 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
         raise _Unanswered()
     now = timezone.now()
     digest = token_digest(key)  # in Python: the statement takes the digest, never the key
-    params = {"token_digest": digest, **claim_sql.call_params(project_id=project_id, slot_id=slot_id, now=now)}
+    params = {
+        "token_digest": digest,
+        **claim_sql.call_params(project_id=project_id, slot_id=slot_id, now=now, confirmed=confirmed),
+    }
     try:
         conn = await pool.getconn()  # checked on the way out: a connection a restart killed is replaced
     except (psycopg.Error, psycopg_pool.PoolTimeout):
@@ -156,9 +163,7 @@ async def claim_next_async(pool, *, key: str, project_id: int, body: bytes, acce
     if row is None:  # unknown or lapsed token, or any rule did not hold: the sync path answers exactly
         raise _Unanswered()
     user_id, row = row[0], row[1:]
-    claim, events = claim_sql.claim_from_row(
-        row, worker=User(pk=user_id), project_id=project_id, slot_id=slot_id, now=now
-    )
+    claim, events = claim_sql.claim_from_row(row, worker=User(pk=user_id), slot_id=slot_id, now=now)
     # The answer goes out first; live delivery follows (clients recover from the outbox).
     relay.enqueue(events)  # committed: the answer goes out now, live delivery follows
     with translation.override(language_for(accept_language=accept_language)):

@@ -462,3 +462,52 @@ def test_the_fast_paths_pool_assumes_the_role_django_assumes(on_postgres, monkey
         _loop.run_until_complete(http_application.aclose())  # its connections hold the role
         with connection.cursor() as cursor:
             cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _outside_her_hours(token: str, slot) -> None:
+    """A weekly window on another weekday than the slot's: the slot is outside her hours."""
+    from workers.models import AvailabilityWindow
+
+    mother = ApiToken.objects.get(digest=token_digest(token)).user
+    weekday = (timezone.localtime(slot.starts_at).weekday() + 3) % 7
+    AvailabilityWindow.objects.create(
+        worker=mother.worker_profile, weekday=weekday, start=datetime.time(8), end=datetime.time(9)
+    )
+
+
+@pytest.mark.parametrize(
+    ("confirmation", "answered_on_the_loop"),
+    [(True, True), ("true", False), (1, False)],
+    ids=["a JSON boolean", "a string", "a number"],
+)
+def test_a_confirmed_slot_outside_her_hours_is_claimed_on_the_loop_as_the_api_claims_it(
+    world, on_postgres, monkeypatch, confirmation, answered_on_the_loop
+):
+    """What a mother outside her hours sends after confirming: the async path takes it (PostgreSQL);
+    a confirmation written another way is left to the serializer, which reads it as the API does."""
+    from config.asgi import http_application
+
+    project, slot, tokens = world
+    for token in tokens[:2]:
+        _outside_her_hours(token, slot)
+    handed_over = []
+    sync_path = http_application._handle
+
+    async def counted(**request):
+        handed_over.append(request)
+        return await sync_path(**request)
+
+    monkeypatch.setattr(http_application, "_handle", counted)
+    path = f"/api/v1/projects/{project.pk}/claim-next"
+    unconfirmed = json.dumps({"slot": slot.pk}).encode()
+    confirmed = json.dumps({"slot": slot.pk, "confirm_outside_availability": confirmation}).encode()
+
+    assert via_asgi(path, unconfirmed, token=tokens[0])[1]["error"]["code"] == "outside_availability"
+    handed_over.clear()
+    fast = via_asgi(path, confirmed, token=tokens[0])
+    slow = via_drf(path, confirmed, token=tokens[1])
+
+    assert fast[0] == slow[0] == 201
+    assert set(fast[1]) == set(slow[1]) and fast[1]["slot"]["id"] == slow[1]["slot"]["id"] == slot.pk
+    assert len(handed_over) == (0 if answered_on_the_loop else 1)
+    assert Claim.objects.filter(slot=slot).count() == 2
