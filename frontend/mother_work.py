@@ -5,6 +5,7 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +43,7 @@ def claims(request):
 
 def claims_context(user) -> dict:
     now = timezone.now()
-    mine = selectors.claims_for_worker(user).prefetch_related("submissions__review")
+    mine = selectors.claims_for_worker(user)
     # Ran out: the task is back in the hall (time is data).
     active = list(mine.filter(status=ClaimStatus.ACTIVE, expires_at__gt=now))
     # What she handed in and waits for review: the newest few (a busy week may leave dozens).
@@ -51,6 +52,7 @@ def claims_context(user) -> dict:
     if len(waiting) > WAITING_SHOWN:
         waiting = waiting[:WAITING_SHOWN]
         waiting_more = mine.filter(status=ClaimStatus.SUBMITTED).count() - WAITING_SHOWN
+    prefetch_related_objects(active + waiting, "submissions__review")  # both lists' in one read each
     live = [_claim_view(held, now) for held in sorted(active + waiting, key=lambda c: (c.expires_at, c.pk))]
     results = [
         _result_view(submission)

@@ -67,6 +67,9 @@ def test_the_page_costs_the_same_with_three_or_twenty_three_waiting(supervisor, 
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/m/claims/").status_code == 200
         counts.append(len(queries))
+        # Her live claims and those waiting for review: their hand-ins (and reviews) in one read each.
+        of_claims = [q["sql"] for q in queries if '"tasks_submission"."claim_id" IN' in q["sql"]]
+        assert len(of_claims) == 1, of_claims
 
     assert counts[1] <= counts[0] + 1  # one count more, never one query per claim
     assert 'id="waiting-more"' not in my_tasks(few).content.decode()
