@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from core.fields import IdField, StrictIntegerField
 from core.schema import ClockTimeField
+from core.serializers import ModelSerializer
 from fairwork.selectors import floor_for
 from ledger.money import format_fen, format_rate
 from tasks.models import Kind, Project, SplitJob
@@ -15,7 +16,7 @@ def hourly_display(project: Project) -> str:
     return _("about %(amount)s per hour") % {"amount": format_fen(int(project.implied_hourly_pay * 100))}
 
 
-class ProjectOut(serializers.ModelSerializer):
+class ProjectOut(ModelSerializer):
     company_name = serializers.CharField(source="company.name", read_only=True)
     piece_rate_display = serializers.SerializerMethodField()
     implied_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
@@ -129,7 +130,7 @@ class SlotIn(serializers.Serializer):
     capacity = StrictIntegerField(forms=True, min_value=1, max_value=100000)
 
 
-class SplitJobOut(serializers.ModelSerializer):
+class SplitJobOut(ModelSerializer):
     progress_percent = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import IdField, StrictIntegerField
+from core.serializers import ModelSerializer
 from ledger.money import fen_for_units, format_fen, format_rate
 from tasks.models import (
     Claim,
@@ -23,7 +24,7 @@ from tasks.models import (
 from tasks.project_serializers import ProjectOut, hourly_display
 
 
-class SlotOut(serializers.ModelSerializer):
+class SlotOut(ModelSerializer):
     fits_my_time = serializers.SerializerMethodField()
     places_left = serializers.SerializerMethodField()
 
@@ -40,7 +41,7 @@ class SlotOut(serializers.ModelSerializer):
         return max(slot.capacity - slot.claimed_count, 0)
 
 
-class ProjectBrief(serializers.ModelSerializer):
+class ProjectBrief(ModelSerializer):
     piece_rate_display = serializers.SerializerMethodField()
     implied_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     implied_hourly_pay_display = serializers.SerializerMethodField()
@@ -70,13 +71,13 @@ class ProjectBrief(serializers.ModelSerializer):
     get_implied_hourly_pay_display = ProjectOut.get_implied_hourly_pay_display
 
 
-class LabelItemOut(serializers.ModelSerializer):
+class LabelItemOut(ModelSerializer):
     class Meta:
         model = LabelItem
         fields = ["id", "position", "text"]
 
 
-class TaskOut(serializers.ModelSerializer):
+class TaskOut(ModelSerializer):
     project = ProjectBrief()
     pay_fen = serializers.SerializerMethodField()
     pay_display = serializers.SerializerMethodField()
@@ -117,7 +118,7 @@ class ReviewOut(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
 
-class SubmissionBrief(serializers.ModelSerializer):
+class SubmissionBrief(ModelSerializer):
     review = serializers.SerializerMethodField()
 
     class Meta:
@@ -129,7 +130,7 @@ class SubmissionBrief(serializers.ModelSerializer):
         return ReviewOut(review).data if review else None
 
 
-class ClaimOut(serializers.ModelSerializer):
+class ClaimOut(ModelSerializer):
     task = serializers.SerializerMethodField()
     project = ProjectBrief()
     slot = SlotOut()
@@ -198,7 +199,7 @@ class ReviewIn(serializers.Serializer):
     score = StrictIntegerField(forms=True, required=False, allow_null=True, min_value=1, max_value=5)
 
 
-class SubmissionPhotoOut(serializers.ModelSerializer):
+class SubmissionPhotoOut(ModelSerializer):
     """A handed-in photo; ``url`` serves it to the mother who sent it and the company's staff only."""
 
     url = serializers.SerializerMethodField()
@@ -211,7 +212,7 @@ class SubmissionPhotoOut(serializers.ModelSerializer):
         return reverse("submission-photo", args=[photo.pk])
 
 
-class SubmissionOut(serializers.ModelSerializer):
+class SubmissionOut(ModelSerializer):
     project = ProjectBrief()
     task = serializers.SerializerMethodField()
     worker = serializers.SerializerMethodField()
