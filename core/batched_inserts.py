@@ -4,8 +4,9 @@ its transaction in one INSERT per table instead of one per row.
 A service opts in with ``@batched_inserts()`` (under its ``@transaction.atomic``) or ``with
 batched_inserts():`` around its body. Inside, ``add()`` keeps the unsaved rows; when the block ends
 without an error each table's rows are written with one ``bulk_create`` (ids set, in the order they
-were added) and handed to the callback that asked for them (``realtime.publish``: the relay, after
-commit). Outside a block ``add()`` writes at once, so a service that does not opt in is unchanged.
+were added) — on PostgreSQL all the tables in one statement — and handed to the callback that asked
+for them (``realtime.publish``: the relay, after commit). Outside a block ``add()`` writes at once,
+so a service that does not opt in is unchanged.
 
 The block is an atomic block of its own (``savepoint=False``: no statement), so an error inside it
 rolls back whatever would have been written with the rows, and nothing of it is written. A row added
@@ -23,6 +24,8 @@ import contextvars
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, models, transaction
+
+from core.insert_sql import insert_sql
 
 _open: contextvars.ContextVar["_Batch | None"] = contextvars.ContextVar("batched_inserts", default=None)
 
@@ -51,6 +54,9 @@ class _Batch:
         for added in self.added:
             if id(added) in live:
                 groups.setdefault((type(added.rows[0]), added.written), []).extend(added.rows)
+        if connection.vendor == "postgresql" and len(groups) > 1:
+            _insert_together(connection, groups)
+            return
         for (model, written), rows in groups.items():
             _insert(model, rows, written)
 
@@ -91,3 +97,32 @@ def _insert(model, rows: list, written) -> None:
     model.objects.bulk_create(rows)
     if written is not None:
         written(rows)
+
+
+def _insert_together(connection, groups: dict[tuple, list]) -> None:
+    """PostgreSQL: every table's rows in one statement, a ``WITH`` of one INSERT each. An
+    auto-increment key comes back as each INSERT's keys in order (the sequence is drawn row by row,
+    in the order of its ``VALUES``), and is set on the rows as ``bulk_create`` sets it."""
+    quote = connection.ops.quote_name
+    inserts, results, params = [], [], []
+    for n, ((model, _written), rows) in enumerate(groups.items()):
+        sql, values = insert_sql(connection, model, rows)
+        key = model._meta.pk
+        if isinstance(key, models.AutoField):
+            inserts.append(f"insert_{n} AS ({sql} RETURNING {quote(key.column)})")
+            results.append(f"(SELECT array_agg({quote(key.column)} ORDER BY {quote(key.column)}) FROM insert_{n})")
+        else:  # the key was made here (a uuid): nothing to read back
+            inserts.append(f"insert_{n} AS ({sql} RETURNING 1)")
+            results.append(f"(SELECT count(*) FROM insert_{n})")
+        params += values
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(inserts)} SELECT {', '.join(results)}", params)
+        returned = cursor.fetchone()
+    for ((model, written), rows), keys in zip(groups.items(), returned, strict=True):
+        if isinstance(model._meta.pk, models.AutoField):
+            for row, key in zip(rows, keys, strict=True):
+                row.pk = key
+        for row in rows:
+            row._state.adding, row._state.db = False, connection.alias
+        if written is not None:
+            written(rows)

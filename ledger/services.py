@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, router, transaction
-from django.db.models import Model, Q
+from django.db import router, transaction
+from django.db.models import Model, Q, Subquery
 
 from accounts.audit import audit_record
 from accounts.models import User
+from core.insert_sql import insert_sql
 from ledger.models import Account, AccountKind, Direction, Posting, Transaction, TransactionKind
 from ledger.money import fen_for_units, format_fen
 from realtime import events
@@ -91,23 +92,9 @@ def _post_unless_posted(connection, txn: Transaction, postings: list[Posting]) -
     the postings the same statement inserted before it (the count is read before the header row
     is made), so the database's balance check holds as for two statements."""
     quote = connection.ops.quote_name
-
-    def insert(model, rows: list, where: str) -> tuple[str, list]:
-        fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-        values, params = [], []
-        for row in rows:
-            values.append("(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields) + ")")
-            params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-        columns = ", ".join(quote(f.column) for f in fields)
-        table = quote(model._meta.db_table)
-        return f"INSERT INTO {table} ({columns}) SELECT * FROM (VALUES {', '.join(values)}) AS v {where}", params
-
-    legs_sql, legs_params = insert(
-        Posting,
-        postings,
-        f"WHERE NOT EXISTS (SELECT 1 FROM {quote(Transaction._meta.db_table)} WHERE {quote('key')} = %s)",
-    )
-    header_sql, header_params = insert(Transaction, [txn], "WHERE (SELECT count(*) FROM legs) = %s")
+    posted_already = f"SELECT 1 FROM {quote(Transaction._meta.db_table)} WHERE {quote('key')} = %s"
+    legs_sql, legs_params = insert_sql(connection, Posting, postings, where=f"NOT EXISTS ({posted_already})")
+    header_sql, header_params = insert_sql(connection, Transaction, [txn], where="(SELECT count(*) FROM legs) = %s")
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH legs AS ({legs_sql} RETURNING 1) {header_sql} RETURNING 1",
@@ -119,9 +106,27 @@ def _post_unless_posted(connection, txn: Transaction, postings: list[Posting]) -
     return posted
 
 
-def earning_credit(*, review: Model, actor: User | None) -> Transaction | None:
+def earning_accounts(*, company, worker) -> dict[str, Subquery]:
+    """The ids of the two accounts a credit posts to, as annotations of the cause's own query (the
+    review's lock reads them with the submission): ``expense_account_id``, ``payable_account_id``,
+    None for one not made yet (her first credit). ``company`` and ``worker``: expressions of that
+    query (``OuterRef("project__company_id")``). An account, once made, never changes or goes."""
+    return {
+        "expense_account_id": Subquery(
+            Account.objects.filter(company_id=company, kind=AccountKind.EXPENSE, worker__isnull=True).values("pk")
+        ),
+        "payable_account_id": Subquery(
+            Account.objects.filter(company_id=company, kind=AccountKind.PAYABLE, worker_id=worker).values("pk")
+        ),
+    }
+
+
+def earning_credit(
+    *, review: Model, actor: User | None, account_ids: tuple[int | None, int | None] = (None, None)
+) -> Transaction | None:
     """Credit a mother for the units accepted in ``review``; call inside the transaction that made
-    the review (its key is new there: nobody else can be posting it)."""
+    the review (its key is new there: nobody else can be posting it). ``account_ids``: the expense
+    and payable accounts' ids when the caller read them (``earning_accounts``)."""
     submission = review.submission
     project = submission.project
     if review.accepted_units <= 0:
@@ -130,9 +135,12 @@ def earning_credit(*, review: Model, actor: User | None) -> Transaction | None:
     if amount <= 0:
         return None
     company_id = project.company_id
-    expense, payable = accounts_for(
-        company_id=company_id, wanted=[(AccountKind.EXPENSE, None), (AccountKind.PAYABLE, submission.worker_id)]
-    )
+    if all(account_ids):
+        expense, payable = (Account(pk=account_id) for account_id in account_ids)
+    else:
+        expense, payable = accounts_for(
+            company_id=company_id, wanted=[(AccountKind.EXPENSE, None), (AccountKind.PAYABLE, submission.worker_id)]
+        )
     txn, created = transaction_post(
         key=f"review:{review.pk}",
         kind=TransactionKind.EARNING,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import User
 from core.errors import Invalid
+from core.insert_sql import insert_sql
 from notices import events, jobs, selectors
 from notices.errors import InvalidPushSubscription, PushSubscriptionNotFound
 from notices.models import SMS_KINDS, Channel, Delivery, Notice, NoticeSettings, PushSubscription
@@ -83,15 +84,12 @@ def _insert_once(notice: Notice) -> bool | None:
     connection = transaction.get_connection(router.db_for_write(Notice))
     quote = connection.ops.quote_name
     notices, subscriptions = Notice._meta, PushSubscription._meta
-    fields = [f for f in notices.concrete_fields if not f.primary_key]
+    insert, params = insert_sql(connection, Notice, [notice])
     unique = ", ".join(quote(notices.get_field(name).column) for name in ("user", "key"))  # notice_once_per_key
     sql = (
-        f"INSERT INTO {quote(notices.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({unique}) DO NOTHING "
-        f"RETURNING {quote(notices.pk.column)}, EXISTS (SELECT 1 FROM {quote(subscriptions.db_table)} "
-        f"WHERE {quote(subscriptions.get_field('user').column)} = %s)"
+        f"{insert} ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(notices.pk.column)}, "
+        f"EXISTS (SELECT 1 FROM {quote(subscriptions.db_table)} WHERE {quote(subscriptions.get_field('user').column)} = %s)"
     )
-    params = [f.get_db_prep_save(getattr(notice, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, notice.user_id])
         row = cursor.fetchone()

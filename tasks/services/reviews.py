@@ -4,6 +4,7 @@ and the credit that follows."""
 import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,7 @@ from accounts.models import User
 from core import locks
 from core.batched_inserts import batched_inserts
 from core.errors import NotFound, ReasonRequired
-from ledger.services import earning_credit
+from ledger.services import earning_accounts, earning_credit
 from notices.models import NoticeKind
 from notices.services import notice_send
 from realtime import events
@@ -22,8 +23,10 @@ from tasks.errors import AlreadyReviewed, InvalidDecision, OwnSubmission, Review
 from tasks.models import Claim, ClaimStatus, Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
 from tasks.services._common import _bounded_int, _publish_progress, _require_supervising
 
-# The submission as a review locks it, with what its answer shows.
-_LOCKED = Submission.objects.select_related("project__company", "claim", "task", "worker__worker_profile")
+# The submission as a review locks it, with what its answer shows and the accounts its credit posts to.
+_LOCKED = Submission.objects.select_related("project__company", "claim", "task", "worker__worker_profile").annotate(
+    **earning_accounts(company=OuterRef("project__company_id"), worker=OuterRef("worker_id"))
+)
 _FINAL = {
     Decision.ACCEPT: (SubmissionStatus.ACCEPTED, TaskStatus.ACCEPTED),
     Decision.PARTIAL: (SubmissionStatus.PARTIALLY_ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED),
@@ -180,7 +183,9 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
         submission=submission.pk,
         accepted_units=units,
     )
-    earning_credit(review=review, actor=actor)
+    earning_credit(
+        review=review, actor=actor, account_ids=(submission.expense_account_id, submission.payable_account_id)
+    )
     publish(
         events.review_decided(
             project=project.pk,
