@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import router, transaction
-from django.db.models import Model, Q, Subquery
+from django.db import IntegrityError, router, transaction
+from django.db.models import Model, OuterRef, Q, Subquery
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -49,8 +49,8 @@ def transaction_post(
 
     Returns ``(transaction, created)``. Posting a key again returns the first one. ``new_cause``:
     the cause was made in the caller's transaction (a review's row), so no other transaction can
-    know its key yet and none is waited for; were one to post it after all, the unique key refuses
-    it (an error, never a second posting).
+    know its key yet, and no savepoint is taken for one that posts it at the same time; were one to
+    post it after all, the unique key refuses it (an error, never a second posting).
     """
     txn = Transaction(key=key, kind=kind, company_id=company_id, **fields)
     postings = [
@@ -59,9 +59,20 @@ def transaction_post(
     ]
     connection = transaction.get_connection(router.db_for_write(Transaction))
     if connection.vendor == "postgresql":
-        if not new_cause:
-            _wait_for_key(connection, key)
-        if _post_unless_posted(connection, txn, postings):
+        if new_cause:
+            posted = _post_unless_posted(connection, txn, postings)
+        else:
+            try:
+                # A savepoint: when a concurrent post of the same cause commits first, this one's
+                # header is refused by the unique key, and its postings go back with the savepoint.
+                with transaction.atomic(using=connection.alias):
+                    posted = _post_unless_posted(connection, txn, postings)
+            except IntegrityError:
+                existing = Transaction.objects.filter(key=key).first()
+                if existing is None:  # refused for another reason (the balance)
+                    raise
+                return existing, False
+        if posted:
             return txn, True
         return Transaction.objects.get(key=key), False
     # SQLite: one writer at a time, so nobody posts the key between this read and the inserts.
@@ -72,18 +83,6 @@ def transaction_post(
     Posting.objects.bulk_create(postings)
     txn.save(force_insert=True)
     return txn, True
-
-
-def _wait_for_key(connection, key: str) -> None:
-    """PostgreSQL: hold the key until commit (a transaction-scoped advisory lock), so that a
-    concurrent post of the same cause waits for this one and then finds it posted. Without it
-    both would insert postings, and the second, refused at the header, could not take them back
-    without a savepoint."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_KEY_LOCKS, key])
-
-
-_KEY_LOCKS = 0x4C4B  # the advisory lock space of ledger keys ("LK")
 
 
 def _post_unless_posted(connection, txn: Transaction, postings: list[Posting]) -> bool:
@@ -106,7 +105,7 @@ def _post_unless_posted(connection, txn: Transaction, postings: list[Posting]) -
     return posted
 
 
-def earning_accounts(*, company, worker) -> dict[str, Subquery]:
+def earning_accounts(*, company: OuterRef, worker: OuterRef) -> dict[str, Subquery]:
     """The ids of the two accounts a credit posts to, as annotations of the cause's own query (the
     review's lock reads them with the submission): ``expense_account_id``, ``payable_account_id``,
     None for one not made yet (her first credit). ``company`` and ``worker``: expressions of that
