@@ -2,8 +2,10 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from ledger.models import AccountKind, Direction, Posting, Transaction
+from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
 from tasks.models import Claim, ClaimStatus, Kind, Submission, SubmissionStatus, Task, TaskStatus
 from tests import factories
@@ -174,6 +176,8 @@ def test_revise_sends_it_back_to_the_same_mother_with_more_time(supervisor, moth
     assert claim.expires_at == claim.slot.ends_at + datetime.timedelta(minutes=2 * assembly.grace_minutes)
     task = Task.objects.get(pk=submission["task"]["id"])
     assert task.status == TaskStatus.CLAIMED and task.claim_expires_at == claim.expires_at
+    [notice] = Notice.objects.filter(user=mother, kind=NoticeKind.REVIEW_REVISE)
+    assert timezone.localtime(claim.expires_at).strftime("%m-%d %H:%M") in notice.text  # the new deadline
     # She fixes it and hands it in again; the second round is accepted and credited.
     again = submit(mother, claim.pk, completed_units=10).json()
     assert again["id"] != submission["id"]
