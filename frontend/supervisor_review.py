@@ -163,23 +163,27 @@ def review(request, pk):
 @supervisor_required
 @require_POST
 def decide(request, pk):
-    submission = _submission(request, pk)
+    """Her decision. The service finds the submission within the companies she supervises, so the
+    page reads it only to answer something other than done (a refusal shown on it, or a 404)."""
     form = ReviewForm(request.POST)
     if not form.is_valid():
+        submission = _submission(request, pk)
         messages.error(request, _("Choose accept, partly accept, reject or send back for changes."))
         return _render(request, submission, form, status=400)
     data = form.cleaned_data
     decision = data["decision"]
     reason = (data.get("reason") or "").strip() or _template_text(data.get("reason_template"))
     accepted_units = data.get("accepted_units")
-    if submission.project.kind == Kind.LABELLING and decision == Decision.PARTIAL:
-        # The grid's ticks are the count: every item left ticked passes.
-        item_ids = {str(pk) for pk in submission.task.items.values_list("pk", flat=True)}
-        accepted_units = len(item_ids & set(request.POST.getlist("item")))
+    if decision == Decision.PARTIAL:
+        submission = _submission(request, pk)
+        if submission.project.kind == Kind.LABELLING:
+            # The grid's ticks are the count: every item left ticked passes.
+            item_ids = {str(pk) for pk in submission.task.items.values_list("pk", flat=True)}
+            accepted_units = len(item_ids & set(request.POST.getlist("item")))
     try:
         services.submission_review(
             actor=request.user,
-            submission_id=submission.pk,
+            submission_id=pk,
             decision=decision,
             accepted_units=accepted_units,
             reason=reason,
@@ -192,6 +196,7 @@ def decide(request, pk):
         messages.error(request, error_text(error))
         return _render(request, submission, form, status=409)
     except DomainError as error:
+        submission = _submission(request, pk)  # one she does not supervise is a 404, as before deciding
         messages.error(request, error_text(error))
         return _render(request, submission, form, status=409 if error.status == 409 else 400)
     return _decided(request, decision)

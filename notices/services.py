@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
 from core.errors import Invalid
+from core.insert_sql import insert_sql
 from notices import events, jobs, selectors
 from notices.errors import InvalidPushSubscription, PushSubscriptionNotFound
 from notices.models import SMS_KINDS, Channel, Delivery, Notice, NoticeSettings, PushSubscription
@@ -51,16 +52,13 @@ def notice_send(
     missed, by SMS (``sms_params``: the template's parameters; ``sms_unless_seen_since``: no SMS
     when she has opened the app since then)."""
     now = timezone.now()
-    notice, created = Notice.objects.get_or_create(
-        user_id=user_id,
-        key=key[:120],
-        defaults={"kind": kind, "text": text[:400], "data": data or {}, "created_at": now},
-    )
-    if not created:
+    notice = Notice(user_id=user_id, key=key[:120], kind=kind, text=text[:400], data=data or {}, created_at=now)
+    has_browsers = _insert_once(notice)
+    if has_browsers is None:
         return None
     events.notice_created(notice)
     deliveries = []
-    if PushSubscription.objects.filter(user_id=user_id).exists():
+    if has_browsers:
         deliveries.append(Delivery(notice=notice, channel=Channel.PUSH, due_at=now, updated_at=now))
     if kind in SMS_KINDS:
         deliveries.append(
@@ -77,6 +75,29 @@ def notice_send(
         Delivery.objects.bulk_create(deliveries)
         transaction.on_commit(lambda: jobs.notice_deliver.enqueue(notice.pk))
     return notice
+
+
+def _insert_once(notice: Notice) -> bool | None:
+    """Insert ``notice`` unless her notice with its key exists (one statement, no savepoint: a
+    concurrent send of the same key waits for the first and then inserts nothing). None when it
+    existed; else whether she has a browser to push it to (asked in the same statement)."""
+    connection = transaction.get_connection(router.db_for_write(Notice))
+    quote = connection.ops.quote_name
+    notices, subscriptions = Notice._meta, PushSubscription._meta
+    insert, params = insert_sql(connection, Notice, [notice])
+    unique = ", ".join(quote(notices.get_field(name).column) for name in ("user", "key"))  # notice_once_per_key
+    sql = (
+        f"{insert} ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(notices.pk.column)}, "
+        f"EXISTS (SELECT 1 FROM {quote(subscriptions.db_table)} WHERE {quote(subscriptions.get_field('user').column)} = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, notice.user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    notice.pk = row[0]
+    notice._state.adding, notice._state.db = False, connection.alias
+    return bool(row[1])
 
 
 def notice_read(*, user: User, notice_id: int) -> Notice | None:

@@ -24,6 +24,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from core import batched_inserts
 from realtime.events import Event
 from realtime.models import OutboxEvent
 
@@ -33,10 +34,12 @@ _PERSONAL_PREFIX = "worker."
 
 
 def publish(event: Event, *, groups: list[str]) -> None:
-    """Record ``event`` (built by ``realtime.events``) for each group now; deliver after commit.
-    Call inside the service's atomic block."""
-    rows = OutboxEvent.objects.bulk_create([OutboxEvent(type=event.type, group=g, data=event.data) for g in groups])
-    transaction.on_commit(lambda: relay.submit(rows))
+    """Record ``event`` (built by ``realtime.events``) for each group now — or, in a service that
+    writes in ``core.batched_inserts``, with the transaction's other events at its end, in one
+    INSERT — and deliver after commit. Call inside the service's atomic block."""
+    batched_inserts.add(
+        [OutboxEvent(type=event.type, group=g, data=event.data) for g in groups], written=publish_written
+    )
 
 
 def publish_written(rows: list[OutboxEvent]) -> None:

@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -317,6 +318,11 @@ class SubmissionReviewView(APIView):
 
     @extend_schema(request=ReviewIn, responses=SubmissionOut)
     def post(self, request, pk):
-        get_object_or_404(selectors.submissions_for_staff(request.user), pk=pk)
-        services.submission_review(actor=request.user, submission_id=pk, **_valid(ReviewIn, request))
-        return Response(SubmissionOut(selectors.submissions_for_staff(request.user).get(pk=pk)).data)
+        given = ReviewIn(data=request.data)
+        if not given.is_valid():
+            get_object_or_404(selectors.submissions_for_staff(request.user), pk=pk)  # not hers to see: a 404 first
+            raise ValidationError(given.errors)
+        # The service finds the submission within her companies (else a 404) and hands back the
+        # review with the submission as decided, the answer's objects read with it.
+        review = services.submission_review(actor=request.user, submission_id=pk, **given.validated_data)
+        return Response(SubmissionOut(review.submission).data)

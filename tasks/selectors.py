@@ -1,11 +1,11 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
-from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
+from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
-from ledger.models import Transaction, TransactionKind
+from ledger.models import Direction, Posting, Transaction, TransactionKind
 from ledger.money import fen_for_units
 from tasks.models import (
     Claim,
@@ -84,8 +84,21 @@ def submissions_for_staff(user):
 
 
 def project_progress(project) -> dict:
-    """Counts by task state, units accepted, money accrued (fen)."""
+    """Counts by task state, units accepted, money accrued (fen), and the queue, in one statement:
+    the ledger's and the queue's figures are subqueries that do not depend on the task row, which
+    PostgreSQL and SQLite run once; ``Max`` only lifts each into the task aggregate (with no tasks
+    they are None, and so are the figures they stand for)."""
     now = timezone.now()
+    accrued = (
+        Posting.objects.filter(
+            transaction__project=project, transaction__kind=TransactionKind.EARNING, direction=Direction.CREDIT
+        )
+        .order_by()
+        .values("transaction__project")
+        .annotate(fen=Sum("amount_fen"))
+        .values("fen")
+    )
+    pending = Submission.objects.filter(project=project, status=SubmissionStatus.PENDING).order_by().values("project")
     rows = Task.objects.filter(project=project).aggregate(
         total=Count("id"),
         open=Count("id", filter=Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)),
@@ -96,12 +109,9 @@ def project_progress(project) -> dict:
         rejected=Count("id", filter=Q(status=TaskStatus.REJECTED)),
         units_total=Sum("units"),
         units_accepted=Sum("accepted_units"),
-    )
-    accrued = Transaction.objects.filter(project=project, kind=TransactionKind.EARNING).aggregate(
-        fen=Sum("postings__amount_fen", filter=Q(postings__direction="C"))
-    )["fen"]
-    pending = Submission.objects.filter(project=project, status=SubmissionStatus.PENDING).aggregate(
-        n=Count("id"), oldest=Min("submitted_at")
+        accrued_fen=Max(Subquery(accrued)),
+        waiting=Max(Subquery(pending.annotate(n=Count("id")).values("n"))),
+        oldest=Max(Subquery(pending.annotate(at=Min("submitted_at")).values("at"))),
     )
     return {
         "tasks": {
@@ -115,10 +125,10 @@ def project_progress(project) -> dict:
         },
         "units_total": rows["units_total"] or 0,
         "units_accepted": rows["units_accepted"] or 0,
-        "accrued_fen": accrued or 0,
+        "accrued_fen": rows["accrued_fen"] or 0,
         "budget_fen": fen_for_units(units=rows["units_total"] or 0, piece_rate=project.piece_rate),
-        "submissions_waiting": pending["n"],
-        "oldest_waiting_since": pending["oldest"].isoformat() if pending["oldest"] else None,
+        "submissions_waiting": rows["waiting"] or 0,
+        "oldest_waiting_since": rows["oldest"].isoformat() if rows["oldest"] else None,
     }
 
 

@@ -248,6 +248,8 @@ class SubmissionOut(ModelSerializer):
 
     @extend_schema_field(SubmissionPhotoOut(many=True))
     def get_photos(self, submission) -> list:
+        if submission.project.kind != Kind.ASSEMBLY:  # only assembly is handed in with photos (claim_submit)
+            return []
         return SubmissionPhotoOut(submission.photos.all(), many=True).data
 
 

@@ -4,14 +4,16 @@ and the credit that follows."""
 import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
 from core import locks
+from core.batched_inserts import batched_inserts
 from core.errors import NotFound, ReasonRequired
-from ledger.services import earning_credit
+from ledger.services import earning_accounts, earning_credit
 from notices.models import NoticeKind
 from notices.services import notice_send
 from realtime import events
@@ -21,6 +23,10 @@ from tasks.errors import AlreadyReviewed, InvalidDecision, OwnSubmission, Review
 from tasks.models import Claim, ClaimStatus, Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
 from tasks.services._common import _bounded_int, _publish_progress, _require_supervising
 
+# The submission as a review locks it, with what its answer shows and the accounts its credit posts to.
+_LOCKED = Submission.objects.select_related("project__company", "claim", "task", "worker__worker_profile").annotate(
+    **earning_accounts(company=OuterRef("project__company_id"), worker=OuterRef("worker_id"))
+)
 _FINAL = {
     Decision.ACCEPT: (SubmissionStatus.ACCEPTED, TaskStatus.ACCEPTED),
     Decision.PARTIAL: (SubmissionStatus.PARTIALLY_ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED),
@@ -29,6 +35,7 @@ _FINAL = {
 
 
 @transaction.atomic
+@batched_inserts()
 def submission_review(
     *,
     actor: User,
@@ -38,8 +45,11 @@ def submission_review(
     reason: str = "",
     score: int | None = None,
 ) -> Review:
+    """Decide a submission. The review's ``submission`` is as the decision left it, with what an
+    answer shows (project and company, task, claim, worker and her profile): nothing needs reading
+    again. Its audit rows and events are written together at the end (``core.batched_inserts``)."""
     now = timezone.now()
-    submission = locks.lock_one(Submission.objects.select_related("project", "claim").filter(pk=submission_id))
+    submission = locks.lock_one(_LOCKED.filter(pk=submission_id))
     if submission is None:
         raise NotFound()
     project = submission.project
@@ -77,12 +87,10 @@ def submission_review(
 def submission_auto_accept(*, submission_id: int) -> Review | None:
     """Accept a submission nobody reviewed within the project's review window, and credit her:
     a mother is never left unpaid by silence. None when it was reviewed meanwhile or is not due."""
-    with transaction.atomic():
+    with transaction.atomic(), batched_inserts():
         now = timezone.now()
         submission = locks.lock_one(
-            Submission.objects.select_related("project", "claim").filter(
-                pk=submission_id, status=SubmissionStatus.PENDING, review_due_at__lte=now
-            )
+            _LOCKED.filter(pk=submission_id, status=SubmissionStatus.PENDING, review_due_at__lte=now)
         )
         if submission is None:
             return None
@@ -123,8 +131,7 @@ def _tell_her(submission: Submission, review: Review) -> None:
     else:
         kind = NoticeKind.REVIEW_REVISE
         text = _("Your work on “%(title)s” needs a few changes: %(reason)s. Please hand it in again by %(time)s.")
-        expires_at = Claim.objects.values_list("expires_at", flat=True).get(pk=submission.claim_id)
-        words["time"] = timezone.localtime(expires_at).strftime("%m-%d %H:%M")
+        words["time"] = timezone.localtime(submission.claim.expires_at).strftime("%m-%d %H:%M")
     notice_send(
         user_id=submission.worker_id,
         kind=kind,
@@ -148,26 +155,26 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
     claim = submission.claim
     if decision == Decision.REVISE:
         expires_at = max(claim.expires_at, now) + datetime.timedelta(minutes=project.grace_minutes)
-        Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.REVISION_REQUESTED)
+        submission.status = SubmissionStatus.REVISION_REQUESTED
+        Submission.objects.filter(pk=submission.pk).update(status=submission.status)
         locks.lock_update(
             Claim.objects.filter(pk=claim.pk),
             status=ClaimStatus.ACTIVE,
             expires_at=expires_at,
             deadline_reminded_at=None,
         )
-        locks.lock_update(
-            Task.objects.filter(pk=submission.task_id),
-            status=TaskStatus.CLAIMED,
-            claim_expires_at=expires_at,
-            updated_at=now,
-        )
+        claim.status, claim.expires_at, claim.deadline_reminded_at = ClaimStatus.ACTIVE, expires_at, None
+        changes = {"status": TaskStatus.CLAIMED, "claim_expires_at": expires_at, "updated_at": now}
+        locks.lock_update(Task.objects.filter(pk=submission.task_id), **changes)
     else:
-        submission_status, task_status = _FINAL[Decision(decision)]
-        Submission.objects.filter(pk=submission.pk).update(status=submission_status)
+        submission.status, task_status = _FINAL[Decision(decision)]
+        Submission.objects.filter(pk=submission.pk).update(status=submission.status)
         locks.lock_update(Claim.objects.filter(pk=claim.pk), status=ClaimStatus.DONE, ended_at=now)
-        locks.lock_update(
-            Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
-        )
+        claim.status, claim.ended_at = ClaimStatus.DONE, now
+        changes = {"status": task_status, "accepted_units": units, "updated_at": now}
+        locks.lock_update(Task.objects.filter(pk=submission.task_id), **changes)
+    for name, value in changes.items():
+        setattr(submission.task, name, value)
     audit_record(
         actor=actor,
         action=f"review.{decision}" if actor is not None else "review.auto_accept",
@@ -176,7 +183,9 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
         submission=submission.pk,
         accepted_units=units,
     )
-    earning_credit(review=review, actor=actor)
+    earning_credit(
+        review=review, actor=actor, account_ids=(submission.expense_account_id, submission.payable_account_id)
+    )
     publish(
         events.review_decided(
             project=project.pk,

@@ -135,3 +135,34 @@ def test_eight_finance_users_approving_one_large_adjustment_post_it_once(owed, c
     assert Transaction.objects.filter(key=f"adjustment:{waiting.pk}").count() == 1
     assert AuditEntry.objects.filter(action="adjustment.approve").count() == 1
     assert selectors.payable_balances(company_id=company.pk)[her.pk] == 91_000
+
+
+def test_one_cause_posted_eight_times_at_once_is_posted_once_and_each_gets_the_first(owed, company):
+    """No caller lock serialises these (a reversal of a deduction takes none): the key's own lock does."""
+    from django.db import transaction
+
+    from ledger.models import AccountKind, Direction, Posting
+    from ledger.services import Leg, accounts_for, transaction_post
+
+    mothers, _team = owed
+    expense, payable = accounts_for(
+        company_id=company.pk, wanted=[(AccountKind.EXPENSE, None), (AccountKind.PAYABLE, mothers[0].pk)]
+    )
+    before = Posting.objects.count()
+
+    def post(i):
+        with transaction.atomic():
+            txn, created = transaction_post(
+                key="cause:race",
+                kind=TransactionKind.ADJUSTMENT,
+                company_id=company.pk,
+                legs=[Leg(expense, Direction.DEBIT, 100 + i), Leg(payable, Direction.CREDIT, 100 + i)],
+            )
+        return txn.pk, created
+
+    results = at_once(8, post)
+
+    assert [created for _pk, created in results].count(True) == 1
+    assert len({pk for pk, _created in results}) == 1
+    assert Transaction.objects.filter(key="cause:race").count() == 1
+    assert Posting.objects.count() == before + 2

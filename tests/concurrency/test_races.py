@@ -244,3 +244,20 @@ def test_her_limit_holds_when_she_confirmed_a_slot_outside_her_hours(on_postgres
 
     assert codes.count(201) == 3 and codes.count(409) == 7
     assert Claim.objects.filter(worker=mother).count() == 3
+
+
+def test_one_notice_sent_eight_times_at_once_is_one_notice_and_one_event(on_postgres, mother):
+    from notices.models import Notice, NoticeKind
+    from notices.services import notice_send
+    from realtime.models import OutboxEvent
+
+    def send(i):
+        with transaction.atomic():
+            sent = notice_send(user_id=mother.pk, kind=NoticeKind.SLOT_STARTING, key="slot:race", text="十五分钟后开始")
+        return sent is not None
+
+    results = at_once(8, send)
+
+    assert results.count(True) == 1
+    assert Notice.objects.filter(user=mother, key="slot:race").count() == 1
+    assert OutboxEvent.objects.filter(type="notice.created", group=f"worker.{mother.pk}").count() == 1

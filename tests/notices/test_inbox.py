@@ -31,6 +31,20 @@ def test_a_notice_is_sent_once_per_key_and_published_once_on_her_feed(mother):
     assert event.data == {"notice": first.pk, "kind": "slot_starting", "text": "十五分钟后开始", "claim": 7}
 
 
+def test_the_notice_sent_is_the_row_in_her_inbox(mother):
+    sent = send(mother, key="slot:2", claim=8)
+
+    stored = Notice.objects.get(user=mother, key="slot:2")
+    assert sent.pk == stored.pk and not sent._state.adding
+    assert (sent.kind, sent.text, sent.data, sent.created_at, sent.read_at) == (
+        stored.kind,
+        stored.text,
+        stored.data,
+        stored.created_at,
+        stored.read_at,
+    )
+
+
 def test_the_same_key_for_two_people_is_two_notices(mother, other_mother):
     assert send(mother) is not None and send(other_mother) is not None
     assert OutboxEvent.objects.filter(type="notice.created").count() == 2

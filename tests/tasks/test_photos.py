@@ -165,6 +165,15 @@ def test_the_service_takes_photos_too(mother, claimed):
     assert submission.photos.count() == 1
 
 
+def test_the_review_answer_shows_her_photos(supervisor, mother, claimed):
+    handed = submit(mother, claimed["id"], completed_units=8, photos=[upload(jpeg_with_gps())]).json()
+
+    response = api_for(supervisor).post(f"/api/v1/submissions/{handed['id']}/review", {"decision": "accept"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["photos"] == handed["photos"]
+
+
 # --- what is refused ------------------------------------------------------------
 
 

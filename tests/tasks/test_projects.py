@@ -240,3 +240,34 @@ def test_progress(supervisor, assembly):
     assert body["units_total"] == 30 and body["budget_fen"] == 1500 and body["accrued_fen"] == 0
     assert Task.objects.filter(project=assembly).count() == 3
     assert ProjectStatus(body["status"]) == ProjectStatus.PUBLISHED
+
+
+def test_progress_is_one_statement_with_the_money_and_the_queue(supervisor, assembly, slot, mother, other_mother):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tasks import selectors, services
+
+    handed = []
+    for worker in (mother, other_mother):
+        claim = services.task_claim_next(worker=worker, project_id=assembly.pk, slot_id=slot.pk)
+        handed.append(services.claim_submit(worker=worker, claim_id=claim.pk, completed_units=7))
+    services.submission_review(actor=supervisor, submission_id=handed[0].pk, decision="accept")
+
+    with CaptureQueriesContext(connection) as queries:
+        progress = selectors.project_progress(assembly)
+
+    assert len(queries) == 1
+    assert progress["tasks"] == {
+        "total": 3,
+        "open": 1,
+        "claimed": 0,
+        "submitted": 1,
+        "accepted": 1,
+        "partially_accepted": 0,
+        "rejected": 0,
+    }
+    assert (progress["units_total"], progress["units_accepted"]) == (30, 7)
+    assert (progress["accrued_fen"], progress["budget_fen"], progress["submissions_waiting"]) == (350, 1500, 1)
+    handed[1].refresh_from_db()
+    assert progress["oldest_waiting_since"] == handed[1].submitted_at.isoformat()

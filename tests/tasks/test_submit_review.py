@@ -2,9 +2,11 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from core.errors import Invalid
 from ledger.models import AccountKind, Direction, Posting, Transaction
+from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
 from tasks import services
 from tasks.errors import SubmitRepeated
@@ -205,6 +207,8 @@ def test_revise_sends_it_back_to_the_same_mother_with_more_time(supervisor, moth
     assert claim.expires_at == claim.slot.ends_at + datetime.timedelta(minutes=2 * assembly.grace_minutes)
     task = Task.objects.get(pk=submission["task"]["id"])
     assert task.status == TaskStatus.CLAIMED and task.claim_expires_at == claim.expires_at
+    [notice] = Notice.objects.filter(user=mother, kind=NoticeKind.REVIEW_REVISE)
+    assert timezone.localtime(claim.expires_at).strftime("%m-%d %H:%M") in notice.text  # the new deadline
     # She fixes it and hands it in again; the second round is accepted and credited.
     again = submit(mother, claim.pk, completed_units=10).json()
     assert again["id"] != submission["id"]
@@ -276,3 +280,47 @@ def test_earnings_show_balance_weeks_and_postings(supervisor, mother, submission
     assert body["this_week_fen"] == 500
     assert len(body["weeks"]) == 8 and body["weeks"][-1]["credited_fen"] == 500
     assert [(p["amount_fen"], p["task"], p["units"]) for p in body["recent"]] == [(500, submission["task"]["id"], 10)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"decision": "accept", "score": 4},
+        {"decision": "partial", "accepted_units": 6, "reason": "四件线头没剪"},
+        {"decision": "reject", "reason": "不是这个款式"},
+        {"decision": "revise", "reason": "请补拍背面"},
+    ],
+)
+def test_the_review_answer_is_the_submission_as_read_afterwards(supervisor, mother, submission, body):
+    from tasks.serializers import SubmissionOut
+
+    response = review(supervisor, submission["id"], **body)
+
+    assert response.status_code == 200, response.content
+    fresh = Submission.objects.select_related("project__company", "task", "worker__worker_profile", "review")
+    assert response.json() == SubmissionOut(fresh.get(pk=submission["id"])).data
+
+
+def test_a_labelling_review_answer_lists_its_items_and_photos_only_for_assembly(supervisor, company, mother):
+    from tasks.serializers import SubmissionOut
+
+    project = factories.project(supervisor, company, kind=Kind.LABELLING, tasks=1, units_per_task=2)
+    claimed = claim_of(mother, project, factories.slot(supervisor, project))
+    labels = {str(item["id"]): "好评" for item in claimed["task"]["items"]}
+    handed = submit(mother, claimed["id"], labels=labels).json()
+
+    response = review(supervisor, handed["id"], decision="accept")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [item["text"] for item in body["task"]["items"]] == ["评论 0", "评论 1"] and body["photos"] == []
+    assert body == SubmissionOut(Submission.objects.get(pk=handed["id"])).data
+
+
+def test_a_review_of_a_submission_she_may_not_see_is_a_404_whatever_the_body(supervisor, submission, company):
+    stranger = factories.staff(factories.CompanyFactory(name="丙公司"))
+    before = world()
+
+    assert_refused(review(stranger, submission["id"], decision="maybe"), 404, "not_found", before)
+    assert_refused(review(stranger, submission["id"], decision="accept"), 404, "not_found", before)
+    assert_refused(review(supervisor, 10**9, decision="maybe"), 404, "not_found", before)
