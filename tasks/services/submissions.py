@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import User
 from core import locks
+from core.batched_inserts import batched_inserts
 from core.errors import Invalid, NotFound
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
@@ -68,6 +69,7 @@ def claim_submit(
 
 
 @transaction.atomic
+@batched_inserts()  # its audit entry and its events: one statement at the end (core.batched_inserts)
 def _claim_submit(
     *, worker, claim_id: int, text, completed_units, labels, prepared, written: list, after_submission_id
 ) -> Submission:
