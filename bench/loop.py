@@ -18,10 +18,13 @@ What it does, in one run:
    bench database, a small probe project, two rounds, the second counted) and keeps the SQL
    statements each step costs (``--show-queries`` prints them). The API's claim-next is counted
    through the DRF view: over HTTP, ``{"slot": S}`` with ``Token <key>`` is served by the ASGI fast
-   path (tasks/fastpath.py), whose own connection pool the probe does not see;
+   path (tasks/fastpath.py; with ``"confirm_outside_availability": true`` too), whose own connection
+   pool the probe does not see;
 3. starts the servers itself, bound to 127.0.0.1 (``--server daphne --servers N``: N daphne
    processes on consecutive ports, people spread round-robin; ``--server uvicorn``: ``uvicorn
-   --workers N``), with ``DJANGO_DEBUG=0``, ``REDIS_URL`` (``--redis-url``) and the sign-in limits
+   --workers N``; ``--server gunicorn``: ``gunicorn --workers N`` with ``--threads`` gthread threads,
+   WSGI; ``--http django``: Django's own ASGI handler instead of config.http's threads), with
+   ``DJANGO_DEBUG=0``, ``REDIS_URL`` (``--redis-url``) and the sign-in limits
    per address raised (every bench person signs in from 127.0.0.1);
 4. for each N of ``--clients`` (default 1,8,64), one phase after another (never at once), each at
    most ``--seconds`` (closed loop: N people, one keep-alive aiohttp connection each):

@@ -69,16 +69,6 @@ def outside_her_hours(mother, slot) -> None:
     )
 
 
-@pytest.fixture
-def beads(supervisor, company):
-    return factories.project(supervisor, company, tasks=4, units_per_task=10)
-
-
-@pytest.fixture
-def morning(supervisor, beads):
-    return factories.slot(supervisor, beads)
-
-
 # --- PostgreSQL: the one statement ---------------------------------------------------------------------
 
 
@@ -86,33 +76,33 @@ def morning(supervisor, beads):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_claim_next_through_the_api_is_the_token_her_profile_and_one_statement(
-    on_postgres, mom, beads, morning, confirmed
+    on_postgres, mom, assembly, slot, confirmed
 ):
-    body = {"slot": morning.pk}
+    body = {"slot": slot.pk}
     if confirmed:
-        outside_her_hours(mom, morning)
+        outside_her_hours(mom, slot)
         body["confirm_outside_availability"] = True
     client = token_client(mom)
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(f"/api/v1/projects/{beads.pk}/claim-next", body, format="json")
+        response = client.post(f"/api/v1/projects/{assembly.pk}/claim-next", body, format="json")
 
     assert response.status_code == 201, response.content
     assert named(queries.captured_queries) == [
         "accounts_apitoken",
         CLAIM,
     ]  # her profile came with the token (config.auth)
-    assert Claim.objects.get(worker=mom, status=ClaimStatus.ACTIVE).slot_id == morning.pk
+    assert Claim.objects.get(worker=mom, status=ClaimStatus.ACTIVE).slot_id == slot.pk
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_claiming_a_chosen_task_through_the_api_is_one_statement(on_postgres, mom, beads, morning):
-    task = beads.tasks.order_by("pk").last()
+def test_claiming_a_chosen_task_through_the_api_is_one_statement(on_postgres, mom, assembly, slot):
+    task = assembly.tasks.order_by("pk").last()
     client = token_client(mom)
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(f"/api/v1/tasks/{task.pk}/claim", {"slot": morning.pk}, format="json")
+        response = client.post(f"/api/v1/tasks/{task.pk}/claim", {"slot": slot.pk}, format="json")
 
     assert response.status_code == 201, response.content
     assert response.json()["task"]["id"] == task.pk
@@ -126,12 +116,12 @@ def test_claiming_a_chosen_task_through_the_api_is_one_statement(on_postgres, mo
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_pages_claim_of_a_task_is_who_she_is_her_profile_and_one_statement(
-    on_postgres, mom, beads, morning, confirmed
+    on_postgres, mom, assembly, slot, confirmed
 ):
-    task = beads.tasks.order_by("pk")[1]
-    form = {"slot": morning.pk}
+    task = assembly.tasks.order_by("pk")[1]
+    form = {"slot": slot.pk}
     if confirmed:
-        outside_her_hours(mom, morning)
+        outside_her_hours(mom, slot)
         form["confirm_outside_availability"] = "1"
     phone = her_phone(mom)
 
@@ -140,7 +130,7 @@ def test_the_pages_claim_of_a_task_is_who_she_is_her_profile_and_one_statement(
 
     claim = Claim.objects.get(worker=mom)
     assert response.status_code == 302 and response["Location"] == f"/m/claims/{claim.pk}/"
-    assert claim.task_id == task.pk and claim.slot_id == morning.pk
+    assert claim.task_id == task.pk and claim.slot_id == slot.pk
     assert named(queries.captured_queries) == [
         "django_session",
         "accounts_user",
@@ -150,9 +140,9 @@ def test_the_pages_claim_of_a_task_is_who_she_is_her_profile_and_one_statement(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_her_claims_page_after_claiming_reads_what_it_shows(on_postgres, mom, beads, morning):
+def test_her_claims_page_after_claiming_reads_what_it_shows(on_postgres, mom, assembly, slot):
     phone = her_phone(mom)
-    where = post_form(phone, f"/m/tasks/{beads.tasks.order_by('pk').first().pk}/claim", {"slot": morning.pk})
+    where = post_form(phone, f"/m/tasks/{assembly.tasks.order_by('pk').first().pk}/claim", {"slot": slot.pk})
 
     with CaptureQueriesContext(connection) as queries:
         page = phone.get(where["Location"])
@@ -172,28 +162,28 @@ def test_her_claims_page_after_claiming_reads_what_it_shows(on_postgres, mom, be
 
 @pytest.mark.parametrize("confirmed", [False, True], ids=["in her hours", "outside them, confirmed"])
 def test_the_pages_claim_reads_her_windows_only_when_needed_and_the_tasks_project_with_its_slot(
-    mom, beads, morning, confirmed
+    mom, assembly, slot, confirmed
 ):
     """On the ORM path (SQLite; on PostgreSQL when the one statement declines: here the task's claim
     ran out, which it leaves to the ORM path)."""
-    task = beads.tasks.order_by("pk").first()
-    ran_out = morning.starts_at - datetime.timedelta(hours=1)
+    task = assembly.tasks.order_by("pk").first()
+    ran_out = slot.starts_at - datetime.timedelta(hours=1)
     Claim.objects.create(
         task=task,
         worker=factories.mother(),
-        slot=morning,
-        project=beads,
+        slot=slot,
+        project=assembly,
         claimed_at=ran_out - datetime.timedelta(hours=2),
         expires_at=ran_out,
     )
     task.status, task.claim_expires_at = "claimed", ran_out
     task.save(update_fields=["status", "claim_expires_at"])
-    form = {"slot": morning.pk}
+    form = {"slot": slot.pk}
     if confirmed:
-        outside_her_hours(mom, morning)
+        outside_her_hours(mom, slot)
         form["confirm_outside_availability"] = "1"
     else:
-        start = timezone.localtime(morning.starts_at)
+        start = timezone.localtime(slot.starts_at)
         AvailabilityWindow.objects.create(
             worker=mom.worker_profile, weekday=start.weekday(), start=datetime.time(0), end=datetime.time(23, 59)
         )
