@@ -1,6 +1,7 @@
 """Helpers several service modules share: who may supervise, a bounded whole number, the
 locked project and claim, and the project's progress event."""
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.selectors import SUPERVISING_ROLES, role_in
@@ -10,7 +11,7 @@ from realtime import events
 from realtime.groups import company_staff_group
 from realtime.publish import publish
 from tasks.errors import ClaimExpired, ClaimNotActive
-from tasks.models import Claim, ClaimStatus, Project
+from tasks.models import Claim, ClaimStatus, Project, Submission
 from tasks.selectors import project_progress
 
 
@@ -45,8 +46,14 @@ def _locked_project(actor, project_id: int) -> Project:
     return project
 
 
-def _locked_claim(*, worker, claim_id) -> Claim:
-    claim = locks.lock_one(Claim.objects.select_related("task", "project", "slot").filter(pk=claim_id, worker=worker))
+def _locked_claim(*, worker, claim_id, related=("task", "project", "slot"), newest_submission: bool = False) -> Claim:
+    """Her claim, locked, with the ``related`` rows its caller reads; with ``newest_submission``, the id
+    of her newest hand-in of it as ``newest_submission_id`` (None: none yet)."""
+    claims = Claim.objects.select_related(*related).filter(pk=claim_id, worker=worker)
+    if newest_submission:
+        newest = Submission.objects.filter(claim=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+        claims = claims.annotate(newest_submission_id=Subquery(newest))
+    claim = locks.lock_one(claims)
     if claim is None:
         raise NotFound()
     return claim

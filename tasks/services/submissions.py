@@ -10,7 +10,7 @@ import datetime
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,14 +18,14 @@ from accounts.audit import audit_record
 from accounts.models import User
 from core import locks
 from core.batched_inserts import batched_inserts
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
 from tasks import photos as photos_module
 from tasks.errors import InvalidLabels, LabelsRequired, PhotosNotExpected, SubmitRepeated, TextRequired
 from tasks.models import Claim, ClaimStatus, Kind, Project, Submission, SubmissionPhoto, Task, TaskStatus
-from tasks.services._common import _bounded_int, _require_live
+from tasks.services._common import _bounded_int, _locked_claim, _require_live
 
 MAX_TEXT_CHARS = 20000
 
@@ -74,7 +74,13 @@ def _claim_submit(
     *, worker, claim_id: int, text, completed_units, labels, prepared, written: list, after_submission_id
 ) -> Submission:
     now = timezone.now()
-    claim = _locked_for_hand_in(worker=worker, claim_id=claim_id, newest_submission=after_submission_id is not None)
+    # Locked with what the hand-in and its answer read: the task, the project and its company.
+    claim = _locked_claim(
+        worker=worker,
+        claim_id=claim_id,
+        related=("task", "project__company"),
+        newest_submission=after_submission_id is not None,
+    )
     _require_live(claim, now)
     if after_submission_id is not None and (claim.newest_submission_id or 0) > after_submission_id:
         raise SubmitRepeated(details={"submission": claim.newest_submission_id})
@@ -124,19 +130,6 @@ def _claim_submit(
     )
     _answer_in_hand(submission, photos=saved)
     return submission
-
-
-def _locked_for_hand_in(*, worker, claim_id, newest_submission: bool) -> Claim:
-    """Her claim, locked, with what the hand-in and its answer read: the task, the project and its
-    company; with ``newest_submission``, the id of her newest hand-in of it (None: none yet)."""
-    claims = Claim.objects.select_related("task", "project__company").filter(pk=claim_id, worker=worker)
-    if newest_submission:
-        newest = Submission.objects.filter(claim=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-        claims = claims.annotate(newest_submission_id=Subquery(newest))
-    claim = locks.lock_one(claims)
-    if claim is None:
-        raise NotFound()
-    return claim
 
 
 def _answer_in_hand(submission: Submission, *, photos: list[SubmissionPhoto]) -> None:
