@@ -135,12 +135,7 @@ async def raw_loop(args, data: dict, n: int) -> Phase:
             phase.loops += 1
         raise Stop("deadline")
 
-    try:
-        await _gather(phase, one, n)
-    finally:
-        phase.seconds = time.perf_counter() - t0
-        for conn in conns:
-            await conn.close()
+    await _gather(phase, one, conns, t0)
     return phase
 
 
@@ -169,16 +164,13 @@ async def raw_review(args, data: dict, n: int, submissions: list[tuple[int, int]
             phase.steps["review"].latencies.append(time.perf_counter() - r0)
             phase.loops += 1
 
-    try:
-        await _gather(phase, one, n)
-    finally:
-        phase.seconds = time.perf_counter() - t0
-        for conn in conns:
-            await conn.close()
+    await _gather(phase, one, conns, t0)
     return phase
 
 
-async def _gather(phase: Phase, one, n: int) -> None:
+async def _gather(phase: Phase, one, conns: list, t0: float) -> None:
+    """Run ``one`` for each connection at once; the phase's time taken, its connections closed."""
+
     async def guarded(i: int) -> None:
         try:
             await one(i)
@@ -186,4 +178,9 @@ async def _gather(phase: Phase, one, n: int) -> None:
         except Stop as why:
             phase.ends[str(why)] += 1
 
-    await asyncio.gather(*(guarded(i) for i in range(n)))
+    try:
+        await asyncio.gather(*(guarded(i) for i in range(len(conns))))
+    finally:
+        phase.seconds = time.perf_counter() - t0
+        for conn in conns:
+            await conn.close()

@@ -18,6 +18,14 @@ from tests.concurrency.threads import at_once
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def _post_as(user, path: str, body: dict) -> tuple[int, dict]:
+    """One API request as ``user``, on the calling thread (its own database connection)."""
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post(path, body, format="json")
+    return response.status_code, response.json()
+
+
 @pytest.fixture
 def setup(on_postgres, company, supervisor):
     project = factories.project(supervisor, company, tasks=20, units_per_task=5, claim_limit=5)
@@ -30,10 +38,7 @@ def test_fifty_mothers_claim_next_on_twenty_tasks(setup):
     mothers = [factories.mother() for _ in range(50)]
 
     def claim(i):
-        client = APIClient()
-        client.force_authenticate(mothers[i])
-        response = client.post(f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk}, format="json")
-        return response.status_code, response.json()
+        return _post_as(mothers[i], f"/api/v1/projects/{project.pk}/claim-next", {"slot": slot.pk})
 
     results = at_once(50, claim)
 
@@ -181,10 +186,7 @@ def test_twenty_mothers_choosing_one_task_at_once_one_gets_it(setup):
     mothers = [factories.mother() for _ in range(20)]
 
     def claim(i):
-        client = APIClient()
-        client.force_authenticate(mothers[i])
-        response = client.post(f"/api/v1/tasks/{task.pk}/claim", {"slot": slot.pk}, format="json")
-        return response.status_code, response.json()
+        return _post_as(mothers[i], f"/api/v1/tasks/{task.pk}/claim", {"slot": slot.pk})
 
     results = at_once(20, claim)
 
