@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "background",
     "fairwork",
     "notices",
+    "skills",
 ]
 
 MIDDLEWARE = [

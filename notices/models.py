@@ -25,6 +25,12 @@ class NoticeKind(models.TextChoices):
     REVIEW_REJECTED = "review_rejected", _("work not accepted")
     REVIEW_REVISE = "review_revise", _("work sent back for changes")
     PAYOUT_PAID = "payout_paid", _("payout paid")
+    LEVEL_UP = "level_up", _("level reached")
+    LEVEL_WARNING = "level_warning", _("level at risk")
+    LEVEL_DOWN = "level_down", _("level lowered")
+    APPEAL_OPENED = "appeal_opened", _("appeal to decide")
+    APPEAL_DECIDED = "appeal_decided", _("appeal decided")
+    PEER_REVIEW_OPEN = "peer_review_open", _("peer review open to you")
 
 
 class Category(models.TextChoices):
@@ -42,6 +48,7 @@ CATEGORY_OF = {
     NoticeKind.REVIEW_REJECTED: Category.REVIEWS,
     NoticeKind.REVIEW_REVISE: Category.REVIEWS,
     NoticeKind.AUTO_ACCEPTED: Category.REVIEWS,
+    NoticeKind.APPEAL_DECIDED: Category.REVIEWS,
     NoticeKind.SLOT_STARTING: Category.REMINDERS,
     NoticeKind.DEADLINE_NEAR: Category.REMINDERS,
     NoticeKind.CLAIM_EXPIRED: Category.REMINDERS,

@@ -25,6 +25,9 @@ LEDGER_CREDITED = "ledger.credited"
 PROJECT_PROGRESS = "project.progress"
 NOTICE_CREATED = "notice.created"
 PAYOUT_PAID = "payout.paid"
+SKILL_LEVEL_CHANGED = "skill.level_changed"
+APPEAL_OPENED = "appeal.opened"
+APPEAL_DECIDED = "appeal.decided"
 
 ALL = (
     TASK_OPENED,
@@ -37,6 +40,9 @@ ALL = (
     PROJECT_PROGRESS,
     NOTICE_CREATED,
     PAYOUT_PAID,
+    SKILL_LEVEL_CHANGED,
+    APPEAL_OPENED,
+    APPEAL_DECIDED,
 )
 
 
@@ -189,5 +195,42 @@ def payout_paid(
             "amount_display": amount_display,
             "period_start": period_start.isoformat(),
             "period_end": period_end.isoformat(),
+        },
+    )
+
+
+def skill_level_changed(*, skill: int, company: int, worker: int, from_level: int, level: int, cause: str) -> Event:
+    """Her level in a skill moved (``cause``: training, work, demotion, appeal)."""
+    return Event(
+        SKILL_LEVEL_CHANGED,
+        {
+            "skill": skill,
+            "company": company,
+            "worker": worker,
+            "from_level": from_level,
+            "level": level,
+            "cause": cause,
+        },
+    )
+
+
+def appeal_opened(*, appeal: int, submission: int, project: int, company: int) -> Event:
+    return Event(APPEAL_OPENED, {"appeal": appeal, "submission": submission, "project": project, "company": company})
+
+
+def appeal_decided(
+    *, appeal: int, submission: int, project: int, company: int, status: str, units_before: int, units_after: int
+) -> Event:
+    """An appeal's outcome (``status``: upheld, overturned, adjusted) and the accepted units before and after."""
+    return Event(
+        APPEAL_DECIDED,
+        {
+            "appeal": appeal,
+            "submission": submission,
+            "project": project,
+            "company": company,
+            "status": status,
+            "units_before": units_before,
+            "units_after": units_after,
         },
     )

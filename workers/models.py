@@ -95,3 +95,22 @@ class PayoutAccount(models.Model):
 
     def __str__(self):
         return f"{self.get_method_display()} {self.number_masked}"
+
+
+class DeclaredRelative(models.Model):
+    """An account of someone in her family that she declared: a peer review never pairs them."""
+
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declared_relatives")
+    relative = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared relative")
+        verbose_name_plural = _("declared relatives")
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "relative"], name="declared_relative_unique"),
+            models.CheckConstraint(condition=~Q(worker=F("relative")), name="declared_relative_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.worker_id} ↔ {self.relative_id}"

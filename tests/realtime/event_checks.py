@@ -173,6 +173,12 @@ NOTICE_ABOUT = {
     NoticeKind.REVIEW_REJECTED: {"submission": check_int, "project": check_int, "claim": check_int},
     NoticeKind.REVIEW_REVISE: {"submission": check_int, "project": check_int, "claim": check_int},
     NoticeKind.PAYOUT_PAID: {"batch": check_int, "company": check_int, "amount_fen": check_int},
+    NoticeKind.LEVEL_UP: {"skill": check_int, "level": check_int},
+    NoticeKind.LEVEL_DOWN: {"skill": check_int, "level": check_int},
+    NoticeKind.LEVEL_WARNING: {"skill": check_int, "level": check_int, "measured": check_int},
+    NoticeKind.APPEAL_OPENED: {"appeal": check_int, "submission": check_int, "project": check_int},
+    NoticeKind.APPEAL_DECIDED: {"appeal": check_int, "submission": check_int, "project": check_int},
+    NoticeKind.PEER_REVIEW_OPEN: {"skill": check_int},
 }
 
 
@@ -279,6 +285,31 @@ check_payout_paid = Keys(
     ]
 )
 
+check_skill_level_changed = Keys(
+    [
+        ("skill", check_int),
+        ("company", check_int),
+        ("worker", check_int),
+        ("from_level", check_int),
+        ("level", check_int),
+        ("cause", one_of("training", "work", "demotion", "appeal")),
+    ]
+)
+check_appeal_opened = Keys(
+    [("appeal", check_int), ("submission", check_int), ("project", check_int), ("company", check_int)]
+)
+check_appeal_decided = Keys(
+    [
+        ("appeal", check_int),
+        ("submission", check_int),
+        ("project", check_int),
+        ("company", check_int),
+        ("status", one_of("upheld", "overturned", "adjusted")),
+        ("units_before", check_int),
+        ("units_after", check_int),
+    ]
+)
+
 CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "task.opened": check_task_opened,
     "task.claimed": check_task_claimed,
@@ -290,6 +321,9 @@ CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "project.progress": check_project_progress,
     "notice.created": check_notice_created,
     "payout.paid": check_payout_paid,
+    "skill.level_changed": check_skill_level_changed,
+    "appeal.opened": check_appeal_opened,
+    "appeal.decided": check_appeal_decided,
 }
 
 _PROJECT, _STAFF, _WORKER = "project.<id>", "company.<id>.staff", "worker.<id>"
@@ -306,6 +340,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "project.progress": (_STAFF,),
     "notice.created": (_WORKER,),
     "payout.paid": (_WORKER,),
+    "skill.level_changed": (_WORKER, _STAFF),
+    "appeal.opened": (_WORKER, _STAFF),
+    "appeal.decided": (_WORKER, _STAFF),
 }
 
 

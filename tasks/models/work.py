@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
+from skills.models import MAX_LEVELS, Skill
 from tasks.photos import photo_storage
 
 
@@ -49,6 +50,15 @@ class Project(models.Model):
         _("measured minutes per unit"), max_digits=7, decimal_places=2, null=True, blank=True
     )
     measured_at = models.DateTimeField(_("measured at"), null=True, blank=True)
+    # A career (skills/): the skill the work needs and the lowest level that may claim it (0: anyone),
+    # or, for a training project, the skill it teaches (passing it grants level 1). A higher level may
+    # earn a higher rate: {"2": "0.60", "3": "0.80"} (yuan per unit, never below ``piece_rate``).
+    skill = models.ForeignKey(Skill, null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
+    min_level = models.PositiveSmallIntegerField(_("lowest level that may claim"), default=0)
+    training = models.BooleanField(_("training project"), default=False)
+    training_pass_score = models.PositiveSmallIntegerField(_("pass mark (%)"), default=80)
+    training_attempts = models.PositiveSmallIntegerField(_("attempts allowed"), default=2)
+    piece_rate_by_level = models.JSONField(_("piece rate by level"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -61,6 +71,15 @@ class Project(models.Model):
             models.CheckConstraint(condition=Q(piece_rate__gt=0), name="project_piece_rate_positive"),
             models.CheckConstraint(condition=Q(minutes_per_unit__gt=0), name="project_minutes_positive"),
             models.CheckConstraint(condition=Q(claim_limit__gte=1), name="project_claim_limit_positive"),
+            models.CheckConstraint(condition=Q(min_level__lte=MAX_LEVELS), name="project_min_level_range"),
+            models.CheckConstraint(
+                condition=Q(skill__isnull=False) | Q(min_level=0, training=False), name="project_level_needs_skill"
+            ),
+            models.CheckConstraint(condition=Q(training=False) | Q(min_level=0), name="project_training_open"),
+            models.CheckConstraint(
+                condition=Q(training_pass_score__gte=1, training_pass_score__lte=100), name="project_pass_score_range"
+            ),
+            models.CheckConstraint(condition=Q(training_attempts__gte=1), name="project_attempts_positive"),
         ]
 
     def __str__(self):
@@ -159,6 +178,8 @@ class LabelItem(models.Model):
     source_line = models.PositiveIntegerField(_("line in the uploaded file"))
     text = models.TextField(_("text"))
     payload = models.JSONField(_("original record"), default=dict)
+    # A gold item: the known answer (training, quality control); "" for an ordinary item.
+    expected_label = models.CharField(_("expected label"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("label item")
@@ -248,6 +269,9 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     review_due_at = models.DateTimeField(_("review due by"))
     auto_accept_warned_at = models.DateTimeField(_("supervisors warned of auto-accept"), null=True, blank=True)
+    # Her labels checked against the gold items of the task when she handed in (0 of 0: none).
+    gold_correct = models.PositiveIntegerField(_("gold items right"), default=0)
+    gold_total = models.PositiveIntegerField(_("gold items"), default=0)
 
     class Meta:
         verbose_name = _("submission")
@@ -255,6 +279,7 @@ class Submission(models.Model):
         ordering = ["submitted_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(submitted_units__gte=1), name="submission_units_positive"),
+            models.CheckConstraint(condition=Q(gold_correct__lte=F("gold_total")), name="submission_gold_le_total"),
         ]
         indexes = [
             models.Index(
@@ -285,56 +310,6 @@ class SubmissionPhoto(models.Model):
 
     def __str__(self):
         return f"photo {self.pk} of submission {self.submission_id}"
-
-
-class Decision(models.TextChoices):
-    ACCEPT = "accept", _("accept")
-    PARTIAL = "partial", _("partly accept")
-    REJECT = "reject", _("reject")
-    REVISE = "revise", _("send back for changes")
-
-
-# Reasons a supervisor picks with one tap (the text stays editable); per decision, per kind of work.
-REASON_TEMPLATES = {
-    "partial": [
-        _("Some pieces do not match the sample; only the good ones are counted."),
-        _("Some items are labelled wrongly; the correct ones are counted."),
-    ],
-    "reject": [
-        _("The work does not follow the instructions."),
-        _("The photos do not show the finished pieces."),
-        _("The text is copied from elsewhere."),
-    ],
-    "revise": [
-        _("Please take clearer photos of the finished pieces."),
-        _("Please follow the length and tone in the brief and send it again."),
-        _("Please check the items marked and label them again."),
-    ],
-}
-
-
-class Review(models.Model):
-    """A supervisor's one decision on one submission."""
-
-    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="review")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
-    accepted_units = models.PositiveIntegerField(_("accepted units"), default=0)
-    reason = models.TextField(_("reason"), blank=True)
-    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"))
-
-    class Meta:
-        verbose_name = _("review")
-        verbose_name_plural = _("reviews")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="review_score_range"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.decision} on submission {self.submission_id}"
 
 
 class SplitStatus(models.TextChoices):

@@ -1,0 +1,128 @@
+"""The work's side of the career path (skills/ keeps the rules and the levels): her window of recent
+reviewed work in a skill, the rule a claim is held to, and the words that tell her how to qualify.
+
+One rule for both claim paths: a project with ``skill`` and ``min_level`` > 0 may be claimed only by
+a mother whose ``skills.WorkerSkill`` level in it is at least ``min_level``. The ORM path asks
+``skill_refusal``; the claim function (``tasks.claim_sql``) reads the same row and, when it does not
+hold, leaves the claim to the ORM path, which refuses with ``skill_required``. A training project
+is always left to the ORM path (its attempts are counted there)."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from skills import rules as level_rules
+from skills.errors import SkillRequired, TrainingAttemptsUsed, TrainingPassed
+from skills.models import Skill, WorkerSkill
+from skills.selectors import rules_of
+from tasks.models import Project, ProjectStatus, Review, Submission, SubmissionStatus
+
+_DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED, SubmissionStatus.REJECTED)
+
+
+def window_of(worker_id: int, skill: Skill) -> level_rules.Window:
+    """Her last ``skill.window`` decided hand-ins in the skill's projects (training left out): the
+    units handed in and accepted, and the gold items right of those that had any."""
+    recent = list(
+        Submission.objects.filter(
+            worker_id=worker_id, project__skill=skill, project__training=False, status__in=_DECIDED
+        )
+        .order_by("-review__decided_at", "-pk")
+        .values_list("pk", flat=True)[: skill.window]
+    )
+    if not recent:
+        return level_rules.Window()
+    totals = Submission.objects.filter(pk__in=recent).aggregate(
+        reviewed=Count("pk"),
+        submitted=Sum("submitted_units"),
+        accepted=Sum("review__accepted_units"),
+        gold_correct=Sum("gold_correct"),
+        gold_total=Sum("gold_total"),
+    )
+    return level_rules.Window(
+        reviewed=totals["reviewed"],
+        accepted_units=totals["accepted"] or 0,
+        submitted_units=totals["submitted"] or 0,
+        gold_correct=totals["gold_correct"] or 0,
+        gold_total=totals["gold_total"] or 0,
+    )
+
+
+def training_projects(skill_id: int):
+    return Project.objects.filter(skill_id=skill_id, training=True, status=ProjectStatus.PUBLISHED).order_by("pk")
+
+
+def how_to_qualify(*, worker_id: int, skill: Skill, level: int) -> str:
+    """What she can do to reach ``level`` of the skill: the training for level 1 when there is one,
+    else what her recent work still lacks."""
+    held = WorkerSkill.objects.filter(worker_id=worker_id, skill=skill).values_list("level", flat=True).first() or 0
+    if held < 1:
+        training = training_projects(skill.pk).first()
+        if training is not None:
+            first = _("Take the paid training “%(title)s” to reach %(level)s.") % {
+                "title": training.title,
+                "level": level_rules.level_name(1),
+            }
+            if level <= 1:
+                return first
+            return (
+                first
+                + " "
+                + _("Then keep doing good work in this skill to reach %(level)s.")
+                % {"level": level_rules.level_name(level)}
+            )
+    rule = next((r for r in rules_of(skill) if r.level == max(held + 1, 1)), None)
+    if rule is None:
+        return ""
+    return level_rules.missing_for(rule, window_of(worker_id, skill), unit=skill.unit)
+
+
+def skill_refusal(*, worker_id: int, project: Project) -> Exception | None:
+    """Why she may not claim the project's work by the career rules (None: she may)."""
+    if project.skill_id is None:
+        return None
+    level = WorkerSkill.objects.filter(worker_id=worker_id, skill_id=project.skill_id).values_list("level", flat=True)
+    level = level.first() or 0
+    if project.training:
+        return _training_refusal(worker_id=worker_id, project=project, level=level)
+    if level >= project.min_level:
+        return None
+    skill = Skill.objects.prefetch_related("rules").get(pk=project.skill_id)
+    return SkillRequired(
+        _("“%(title)s” needs %(level)s in “%(skill)s”.")
+        % {"title": project.title, "level": level_rules.level_name(project.min_level), "skill": skill.name},
+        details={
+            "skill": skill.pk,
+            "skill_name": skill.name,
+            "level": project.min_level,
+            "your_level": level,
+            "how_to_qualify": how_to_qualify(worker_id=worker_id, skill=skill, level=project.min_level),
+        },
+    )
+
+
+def training_attempts_used(*, worker_id: int, project_id: int) -> int:
+    """Her hand-ins of the training project that were decided (a revision asked for is not an attempt)."""
+    return Review.objects.filter(
+        submission__worker_id=worker_id, submission__project_id=project_id, submission__status__in=_DECIDED
+    ).count()
+
+
+def _training_refusal(*, worker_id: int, project: Project, level: int):
+    if level >= 1:
+        return TrainingPassed()
+    used = training_attempts_used(worker_id=worker_id, project_id=project.pk)
+    if used >= project.training_attempts:
+        return TrainingAttemptsUsed(details={"attempts": project.training_attempts, "used": used})
+    return None
+
+
+def rate_for_level(project: Project, level: int):
+    """The piece rate her level earns in the project: the best of ``piece_rate`` and the rates of the
+    levels she holds (``piece_rate_by_level``, keys "2", "3", …)."""
+    best = project.piece_rate
+    for key, rate in (project.piece_rate_by_level or {}).items():
+        if str(key).isdigit() and int(key) <= level:
+            best = max(best, Decimal(str(rate)))
+    return best
