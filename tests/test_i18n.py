@@ -27,6 +27,7 @@ APPS = [
     "realtime",
     "fairwork",
     "notices",
+    "skills",
     "background",
     "frontend",
     "config",

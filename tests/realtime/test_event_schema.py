@@ -75,11 +75,18 @@ EXAMPLES = {
         period_start=datetime.date(2025, 3, 1),
         period_end=datetime.date(2025, 3, 15),
     ),
+    "skill.level_changed": lambda: events.skill_level_changed(
+        skill=9, company=6, worker=10, from_level=1, level=2, cause="work"
+    ),
+    "appeal.opened": lambda: events.appeal_opened(appeal=11, submission=5, project=1, company=6),
+    "appeal.decided": lambda: events.appeal_decided(
+        appeal=11, submission=5, project=1, company=6, status="adjusted", units_before=8, units_after=10
+    ),
 }
 
 
 def test_every_type_has_one_builder_example_checker_and_groups():
-    assert len(events.ALL) == len(set(events.ALL)) == 10
+    assert len(events.ALL) == len(set(events.ALL)) == 13
     assert set(CHECKERS) == set(GROUPS) == set(EXAMPLES) == set(events.ALL)
     for event_type in events.ALL:
         builder = getattr(events, event_type.replace(".", "_"))
