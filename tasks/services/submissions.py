@@ -25,6 +25,7 @@ from realtime.publish import publish
 from tasks import photos as photos_module
 from tasks.errors import InvalidLabels, LabelsRequired, PhotosNotExpected, SubmitRepeated, TextRequired
 from tasks.models import Claim, ClaimStatus, Kind, Project, Submission, SubmissionPhoto, Task, TaskStatus
+from tasks.services import training_check
 from tasks.services._common import _bounded_int, _locked_claim, _require_live
 
 MAX_TEXT_CHARS = 20000
@@ -129,6 +130,8 @@ def _claim_submit(
         groups=[company_staff_group(project.company_id), worker_group(worker.pk)],
     )
     _answer_in_hand(submission, photos=saved)
+    if training_check.checks_at_once(project, task):
+        training_check.submission_training_check(submission, now=now)
     return submission
 
 
@@ -169,4 +172,11 @@ def _submission_content(*, project: Project, task: Task, text, completed_units, 
         raise InvalidLabels(
             details={"missing": missing[:50], "unknown": unknown[:50], "invalid_label": bad[:50]},
         )
-    return {"labels": given, "submitted_units": len(item_ids)}
+    gold = [item for item in task.items.all() if item.expected_label]
+    return {
+        "labels": given,
+        "submitted_units": len(item_ids),
+        # Checked against the known answers now; she is never shown which items were gold.
+        "gold_total": len(gold),
+        "gold_correct": sum(given[str(item.pk)] == item.expected_label for item in gold),
+    }
