@@ -49,6 +49,8 @@ ORDER = (
     "ledger.adjustmentrequest",
     "ledger.account",
     "workers.payoutaccount",
+    "skills.skill",
+    "skills.workerskill",
     "notices.noticesettings",
 )
 RANK = {label: rank for rank, label in enumerate(ORDER, start=1)}

@@ -12,6 +12,7 @@ window's auto-accept counts as full marks — silence is never held against her)
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from accounts.models import User
 from skills import services as skill_services
 from skills.models import Skill, WorkerSkill
 from tasks import career
@@ -19,7 +20,7 @@ from tasks.errors import TrainingScoreRequired
 from tasks.models import Decision, Kind, Review, Submission
 
 
-def rate_at_review(submission: Submission) -> Decimal:
+def rate_at_review(*, submission: Submission) -> Decimal:
     """The piece rate her level in the project's skill earns now, before this review moves it."""
     project = submission.project
     if project.skill_id is None or not project.piece_rate_by_level:
@@ -28,7 +29,7 @@ def rate_at_review(submission: Submission) -> Decimal:
     return career.rate_for_level(project, level.values_list("level", flat=True).first() or 0)
 
 
-def units_paid(submission: Submission, *, decision: str, units: int) -> int:
+def units_paid(*, submission: Submission, decision: str, units: int) -> int:
     """A training hand-in is paid for what she handed in (unless rejected; a revision asked for is not
     decided yet); other work for the units accepted."""
     project = submission.project
@@ -37,7 +38,7 @@ def units_paid(submission: Submission, *, decision: str, units: int) -> int:
     return units
 
 
-def training_score_check(submission: Submission, *, actor, decision: str, score) -> None:
+def training_score_check(*, submission: Submission, actor: User | None, decision: str, score: int | None) -> None:
     """Refuse before anything is written: a person accepting a copywriting training hand-in gives a score."""
     project = submission.project
     if (
@@ -50,7 +51,7 @@ def training_score_check(submission: Submission, *, actor, decision: str, score)
         raise TrainingScoreRequired(details={"field": "score"})
 
 
-def training_mark(submission: Submission, review: Review) -> int:
+def training_mark(*, submission: Submission, review: Review) -> int:
     """Her mark for a training hand-in, 0–100 (see the module's docstring)."""
     if review.decision == Decision.REJECT:
         return 0
@@ -75,7 +76,7 @@ def _after_review(submission: Submission, review: Review, now: datetime.datetime
     if project.skill_id is None or review.decision == Decision.REVISE:
         return
     if project.training:
-        mark = training_mark(submission, review)
+        mark = training_mark(submission=submission, review=review)
         Review.objects.filter(pk=review.pk).update(training_score=mark)
         review.training_score = mark
         if mark >= project.training_pass_score:

@@ -80,7 +80,7 @@ def submission_review(
         units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)
     else:
         units = 0
-    career.training_score_check(submission, actor=actor, decision=decision, score=score)
+    career.training_score_check(submission=submission, actor=actor, decision=decision, score=score)
     review = _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
     _tell_her(submission, review)
     return review
@@ -189,8 +189,8 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
         review=review,
         actor=actor,
         account_ids=(submission.expense_account_id, submission.payable_account_id),
-        piece_rate=career.rate_at_review(submission),
-        units=career.units_paid(submission, decision=decision, units=units),
+        piece_rate=career.rate_at_review(submission=submission),
+        units=career.units_paid(submission=submission, decision=decision, units=units),
     )
     if decision != Decision.REVISE:
         career._after_review(submission, review, now)

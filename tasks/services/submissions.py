@@ -109,8 +109,10 @@ def _claim_submit(
     ]
     if saved:
         SubmissionPhoto.objects.bulk_create(saved)
-    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.SUBMITTED)
-    locks.lock_update(Task.objects.filter(pk=task.pk), status=TaskStatus.SUBMITTED, updated_at=now)
+    checked_at_once = training_check.checks_at_once(project=project)
+    if not checked_at_once:  # else the check below decides the claim and the task (in the lock order)
+        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.SUBMITTED)
+        locks.lock_update(Task.objects.filter(pk=task.pk), status=TaskStatus.SUBMITTED, updated_at=now)
     audit_record(
         actor=worker,
         action="submission.create",
@@ -130,8 +132,8 @@ def _claim_submit(
         groups=[company_staff_group(project.company_id), worker_group(worker.pk)],
     )
     _answer_in_hand(submission, photos=saved)
-    if training_check.checks_at_once(project, task):
-        training_check.submission_training_check(submission, now=now)
+    if checked_at_once:
+        training_check.submission_training_check(submission=submission, now=now)
     return submission
 
 

@@ -9,24 +9,25 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from core import locks
 from notices.models import NoticeKind
 from notices.services import notice_send
-from tasks.models import Decision, Kind, LabelItem, Project, Review, Submission, Task
+from tasks.models import Decision, Kind, LabelItem, Project, Review, Submission
 from tasks.services import reviews
 
 
-def checks_at_once(project: Project, task: Task) -> bool:
+def checks_at_once(*, project: Project) -> bool:
     """A labelling training project of a skill whose every item (of every task) is gold."""
     if not (project.training and project.skill_id is not None and project.kind == Kind.LABELLING):
         return False
     return not LabelItem.objects.filter(task__project_id=project.pk, expected_label="").exists()
 
 
-def submission_training_check(submission: Submission, *, now: datetime.datetime) -> Review:
-    """Decide her training hand-in against the known answers; call in the hand-in's transaction.
+def submission_training_check(*, submission: Submission, now: datetime.datetime) -> Review:
+    """Decide her training hand-in against the known answers; call in the hand-in's transaction,
+    holding her claim's lock and not yet the task's (the decision locks it, in the lock order).
     ``submission`` is left as the decision left it (its review in hand, for the answer)."""
-    locked = locks.lock_one(reviews._LOCKED.filter(pk=submission.pk))
+    # Written in this transaction: nobody else can see it, so it is read, not locked.
+    locked = reviews._LOCKED.get(pk=submission.pk)
     review = reviews._decide(
         locked,
         actor=None,
