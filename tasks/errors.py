@@ -216,3 +216,11 @@ class SplitStateChanged(Conflict):
 
     code = "split_state_changed"
     message = _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?")
+
+
+class TrainingScoreRequired(Invalid):
+    """A copywriting training hand-in is marked by its score (1–5 → 20–100 %): a review that
+    accepts it, or part of it, must give one."""
+
+    code = "training_score_required"
+    message = _("Please give this training hand-in a score from 1 to 5: its mark decides whether she passes.")

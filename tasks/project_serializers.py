@@ -111,6 +111,9 @@ class SplitIn(serializers.Serializer):
     file = serializers.FileField(required=False)
     items_per_task = StrictIntegerField(forms=True, required=False)
     text_field = serializers.CharField(required=False, max_length=64)
+    gold_field = serializers.CharField(
+        required=False, max_length=64, help_text="labelling: the column holding each gold item's known answer"
+    )
 
 
 class SlotPatternIn(serializers.Serializer):

@@ -115,6 +115,7 @@ class ReviewOut(serializers.Serializer):
     accepted_units = serializers.IntegerField()
     reason = serializers.CharField()
     score = serializers.IntegerField(allow_null=True)
+    training_score = serializers.IntegerField(allow_null=True, help_text="a training hand-in's mark, 0–100")
     decided_at = serializers.DateTimeField()
 
 
