@@ -57,8 +57,6 @@ ORDER = (
     "ledger.account",
     "skills.workerskill",
     "workers.payoutaccount",
-    "skills.skill",
-    "skills.workerskill",
     "notices.noticesettings",
 )
 RANK = {label: rank for rank, label in enumerate(ORDER, start=1)}

@@ -125,11 +125,11 @@ def rule_words(rule: Rule, *, unit: str) -> str:
     if rule.min_accepted_units:
         parts.append(_("at least %(count)s accepted %(unit)s") % {"count": rule.min_accepted_units, "unit": unit})
     if rule.min_acceptance_rate > 0:
-        parts.append(_("an acceptance rate of at least %(rate)s%%") % {"rate": _plain(rule.min_acceptance_rate)})
+        parts.append(_("an acceptance rate of at least %(rate)s%%") % {"rate": plain_percent(rule.min_acceptance_rate)})
     if rule.min_gold_accuracy is not None:
         parts.append(
             _("at least %(rate)s%% of the check items right (where the work has them)")
-            % {"rate": _plain(rule.min_gold_accuracy)}
+            % {"rate": plain_percent(rule.min_gold_accuracy)}
         )
     if not parts:
         return _("%(level)s: open to everyone.") % {"level": level_name(rule.level)}
