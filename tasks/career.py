@@ -10,13 +10,15 @@ is always left to the ORM path (its attempts are counted there)."""
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skills import rules as level_rules
 from skills.errors import SkillRequired, TrainingAttemptsUsed, TrainingPassed
 from skills.models import Skill, WorkerSkill
 from skills.selectors import rules_of
-from tasks.models import Project, ProjectStatus, Review, Submission, SubmissionStatus
+from tasks.errors import ClaimLimitReached, TrainingInReview
+from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, Review, Submission, SubmissionStatus
 
 _DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED, SubmissionStatus.REJECTED)
 
@@ -110,11 +112,24 @@ def training_attempts_used(*, worker_id: int, project_id: int) -> int:
 
 
 def _training_refusal(*, worker_id: int, project: Project, level: int):
+    """One attempt at a time: not while she holds a live claim of the training or a hand-in of it
+    waits for review (a pending hand-in is an attempt in progress), and never beyond the attempts.
+    The claim path calls this with her profile locked, so two claims of hers cannot both pass."""
     if level >= 1:
         return TrainingPassed()
     used = training_attempts_used(worker_id=worker_id, project_id=project.pk)
-    if used >= project.training_attempts:
-        return TrainingAttemptsUsed(details={"attempts": project.training_attempts, "used": used})
+    pending = Submission.objects.filter(
+        worker_id=worker_id, project_id=project.pk, status=SubmissionStatus.PENDING
+    ).count()
+    if used + pending >= project.training_attempts:
+        return TrainingAttemptsUsed(details={"attempts": project.training_attempts, "used": used, "pending": pending})
+    live = Claim.objects.filter(
+        worker_id=worker_id, project_id=project.pk, status=ClaimStatus.ACTIVE, expires_at__gt=timezone.now()
+    )
+    if live.exists():
+        return ClaimLimitReached(details={"limit": 1})
+    if pending:
+        return TrainingInReview(details={"pending": pending})
     return None
 
 
