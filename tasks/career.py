@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skills import rules as level_rules
+from skills import selectors as skill_selectors
 from skills.errors import SkillRequired, TrainingAttemptsUsed, TrainingPassed
 from skills.models import Skill, WorkerSkill
 from skills.selectors import rules_of
@@ -141,3 +142,34 @@ def rate_for_level(project: Project, level: int):
         if str(key).isdigit() and int(key) <= level:
             best = max(best, Decimal(str(rate)))
     return best
+
+
+class Standing:
+    """Her levels, read once, for a page of the hall: which work is locked to her, what unlocks it,
+    and the rate her level earns. What unlocks a skill's level is worked out once per skill and level."""
+
+    def __init__(self, worker_id: int | None):
+        self.worker_id = worker_id
+        self.levels = skill_selectors.levels_of(worker_id) if worker_id else {}
+        self._how: dict[tuple[int, int], str] = {}
+
+    def level(self, project: Project) -> int:
+        return self.levels.get(project.skill_id, 0) if project.skill_id else 0
+
+    def locked(self, project: Project) -> bool:
+        if project.skill_id is None:
+            return False
+        if project.training:
+            return self.level(project) >= 1  # passed: nothing more to take
+        return self.level(project) < project.min_level
+
+    def how_to_qualify(self, project: Project) -> str:
+        if not self.worker_id or not self.locked(project) or project.training:
+            return ""
+        key = (project.skill_id, project.min_level)
+        if key not in self._how:
+            self._how[key] = how_to_qualify(worker_id=self.worker_id, skill=project.skill, level=project.min_level)
+        return self._how[key]
+
+    def rate(self, project: Project) -> Decimal:
+        return rate_for_level(project, self.level(project))
