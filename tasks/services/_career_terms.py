@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from skills.models import Skill
+from skills.models import MAX_LEVELS, Skill
 from tasks.errors import InvalidCareerTerms, TermsFixed
 from tasks.models import Project, ProjectStatus
 
@@ -33,7 +33,7 @@ def apply_career_terms(project: Project, values: dict) -> None:
             setattr(project, name, _int(values[name], name, low=low, high=high))
     skill = project.skill
     if "min_level" in values:
-        project.min_level = _int(values["min_level"], "min_level", low=0, high=skill.levels if skill else 0)
+        project.min_level = _int(values["min_level"], "min_level", low=0, high=skill.levels if skill else MAX_LEVELS)
     if "piece_rate_by_level" in values:
         project.piece_rate_by_level = _rates(values["piece_rate_by_level"], skill)
     _check_together(project, skill)
