@@ -18,7 +18,7 @@ MAX_ATTEMPTS = 10
 _FIXED_ONCE_OUT = ("skill", "training", "training_pass_score", "training_attempts")
 
 
-def apply_career_terms(project: Project, values: dict) -> None:
+def apply_career_terms(*, project: Project, values: dict) -> None:
     """Set the career terms among ``values`` on the project (not saved) and check all of them."""
     before = {name: getattr(project, name) for name in (*_FIXED_ONCE_OUT, "min_level", "piece_rate_by_level")}
     before["skill"] = project.skill_id

@@ -108,7 +108,7 @@ def _apply_terms(project: Project, values: dict) -> None:
         setattr(project, name, value)
     if project.kind == Kind.LABELLING and not project.label_set:
         raise LabelSetRequired()
-    apply_career_terms(project, career)
+    apply_career_terms(project=project, values=career)
 
 
 def _positive_decimal(value, name: str, *, places: int) -> Decimal:
