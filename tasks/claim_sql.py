@@ -50,7 +50,7 @@ from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStat
 
 SLOT_FULL_SQLSTATE = "HS409"
 FUNCTION = "homeslot_claim_next"
-VERSION = 5  # the version this code calls: installed by tasks/migrations/0011_claim_function_v5.py
+VERSION = 5  # the version this code calls: installed by tasks/migrations/0012_claim_function_v5.py
 SQL_FILE = Path(__file__).resolve().parent / "migrations" / "sql" / f"claim_v{VERSION}.sql"
 AUDIT_ACTION = "claim.create"
 

@@ -27,6 +27,6 @@ def back_to_v4(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tasks", "0010_career")]
+    dependencies = [("tasks", "0011_split_gold_field")]
 
     operations = [migrations.RunPython(install_v5, back_to_v4)]
