@@ -49,8 +49,7 @@ def relative_declare(*, worker: User, phone: str) -> tuple[DeclaredRelative, boo
 @transaction.atomic
 def relative_remove(*, worker: User, relative_id: int) -> None:
     """Take back one of her declarations (404 for one that is not hers)."""
-    relative = locks.lock_one(DeclaredRelative.objects.filter(pk=relative_id, worker=worker))
-    if relative is None:
+    relative = DeclaredRelative.objects.filter(pk=relative_id, worker=worker).first()
+    if relative is None or not DeclaredRelative.objects.filter(pk=relative.pk).delete()[0]:
         raise NotFound(_("No such family member in your list."))
     audit_record(actor=worker, action="relative.remove", target=relative, company_id=None)
-    relative.delete()

@@ -46,7 +46,7 @@ from tasks.services.reviews import _FINAL, _LOCKED, _checked_decision, _decide, 
 MAX_AUDIT_REASON = 2000
 
 
-def peer_rights_check(actor: User, skill) -> None:
+def _peer_rights_check(actor: User, skill) -> None:
     """Refuse unless peer review of ``skill`` is open to her level and her standing is good."""
     if skill is None or not peer_queue.may_peer_review(actor, skill):
         raise PeerReviewNotOpen()
@@ -72,7 +72,7 @@ def peer_review_decide(
     if submission is None or submission.project.training or submission.project.skill_id is None:
         raise NotFound()
     skill = submission.project.skill
-    peer_rights_check(actor, skill)
+    _peer_rights_check(actor, skill)
     if submission.worker_id == actor.pk:
         raise OwnSubmission()
     if Submission.objects.filter(pk=submission.pk).filter(peer_queue.never_paired(actor)).exists():

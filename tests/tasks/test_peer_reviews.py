@@ -293,3 +293,48 @@ def test_opening_needs_staff(peer, skill):
 
     assert response.status_code == 403
     assert world() == before
+
+
+# --- Her 互审 page ---
+
+
+def page_client(user):
+    from django.test import Client
+
+    profile = user.worker_profile
+    profile.display_name, profile.city, profile.youngest_birth_year = "李妈妈", "佛山市", 2022
+    profile.save()
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_page_is_linked_only_for_a_peer_reviewer(peer, other_mother):
+    assert 'id="peer-reviews-link"' in page_client(peer).get("/m/me/").content.decode()
+    assert 'id="peer-reviews-link"' not in page_client(other_mother).get("/m/me/").content.decode()
+    assert page_client(other_mother).get("/m/peer-reviews/").status_code == 403
+
+
+def test_she_decides_on_the_page_and_a_resend_is_no_error(peer, mother, work):
+    client = page_client(peer)
+    page = client.get("/m/peer-reviews/").content.decode()
+    assert f'id="peer-{work.pk}"' in page and mother.worker_profile.display_name not in page
+
+    body = {"decision": "partial", "accepted_units": "6", "reason": "四件线头没剪"}
+    response = client.post(f"/m/peer-reviews/{work.pk}", body)
+    again = client.post(f"/m/peer-reviews/{work.pk}", body, follow=True)
+
+    assert response.status_code == 302
+    assert Review.objects.get(submission=work).accepted_units == 6
+    assert Transaction.objects.filter(key__startswith="peer_review:").count() == 1
+    assert "msg success" in again.content.decode()
+
+
+def test_a_refusal_on_the_page_changes_nothing(peer, work):
+    client = page_client(peer)
+    before = world()
+
+    response = client.post(f"/m/peer-reviews/{work.pk}", {"decision": "reject", "reason": ""}, follow=True)
+
+    assert response.status_code == 200 and "msg error" in response.content.decode()
+    assert world() == before
