@@ -6,7 +6,7 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
 
 0. ``accounts.smscode``, ``accounts.company`` (an operator's review), ``accounts.invitation``, ``accounts.membership``, ``accounts.apitoken`` —
    people's access (one-time codes, invitations, roles, tokens): taken alone, before anything below
-1. ``skills.skill``, ``tasks.project`` — a supervisor's change to a skill (opening peer review), alone; to a project to a project (split, slots, publish)
+1. ``tasks.project``        — a supervisor's change to a project (split, slots, publish)
 2. ``workers.workerprofile`` — her profile: one mother's claims and releases run one at a time
 3. ``tasks.submission``     — a review (and the auto-accept) starts from the submission
 4. ``tasks.claim``          — her claim (submit, release, expiry); a stale claim before its task
@@ -39,7 +39,6 @@ ORDER = (
     "accounts.invitation",
     "accounts.membership",
     "accounts.apitoken",
-    "skills.skill",
     "tasks.project",
     "workers.workerprofile",
     "tasks.submission",

@@ -51,7 +51,8 @@ def _credit(
                 units=units,
                 amount_fen=amount,
                 amount_display=format_fen(amount),
-                **({} if kind == TransactionKind.EARNING else {"kind": kind, "memo": txn.memo}),
+                kind=None if kind == TransactionKind.EARNING else kind,
+                memo=txn.memo,
             ),
             groups=[worker_group(worker_id)],
         )
