@@ -109,8 +109,9 @@ def peer_review_audit(
     found = Review.objects.filter(pk=review_id).values_list("submission_id", flat=True).first()
     if found is None:
         raise NotFound()
-    submission = locks.lock_one(_LOCKED.filter(pk=found))  # the review's lock: its submission (core.locks)
-    review = Review.objects.select_related("reviewer").get(pk=review_id)
+    # Its submission, then the review itself (core.locks): one audit at a time, and none during a decision.
+    submission = locks.lock_one(_LOCKED.filter(pk=found))
+    review = locks.lock_one(Review.objects.select_related("reviewer").filter(pk=review_id))
     review.submission = submission
     _require_supervising(actor, submission.project.company_id)
     if not review.by_peer:
