@@ -10,10 +10,13 @@ from ledger import api as ledger_api
 from ledger import api_exports as ledger_api_exports
 from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
+from skills import api_peer_review as skills_api_peer_review
 from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
 from tasks import api_career as tasks_api_career
+from tasks import api_peer as tasks_api_peer
 from workers import api as workers_api
+from workers import api_relatives as workers_api_relatives
 from workers import api_sign_up as workers_api_sign_up
 
 v1 = [
@@ -39,6 +42,8 @@ v1 = [
     path("me/data-export", tasks_api_account.DataExportView.as_view(), name="me-data-export"),
     path("me/delete", tasks_api_account.AccountDeleteView.as_view(), name="me-delete"),
     path("me/payout-account", workers_api.PayoutAccountView.as_view(), name="me-payout-account"),
+    path("me/relatives", workers_api_relatives.RelativesView.as_view(), name="me-relatives"),
+    path("me/relatives/<id:pk>", workers_api_relatives.RelativeView.as_view(), name="me-relative"),
     path("me/notices", notices_api.NoticeListView.as_view(), name="me-notices"),
     path("me/notices/<id:pk>/read", notices_api.NoticeReadView.as_view(), name="me-notice-read"),
     path("me/notification-settings", notices_api.NotificationSettingsView.as_view(), name="me-notification-settings"),
@@ -67,6 +72,11 @@ v1 = [
     path("claims/<id:pk>/submit", tasks_api.ClaimSubmitView.as_view(), name="claim-submit"),
     path("reviews/queue", tasks_api.ReviewQueueView.as_view(), name="review-queue"),
     path("reviews/reason-templates", tasks_api.ReasonTemplatesView.as_view(), name="review-reason-templates"),
+    path("reviews/<id:pk>/audit", tasks_api_peer.ReviewAuditView.as_view(), name="review-audit"),
+    path("peer-reviews", tasks_api_peer.PeerReviewQueueView.as_view(), name="peer-reviews"),
+    path("peer-reviews/audit-sample", tasks_api_peer.AuditSampleView.as_view(), name="peer-review-audit-sample"),
+    path("peer-reviews/<id:pk>", tasks_api_peer.PeerReviewDecideView.as_view(), name="peer-review-decide"),
+    path("skills/<id:pk>/peer-review", skills_api_peer_review.SkillPeerReviewView.as_view(), name="skill-peer-review"),
     path("submissions/<id:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
     path("submissions/<id:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),

@@ -16,6 +16,7 @@ from frontend.mother import mother_page, mother_render
 from ledger import selectors as ledger_selectors
 from ledger.money import format_fen
 from tasks.api_account import data_export_response
+from tasks.peer_queue import is_peer_reviewer
 from tasks.services import account_delete
 
 
@@ -67,7 +68,11 @@ def data_download(request):
 @mother_page
 @require_GET
 def mother_me(request):
-    return mother_render(request, "frontend/mother/me.html", {"nav": "me", "profile": request.worker_profile})
+    return mother_render(
+        request,
+        "frontend/mother/me.html",
+        {"nav": "me", "profile": request.worker_profile, "peer_reviewer": is_peer_reviewer(request.user)},
+    )
 
 
 @mother_page

@@ -52,6 +52,7 @@ class TransactionKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("adjustment")
     REVERSAL = "reversal", _("reversal")
     PAYOUT = "payout", _("payout")
+    PEER_REVIEW = "peer_review", _("peer review pay")
 
 
 class Transaction(models.Model):

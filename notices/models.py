@@ -31,6 +31,7 @@ class NoticeKind(models.TextChoices):
     APPEAL_OPENED = "appeal_opened", _("appeal to decide")
     APPEAL_DECIDED = "appeal_decided", _("appeal decided")
     PEER_REVIEW_OPEN = "peer_review_open", _("peer review open to you")
+    PEER_OVERTURNED = "peer_overturned", _("your peer review overturned")
 
 
 class Category(models.TextChoices):
@@ -49,6 +50,7 @@ CATEGORY_OF = {
     NoticeKind.REVIEW_REVISE: Category.REVIEWS,
     NoticeKind.AUTO_ACCEPTED: Category.REVIEWS,
     NoticeKind.APPEAL_DECIDED: Category.REVIEWS,
+    NoticeKind.PEER_OVERTURNED: Category.REVIEWS,
     NoticeKind.SLOT_STARTING: Category.REMINDERS,
     NoticeKind.DEADLINE_NEAR: Category.REMINDERS,
     NoticeKind.CLAIM_EXPIRED: Category.REMINDERS,

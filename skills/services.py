@@ -162,6 +162,7 @@ def skill_peer_review_set(*, actor: User, skill_id: int, open: bool, rate: str |
     _require_staff(actor, skill.company_id)
     if not isinstance(open, bool):
         raise InvalidSkill(_("open is true or false."), details={"field": "open"})
+    opened = open and not skill.peer_review_open
     skill.peer_review_open = open
     if rate is not None:
         skill.peer_review_rate = _decimal(rate, "rate", low=Decimal(0), high=MAX_RATE)
@@ -178,7 +179,31 @@ def skill_peer_review_set(*, actor: User, skill_id: int, open: bool, rate: str |
         open=open,
         rate=str(skill.peer_review_rate),
     )
+    if opened:
+        _tell_top_level(skill)
     return skill
+
+
+def _yuan(rate: Decimal) -> str:
+    """``2.5000`` → ``2.5``, ``10.0000`` → ``10``."""
+    text = format(rate, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _tell_top_level(skill: Skill) -> None:
+    """Peer review was opened: each mother at the skill's top level hears that she may review now."""
+    for worker_id in WorkerSkill.objects.filter(skill=skill, level=skill.levels).values_list("worker_id", flat=True):
+        notice_send(
+            user_id=worker_id,
+            kind=NoticeKind.PEER_REVIEW_OPEN,
+            key=f"peer-review-open:{skill.pk}:{worker_id}:{skill.peer_review_rate}",
+            text=_(
+                "You are at the top level of “%(skill)s”: you can now review other mothers' work of it, "
+                "paid %(rate)s yuan per review."
+            )
+            % {"skill": skill.name, "rate": _yuan(skill.peer_review_rate)},
+            data={"skill": skill.pk},
+        )
 
 
 def _holding(worker_id: int, skill: Skill) -> WorkerSkill:

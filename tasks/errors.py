@@ -237,3 +237,35 @@ class TrainingScoreRequired(Invalid):
 
     code = "training_score_required"
     message = _("Please give this training hand-in a score from 1 to 5: its mark decides whether she passes.")
+
+
+# --- Peer review (mothers at a skill's top level review others' work) and its audits ---
+
+
+class PeerReviewNotOpen(Forbidden):
+    """Peer review of the work's skill is not open to her: closed, or she is not at its top level."""
+
+    code = "peer_review_not_open"
+    message = _("Peer review is open to mothers at the top level of a skill, once the company opens it.")
+
+
+class PeerReviewSuspended(Forbidden):
+    """Too many of her audited peer reviews were overturned; ``details``: ``{audited, overturned}``."""
+
+    code = "peer_review_suspended"
+    message = _("Your peer reviews are paused: too many of the ones checked recently were changed by a supervisor.")
+
+
+class AuditorInvolved(Forbidden):
+    code = "auditor_involved"
+    message = _("You did this peer review or handed in the work: another supervisor audits it.")
+
+
+class AlreadyAudited(Conflict):
+    code = "already_audited"
+    message = _("This peer review was audited already.")
+
+
+class NotPeerReview(Conflict):
+    code = "not_peer_review"
+    message = _("Only peer reviews are audited: a supervisor's review is appealed instead.")

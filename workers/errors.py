@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound
 
 
 class NoWorkerProfile(NotFound):
@@ -65,3 +65,16 @@ class CodeRequired(Invalid):
 
     code = "code_required"
     message = _("To change your payout account, please enter the code we text to your phone.")
+
+
+# --- Declared relatives (never paired in a peer review) ---
+
+
+class RelativeIsYou(Invalid):
+    code = "relative_is_you"
+    message = _("This is your own phone number: please enter the number of a family member.")
+
+
+class TooManyRelatives(Conflict):
+    code = "too_many_relatives"
+    message = _("You have declared as many family members as we keep (20): please remove one first.")

@@ -98,19 +98,24 @@ class PayoutAccount(models.Model):
 
 
 class DeclaredRelative(models.Model):
-    """An account of someone in her family that she declared: a peer review never pairs them."""
+    """A phone number of someone in her family that she declared: a peer review never pairs them.
+
+    The phone is kept whether or not it has an account (so her answer and her list never tell her
+    which numbers are registered), and matched against accounts' phones when a peer review is paired:
+    an account made later with that number is covered too."""
 
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declared_relatives")
-    relative = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(_("phone"), max_length=16)
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("declared relative")
         verbose_name_plural = _("declared relatives")
+        ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["worker", "relative"], name="declared_relative_unique"),
-            models.CheckConstraint(condition=~Q(worker=F("relative")), name="declared_relative_not_self"),
+            models.UniqueConstraint(fields=["worker", "phone"], name="declared_relative_phone_unique"),
         ]
+        indexes = [models.Index(fields=["phone"], name="declared_relative_phone_idx")]
 
     def __str__(self):
-        return f"{self.worker_id} ↔ {self.relative_id}"
+        return f"{self.worker_id} ↔ {self.phone}"

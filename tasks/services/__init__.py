@@ -15,6 +15,7 @@ One module per area; the public names are re-exported here, so callers write
 - ``account``: her account deleted (her data erased, her ledger kept under an anonymous id)
 - ``submissions``: hand-ins with photos
 - ``reviews``: review decisions and the auto-accept
+- ``peer_reviews``: a peer reviewer's decision (paid per review) and a supervisor's audit of it
 - ``_common``: the helpers several of them share
 
 Queueing the background split of a large file is ``tasks.split_requests``, outside the package:
@@ -25,6 +26,7 @@ from tasks.services._claim_fit import STALE_TRIES
 from tasks.services.account import Deletion, account_delete, account_payout_details_tidy
 from tasks.services.claims import MAX_RELEASE_REASON, claim_release, task_claim, task_claim_next
 from tasks.services.expiry import claim_expire
+from tasks.services.peer_reviews import peer_review_audit, peer_review_decide
 from tasks.services.projects import (
     EDITABLE_FIELDS,
     TERMS_FIXED_AFTER_DRAFT,
@@ -58,6 +60,8 @@ __all__ = [
     "claim_expire",
     "claim_release",
     "claim_submit",
+    "peer_review_audit",
+    "peer_review_decide",
     "project_create",
     "project_split",
     "project_transition",

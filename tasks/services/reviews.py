@@ -53,8 +53,21 @@ def submission_review(
     submission = locks.lock_one(_LOCKED.filter(pk=submission_id))
     if submission is None:
         raise NotFound()
-    project = submission.project
-    _require_supervising(actor, project.company_id)
+    _require_supervising(actor, submission.project.company_id)
+    units, reason, score = _checked_decision(
+        submission, actor=actor, decision=decision, accepted_units=accepted_units, reason=reason, score=score, now=now
+    )
+    review = _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
+    _tell_her(submission, review)
+    return review
+
+
+def _checked_decision(
+    submission: Submission, *, actor: User, decision: str, accepted_units, reason, score, now
+) -> tuple[int, str, int | None]:
+    """The rules every decision of a person follows, a supervisor's or a peer's: not her own work, not
+    decided yet, a known decision, past the review window only an accept, a reason for anything but an
+    accept, units within what she handed in. ``(units, reason, score)`` as they are to be written."""
     if submission.worker_id == actor.pk:
         # A second person is the point of a review: her own work is decided by a colleague or,
         # in silence, by the review window's auto-accept (which has no reviewer).
@@ -81,9 +94,7 @@ def submission_review(
     else:
         units = 0
     career.training_score_check(submission=submission, actor=actor, decision=decision, score=score)
-    review = _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
-    _tell_her(submission, review)
-    return review
+    return units, reason, score
 
 
 def submission_auto_accept(*, submission_id: int) -> Review | None:
@@ -143,7 +154,12 @@ def _tell_her(submission: Submission, review: Review) -> None:
     )
 
 
-def _decide(submission: Submission, *, actor, decision: str, units: int, reason: str, score, now) -> Review:
+def _decide(
+    submission: Submission, *, actor, decision: str, units: int, reason: str, score, now, by_peer: bool = False
+) -> Review:
+    """Write the decision (call inside the submission's lock, its rules checked): the review, the
+    submission, claim and task it moves, the audit row, her credit and the events. ``by_peer``: decided
+    by a peer reviewer (``Review.by_peer``)."""
     project = submission.project
     review = Review.objects.create(
         submission=submission,
@@ -152,6 +168,7 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
         accepted_units=units,
         reason=reason,
         score=score,
+        by_peer=by_peer,
         decided_at=now,
     )
     claim = submission.claim

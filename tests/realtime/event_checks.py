@@ -179,6 +179,7 @@ NOTICE_ABOUT = {
     NoticeKind.APPEAL_OPENED: {"appeal": check_int, "submission": check_int, "project": check_int},
     NoticeKind.APPEAL_DECIDED: {"appeal": check_int, "submission": check_int, "project": check_int},
     NoticeKind.PEER_REVIEW_OPEN: {"skill": check_int},
+    NoticeKind.PEER_OVERTURNED: {"review": check_int, "submission": check_int, "project": check_int},
 }
 
 
@@ -255,7 +256,7 @@ check_ledger_credited = AnyOf(
                 ("task", none_or(check_int)),
                 ("units", none_or(check_int)),
                 *_AMOUNT,
-                ("kind", one_of(TransactionKind.ADJUSTMENT, TransactionKind.REVERSAL)),
+                ("kind", one_of(TransactionKind.ADJUSTMENT, TransactionKind.REVERSAL, TransactionKind.PEER_REVIEW)),
                 ("memo", check_str),
             ]
         ),

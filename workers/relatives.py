@@ -1,0 +1,55 @@
+"""Her declared relatives: the phone numbers of family members whose work she never peer-reviews
+(and who never peer-review hers).
+
+Privacy: a phone is kept and answered the same way whether or not it belongs to an account, so
+declaring a number tells her nothing about who is registered; her list shows masked numbers only.
+The pairing rule (tasks.peer_queue) matches the kept numbers against accounts' phones when it
+runs, so a relative who signs up later is covered too."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import User
+from accounts.phones import phone_normalize
+from core import locks
+from core.errors import NotFound
+from workers.errors import RelativeIsYou, TooManyRelatives
+from workers.models import DeclaredRelative, WorkerProfile
+
+MAX_RELATIVES = 20
+
+
+def relatives_of(user: User):
+    """Her declared relatives, oldest first (only hers)."""
+    return DeclaredRelative.objects.filter(worker=user)
+
+
+@transaction.atomic
+def relative_declare(*, worker: User, phone: str) -> tuple[DeclaredRelative, bool]:
+    """Declare a family member's phone; ``(row, created)``: a number declared before is the same row."""
+    number = phone_normalize(phone)
+    if number == worker.phone:
+        raise RelativeIsYou()
+    locks.lock_one(WorkerProfile.objects.filter(user=worker))  # her declarations one at a time: the cap holds
+    existing = DeclaredRelative.objects.filter(worker=worker, phone=number).first()
+    if existing is not None:
+        return existing, False
+    if DeclaredRelative.objects.filter(worker=worker).count() >= MAX_RELATIVES:
+        raise TooManyRelatives(details={"max": MAX_RELATIVES})
+    try:
+        with transaction.atomic():
+            relative = DeclaredRelative.objects.create(worker=worker, phone=number)
+    except IntegrityError:
+        return DeclaredRelative.objects.get(worker=worker, phone=number), False
+    audit_record(actor=worker, action="relative.declare", target=relative, company_id=None)
+    return relative, True
+
+
+@transaction.atomic
+def relative_remove(*, worker: User, relative_id: int) -> None:
+    """Take back one of her declarations (404 for one that is not hers)."""
+    relative = DeclaredRelative.objects.filter(pk=relative_id, worker=worker).first()
+    if relative is None or not DeclaredRelative.objects.filter(pk=relative.pk).delete()[0]:
+        raise NotFound(_("No such family member in your list."))
+    audit_record(actor=worker, action="relative.remove", target=relative, company_id=None)
