@@ -36,7 +36,8 @@ def test_seed_demo_is_idempotent_and_has_the_api_md_accounts(db):
     mothers = User.objects.filter(phone__startswith="+86139", worker_profile__isnull=False)
     assert sorted(mothers.values_list("phone", flat=True)) == [f"+86139{n:08d}" for n in range(1, 21)]
     published = Project.objects.filter(company=factory, status=ProjectStatus.PUBLISHED)
-    assert sorted(published.values_list("kind", flat=True)) == sorted(Kind.values)
+    # One of each kind, and the career path's two labelling projects (a training, work needing level 1).
+    assert sorted(published.values_list("kind", flat=True)) == sorted([*Kind.values, "labelling", "labelling"])
     for project in published:
         assert project.tasks.exists() and project.slots.exists()
     assert User.objects.get(phone="+8613900000001").check_password("homeslot-demo")
@@ -102,3 +103,29 @@ def test_the_demo_has_a_closed_half_month_finance_can_settle_at_once(db):
     assert approved.status == PayoutStatus.APPROVED
     paid = payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="DEMO-BANK-1")
     assert paid.status == PayoutStatus.PAID
+
+
+def test_the_demo_has_a_skill_its_paid_training_and_work_it_unlocks(db):
+    from skills.models import WorkerSkill
+    from tasks import career
+    from tasks.demo_career import SKILLED, TRAINING
+    from tasks.models import Project, Review
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    training = Project.objects.get(title=TRAINING)
+    skilled = Project.objects.get(title=SKILLED)
+    assert training.training and training.status == "published" and skilled.min_level == 1
+    # Mother 1 passed the training through the services (checked at once, paid), once.
+    passed = WorkerSkill.objects.get(skill=training.skill, level=1)
+    assert passed.worker.phone == "+8613900000001"
+    assert Review.objects.filter(submission__project=training, training_score=100).count() == 1
+    assert career.skill_refusal(worker_id=passed.worker_id, project=skilled) is None
+    # Everyone else is shown how to unlock it: the training.
+    other = WorkerSkill.objects.exclude(worker=passed.worker).filter(skill=training.skill)
+    assert not other.exists()
+    from accounts.models import User
+
+    second = User.objects.get(phone="+8613900000002")
+    refusal = career.skill_refusal(worker_id=second.pk, project=skilled)
+    assert refusal.code == "skill_required" and TRAINING in refusal.details["how_to_qualify"]

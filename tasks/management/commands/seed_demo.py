@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.demo import demo_joining_seed
 from accounts.models import Company, Role, User
-from tasks import demo_period
+from tasks import demo_career, demo_period
 from tasks import services as task_services
 from tasks.models import Kind, Project, ProjectStatus, TimeSlot
 from workers import services as worker_services
@@ -61,6 +61,7 @@ class Command(BaseCommand):
             factory, supervisor, mothers = self._people_and_projects()
         # Its own transactions: each service of the work locks in the one order (core.locks).
         demo_period.period_seed(company=factory, supervisor=supervisor, mothers=mothers)
+        demo_career.career_seed(company=factory, supervisor=supervisor, mothers=mothers, slots=self._slot_week)
         demo_joining_seed(password=PASSWORD)  # an operator, and a company waiting for her approval
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))
 
@@ -159,6 +160,9 @@ class Command(BaseCommand):
         self._slots(actor, project)
         if project.status == ProjectStatus.DRAFT:
             task_services.project_transition(actor=actor, project_id=project.pk, action="publish")
+
+    def _slot_week(self, project):
+        self._slots(project.created_by, project)
 
     def _slots(self, actor, project):
         """Weekday mornings and every evening, for the coming week; only days not yet covered."""
