@@ -62,12 +62,18 @@ def _reason(reason, *, limit: int) -> str:
 
 
 def _assignee(company_id: int, *, first_reviewer_id: int | None, worker_id: int) -> int | None:
-    """The supervising staff member other than the first reviewer with the fewest open appeals (then the
-    longest-standing); with no such person, the company's first admin."""
+    """The supervising staff member other than the first reviewer with the fewest open appeals of the
+    company (then the longest-standing); with no such person, the company's first admin."""
     staff = (
         Membership.objects.filter(company_id=company_id, role__in=SUPERVISING_ROLES)
         .exclude(user_id=worker_id)
-        .annotate(open_appeals=Count("user__appeals_to_decide", filter=Q(user__appeals_to_decide__status="open")))
+        .filter(user__is_active=True)
+        .annotate(
+            open_appeals=Count(
+                "user__appeals_to_decide",
+                filter=Q(user__appeals_to_decide__status="open", user__appeals_to_decide__company_id=company_id),
+            )
+        )
         .order_by("open_appeals", "pk")
     )
     other = staff.exclude(user_id=first_reviewer_id).values_list("user_id", flat=True).first()
@@ -216,7 +222,11 @@ def _accept_more(appeal: Appeal, submission: Submission, *, actor: User, units: 
     if project.skill_id is not None and not project.training:
         skill = project.skill
         level_recompute(
-            worker_id=appeal.worker_id, skill_id=skill.pk, window=career.window_of(appeal.worker_id, skill), now=now
+            worker_id=appeal.worker_id,
+            skill_id=skill.pk,
+            window=career.window_of(appeal.worker_id, skill),
+            now=now,
+            after_appeal=True,
         )
 
 

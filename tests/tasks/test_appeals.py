@@ -273,9 +273,9 @@ def test_the_list_shows_hers_to_her_and_asked_of_me_first_to_staff(
     assert api_for(second_supervisor).get("/api/v1/appeals?status=upheld").json()["results"] == []
 
 
-def test_an_overturn_counts_in_her_level_window(mother, supervisor, second_supervisor, company):
+def test_an_overturn_counts_in_her_level_window_and_lifts_her_level(mother, supervisor, second_supervisor, company):
     from skills import services as skill_services
-    from skills.models import WorkerSkill
+    from skills.models import LevelChange, WorkerSkill
     from tasks.career import window_of
 
     skill = skill_services.skill_create(actor=supervisor, company_id=company.pk, name="精细缝纫")
@@ -289,4 +289,7 @@ def test_an_overturn_counts_in_her_level_window(mother, supervisor, second_super
     services.appeal_decide(actor=second_supervisor, appeal_id=made.pk, decision="overturn", reason="合格")
 
     assert window_of(mother.pk, skill).accepted_units == 10
-    assert WorkerSkill.objects.get(worker=mother, skill=skill).accepted_units == 10
+    held = WorkerSkill.objects.get(worker=mother, skill=skill)
+    assert held.accepted_units == 10 and held.level == 1  # 10 of 10 accepted: the rule of level 1 holds
+    change = LevelChange.objects.get(worker=mother, skill=skill)
+    assert (change.from_level, change.to_level, change.cause) == (0, 1, "appeal")
