@@ -61,7 +61,8 @@ def test_her_result_offers_an_appeal_and_then_shows_it(mom, rejected):
 def test_an_empty_reason_changes_nothing_and_after_seven_days_no_form(mom, rejected):
     phone = signed_in(mom)
     before = world()
-    assert phone.post(f"/m/submissions/{rejected.pk}/appeal", {"reason": "  "}).status_code == 302
+    refused = phone.post(f"/m/submissions/{rejected.pk}/appeal", {"reason": "  "}, follow=True)
+    assert refused.status_code == 200 and 'role="alert"' in page(refused)  # she is told why
     assert world() == before
 
     with time_machine.travel(timezone.now() + datetime.timedelta(days=8), tick=False):

@@ -45,6 +45,7 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
+from tasks.services._common import _publish_progress
 
 APPEAL_DECISIONS = ("uphold", "overturn", "adjust")
 _APPEALABLE = (Decision.REJECT, Decision.PARTIAL)
@@ -219,6 +220,7 @@ def _accept_more(appeal: Appeal, submission: Submission, *, actor: User, units: 
         Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
     )
     _credit(appeal, submission, actor=actor, units=units - appeal.units_before)
+    _publish_progress(project)
     if project.skill_id is not None and not project.training:
         skill = project.skill
         level_recompute(
