@@ -22,7 +22,6 @@ from notices.services import notice_send
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
-from skills.models import WorkerSkill
 from skills.services import level_recompute
 from tasks import career
 from tasks.errors import (
@@ -46,6 +45,7 @@ from tasks.models import (
     TaskStatus,
 )
 from tasks.services._common import _publish_progress
+from tasks.services.career import rate_at_review
 
 APPEAL_DECISIONS = ("uphold", "overturn", "adjust")
 _APPEALABLE = (Decision.REJECT, Decision.PARTIAL)
@@ -234,11 +234,8 @@ def _accept_more(appeal: Appeal, submission: Submission, *, actor: User, units: 
 
 def _credit(appeal: Appeal, submission: Submission, *, actor: User, units: int) -> None:
     project = submission.project
-    level = 0
-    if project.skill_id is not None:
-        held = WorkerSkill.objects.filter(worker_id=appeal.worker_id, skill_id=project.skill_id)
-        level = held.values_list("level", flat=True).first() or 0
-    amount = fen_for_units(units=units, piece_rate=career.rate_for_level(project, level))
+    # The rate her level in the project's skill earns, as a review's credit is (tasks.services.career).
+    amount = fen_for_units(units=units, piece_rate=rate_at_review(submission=submission))
     if amount <= 0:
         return
     expense, payable = accounts_for(

@@ -293,3 +293,24 @@ def test_an_overturn_counts_in_her_level_window_and_lifts_her_level(mother, supe
     assert held.accepted_units == 10 and held.level == 1  # 10 of 10 accepted: the rule of level 1 holds
     change = LevelChange.objects.get(worker=mother, skill=skill)
     assert (change.from_level, change.to_level, change.cause) == (0, 1, "appeal")
+
+
+def test_the_difference_is_paid_at_the_rate_of_her_level(mother, supervisor, second_supervisor, company):
+    from skills import services as skill_services
+    from skills.models import WorkerSkill
+
+    skill = skill_services.skill_create(actor=supervisor, company_id=company.pk, name="手工")
+    project = factories.project(supervisor, company, tasks=1)
+    project.skill, project.piece_rate_by_level = skill, {"2": "0.8000"}
+    project.save(update_fields=["skill", "piece_rate_by_level"])
+    WorkerSkill.objects.create(worker=mother, skill=skill, level=2)
+    submission = handed_in(mother, project, factories.slot(supervisor, project))
+    services.submission_review(
+        actor=supervisor, submission_id=submission.pk, decision="partial", accepted_units=5, reason="部分不合格"
+    )
+    made = services.submission_appeal(worker=mother, submission_id=submission.pk, reason="请再看一下")
+
+    services.appeal_decide(actor=second_supervisor, appeal_id=made.pk, decision="overturn", reason="合格")
+
+    txn = Transaction.objects.get(key=f"appeal:{made.pk}")
+    assert txn.units == 5 and {p.amount_fen for p in txn.postings.all()} == {400}  # 5 × ¥0.80
