@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.enum_names import ENUM_NAME_OVERRIDES
 from config.kept_keys import field_keys_from, secret_key_from
 from core.addresses import parse_trusted_proxies
 
@@ -371,15 +372,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "ProjectStatusEnum": "tasks.models.ProjectStatus",
-        "TaskStatusEnum": "tasks.models.TaskStatus",
-        "ClaimStatusEnum": "tasks.models.ClaimStatus",
-        "SubmissionStatusEnum": "tasks.models.SubmissionStatus",
-        "KindEnum": "tasks.models.Kind",
-        "NoticeKindEnum": "notices.models.NoticeKind",
-        "PayoutStatusEnum": "ledger.models.PayoutStatus",
-    },
+    "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
 
 # Largest labelling file accepted by the split endpoint.

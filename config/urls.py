@@ -13,6 +13,7 @@ from notices import api as notices_api
 from skills import api_peer_review as skills_api_peer_review
 from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
+from tasks import api_appeals as tasks_api_appeals
 from tasks import api_career as tasks_api_career
 from tasks import api_peer as tasks_api_peer
 from workers import api as workers_api
@@ -79,6 +80,9 @@ v1 = [
     path("skills/<id:pk>/peer-review", skills_api_peer_review.SkillPeerReviewView.as_view(), name="skill-peer-review"),
     path("submissions/<id:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
     path("submissions/<id:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
+    path("submissions/<id:pk>/appeal", tasks_api_appeals.SubmissionAppealView.as_view(), name="submission-appeal"),
+    path("appeals", tasks_api_appeals.AppealListView.as_view(), name="appeals"),
+    path("appeals/<id:pk>/decide", tasks_api_appeals.AppealDecideView.as_view(), name="appeal-decide"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
     path("split-jobs/<uuid:pk>", tasks_api.SplitJobView.as_view(), name="split-job"),

@@ -6,6 +6,7 @@ from core import ids  # noqa: F401 - registers <id:…>
 from frontend import (
     account_pages,
     mother,
+    mother_appeals,
     mother_earnings,
     mother_hall,
     mother_notify,
@@ -28,6 +29,7 @@ urlpatterns = [
     path("claims/<id:pk>/", mother_work.claim_detail, name="m-claim"),
     path("claims/<id:pk>/submit", mother_work.submit, name="m-submit"),
     path("claims/<id:pk>/release", mother_work.release, name="m-release"),
+    path("submissions/<id:pk>/appeal", mother_appeals.appeal, name="m-appeal"),
     path("earnings/", mother_earnings.earnings, name="m-earnings"),
     path("payout-account/", mother_payout.payout_account, name="m-payout-account"),
     path("peer-reviews/", mother_peer.peer_reviews, name="m-peer-reviews"),

@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.ids import id_or_none
 from frontend import mother_format as fmt
 from frontend.mother import mother_page, mother_render
+from frontend.mother_appeals import appeal_view
 from frontend.mother_forms import AssemblySubmitForm, CopywritingSubmitForm, LabellingSubmitForm, ReleaseForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from notices.selectors import notices_for
@@ -55,9 +56,10 @@ def claims_context(user) -> dict:
     prefetch_related_objects(active + waiting, "submissions__review")  # both lists' in one read each
     live = [_claim_view(held, now) for held in sorted(active + waiting, key=lambda c: (c.expires_at, c.pk))]
     results = [
-        _result_view(submission)
+        _result_view(submission, now)
         for submission in selectors.submissions_for_worker(user)
         .exclude(status=SubmissionStatus.PENDING)
+        .select_related("appeal")
         .order_by("-review__decided_at", "-pk")[:RESULTS_SHOWN]
     ]
     notices = list(notices_for(user)[:5])
@@ -79,19 +81,21 @@ def _claim_view(held, now) -> dict:
     }
 
 
-def _result_view(submission) -> dict:
+def _result_view(submission, now) -> dict:
     review = getattr(submission, "review", None)
+    appeal = getattr(submission, "appeal", None)
+    # An appeal that changed the accepted units: its units count (and were credited).
+    units = appeal.units_after if appeal and appeal.units_after is not None else review.accepted_units if review else 0
     return {
         "submission": submission,
         "status": submission.status,
         "status_text": submission.get_status_display(),
         "reason": review.reason if review else "",
-        "accepted_units": review.accepted_units if review else 0,
+        "accepted_units": units,
         "automatic": bool(review and review.reviewer_id is None),
         "decided_text": fmt.moment_text(review.decided_at) if review else "",
-        "earned": format_fen(fen_for_units(units=review.accepted_units, piece_rate=submission.project.piece_rate))
-        if review and review.accepted_units
-        else "",
+        "earned": format_fen(fen_for_units(units=units, piece_rate=submission.project.piece_rate)) if units else "",
+        "appeal": appeal_view(submission, review, now),
     }
 
 

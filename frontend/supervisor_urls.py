@@ -5,6 +5,7 @@ from django.urls import path
 from core import ids  # noqa: F401 - registers <id:…>
 from frontend import (
     supervisor,
+    supervisor_appeals,
     supervisor_company,
     supervisor_review,
     supervisor_skills,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("skills/", supervisor_skills.skills, name="work-skills"),
     path("skills/new", supervisor_skills.skill_new, name="work-skill-new"),
     path("skills/<id:pk>/peer-review", supervisor_skills.skill_peer_review, name="work-skill-peer-review"),
+    path("appeals/", supervisor_appeals.appeals, name="work-appeals"),
+    path("appeals/<id:pk>/decide", supervisor_appeals.decide, name="work-appeal-decide"),
     path("company/", supervisor_company.company, name="work-company"),
     path("company/<id:company_pk>/invite", supervisor_company.company_invite, name="work-company-invite"),
     path(

@@ -240,11 +240,17 @@ def level_grant_training(
 
 @transaction.atomic
 def level_recompute(
-    *, worker_id: int, skill_id: int, window: level_rules.Window, now: datetime.datetime | None = None
+    *,
+    worker_id: int,
+    skill_id: int,
+    window: level_rules.Window,
+    now: datetime.datetime | None = None,
+    after_appeal: bool = False,
 ) -> WorkerSkill:
     """Hold her level against ``window`` (her recent reviewed work in the skill, measured by ``tasks``):
     up at once; below her level the grace period starts (she is told how to recover), and the
-    level drops when it has run out. Passing the training keeps level 1 whatever the window."""
+    level drops when it has run out. Passing the training keeps level 1 whatever the window.
+    ``after_appeal``: recomputed because an appeal changed her accepted units (a rise says so)."""
     now = now or timezone.now()
     skill = Skill.objects.prefetch_related("rules").get(pk=skill_id)
     held = _holding(worker_id, skill)
@@ -274,6 +280,8 @@ def level_recompute(
     if held.level != before:
         held_before = WorkerSkill(pk=held.pk, worker_id=worker_id, skill=skill, level=before)
         cause = LevelCause.WORK if held.level > before else LevelCause.DEMOTION
+        if after_appeal and held.level > before:  # an appeal gave back units that lift her level
+            cause = LevelCause.APPEAL
         _changed(held_before, skill, to_level=held.level, cause=cause, now=now, window=window)
     return held
 

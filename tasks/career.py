@@ -10,6 +10,7 @@ is always left to the ORM path (its attempts are counted there)."""
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,8 @@ def window_of(worker_id: int, skill: Skill) -> level_rules.Window:
     totals = Submission.objects.filter(pk__in=recent).aggregate(
         reviewed=Count("pk"),
         submitted=Sum("submitted_units"),
-        accepted=Sum("review__accepted_units"),
+        # Where an appeal changed the accepted units, its units count.
+        accepted=Sum(Coalesce("appeal__units_after", "review__accepted_units")),
         gold_correct=Sum("gold_correct"),
         gold_total=Sum("gold_total"),
     )

@@ -216,6 +216,42 @@ class ReviewWindowPassed(WrongState):
     message = _("The review window has passed: this submission can only be accepted.")
 
 
+# --- Appeals of a reject or a partial acceptance ---
+
+
+class NotAppealable(Conflict):
+    """Only a reject or a partial acceptance can be appealed (not an accept, an auto-accept or a revise)."""
+
+    code = "not_appealable"
+    message = _("Only work that was not accepted, or only partly accepted, can be appealed.")
+
+
+class AppealTooLate(Conflict):
+    code = "appeal_too_late"
+    message = _("An appeal can be made within 7 days of the decision; that time has passed.")
+
+
+class AppealExists(Conflict):
+    code = "appeal_exists"
+    message = _("You have already appealed this decision. Each decision can be appealed once.")
+
+
+class AppealDecided(WrongState):
+    code = "appeal_decided"
+    message = _("This appeal has already been decided.")
+
+
+class InvalidAppealDecision(Invalid):
+    """A decision that is not uphold, overturn or adjust, or adjusted units out of range (the message says which)."""
+
+    code = "invalid_appeal_decision"
+
+
+class AppealFirstReviewer(Forbidden):
+    code = "appeal_first_reviewer"
+    message = _("You made the first decision: another staff member decides the appeal.")
+
+
 class ClaimNextRepeated(Conflict):
     """The same "claim the next one" sent again: ``details["claim"]`` is the claim the first one made."""
 

@@ -1,6 +1,6 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
-from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -8,6 +8,7 @@ from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from ledger.models import Direction, Posting, Transaction, TransactionKind
 from ledger.money import fen_for_units
 from tasks.models import (
+    Appeal,
     Claim,
     Project,
     ProjectStatus,
@@ -207,3 +208,22 @@ def reviews_without_credit(*, company_id: int) -> list[int]:
         for review in uncredited.order_by("pk").iterator()
         if fen_for_units(units=review.accepted_units, piece_rate=review.submission.project.piece_rate) > 0
     ]
+
+
+def appeals_for(user, *, status: str | None = None):
+    """Appeals the user may see: her own, and the appeals of the companies where she is staff; the ones
+    asked of her first, then the open ones, the newest first."""
+    if not user.is_authenticated:
+        return Appeal.objects.none()
+    appeals = Appeal.objects.filter(Q(worker=user) | Q(company_id__in=company_ids_for(user)))
+    if status:
+        appeals = appeals.filter(status=status)
+    mine = Q(assigned_to=user, status="open")
+    return (
+        appeals.select_related("submission__project", "review", "assigned_to__worker_profile", "worker__worker_profile")
+        .annotate(
+            asked_of_me=Case(When(mine, then=Value(1)), default=Value(0)),
+            still_open=Case(When(status="open", then=Value(1)), default=Value(0)),
+        )
+        .order_by("-asked_of_me", "-still_open", "-created_at", "-pk")
+    )

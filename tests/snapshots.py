@@ -5,7 +5,7 @@ from ledger.models import AdjustmentRequest, Posting, Transaction
 from notices.models import Delivery, Notice, NoticeSettings, PushSubscription
 from notices.services import SETTINGS_FIELDS
 from realtime.models import OutboxEvent
-from tasks.models import Claim, Project, Review, Submission, Task, TimeSlot
+from tasks.models import Appeal, Claim, Project, Review, Submission, Task, TimeSlot
 
 
 def world() -> dict:
@@ -16,6 +16,7 @@ def world() -> dict:
         "claims": list(Claim.objects.order_by("pk").values_list("pk", "status", "expires_at")),
         "submissions": list(Submission.objects.order_by("pk").values_list("pk", "status")),
         "reviews": Review.objects.count(),
+        "appeals": list(Appeal.objects.order_by("pk").values_list("pk", "status", "units_after")),
         "transactions": Transaction.objects.count(),
         "postings": Posting.objects.count(),
         "adjustments": list(AdjustmentRequest.objects.order_by("pk").values_list("pk", "status", "transaction_id")),

@@ -34,7 +34,7 @@ from accounts.models import ApiToken, Role
 from ledger import adjustments, payouts
 from ledger.models import AdjustmentRequest, LedgerExport, PayoutBatch, Transaction
 from tasks import services
-from tasks.models import Claim, Kind, SplitJob, Submission
+from tasks.models import Appeal, Claim, Kind, SplitJob, Submission
 from tests import factories
 
 EXAMPLES = int(os.environ.get("HOMESLOT_SCHEMATHESIS_EXAMPLES", "8"))
@@ -102,6 +102,14 @@ def world(on_postgres, company, other_company):
         worker=factories.mother(), project_id=projects[assembly].pk, slot_id=slots[assembly].pk
     )
     services.claim_submit(worker=other.worker, claim_id=other.pk, completed_units=10)
+    # Her rejected work, appealed: an appeal to list and decide, and a rejected submission to appeal.
+    appealed = factories.project(people["supervisor"], company, tasks=2)
+    appealed_slot = factories.slot(people["supervisor"], appealed)
+    for _round in range(2):
+        turned = services.task_claim_next(worker=mother, project_id=appealed.pk, slot_id=appealed_slot.pk)
+        handed = services.claim_submit(worker=mother, claim_id=turned.pk, completed_units=10)
+        services.submission_review(actor=people["admin"], submission_id=handed.pk, decision="reject", reason="不合格")
+    services.submission_appeal(worker=mother, submission_id=handed.pk, reason="请再看一下")
     factories.worked_for(company, mother)
     adjustments.adjustment_request(
         actor=people["finance"], company_id=company.pk, worker_id=mother.pk, amount_fen=90000, reason="奖励"
@@ -124,6 +132,7 @@ def world(on_postgres, company, other_company):
         "split-jobs": [str(j.pk) for j in SplitJob.objects.all()] or [str(uuid.uuid4())],
         "tokens": [t.pk for t in ApiToken.objects.all()],
         "notices": list(mother.notices.values_list("pk", flat=True)) or [1],
+        "appeals": list(Appeal.objects.values_list("pk", flat=True)),
     }
     return {"tokens": tokens, "ids": ids, "batch": batch}
 
@@ -139,6 +148,7 @@ ID_KINDS = {
     "split-jobs": "split-jobs",
     "me/tokens": "tokens",
     "me/notices": "notices",
+    "appeals": "appeals",
     "ledger/adjustments": "adjustments",
     "ledger/transactions": "transactions",
     "ledger/exports": "exports",

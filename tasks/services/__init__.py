@@ -16,6 +16,7 @@ One module per area; the public names are re-exported here, so callers write
 - ``submissions``: hand-ins with photos
 - ``reviews``: review decisions and the auto-accept
 - ``peer_reviews``: a peer reviewer's decision (paid per review) and a supervisor's audit of it
+- ``appeals``: her appeal of a reject or a partial, and its decision
 - ``_common``: the helpers several of them share
 
 Queueing the background split of a large file is ``tasks.split_requests``, outside the package:
@@ -24,6 +25,7 @@ it imports ``tasks.jobs``, which imports this package.
 
 from tasks.services._claim_fit import STALE_TRIES
 from tasks.services.account import Deletion, account_delete, account_payout_details_tidy
+from tasks.services.appeals import APPEAL_DECISIONS, appeal_decide, submission_appeal
 from tasks.services.claims import MAX_RELEASE_REASON, claim_release, task_claim, task_claim_next
 from tasks.services.expiry import claim_expire
 from tasks.services.peer_reviews import peer_review_audit, peer_review_decide
@@ -46,6 +48,7 @@ from tasks.services.splitting import project_split, split_job_run, split_preview
 from tasks.services.submissions import MAX_TEXT_CHARS, claim_submit
 
 __all__ = [
+    "APPEAL_DECISIONS",
     "EDITABLE_FIELDS",
     "MAX_PATTERN_DAYS_AHEAD",
     "MAX_PATTERN_SLOTS",
@@ -57,6 +60,7 @@ __all__ = [
     "Deletion",
     "account_delete",
     "account_payout_details_tidy",
+    "appeal_decide",
     "claim_expire",
     "claim_release",
     "claim_submit",
@@ -70,6 +74,7 @@ __all__ = [
     "slot_pattern_create",
     "split_job_run",
     "split_preview",
+    "submission_appeal",
     "submission_auto_accept",
     "submission_review",
     "task_claim",

@@ -1,0 +1,303 @@
+"""Appeals: her one appeal of a reject or a partial acceptance, within ``APPEAL_DAYS`` of the decision,
+decided by a staff member other than the first reviewer (the company admin when there is no other).
+An overturn or an adjustment credits the difference once (``appeal:<id>``) at the rate of her level."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import Membership, Role, User
+from accounts.selectors import SUPERVISING_ROLES, role_in
+from core import locks
+from core.errors import Forbidden, Invalid, NotFound, ReasonRequired
+from ledger.models import AccountKind, Direction, TransactionKind
+from ledger.money import fen_for_units, format_fen
+from ledger.services import Leg, accounts_for, transaction_post
+from notices.models import NoticeKind
+from notices.services import notice_send
+from realtime import events
+from realtime.groups import company_staff_group, worker_group
+from realtime.publish import publish
+from skills.services import level_recompute
+from tasks import career
+from tasks.errors import (
+    AppealDecided,
+    AppealExists,
+    AppealFirstReviewer,
+    AppealTooLate,
+    InvalidAppealDecision,
+    NotAppealable,
+    OwnSubmission,
+)
+from tasks.models import (
+    APPEAL_DAYS,
+    MAX_APPEAL_REASON,
+    Appeal,
+    AppealStatus,
+    Decision,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TaskStatus,
+)
+from tasks.services._common import _publish_progress
+from tasks.services.career import rate_at_review
+
+APPEAL_DECISIONS = ("uphold", "overturn", "adjust")
+_APPEALABLE = (Decision.REJECT, Decision.PARTIAL)
+
+
+def _reason(reason, *, limit: int) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ReasonRequired(_("Please give a reason."))
+    if len(reason) > limit:
+        raise Invalid(
+            _("The reason can be at most %(limit)s characters.") % {"limit": limit}, details={"field": "reason"}
+        )
+    return reason
+
+
+def _assignee(company_id: int, *, first_reviewer_id: int | None, worker_id: int) -> int | None:
+    """The supervising staff member other than the first reviewer with the fewest open appeals of the
+    company (then the longest-standing); with no such person, the company's first admin."""
+    staff = (
+        Membership.objects.filter(company_id=company_id, role__in=SUPERVISING_ROLES)
+        .exclude(user_id=worker_id)
+        .filter(user__is_active=True)
+        .annotate(
+            open_appeals=Count(
+                "user__appeals_to_decide",
+                filter=Q(user__appeals_to_decide__status="open", user__appeals_to_decide__company_id=company_id),
+            )
+        )
+        .order_by("open_appeals", "pk")
+    )
+    other = staff.exclude(user_id=first_reviewer_id).values_list("user_id", flat=True).first()
+    if other is not None:
+        return other
+    return staff.filter(role=Role.ADMIN).order_by("pk").values_list("user_id", flat=True).first()
+
+
+@transaction.atomic
+def submission_appeal(*, worker: User, submission_id: int, reason: str) -> Appeal:
+    """Her appeal of her submission's reject or partial acceptance: once, within ``APPEAL_DAYS``."""
+    now = timezone.now()
+    submission = locks.lock_one(
+        Submission.objects.select_related("project", "review").filter(pk=submission_id, worker=worker)
+    )
+    if submission is None:
+        raise NotFound()
+    review = getattr(submission, "review", None)
+    if review is None or review.decision not in _APPEALABLE:
+        raise NotAppealable(details={"status": submission.status})
+    if Appeal.objects.filter(submission=submission).exists():
+        raise AppealExists()
+    if review.decided_at + datetime.timedelta(days=APPEAL_DAYS) <= now:
+        raise AppealTooLate()
+    reason = _reason(reason, limit=MAX_APPEAL_REASON)
+    project = submission.project
+    assigned = _assignee(project.company_id, first_reviewer_id=review.reviewer_id, worker_id=worker.pk)
+    try:
+        with transaction.atomic():
+            appeal = Appeal.objects.create(
+                submission=submission,
+                review=review,
+                worker=worker,
+                company_id=project.company_id,
+                reason=reason,
+                assigned_to_id=assigned,
+                units_before=review.accepted_units,
+                created_at=now,
+            )
+    except IntegrityError:  # the same appeal sent twice at once: the one-to-one refuses the second
+        raise AppealExists() from None
+    audit_record(
+        actor=worker,
+        action="appeal.open",
+        target=appeal,
+        company_id=project.company_id,
+        submission=submission.pk,
+        assigned_to=assigned,
+    )
+    if assigned is not None:
+        notice_send(
+            user_id=assigned,
+            kind=NoticeKind.APPEAL_OPENED,
+            key=f"appeal-opened:{appeal.pk}",
+            text=_("A mother appealed the decision on her work for “%(title)s”. Please take a second look.")
+            % {"title": project.title},
+            data={"appeal": appeal.pk, "submission": submission.pk, "project": project.pk},
+        )
+    publish(
+        events.appeal_opened(
+            appeal=appeal.pk, submission=submission.pk, project=project.pk, company=project.company_id
+        ),
+        groups=[worker_group(worker.pk), company_staff_group(project.company_id)],
+    )
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(
+    *, actor: User, appeal_id: int, decision: str, accepted_units: int | None = None, reason: str = ""
+) -> Appeal:
+    """Decide an appeal: ``uphold`` (nothing changes), ``overturn`` (every unit she handed in is
+    accepted) or ``adjust`` (``accepted_units``, more than before and at most what she handed in).
+    The difference is credited once (``appeal:<id>``); her level in the project's skill is recomputed."""
+    now = timezone.now()
+    appeal = locks.lock_one(Appeal.objects.select_related("review").filter(pk=appeal_id))
+    if appeal is None:
+        raise NotFound()
+    role = role_in(actor, appeal.company_id)
+    if role is None:
+        raise NotFound()
+    if role not in SUPERVISING_ROLES:
+        raise Forbidden(_("Only a supervisor or a company admin can do this."))
+    if actor.pk == appeal.worker_id:
+        raise OwnSubmission()
+    if actor.pk == appeal.review.reviewer_id and actor.pk != appeal.assigned_to_id:
+        raise AppealFirstReviewer()
+    if appeal.status != AppealStatus.OPEN:
+        raise AppealDecided(details={"status": appeal.status})
+    if decision not in APPEAL_DECISIONS:
+        raise InvalidAppealDecision(_("The decision must be uphold, overturn or adjust."))
+    reason = _reason(reason, limit=MAX_APPEAL_REASON)
+    # The appeal first, then its submission and task (core.locks).
+    submission = locks.lock_one(Submission.objects.select_related("project", "task").filter(pk=appeal.submission_id))
+    before = appeal.units_before
+    if decision == "uphold":
+        after, status = before, AppealStatus.UPHELD
+    elif decision == "overturn":
+        after, status = submission.submitted_units, AppealStatus.OVERTURNED
+    else:
+        after, status = (
+            _adjusted(accepted_units, low=before + 1, high=submission.submitted_units),
+            AppealStatus.ADJUSTED,
+        )
+    Appeal.objects.filter(pk=appeal.pk).update(
+        status=status, units_after=after, decided_by=actor, decision_reason=reason, decided_at=now
+    )
+    appeal.status, appeal.units_after, appeal.decided_by = status, after, actor
+    appeal.decision_reason, appeal.decided_at = reason, now
+    audit_record(
+        actor=actor,
+        action=f"appeal.{decision}",
+        target=appeal,
+        company_id=appeal.company_id,
+        submission=submission.pk,
+        units_before=before,
+        units_after=after,
+    )
+    if after > before:
+        _accept_more(appeal, submission, actor=actor, units=after, now=now)
+    _tell(appeal, submission)
+    return appeal
+
+
+def _adjusted(value, *, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidAppealDecision(
+            _("accepted_units must be a whole number from %(low)s to %(high)s.") % {"low": low, "high": high},
+            details={"field": "accepted_units"},
+        )
+    return value
+
+
+def _accept_more(appeal: Appeal, submission: Submission, *, actor: User, units: int, now) -> None:
+    """Her submission and task at the appeal's units, the difference credited once, her level recomputed."""
+    project = submission.project
+    if units >= submission.submitted_units:
+        submission_status, task_status = SubmissionStatus.ACCEPTED, TaskStatus.ACCEPTED
+    else:
+        submission_status, task_status = SubmissionStatus.PARTIALLY_ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED
+    Submission.objects.filter(pk=submission.pk).update(status=submission_status)
+    locks.lock_update(
+        Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
+    )
+    _credit(appeal, submission, actor=actor, units=units - appeal.units_before)
+    _publish_progress(project)
+    if project.skill_id is not None and not project.training:
+        skill = project.skill
+        level_recompute(
+            worker_id=appeal.worker_id,
+            skill_id=skill.pk,
+            window=career.window_of(appeal.worker_id, skill),
+            now=now,
+            after_appeal=True,
+        )
+
+
+def _credit(appeal: Appeal, submission: Submission, *, actor: User, units: int) -> None:
+    project = submission.project
+    # The rate her level in the project's skill earns, as a review's credit is (tasks.services.career).
+    amount = fen_for_units(units=units, piece_rate=rate_at_review(submission=submission))
+    if amount <= 0:
+        return
+    expense, payable = accounts_for(
+        company_id=project.company_id,
+        wanted=[(AccountKind.EXPENSE, None), (AccountKind.PAYABLE, appeal.worker_id)],
+    )
+    txn, created = transaction_post(
+        key=f"appeal:{appeal.pk}",
+        kind=TransactionKind.EARNING,
+        company_id=project.company_id,
+        legs=[Leg(expense, Direction.DEBIT, amount), Leg(payable, Direction.CREDIT, amount)],
+        worker_id=appeal.worker_id,
+        project_id=project.pk,
+        task_id=submission.task_id,
+        units=units,
+        memo=project.title[:200],
+        created_by=actor,
+    )
+    if not created:
+        return
+    audit_record(
+        actor=actor, action="ledger.credit", target=txn, company_id=project.company_id, amount_fen=amount, key=txn.key
+    )
+    publish(
+        events.ledger_credited(
+            transaction=str(txn.pk),
+            company=project.company_id,
+            project=project.pk,
+            task=submission.task_id,
+            units=units,
+            amount_fen=amount,
+            amount_display=format_fen(amount),
+        ),
+        groups=[worker_group(appeal.worker_id)],
+    )
+
+
+def _tell(appeal: Appeal, submission: Submission) -> None:
+    project = submission.project
+    words = {"title": project.title, "reason": appeal.decision_reason, "units": appeal.units_after}
+    if appeal.status == AppealStatus.UPHELD:
+        text = _("Your appeal on “%(title)s” was reviewed: the decision stands. The reason: %(reason)s")
+    elif appeal.status == AppealStatus.OVERTURNED:
+        text = _("Your appeal on “%(title)s” was accepted: all your work is accepted and credited. %(reason)s")
+    else:
+        text = _("Your appeal on “%(title)s” was accepted in part: %(units)s units now count. %(reason)s")
+    notice_send(
+        user_id=appeal.worker_id,
+        kind=NoticeKind.APPEAL_DECIDED,
+        key=f"appeal-decided:{appeal.pk}",
+        text=text % words,
+        data={"appeal": appeal.pk, "submission": submission.pk, "project": project.pk},
+    )
+    publish(
+        events.appeal_decided(
+            appeal=appeal.pk,
+            submission=submission.pk,
+            project=project.pk,
+            company=appeal.company_id,
+            status=appeal.status,
+            units_before=appeal.units_before,
+            units_after=appeal.units_after,
+        ),
+        groups=[worker_group(appeal.worker_id), company_staff_group(appeal.company_id)],
+    )
