@@ -12,6 +12,7 @@ from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
 from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
+from tasks import api_history as tasks_api_history
 from workers import api as workers_api
 from workers import api_sign_up as workers_api_sign_up
 
@@ -66,6 +67,7 @@ v1 = [
     path("reviews/reason-templates", tasks_api.ReasonTemplatesView.as_view(), name="review-reason-templates"),
     path("submissions/<id:pk>", tasks_api.SubmissionDetailView.as_view(), name="submission-detail"),
     path("submissions/<id:pk>/review", tasks_api.SubmissionReviewView.as_view(), name="submission-review"),
+    path("workers/<id:pk>/history", tasks_api_history.WorkerHistoryView.as_view(), name="worker-history"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
     path("split-jobs/<uuid:pk>", tasks_api.SplitJobView.as_view(), name="split-job"),
