@@ -6,17 +6,21 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
 
 0. ``accounts.smscode``, ``accounts.company`` (an operator's review), ``accounts.invitation``, ``accounts.membership``, ``accounts.apitoken`` —
    people's access (one-time codes, invitations, roles, tokens): taken alone, before anything below
+   ``skills.skill`` — a company's change to a skill (peer review opened): taken alone
 1. ``tasks.project``        — a supervisor's change to a project (split, slots, publish)
 2. ``workers.workerprofile`` — her profile: one mother's claims and releases run one at a time
-3. ``tasks.submission``     — a review (and the auto-accept) starts from the submission
-4. ``tasks.claim``          — her claim (submit, release, expiry); a stale claim before its task
-5. ``tasks.task``           — the task she takes or hands in
-6. ``tasks.timeslot``       — the slot's place count, changed last: the hot row is held briefly
-7. ``ledger.payoutbatch``   — a payout batch
-8. ``ledger.adjustmentrequest`` — an adjustment waiting for its second finance user
-9. ``ledger.account``       — ledger accounts (her payable account before any debit)
-10. ``workers.payoutaccount`` — where her pay goes: changed alone (or resealed with a new key)
-11. ``notices.noticesettings`` — her notification choices: an SMS counted against her daily cap, last
+3. ``tasks.appeal``         — an appeal's decision starts from the appeal, then its submission
+4. ``tasks.submission``     — a review (and the auto-accept) starts from the submission
+5. ``tasks.review``         — a review audited (a peer's), after its submission
+6. ``tasks.claim``          — her claim (submit, release, expiry); a stale claim before its task
+7. ``tasks.task``           — the task she takes or hands in
+8. ``tasks.timeslot``       — the slot's place count, changed last: the hot row is held briefly
+9. ``ledger.payoutbatch``   — a payout batch
+10. ``ledger.adjustmentrequest`` — an adjustment waiting for its second finance user
+11. ``ledger.account``       — ledger accounts (her payable account before any debit)
+12. ``skills.workerskill``   — her level in a skill, recomputed after the review and its credit
+13. ``workers.payoutaccount`` — where her pay goes: changed alone (or resealed with a new key)
+14. ``notices.noticesettings`` — her notification choices: an SMS counted against her daily cap, last
 
 A conditional ``UPDATE`` locks the rows it changes just as ``SELECT … FOR UPDATE`` does:
 ``lock_update`` is that lock, in the same order. Rows already locked (by ``lock``) may be
@@ -39,15 +43,19 @@ ORDER = (
     "accounts.invitation",
     "accounts.membership",
     "accounts.apitoken",
+    "skills.skill",
     "tasks.project",
     "workers.workerprofile",
+    "tasks.appeal",
     "tasks.submission",
+    "tasks.review",
     "tasks.claim",
     "tasks.task",
     "tasks.timeslot",
     "ledger.payoutbatch",
     "ledger.adjustmentrequest",
     "ledger.account",
+    "skills.workerskill",
     "workers.payoutaccount",
     "notices.noticesettings",
 )

@@ -3,7 +3,14 @@
 from django.urls import path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import supervisor, supervisor_company, supervisor_review, supervisor_slots, supervisor_split
+from frontend import (
+    supervisor,
+    supervisor_company,
+    supervisor_review,
+    supervisor_skills,
+    supervisor_slots,
+    supervisor_split,
+)
 
 urlpatterns = [
     path("", supervisor.projects, name="work-projects"),
@@ -20,6 +27,9 @@ urlpatterns = [
     path("review/count", supervisor_review.queue_count, name="work-review-count"),
     path("review/<id:pk>/", supervisor_review.review, name="work-review"),
     path("review/<id:pk>/decide", supervisor_review.decide, name="work-review-decide"),
+    path("skills/", supervisor_skills.skills, name="work-skills"),
+    path("skills/new", supervisor_skills.skill_new, name="work-skill-new"),
+    path("skills/<id:pk>/peer-review", supervisor_skills.skill_peer_review, name="work-skill-peer-review"),
     path("company/", supervisor_company.company, name="work-company"),
     path("company/<id:company_pk>/invite", supervisor_company.company_invite, name="work-company-invite"),
     path(

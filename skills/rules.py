@@ -101,15 +101,19 @@ def missing_for(rule: Rule, window: Window, *, unit: str) -> str:
     if more > 0:
         parts.append(_("complete %(count)s more accepted %(unit)s") % {"count": more, "unit": unit})
     if rule.min_acceptance_rate > 0:
-        parts.append(_("keep an acceptance rate of at least %(rate)s%%") % {"rate": _plain(rule.min_acceptance_rate)})
+        parts.append(
+            _("keep an acceptance rate of at least %(rate)s%%") % {"rate": plain_percent(rule.min_acceptance_rate)}
+        )
     if rule.min_gold_accuracy is not None and window.gold_total:
-        parts.append(_("get at least %(rate)s%% of the check items right") % {"rate": _plain(rule.min_gold_accuracy)})
+        parts.append(
+            _("get at least %(rate)s%% of the check items right") % {"rate": plain_percent(rule.min_gold_accuracy)}
+        )
     if not parts:
         return _("You meet the rule for %(level)s.") % {"level": level_name(rule.level)}
     return _("%(steps)s to reach %(level)s.") % {"steps": _("; ").join(parts), "level": level_name(rule.level)}
 
 
-def _plain(value: Decimal) -> str:
+def plain_percent(value: Decimal) -> str:
     """90.00 → "90", 92.50 → "92.5"."""
     text = f"{Decimal(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

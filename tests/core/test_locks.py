@@ -40,7 +40,7 @@ def test_a_lower_rank_after_a_higher_one_is_refused_naming_both(rows):
 
     claim, task = locks.RANK["tasks.claim"], locks.RANK["tasks.task"]
     assert f"tasks.claim (rank {claim}) after tasks.task (rank {task})" in str(refused.value)
-    assert "workers.workerprofile → tasks.submission → tasks.claim → tasks.task" in str(refused.value)
+    assert "tasks.submission → tasks.review → tasks.claim → tasks.task" in str(refused.value)
 
 
 def test_a_conditional_update_is_a_lock_too(rows):
