@@ -10,6 +10,7 @@ from frontend import (
     supervisor_skills,
     supervisor_slots,
     supervisor_split,
+    supervisor_worker,
 )
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("skills/", supervisor_skills.skills, name="work-skills"),
     path("skills/new", supervisor_skills.skill_new, name="work-skill-new"),
     path("skills/<id:pk>/peer-review", supervisor_skills.skill_peer_review, name="work-skill-peer-review"),
+    path("workers/<id:pk>/", supervisor_worker.worker, name="work-worker"),
     path("company/", supervisor_company.company, name="work-company"),
     path("company/<id:company_pk>/invite", supervisor_company.company_invite, name="work-company-invite"),
     path(

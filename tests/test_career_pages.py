@@ -165,7 +165,7 @@ def test_growth_warns_of_a_pending_drop_with_the_day_she_keeps_it_until(mom, ski
 
     page = text_of(phone_of(mom).get("/m/growth/"))
 
-    assert "You keep it until Sun, 12/9" in page  # 14 days of grace from 25 November
+    assert "You keep it until Wed, 12/9" in page  # 14 days of grace from 25 November
 
 
 def test_growth_without_skills_says_so(mom):
