@@ -102,8 +102,8 @@ def career_of(worker_id: int, skill_ids) -> Career:
         .prefetch_related(Prefetch("rules", queryset=LevelRule.objects.order_by("level")))
     }
     training: dict[int, list[Project]] = {}
-    for project in Project.objects.filter(
-        skill_id__in=wanted, training=True, status=ProjectStatus.PUBLISHED
-    ).order_by("pk"):
+    for project in Project.objects.filter(skill_id__in=wanted, training=True, status=ProjectStatus.PUBLISHED).order_by(
+        "pk"
+    ):
         training.setdefault(project.skill_id, []).append(project)
     return Career(holdings=holdings, skills=skills, training=training)

@@ -106,9 +106,7 @@ class WorkerHistoryView(APIView):
 
     @extend_schema(
         responses=WorkerHistoryOut,
-        parameters=[
-            OpenApiParameter("company", int, description="needed when you supervise several of her companies")
-        ],
+        parameters=[OpenApiParameter("company", int, description="needed when you supervise several of her companies")],
     )
     def get(self, request, pk):
         given = request.query_params.get("company")

@@ -11,9 +11,9 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accounts.errors import CompanyRequired
+from accounts.models import User
 from accounts.phones import phone_masked
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_of
-from accounts.models import User
 from skills import rules as level_rules
 from skills.models import WorkerSkill
 from skills.selectors import level_history
@@ -52,9 +52,7 @@ def worker_history(*, worker_id: int, company_id: int, now: datetime.datetime | 
     claims = Claim.objects.filter(worker_id=worker_id, project__company_id=company_id)
     submissions = Submission.objects.filter(worker_id=worker_id, project__company_id=company_id)
     by_status = dict(claims.order_by().values_list("status").annotate(n=Count("pk")))
-    releases = dict(
-        claims.exclude(release_kind="").order_by().values_list("release_kind").annotate(n=Count("pk"))
-    )
+    releases = dict(claims.exclude(release_kind="").order_by().values_list("release_kind").annotate(n=Count("pk")))
     totals = submissions.aggregate(
         count=Count("pk"),
         submitted=Sum("submitted_units"),

@@ -65,9 +65,7 @@ def training(supervisor, company, skill):
 
 @pytest.fixture
 def locked(supervisor, company, skill):
-    return labelling(
-        supervisor, company, skill, title="情感标注正式", min_level=1, piece_rate_by_level={"2": "0.0500"}
-    )
+    return labelling(supervisor, company, skill, title="情感标注正式", min_level=1, piece_rate_by_level={"2": "0.0500"})
 
 
 def card_of(response, task_id) -> str:
