@@ -21,6 +21,7 @@ from background.models import PeriodicRun
 from ledger import jobs as ledger_jobs
 from notices import jobs as notice_jobs
 from realtime.jobs import outbox_prune
+from skills import jobs as skill_jobs
 from tasks import jobs as task_jobs
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def schedule() -> list[Periodic]:
         Periodic(task_jobs.measured_pay_update, datetime.timedelta(hours=1)),
         Periodic(task_jobs.deleted_payout_details_erase, datetime.timedelta(hours=1)),
         Periodic(ledger_jobs.settlement_overdue_warn, datetime.timedelta(days=1)),
+        Periodic(skill_jobs.demotions_apply, datetime.timedelta(days=1)),
         Periodic(outbox_prune, datetime.timedelta(hours=1)),
         Periodic(task_results_prune, datetime.timedelta(days=1)),
         Periodic(accounts_tidy, datetime.timedelta(hours=1)),

@@ -12,6 +12,7 @@ from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
 from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
+from tasks import api_career as tasks_api_career
 from tasks import api_history as tasks_api_history
 from workers import api as workers_api
 from workers import api_sign_up as workers_api_sign_up
@@ -35,6 +36,7 @@ v1 = [
     path("me/tokens/<id:pk>", accounts_api.MeTokenView.as_view(), name="me-token"),
     path("me/profile", workers_api.ProfileView.as_view(), name="me-profile"),
     path("me/availability", workers_api.AvailabilityView.as_view(), name="me-availability"),
+    path("me/skills", tasks_api_career.MySkillsView.as_view(), name="me-skills"),
     path("me/data-export", tasks_api_account.DataExportView.as_view(), name="me-data-export"),
     path("me/delete", tasks_api_account.AccountDeleteView.as_view(), name="me-delete"),
     path("me/payout-account", workers_api.PayoutAccountView.as_view(), name="me-payout-account"),
@@ -43,6 +45,7 @@ v1 = [
     path("me/notification-settings", notices_api.NotificationSettingsView.as_view(), name="me-notification-settings"),
     path("me/push-subscriptions", notices_api.PushSubscriptionListView.as_view(), name="me-push-subscriptions"),
     path("me/push-subscriptions/<id:pk>", notices_api.PushSubscriptionView.as_view(), name="me-push-subscription"),
+    path("skills", tasks_api_career.SkillListView.as_view(), name="skills"),
     path("projects", tasks_api.ProjectListView.as_view(), name="projects"),
     path("projects/<id:pk>", tasks_api.ProjectDetailView.as_view(), name="project-detail"),
     *[

@@ -22,6 +22,7 @@ from frontend.mother_career import career_of
 from frontend.mother_forms import MotherClaimForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from skills import rules as level_rules
+from skills.errors import SkillRequired
 from tasks import selectors, services
 from tasks.errors import ClaimNextRepeated, NoTaskAvailable, TaskAlreadyClaimed
 from tasks.models import ClaimStatus, Kind
@@ -201,6 +202,10 @@ def _claim(request, *, task_id=None, project_id=None):
         return redirect(f"{reverse('m-hall')}?taken={task_id or ''}&project={project_id or ''}&slot={slot_id}#taken")
     except NoTaskAvailable:
         messages.info(request, _("All the tasks of this project have been claimed. Have a look at the others."))
+        return redirect("m-hall")
+    except SkillRequired as error:  # the words that tell her how to qualify, after what is missing
+        how = error.details.get("how_to_qualify") or ""
+        messages.error(request, f"{error.message} {how}".strip())
         return redirect("m-hall")
     except DomainError as error:
         messages.error(request, str(error.message))

@@ -81,7 +81,7 @@ def _page(request, form, status=200):
                 "levels": [
                     {
                         "name": level_rules.level_name(rule.level),
-                        "rule": _rule_words(rule, skill.unit),
+                        "rule": level_rules.rule_words(rule, unit=skill.unit),
                         "holders": counts.get(rule.level, 0),
                     }
                     for rule in rules_of(skill)
@@ -94,15 +94,6 @@ def _page(request, form, status=200):
         {"rows": rows, "form": form, "rule_rows": form.rule_rows()},
         status=status,
     )
-
-
-def _rule_words(rule: level_rules.Rule, unit: str) -> str:
-    parts = [_("%(count)s accepted %(unit)s") % {"count": rule.min_accepted_units, "unit": unit}]
-    if rule.min_acceptance_rate > 0:
-        parts.append(_("acceptance rate ≥ %(rate)s%%") % {"rate": level_rules.plain_percent(rule.min_acceptance_rate)})
-    if rule.min_gold_accuracy is not None:
-        parts.append(_("check items right ≥ %(rate)s%%") % {"rate": level_rules.plain_percent(rule.min_gold_accuracy)})
-    return _("; ").join(parts)
 
 
 @supervisor_required

@@ -1,6 +1,7 @@
 """Writes to the ledger. Postings are balanced, append-only and posted once per cause."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
@@ -121,16 +122,25 @@ def earning_accounts(*, company: OuterRef, worker: OuterRef) -> dict[str, Subque
 
 
 def earning_credit(
-    *, review: Model, actor: User | None, account_ids: tuple[int | None, int | None] = (None, None)
+    *,
+    review: Model,
+    actor: User | None,
+    account_ids: tuple[int | None, int | None] = (None, None),
+    piece_rate: Decimal | None = None,
+    units: int | None = None,
 ) -> Transaction | None:
     """Credit a mother for the units accepted in ``review``; call inside the transaction that made
     the review (its key is new there: nobody else can be posting it). ``account_ids``: the expense
-    and payable accounts' ids when the caller read them (``earning_accounts``)."""
+    and payable accounts' ids when the caller read them (``earning_accounts``). ``piece_rate``: the
+    rate her level earns (``tasks.career.rate_for_level``; default the project's rate). ``units``:
+    the units paid when they are not the units accepted (a training hand-in is paid for what she
+    handed in; its mark decides passing, not pay)."""
     submission = review.submission
     project = submission.project
-    if review.accepted_units <= 0:
+    units = review.accepted_units if units is None else units
+    if units <= 0:
         return None
-    amount = fen_for_units(units=review.accepted_units, piece_rate=project.piece_rate)
+    amount = fen_for_units(units=units, piece_rate=project.piece_rate if piece_rate is None else piece_rate)
     if amount <= 0:
         return None
     company_id = project.company_id
@@ -149,7 +159,7 @@ def earning_credit(
         worker_id=submission.worker_id,
         project_id=project.pk,
         task_id=submission.task_id,
-        units=review.accepted_units,
+        units=units,
         memo=project.title[:200],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -163,7 +173,7 @@ def earning_credit(
                 company=company_id,
                 project=project.pk,
                 task=submission.task_id,
-                units=review.accepted_units,
+                units=units,
                 amount_fen=amount,
                 amount_display=format_fen(amount),
             ),

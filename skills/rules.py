@@ -117,3 +117,37 @@ def plain_percent(value: Decimal) -> str:
     """90.00 → "90", 92.50 → "92.5"."""
     text = f"{Decimal(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def rule_words(rule: Rule, *, unit: str) -> str:
+    """The rule of a level in one plain sentence ("Level 2: at least 30 accepted 件, …")."""
+    parts = []
+    if rule.min_accepted_units:
+        parts.append(_("at least %(count)s accepted %(unit)s") % {"count": rule.min_accepted_units, "unit": unit})
+    if rule.min_acceptance_rate > 0:
+        parts.append(_("an acceptance rate of at least %(rate)s%%") % {"rate": plain_percent(rule.min_acceptance_rate)})
+    if rule.min_gold_accuracy is not None:
+        parts.append(
+            _("at least %(rate)s%% of the check items right (where the work has them)")
+            % {"rate": plain_percent(rule.min_gold_accuracy)}
+        )
+    if not parts:
+        return _("%(level)s: open to everyone.") % {"level": level_name(rule.level)}
+    return _("%(level)s: %(parts)s in your recent work.") % {
+        "level": level_name(rule.level),
+        "parts": _("; ").join(parts),
+    }
+
+
+def progress_toward(rule: Rule, window: Window) -> float:
+    """How far her window is toward ``rule``, 0..1: the mean of her accepted units toward the rule's
+    count and her acceptance rate toward its rate (each capped at 1)."""
+    shares = []
+    if rule.min_accepted_units:
+        shares.append(min(Decimal(1), Decimal(window.accepted_units) / rule.min_accepted_units))
+    if rule.min_acceptance_rate > 0:
+        rate = window.acceptance_rate or Decimal(0)
+        shares.append(min(Decimal(1), rate / rule.min_acceptance_rate))
+    if not shares:
+        return 1.0
+    return float((sum(shares) / len(shares)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -136,6 +136,7 @@ class ProjectSplitView(APIView):
             upload=fields["file"],
             items_per_task=fields.get("items_per_task"),
             text_field=fields.get("text_field") or "text",
+            gold_field=fields.get("gold_field") or None,
         )
         return Response(SplitJobOut(job).data, status=status.HTTP_202_ACCEPTED)
 

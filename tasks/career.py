@@ -10,13 +10,16 @@ is always left to the ORM path (its attempts are counted there)."""
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skills import rules as level_rules
+from skills import selectors as skill_selectors
 from skills.errors import SkillRequired, TrainingAttemptsUsed, TrainingPassed
 from skills.models import Skill, WorkerSkill
 from skills.selectors import rules_of
-from tasks.models import Project, ProjectStatus, Review, Submission, SubmissionStatus
+from tasks.errors import ClaimLimitReached, TrainingInReview
+from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, Review, Submission, SubmissionStatus
 
 _DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED, SubmissionStatus.REJECTED)
 
@@ -110,11 +113,24 @@ def training_attempts_used(*, worker_id: int, project_id: int) -> int:
 
 
 def _training_refusal(*, worker_id: int, project: Project, level: int):
+    """One attempt at a time: not while she holds a live claim of the training or a hand-in of it
+    waits for review (a pending hand-in is an attempt in progress), and never beyond the attempts.
+    The claim path calls this with her profile locked, so two claims of hers cannot both pass."""
     if level >= 1:
         return TrainingPassed()
     used = training_attempts_used(worker_id=worker_id, project_id=project.pk)
-    if used >= project.training_attempts:
-        return TrainingAttemptsUsed(details={"attempts": project.training_attempts, "used": used})
+    pending = Submission.objects.filter(
+        worker_id=worker_id, project_id=project.pk, status=SubmissionStatus.PENDING
+    ).count()
+    if used + pending >= project.training_attempts:
+        return TrainingAttemptsUsed(details={"attempts": project.training_attempts, "used": used, "pending": pending})
+    live = Claim.objects.filter(
+        worker_id=worker_id, project_id=project.pk, status=ClaimStatus.ACTIVE, expires_at__gt=timezone.now()
+    )
+    if live.exists():
+        return ClaimLimitReached(details={"limit": 1})
+    if pending:
+        return TrainingInReview(details={"pending": pending})
     return None
 
 
@@ -126,3 +142,34 @@ def rate_for_level(project: Project, level: int):
         if str(key).isdigit() and int(key) <= level:
             best = max(best, Decimal(str(rate)))
     return best
+
+
+class Standing:
+    """Her levels, read once, for a page of the hall: which work is locked to her, what unlocks it,
+    and the rate her level earns. What unlocks a skill's level is worked out once per skill and level."""
+
+    def __init__(self, worker_id: int | None):
+        self.worker_id = worker_id
+        self.levels = skill_selectors.levels_of(worker_id) if worker_id else {}
+        self._how: dict[tuple[int, int], str] = {}
+
+    def level(self, project: Project) -> int:
+        return self.levels.get(project.skill_id, 0) if project.skill_id else 0
+
+    def locked(self, project: Project) -> bool:
+        if project.skill_id is None:
+            return False
+        if project.training:
+            return self.level(project) >= 1  # passed: nothing more to take
+        return self.level(project) < project.min_level
+
+    def how_to_qualify(self, project: Project) -> str:
+        if not self.worker_id or not self.locked(project) or project.training:
+            return ""
+        key = (project.skill_id, project.min_level)
+        if key not in self._how:
+            self._how[key] = how_to_qualify(worker_id=self.worker_id, skill=project.skill, level=project.min_level)
+        return self._how[key]
+
+    def rate(self, project: Project) -> Decimal:
+        return rate_for_level(project, self.level(project))

@@ -132,6 +132,19 @@ class OwnCompanyWork(Forbidden):
     )
 
 
+class TrainingInReview(Conflict):
+    """A training project while her hand-in of it waits for review: one attempt at a time."""
+
+    code = "training_in_review"
+    message = _("Your training is waiting for review. You can try again once it is reviewed.")
+
+
+class InvalidCareerTerms(Invalid):
+    """A project's skill, level, training or rates by level that do not fit: the message says which."""
+
+    code = "invalid_career_terms"
+
+
 class TaskTooLongForSlot(Conflict):
     code = "task_too_long_for_slot"
     message = _("This task takes longer than the time slot. Please choose a longer time slot.")
@@ -216,3 +229,11 @@ class SplitStateChanged(Conflict):
 
     code = "split_state_changed"
     message = _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?")
+
+
+class TrainingScoreRequired(Invalid):
+    """A copywriting training hand-in is marked by its score (1–5 → 20–100 %): a review that
+    accepts it, or part of it, must give one."""
+
+    code = "training_score_required"
+    message = _("Please give this training hand-in a score from 1 to 5: its mark decides whether she passes.")

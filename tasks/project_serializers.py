@@ -23,6 +23,10 @@ class ProjectOut(ModelSerializer):
     implied_hourly_pay_display = serializers.SerializerMethodField()
     measured_hourly_pay = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True, allow_null=True)
     pay_floor = serializers.SerializerMethodField()
+    skill_name = serializers.CharField(source="skill.name", read_only=True, allow_null=True)
+    piece_rate_by_level = serializers.DictField(
+        child=serializers.CharField(), read_only=True, help_text='Rates by level, e.g. {"2": "0.6000"}.'
+    )
 
     class Meta:
         model = Project
@@ -50,6 +54,13 @@ class ProjectOut(ModelSerializer):
             "grace_minutes",
             "review_window_hours",
             "claim_limit",
+            "skill",
+            "skill_name",
+            "min_level",
+            "training",
+            "training_pass_score",
+            "training_attempts",
+            "piece_rate_by_level",
             "created_at",
             "updated_at",
         ]
@@ -93,6 +104,17 @@ class ProjectCreateIn(serializers.Serializer):
     grace_minutes = StrictIntegerField(forms=True, required=False)
     review_window_hours = StrictIntegerField(forms=True, required=False)
     claim_limit = StrictIntegerField(forms=True, required=False)
+    # The career terms (tasks.services._career_terms checks them together, with the skill's levels).
+    skill = IdField(required=False, allow_null=True, help_text="A skill of the project's company; null: none.")
+    min_level = StrictIntegerField(forms=True, required=False, help_text="0 (anyone) up to the skill's levels.")
+    training = serializers.BooleanField(required=False, help_text="A paid training of the skill (min_level 0).")
+    training_pass_score = StrictIntegerField(forms=True, required=False, help_text="Pass mark, 1 to 100 (%).")
+    training_attempts = StrictIntegerField(forms=True, required=False, help_text="Attempts allowed, 1 to 10.")
+    piece_rate_by_level = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='Rates for levels 2 and up, at least the piece rate: {"2": "0.60", "3": "0.80"}.',
+    )
 
 
 class ProjectPatchIn(ProjectCreateIn):
@@ -111,6 +133,9 @@ class SplitIn(serializers.Serializer):
     file = serializers.FileField(required=False)
     items_per_task = StrictIntegerField(forms=True, required=False)
     text_field = serializers.CharField(required=False, max_length=64)
+    gold_field = serializers.CharField(
+        required=False, max_length=64, help_text="labelling: the column holding each gold item's known answer"
+    )
 
 
 class SlotPatternIn(serializers.Serializer):

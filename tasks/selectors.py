@@ -23,7 +23,7 @@ from tasks.models import (
 
 
 def projects_for_staff(user):
-    return Project.objects.filter(company_id__in=company_ids_for(user)).select_related("company")
+    return Project.objects.filter(company_id__in=company_ids_for(user)).select_related("company", "skill")
 
 
 def projects_for_worker(user):
@@ -55,7 +55,7 @@ def claimable_tasks_for_worker(user):
     return (
         Task.objects.filter(claimable, project__status=ProjectStatus.PUBLISHED)
         .exclude(project__company_id__in=company_ids_for(user))
-        .select_related("project", "project__company")
+        .select_related("project", "project__company", "project__skill")
         .order_by("project_id", "id")
     )
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.fields import IdField, StrictIntegerField
 from core.serializers import ModelSerializer
 from ledger.money import fen_for_units, format_fen, format_rate
+from tasks import career
 from tasks.models import (
     Claim,
     ClaimStatus,
@@ -85,6 +86,15 @@ class TaskOut(ModelSerializer):
     measured_hourly_pay = serializers.DecimalField(
         source="project.measured_hourly_pay", max_digits=10, decimal_places=2, read_only=True, allow_null=True
     )
+    # The career terms, and where she stands (tasks.career.Standing: her levels read once a page).
+    skill = serializers.IntegerField(source="project.skill_id", read_only=True, allow_null=True)
+    skill_name = serializers.CharField(source="project.skill.name", read_only=True, allow_null=True)
+    min_level = serializers.IntegerField(source="project.min_level", read_only=True)
+    training = serializers.BooleanField(source="project.training", read_only=True)
+    locked = serializers.SerializerMethodField()
+    your_level = serializers.SerializerMethodField()
+    how_to_qualify = serializers.SerializerMethodField()
+    rate_for_you = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -98,7 +108,36 @@ class TaskOut(ModelSerializer):
             "pay_display",
             "estimated_minutes",
             "measured_hourly_pay",
+            "skill",
+            "skill_name",
+            "min_level",
+            "training",
+            "locked",
+            "your_level",
+            "how_to_qualify",
+            "rate_for_you",
         ]
+
+    def _standing(self) -> career.Standing:
+        if "standing" not in self.context:  # shared by every row of the page
+            user = getattr(self.context.get("request"), "user", None)
+            self.context["standing"] = career.Standing(getattr(user, "pk", None))
+        return self.context["standing"]
+
+    def get_locked(self, task) -> bool:
+        """The work needs a level of the skill she does not hold (or a training she has passed)."""
+        return self._standing().locked(task.project)
+
+    def get_your_level(self, task) -> int:
+        return self._standing().level(task.project)
+
+    def get_how_to_qualify(self, task) -> str:
+        """What unlocks locked work, in her words ("" when it is not locked)."""
+        return self._standing().how_to_qualify(task.project)
+
+    def get_rate_for_you(self, task) -> str:
+        """The piece rate her level earns (``piece_rate_by_level``), as a decimal string."""
+        return f"{self._standing().rate(task.project):.4f}"
 
     def get_pay_fen(self, task) -> int:
         return fen_for_units(units=task.units, piece_rate=task.project.piece_rate)
@@ -115,6 +154,7 @@ class ReviewOut(serializers.Serializer):
     accepted_units = serializers.IntegerField()
     reason = serializers.CharField()
     score = serializers.IntegerField(allow_null=True)
+    training_score = serializers.IntegerField(allow_null=True, help_text="a training hand-in's mark, 0–100")
     decided_at = serializers.DateTimeField()
 
 

@@ -31,6 +31,7 @@ def split_request(
     upload: UploadedFile,
     items_per_task: int,
     text_field: str = "text",
+    gold_field: str | None = None,
     expected_state: list[int] | None = None,
     label_set: list[str] | None = None,
 ) -> SplitJob:
@@ -46,6 +47,7 @@ def split_request(
     per = _bounded_int(items_per_task, "items_per_task", low=1, high=10_000)
     job = SplitJob(project=project, requested_by=actor, filename=(upload.name or "")[:200], items_per_task=per)
     job.text_field = (text_field or "text")[:64]
+    job.gold_field = (gold_field or "")[:64]
     folder = Path(settings.MEDIA_ROOT) / "splits"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job.pk}{Path(job.filename).suffix[:10]}"

@@ -63,7 +63,18 @@ def split_copywriting(*, briefs, max_tasks: int) -> list[TaskSpec]:
     return specs
 
 
-def split_labelling(*, raw: bytes, filename: str, items_per_task, text_field: str, max_tasks: int) -> list[TaskSpec]:
+def split_labelling(
+    *,
+    raw: bytes,
+    filename: str,
+    items_per_task,
+    text_field: str,
+    max_tasks: int,
+    gold_field: str | None = None,
+    label_set: list[str] | None = None,
+) -> list[TaskSpec]:
+    """``gold_field``: a column whose value, where given, is the item's known answer (a gold item);
+    it must be one of ``label_set``. The column is kept out of the item's record (never shown)."""
     per = _positive_int(items_per_task, "items_per_task")
     if len(raw) > MAX_FILE_BYTES:
         raise TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
@@ -73,10 +84,38 @@ def split_labelling(*, raw: bytes, filename: str, items_per_task, text_field: st
     items = _parse_jsonl(text, text_field) if is_jsonl else _parse_csv(text, text_field)
     if not items:
         raise InvalidFile(_("The file has no items."), details={"line": None})
+    if gold_field:
+        _gold(items, gold_field, label_set or [], csv_header=None if is_jsonl else _csv_header(text))
     _check_count(-(-len(items) // per), max_tasks)
     return [
         TaskSpec(units=len(chunk), items=chunk) for chunk in (items[i : i + per] for i in range(0, len(items), per))
     ]
+
+
+def _csv_header(text: str) -> list[str]:
+    return next(csv.reader(io.StringIO(text, newline="")), [])
+
+
+def _gold(items: list[dict], gold_field: str, label_set: list[str], *, csv_header: list[str] | None) -> None:
+    """Each item's known answer (``expected``) from ``gold_field``, where given, checked against the labels."""
+    if csv_header is not None and gold_field not in csv_header:
+        raise InvalidFile(
+            _("Line 1: the header has no column “%(field)s”.") % {"field": gold_field},
+            details={"line": 1, "field": gold_field},
+        )
+    for item in items:
+        value = item["payload"].pop(gold_field, None)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            item["expected"] = ""
+            continue
+        expected = value.strip() if isinstance(value, str) else value
+        if expected not in label_set:
+            raise InvalidFile(
+                _("Line %(line)s: the known answer “%(value)s” is not one of the labels.")
+                % {"line": item["line"], "value": str(value)[:100]},
+                details={"line": item["line"], "field": gold_field},
+            )
+        item["expected"] = expected
 
 
 def _decode(raw: bytes) -> str:

@@ -329,6 +329,7 @@ class SplitJob(models.Model):
     filename = models.CharField(_("file name"), max_length=200)
     items_per_task = models.PositiveIntegerField(_("items per task"))
     text_field = models.CharField(_("text column"), max_length=64, default="text")
+    gold_field = models.CharField(_("known-answer column"), max_length=64, blank=True, default="")
     status = models.CharField(_("status"), max_length=8, choices=SplitStatus.choices, default=SplitStatus.QUEUED)
     tasks_created = models.PositiveIntegerField(_("tasks created"), default=0)
     units_created = models.PositiveIntegerField(_("units created"), default=0)

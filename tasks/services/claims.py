@@ -19,7 +19,7 @@ from fairwork.errors import OutsideAvailability
 from realtime import events
 from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
-from tasks import claim_sql, measures
+from tasks import career, claim_sql, measures
 from tasks.errors import (
     ClaimLimitReached,
     ClaimNextRepeated,
@@ -157,6 +157,11 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
     if project.company_id in company_ids_for(worker):
         # Staff of a company do not take its work (she may be a mother for other companies).
         raise OwnCompanyWork(details={"company": project.company_id})
+    # The career rule, the claim function's too (tasks.career): her level in the project's skill,
+    # and for a training project one attempt at a time.
+    refusal = career.skill_refusal(worker_id=worker.pk, project=project)
+    if refusal is not None:
+        raise refusal
     # Her weekly windows are read only here: a slot she confirmed needs none of them.
     if not confirmed and not fairwork.fits_availability(profile, slot.starts_at, slot.ends_at):
         raise OutsideAvailability(details={"slot": slot.pk})

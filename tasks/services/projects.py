@@ -15,6 +15,7 @@ from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
 from tasks.errors import InvalidKind, LabelSetRequired, NoTasks, TermsFixed
 from tasks.models import DEFAULT_UNITS, Kind, Project, ProjectStatus
+from tasks.services._career_terms import CAREER_FIELDS, apply_career_terms
 from tasks.services._common import _bounded_int, _locked_project, _publish_progress, _require_supervising
 
 EDITABLE_FIELDS = (
@@ -30,6 +31,7 @@ EDITABLE_FIELDS = (
     "grace_minutes",
     "review_window_hours",
     "claim_limit",
+    *CAREER_FIELDS,
 )
 # Mothers claimed at the terms they saw: once a project is out, its pay may only go up.
 TERMS_FIXED_AFTER_DRAFT = ("piece_rate", "minutes_per_unit")
@@ -86,7 +88,10 @@ def project_update(*, actor: User, project_id: int, changes: dict[str, Any]) -> 
 
 
 def _apply_terms(project: Project, values: dict) -> None:
+    career = {name: values[name] for name in CAREER_FIELDS if name in values}
     for name, value in values.items():
+        if name in career:
+            continue
         if name in ("piece_rate", "minutes_per_unit"):
             value = _positive_decimal(value, name, places=4 if name == "piece_rate" else 2)
         elif name in ("grace_minutes", "review_window_hours", "claim_limit"):
@@ -103,6 +108,7 @@ def _apply_terms(project: Project, values: dict) -> None:
         setattr(project, name, value)
     if project.kind == Kind.LABELLING and not project.label_set:
         raise LabelSetRequired()
+    apply_career_terms(project=project, values=career)
 
 
 def _positive_decimal(value, name: str, *, places: int) -> Decimal:

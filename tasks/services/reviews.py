@@ -21,6 +21,7 @@ from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
 from tasks.errors import AlreadyReviewed, InvalidDecision, OwnSubmission, ReviewWindowPassed
 from tasks.models import Claim, ClaimStatus, Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
+from tasks.services import career
 from tasks.services._common import _bounded_int, _publish_progress, _require_supervising
 
 # The submission as a review locks it, with what its answer shows and the accounts its credit posts to.
@@ -79,6 +80,7 @@ def submission_review(
         units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)
     else:
         units = 0
+    career.training_score_check(submission=submission, actor=actor, decision=decision, score=score)
     review = _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
     _tell_her(submission, review)
     return review
@@ -184,8 +186,14 @@ def _decide(submission: Submission, *, actor, decision: str, units: int, reason:
         accepted_units=units,
     )
     earning_credit(
-        review=review, actor=actor, account_ids=(submission.expense_account_id, submission.payable_account_id)
+        review=review,
+        actor=actor,
+        account_ids=(submission.expense_account_id, submission.payable_account_id),
+        piece_rate=career.rate_at_review(submission=submission),
+        units=career.units_paid(submission=submission, decision=decision, units=units),
     )
+    if decision != Decision.REVISE:
+        career._after_review(submission, review, now)
     publish(
         events.review_decided(
             project=project.pk,

@@ -113,6 +113,8 @@ def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
             items_per_task=request.get("items_per_task"),
             text_field=request.get("text_field") or "text",
             max_tasks=max_tasks,
+            gold_field=request.get("gold_field") or None,
+            label_set=project.label_set,
         )
     return specs
 
@@ -123,7 +125,14 @@ def _split_write(actor, project: Project, specs: list) -> list[Task]:
         [Task(project=project, number=first + i, brief=spec.brief, units=spec.units) for i, spec in enumerate(specs)]
     )
     items = [
-        LabelItem(task=task, position=pos, source_line=item["line"], text=item["text"], payload=item["payload"])
+        LabelItem(
+            task=task,
+            position=pos,
+            source_line=item["line"],
+            text=item["text"],
+            payload=item["payload"],
+            expected_label=item.get("expected", ""),
+        )
         for task, spec in zip(tasks, specs, strict=True)
         for pos, item in enumerate(spec.items, start=1)
     ]
@@ -165,6 +174,7 @@ def split_job_run(*, job_id: str) -> SplitJob | None:
                 file=upload,
                 items_per_task=job.items_per_task,
                 text_field=job.text_field,
+                gold_field=job.gold_field or None,
             )
             SplitJob.objects.filter(pk=job.pk).update(
                 status=SplitStatus.DONE,

@@ -32,6 +32,7 @@ FROZEN = {
     "claim_v2.sql": "2b404b860f477f75be985cbf2be2d4581372465ef4b8c18ce69cc9f5cf0ac6c1",
     "claim_v3.sql": "5fa92c768dce87939fe18fe932f1b8e866fd4f2d6c2eba64ba863765aabf0a76",
     "claim_v4.sql": "23fe4314f9adf837450fcb2860fbf5edffc320306f0f72d5969d8a8250df51e1",
+    "claim_v5.sql": "2b4623e01cda9e0d92635ea779d3fb95f7476a0ffbc93e182d632806cc7b2c54",
 }
 
 
