@@ -51,7 +51,7 @@ def skill(supervisor, company):
 
 def labelling(supervisor, company, skill, *, title, slot=True, **fields):
     project = factories.project(
-        supervisor, company, kind=Kind.LABELLING, title=title, tasks=2, units_per_task=5, skill=skill, **fields
+        supervisor, company, kind=Kind.LABELLING, title=title, tasks=2, units_per_task=5, skill=skill.pk, **fields
     )
     if slot:
         services.slot_create(actor=supervisor, project_id=project.pk, starts_at=at(9), ends_at=at(11), capacity=50)

@@ -33,13 +33,13 @@ def career(supervisor, company):
         "training": {"title": "情感标注培训", "training": True, "tasks": 1, "units_per_task": 3},
         "work": {"title": "情感标注正式", "min_level": 1, "tasks": 2, "units_per_task": 5},
     }.items():
-        project = factories.project(supervisor, company, kind=Kind.LABELLING, skill=skill, **fields)
+        project = factories.project(supervisor, company, kind=Kind.LABELLING, skill=skill.pk, **fields)
         services.slot_create(
             actor=supervisor, project_id=project.pk, starts_at=_tomorrow(9), ends_at=_tomorrow(11), capacity=10
         )
         made[name] = project
     # Every training item has a known answer (how a company uploads them is the training's concern).
-    LabelItem.objects.filter(task__project=made["training"]).update(expected_label="好评")
+    LabelItem.objects.filter(task__project=made["training"]).update(expected_label="好评")  # as a gold column gives
     return made
 
 
@@ -80,10 +80,9 @@ def test_a_new_mother_sees_locked_work_passes_the_training_sees_her_level_live_a
         expect(hall.locator("#label-progress")).to_have_text(f"{done}/3")
     hall.locator("#submit-button").click()
     hall.wait_for_url("**/m/claims/?submitted=*")
-    handed = Submission.objects.get(worker=mom, project=career["training"])
-    if handed.status == SubmissionStatus.PENDING:
-        # Where the training is not checked at hand-in, a supervisor reviews it (the same grant follows).
-        services.submission_review(actor=supervisor, submission_id=handed.pk, decision="accept")
+    # Every item gold: checked the moment she hands it in (tasks.services.training_check), no reviewer.
+    handed = Submission.objects.select_related("review").get(worker=mom, project=career["training"])
+    assert handed.status == SubmissionStatus.ACCEPTED and handed.review.training_score == 100
 
     # 4. Level 1, live on the 成长 tab (no reload: the socket's skill.level_changed re-reads the section).
     growth.bring_to_front()
