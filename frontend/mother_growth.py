@@ -19,7 +19,7 @@ from ledger.money import format_fen, format_rate
 from skills import rules as level_rules
 from skills.models import LevelChange
 from tasks import selectors
-from tasks.models import Project, ProjectStatus, Review, SubmissionStatus
+from tasks.models import Project, ProjectStatus, Submission, SubmissionStatus
 
 _DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED, SubmissionStatus.REJECTED)
 HISTORY_SHOWN = 20
@@ -124,15 +124,16 @@ def _training(project: Project, attempts: dict[int, int]) -> dict:
 
 
 def _attempts_used(worker_id: int, project_ids: list[int]) -> dict[int, int]:
-    """``tasks.career.training_attempts_used`` for several training projects in one query."""
+    """``tasks.career.training_attempts_used`` for several training projects in one query, with a
+    hand-in that waits for review counted too (an attempt in progress, as the claim rule counts it)."""
     if not project_ids:
         return {}
     used = (
-        Review.objects.filter(
-            submission__worker_id=worker_id, submission__project_id__in=project_ids, submission__status__in=_DECIDED
+        Submission.objects.filter(
+            worker_id=worker_id, project_id__in=project_ids, status__in=(*_DECIDED, SubmissionStatus.PENDING)
         )
         .order_by()
-        .values_list("submission__project_id")
+        .values_list("project_id")
         .annotate(n=Count("pk"))
     )
     return dict(used)
