@@ -15,6 +15,7 @@ from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
 from tasks import api_appeals as tasks_api_appeals
 from tasks import api_career as tasks_api_career
+from tasks import api_history as tasks_api_history
 from tasks import api_peer as tasks_api_peer
 from workers import api as workers_api
 from workers import api_relatives as workers_api_relatives
@@ -83,6 +84,7 @@ v1 = [
     path("submissions/<id:pk>/appeal", tasks_api_appeals.SubmissionAppealView.as_view(), name="submission-appeal"),
     path("appeals", tasks_api_appeals.AppealListView.as_view(), name="appeals"),
     path("appeals/<id:pk>/decide", tasks_api_appeals.AppealDecideView.as_view(), name="appeal-decide"),
+    path("workers/<id:pk>/history", tasks_api_history.WorkerHistoryView.as_view(), name="worker-history"),
     path("earnings", ledger_api.EarningsView.as_view(), name="earnings"),
     path("ledger/entries", ledger_api.LedgerEntriesView.as_view(), name="ledger-entries"),
     path("split-jobs/<uuid:pk>", tasks_api.SplitJobView.as_view(), name="split-job"),

@@ -18,8 +18,10 @@ from fairwork import selectors as fairwork
 from fairwork.errors import OutsideAvailability
 from frontend import mother_format as fmt
 from frontend.mother import mother_page, mother_render, with_windows
+from frontend.mother_career import career_of
 from frontend.mother_forms import MotherClaimForm
 from ledger.money import fen_for_units, format_fen, format_rate
+from skills import rules as level_rules
 from skills.errors import SkillRequired
 from tasks import selectors, services
 from tasks.errors import ClaimNextRepeated, NoTaskAvailable, TaskAlreadyClaimed
@@ -74,6 +76,9 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
     )
     for task in ranked.filter(rank__lte=TASKS_PER_PROJECT):
         first_few[task.project_id].append(task)
+    # Her levels in the skills the work needs: read once for the page, not per card.
+    needed = {few[0].project.skill_id for few in first_few.values() if few and few[0].project.skill_id}
+    career = career_of(user.pk, needed)
     groups = []
     for project_id, slots in slots_by_project.items():
         slots.sort(key=lambda s: (not s["fits"], s["slot"].starts_at, s["slot"].pk))
@@ -81,6 +86,7 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
         if not shown:
             continue
         project = shown[0].project
+        your_rate = career.your_rate(project)
         groups.append(
             {
                 "project": project,
@@ -91,6 +97,10 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
                 "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
                 "hourly": format_fen(int(project.implied_hourly_pay * 100)),
                 "cards": [_card(task, project) for task in shown],
+                "lock": career.lock(project),
+                "level_name": level_rules.level_name(project.min_level) if project.min_level else "",
+                "trained": project.training and career.level(project.skill_id) >= 1,
+                "your_rate": f"{format_rate(your_rate)}/{project.unit}" if your_rate else "",
             }
         )
     groups.sort(key=lambda g: (not g["best"]["fits"], g["best"]["slot"].starts_at, g["project"].pk))

@@ -11,6 +11,7 @@ from frontend import (
     supervisor_skills,
     supervisor_slots,
     supervisor_split,
+    supervisor_worker,
 )
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("skills/<id:pk>/peer-review", supervisor_skills.skill_peer_review, name="work-skill-peer-review"),
     path("appeals/", supervisor_appeals.appeals, name="work-appeals"),
     path("appeals/<id:pk>/decide", supervisor_appeals.decide, name="work-appeal-decide"),
+    path("workers/<id:pk>/", supervisor_worker.worker, name="work-worker"),
     path("company/", supervisor_company.company, name="work-company"),
     path("company/<id:company_pk>/invite", supervisor_company.company_invite, name="work-company-invite"),
     path(

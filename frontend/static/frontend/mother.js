@@ -143,7 +143,7 @@
   }
 
   function refreshAll() {
-    var ids = { hall: ["hall"], claims: ["live-claims", "results"], earnings: ["earnings"] }[page];
+    var ids = { hall: ["hall"], claims: ["live-claims", "results"], earnings: ["earnings"], growth: ["growth"] }[page];
     if (ids) refresh(ids);
   }
 
@@ -160,6 +160,14 @@
           if (id && !document.getElementById("task-" + id)) newTasks[id] = true;
         });
         showNewBar();
+      } else if (type === "skill.level_changed") {
+        refresh(["hall"]); // work her new level opens (or closes) changes its lock in place
+      }
+    },
+    growth: function (type, data) {
+      // Her level moved, or she was told it will: the section is re-read, never patched by hand.
+      if (type === "skill.level_changed" || (type === "notice.created" && /^level_/.test(data.kind || ""))) {
+        refresh(["growth"]);
       }
     },
     claims: function (type) {
