@@ -5,12 +5,11 @@ a project is locked to her and, in plain words, what unlocks it. Read once per p
 import dataclasses
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 
 from skills import rules as level_rules
 from skills.models import LevelRule, Skill, WorkerSkill
 from skills.selectors import holdings_of
-from tasks.career import rate_for_level
+from tasks.career import qualify_words, rate_for_level
 from tasks.models import Project, ProjectStatus
 
 
@@ -29,15 +28,7 @@ class Career:
     def window(self, skill_id: int) -> level_rules.Window:
         """Her last measured window in the skill (what the level services stored at her last review)."""
         held = self.holdings.get(skill_id)
-        if held is None:
-            return level_rules.Window()
-        return level_rules.Window(
-            reviewed=held.reviewed,
-            accepted_units=held.accepted_units,
-            submitted_units=held.submitted_units,
-            gold_correct=held.gold_correct,
-            gold_total=held.gold_total,
-        )
+        return level_rules.Window.of(held) if held is not None else level_rules.Window()
 
     def rule(self, skill_id: int, level: int) -> level_rules.Rule | None:
         skill = self.skills.get(skill_id)
@@ -47,26 +38,19 @@ class Career:
 
     def how_to_qualify(self, skill_id: int, level: int) -> str:
         """The words of ``tasks.career.how_to_qualify``, from what this page already read."""
-        held = self.level(skill_id)
         skill = self.skills.get(skill_id)
         if skill is None:
             return ""
+        held = self.level(skill_id)
         training = self.training.get(skill_id) or []
-        if held < 1 and training:
-            first = _("Take the paid training “%(title)s” to reach %(level)s.") % {
-                "title": training[0].title,
-                "level": level_rules.level_name(1),
-            }
-            if level <= 1:
-                return first
-            then = _("Then keep doing good work in this skill to reach %(level)s.") % {
-                "level": level_rules.level_name(level)
-            }
-            return f"{first} {then}"
-        rule = self.rule(skill_id, max(held + 1, 1))
-        if rule is None:
-            return ""
-        return level_rules.missing_for(rule, self.window(skill_id), unit=skill.unit)
+        return qualify_words(
+            held=held,
+            level=level,
+            training=training[0] if training else None,
+            rule=self.rule(skill_id, max(held + 1, 1)),
+            window=lambda: self.window(skill_id),
+            unit=skill.unit,
+        )
 
     def lock(self, project: Project) -> dict | None:
         """Why the project's work is closed to her (None: open): the level it needs and how to get it."""

@@ -9,6 +9,7 @@ from accounts.models import Company
 from core.ids import id_or_none
 from frontend.supervisor import supervisor_required, workspace
 from tasks import worker_history
+from tasks.models import ClaimStatus, ReleaseKind, SubmissionStatus
 
 CHART_HEIGHT = 40
 
@@ -31,12 +32,24 @@ def worker(request, pk: int):
     history = worker_history.worker_history(worker_id=pk, company_id=company)
     context = {
         "history": history,
+        # The page names each state in words (the API gives the codes).
+        "claim_states": [(ClaimStatus(code).label, n) for code, n in history["claims"]["by_status"].items()],
+        "release_kinds": [(ReleaseKind(code).label, n) for code, n in history["claims"]["releases"].items()],
+        "recent": [_worded(item) for item in history["recent"]],
         "company": Company.objects.get(pk=company),
         "rate_percent": int(history["submissions"]["acceptance_rate"] or 0),
         "gold_percent": int(history["gold"]["accuracy"] or 0),
         "weeks": _week_bars(history["weeks"]),
     }
     return workspace(request, "frontend/supervisor/worker.html", context)
+
+
+def _worded(item: dict) -> dict:
+    states = ClaimStatus if item["what"] == "claim" else SubmissionStatus
+    words = {**item, "status": states(item["status"]).label if item["status"] in states.values else item["status"]}
+    if item.get("release_kind") in ReleaseKind.values:
+        words["release_kind"] = ReleaseKind(item["release_kind"]).label
+    return words
 
 
 def _week_bars(weeks: list[dict]) -> list[dict]:

@@ -2,28 +2,13 @@
 
 from django.contrib import admin
 
+from core.admin_read_only import ReadOnlyAdmin, ReadOnlyInline
 from ledger.models import Account, AdjustmentRequest, Posting, Transaction
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PostingInline(admin.TabularInline):
+class PostingInline(ReadOnlyInline):
     model = Posting
-    extra = 0
-    can_delete = False
     readonly_fields = ["account", "direction", "amount_fen", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Account)

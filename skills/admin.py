@@ -2,28 +2,13 @@
 
 from django.contrib import admin
 
+from core.admin_read_only import ReadOnlyAdmin, ReadOnlyInline
 from skills.models import LevelChange, LevelRule, Skill, WorkerSkill
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class LevelRuleInline(admin.TabularInline):
+class LevelRuleInline(ReadOnlyInline):
     model = LevelRule
-    extra = 0
-    can_delete = False
     readonly_fields = ["level", "min_accepted_units", "min_acceptance_rate", "min_gold_accuracy"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Skill)

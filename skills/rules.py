@@ -37,6 +37,11 @@ class Window:
     gold_correct: int = 0
     gold_total: int = 0
 
+    @classmethod
+    def of(cls, held) -> "Window":
+        """The window last measured for her level (``skills.models.WorkerSkill``'s figures)."""
+        return cls(held.reviewed, held.accepted_units, held.submitted_units, held.gold_correct, held.gold_total)
+
     @property
     def acceptance_rate(self) -> Decimal | None:
         """Accepted units as a share of the units handed in, in per cent (None: nothing reviewed)."""

@@ -294,13 +294,7 @@ def demotions_apply(*, now: datetime.datetime | None = None) -> int:
     for held in WorkerSkill.objects.filter(below_since__isnull=False).select_related("skill"):
         if held.below_since + datetime.timedelta(days=held.skill.demotion_grace_days) > now:
             continue
-        window = level_rules.Window(
-            reviewed=held.reviewed,
-            accepted_units=held.accepted_units,
-            submitted_units=held.submitted_units,
-            gold_correct=held.gold_correct,
-            gold_total=held.gold_total,
-        )
+        window = level_rules.Window.of(held)
         if level_recompute(worker_id=held.worker_id, skill_id=held.skill_id, window=window, now=now).level < held.level:
             due += 1
     return due

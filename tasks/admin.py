@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from tasks.models import Claim, LabelItem, Project, Review, Submission, Task, TimeSlot
+from core.admin_read_only import ReadOnlyAdmin
+from tasks.models import Appeal, Claim, LabelItem, PeerAudit, Project, Review, Submission, Task, TimeSlot
 
 
 class SlotInline(admin.TabularInline):
@@ -53,3 +54,17 @@ class SubmissionAdmin(admin.ModelAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     list_display = ["id", "submission", "reviewer", "decision", "accepted_units", "decided_at"]
     list_filter = ["decision"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    """Decided by a second staff member on the workspace's appeals page; the admin only shows them."""
+
+    list_display = ["id", "company", "submission", "status", "units_before", "units_after", "created_at"]
+    list_filter = ["status", "company"]
+
+
+@admin.register(PeerAudit)
+class PeerAuditAdmin(ReadOnlyAdmin):
+    list_display = ["id", "review", "outcome", "units_before", "units_after", "at"]
+    list_filter = ["outcome"]

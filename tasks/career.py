@@ -10,7 +10,6 @@ is always left to the ORM path (its attempts are counted there)."""
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,9 @@ from tasks.errors import ClaimLimitReached, TrainingInReview
 from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, Review, Submission, SubmissionStatus
 
 _DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED, SubmissionStatus.REJECTED)
+# A decided hand-in's accepted units as they stand: its task's, which an appeal or an audit that
+# raised them moved too (a decided hand-in is its task's last).
+FINAL_UNITS = "task__accepted_units"
 
 
 def window_of(worker_id: int, skill: Skill) -> level_rules.Window:
@@ -40,8 +42,7 @@ def window_of(worker_id: int, skill: Skill) -> level_rules.Window:
     totals = Submission.objects.filter(pk__in=recent).aggregate(
         reviewed=Count("pk"),
         submitted=Sum("submitted_units"),
-        # Where an appeal changed the accepted units, its units count.
-        accepted=Sum(Coalesce("appeal__units_after", "review__accepted_units")),
+        accepted=Sum(FINAL_UNITS),
         gold_correct=Sum("gold_correct"),
         gold_total=Sum("gold_total"),
     )
@@ -62,25 +63,34 @@ def how_to_qualify(*, worker_id: int, skill: Skill, level: int) -> str:
     """What she can do to reach ``level`` of the skill: the training for level 1 when there is one,
     else what her recent work still lacks."""
     held = WorkerSkill.objects.filter(worker_id=worker_id, skill=skill).values_list("level", flat=True).first() or 0
-    if held < 1:
-        training = training_projects(skill.pk).first()
-        if training is not None:
-            first = _("Take the paid training “%(title)s” to reach %(level)s.") % {
-                "title": training.title,
-                "level": level_rules.level_name(1),
-            }
-            if level <= 1:
-                return first
-            return (
-                first
-                + " "
-                + _("Then keep doing good work in this skill to reach %(level)s.")
-                % {"level": level_rules.level_name(level)}
-            )
     rule = next((r for r in rules_of(skill) if r.level == max(held + 1, 1)), None)
+    return qualify_words(
+        held=held,
+        level=level,
+        training=training_projects(skill.pk).first() if held < 1 else None,
+        rule=rule,
+        window=lambda: window_of(worker_id, skill),
+        unit=skill.unit,
+    )
+
+
+def qualify_words(*, held: int, level: int, training: Project | None, rule, window, unit: str) -> str:
+    """The words of what reaches ``level`` from ``held``: the training (``training``, for one below
+    level 1), else what ``window()`` (her recent work) lacks for ``rule``, the next level's."""
+    if held < 1 and training is not None:
+        first = _("Take the paid training “%(title)s” to reach %(level)s.") % {
+            "title": training.title,
+            "level": level_rules.level_name(1),
+        }
+        if level <= 1:
+            return first
+        then = _("Then keep doing good work in this skill to reach %(level)s.") % {
+            "level": level_rules.level_name(level)
+        }
+        return f"{first} {then}"
     if rule is None:
         return ""
-    return level_rules.missing_for(rule, window_of(worker_id, skill), unit=skill.unit)
+    return level_rules.missing_for(rule, window(), unit=unit)
 
 
 def skill_refusal(*, worker_id: int, project: Project) -> Exception | None:

@@ -17,6 +17,7 @@ from accounts.selectors import SUPERVISING_ROLES, company_ids_for, display_name_
 from skills import rules as level_rules
 from skills.models import WorkerSkill
 from skills.selectors import level_history
+from tasks import career
 from tasks.models import Appeal, Claim, Submission, SubmissionStatus
 
 WEEKS_SHOWN = 8
@@ -57,7 +58,7 @@ def worker_history(*, worker_id: int, company_id: int, now: datetime.datetime | 
         count=Count("pk"),
         submitted=Sum("submitted_units"),
         decided_units=Sum("submitted_units", filter=Q(status__in=_DECIDED)),
-        accepted=Sum("review__accepted_units", filter=Q(status__in=_DECIDED)),
+        accepted=Sum(career.FINAL_UNITS, filter=Q(status__in=_DECIDED)),
         gold_correct=Sum("gold_correct"),
         gold_total=Sum("gold_total"),
     )
@@ -150,7 +151,7 @@ def accepted_by_week(submissions, *, now: datetime.datetime) -> list[dict]:
         .annotate(week=TruncWeek("review__decided_at"))
         .order_by()
         .values_list("week")
-        .annotate(units=Sum("review__accepted_units"))
+        .annotate(units=Sum(career.FINAL_UNITS))
     )
     units = {}
     for week, total in rows:
