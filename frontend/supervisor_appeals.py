@@ -43,6 +43,7 @@ def appeals(request):
     ]
     context = {
         "rows": rows,
+        "figures": selectors.appeal_figures(company_ids_for(request.user, SUPERVISING_ROLES)),
         "status": wanted if wanted in AppealStatus.values else "",
         "statuses": AppealStatus.choices,
         "max_reason": MAX_APPEAL_REASON,

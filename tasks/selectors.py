@@ -1,5 +1,7 @@
 """Reads of the work flow, scoped to the acting user at the source."""
 
+import datetime
+
 from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -227,3 +229,37 @@ def appeals_for(user, *, status: str | None = None):
         )
         .order_by("-asked_of_me", "-still_open", "-created_at", "-pk")
     )
+
+
+APPEAL_FIGURES_DAYS = 90
+
+
+def appeal_figures(company_ids, *, now=None) -> dict:
+    """The companies' appeals of the last ``APPEAL_FIGURES_DAYS`` days, for their staff: how many of the
+    decisions that could be appealed (rejects, partial acceptances) were, and how the appeals ended."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=APPEAL_FIGURES_DAYS)
+    company_ids = list(company_ids)
+    counts = dict(
+        Appeal.objects.filter(company_id__in=company_ids, created_at__gte=since)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    appealable = Review.objects.filter(
+        submission__project__company_id__in=company_ids, decided_at__gte=since, decision__in=["reject", "partial"]
+    ).count()
+    appealed = sum(counts.values())
+    decided = appealed - counts.get("open", 0)
+    changed = counts.get("overturned", 0) + counts.get("adjusted", 0)
+    return {
+        "days": APPEAL_FIGURES_DAYS,
+        "appealable": appealable,
+        "appealed": appealed,
+        "open": counts.get("open", 0),
+        "upheld": counts.get("upheld", 0),
+        "overturned": counts.get("overturned", 0),
+        "adjusted": counts.get("adjusted", 0),
+        "appealed_percent": round(appealed * 100 / appealable) if appealable else 0,
+        "changed_percent": round(changed * 100 / decided) if decided else 0,
+    }

@@ -112,3 +112,17 @@ def test_the_first_reviewer_and_outsiders_change_nothing(mom, supervisor, other_
     assert signed_in(outsider).post(f"/work/appeals/{appeal.pk}/decide", body).status_code == 404
     assert f"appeal-{appeal.pk}" not in page(signed_in(outsider).get("/work/appeals/"))
     assert world() == before
+
+
+def test_the_appeals_page_shows_the_companys_appeal_figures(mom, supervisor, second_supervisor, rejected):
+    from tasks import selectors
+
+    before = selectors.appeal_figures([rejected.project.company_id])
+    assert (before["appealable"], before["appealed"]) == (1, 0)
+    appeal = services.submission_appeal(worker=mom, submission_id=rejected.pk, reason="我按样品做的")
+    services.appeal_decide(actor=second_supervisor, appeal_id=appeal.pk, decision="overturn", reason="复核合格")
+    figures = selectors.appeal_figures([rejected.project.company_id])
+    assert figures["appealed"] == 1 and figures["overturned"] == 1
+    assert (figures["appealed_percent"], figures["changed_percent"]) == (100, 100)
+    shown = page(signed_in(second_supervisor).get("/work/appeals/"))
+    assert 'id="appeal-figures"' in shown and 'aria-label="100%"' in shown
