@@ -15,6 +15,7 @@ from frontend import (
     mother_peer,
     mother_photos,
     mother_pwa,
+    mother_relatives,
     mother_work,
 )
 
@@ -35,6 +36,8 @@ urlpatterns = [
     path("earnings/", mother_earnings.earnings, name="m-earnings"),
     path("payout-account/", mother_payout.payout_account, name="m-payout-account"),
     path("peer-reviews/", mother_peer.peer_reviews, name="m-peer-reviews"),
+    path("relatives/", mother_relatives.relatives, name="m-relatives"),
+    path("relatives/<id:pk>/remove", mother_relatives.relative_remove, name="m-relative-remove"),
     path("peer-reviews/<id:pk>", mother_peer.peer_decide, name="m-peer-decide"),
     path("notifications/", mother_notify.notifications, name="m-notifications"),
     path("manifest.webmanifest", mother_pwa.manifest, name="m-manifest"),

@@ -73,6 +73,8 @@ def build_site() -> dict:
                 "/m/earnings/",
                 "/m/hours/",
                 "/m/setup/",
+                "/m/growth/",
+                "/m/relatives/",
             ],
             "admin": [
                 "/work/",
@@ -86,6 +88,9 @@ def build_site() -> dict:
                 ),
                 f"/work/review/{submission.pk}/",
                 "/work/company/",
+                "/work/skills/",
+                "/work/appeals/",
+                f"/work/workers/{mother.pk}/",
             ],
             "finance": [
                 "/finance/",

@@ -5,7 +5,9 @@ from ledger.models import AdjustmentRequest, Posting, Transaction
 from notices.models import Delivery, Notice, NoticeSettings, PushSubscription
 from notices.services import SETTINGS_FIELDS
 from realtime.models import OutboxEvent
-from tasks.models import Appeal, Claim, Project, Review, Submission, Task, TimeSlot
+from skills.models import LevelChange, Skill, WorkerSkill
+from tasks.models import Appeal, Claim, PeerAudit, Project, Review, Submission, Task, TimeSlot
+from workers.models import DeclaredRelative
 
 
 def world() -> dict:
@@ -17,6 +19,11 @@ def world() -> dict:
         "submissions": list(Submission.objects.order_by("pk").values_list("pk", "status")),
         "reviews": Review.objects.count(),
         "appeals": list(Appeal.objects.order_by("pk").values_list("pk", "status", "units_after")),
+        "peer_audits": PeerAudit.objects.count(),
+        "skills": list(Skill.objects.order_by("pk").values_list("pk", "name", "peer_review_open", "peer_review_rate")),
+        "levels": list(WorkerSkill.objects.order_by("pk").values_list("pk", "level", "below_since", "trained_at")),
+        "level_changes": LevelChange.objects.count(),
+        "relatives": list(DeclaredRelative.objects.order_by("pk").values_list("pk", "phone")),
         "transactions": Transaction.objects.count(),
         "postings": Posting.objects.count(),
         "adjustments": list(AdjustmentRequest.objects.order_by("pk").values_list("pk", "status", "transaction_id")),
