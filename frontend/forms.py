@@ -78,11 +78,46 @@ class ProjectForm(forms.Form):
         help_text=_("One label per line (labelling projects)."),
     )
 
-    def __init__(self, *args, editing=False, **kwargs):
+    # The career path (skills/): the skill the work needs and from which level, or the skill it trains.
+    skill = forms.TypedChoiceField(label=_("skill needed"), required=False, coerce=int, empty_value=None)
+    min_level = forms.IntegerField(
+        label=_("lowest level that may claim"), min_value=0, max_value=5, initial=0, required=False
+    )
+    training = forms.BooleanField(label=_("a paid training of the skill (passing gives level 1)"), required=False)
+    training_pass_score = forms.IntegerField(
+        label=_("pass mark (%)"), min_value=1, max_value=100, initial=80, required=False
+    )
+    training_attempts = forms.IntegerField(
+        label=_("attempts allowed"), min_value=1, max_value=10, initial=2, required=False
+    )
+    rate_level_2 = forms.DecimalField(
+        label=_("piece rate at level 2"), required=False, min_value=0, max_digits=10, decimal_places=4, localize=False
+    )
+    rate_level_3 = forms.DecimalField(
+        label=_("piece rate at level 3"), required=False, min_value=0, max_digits=10, decimal_places=4, localize=False
+    )
+
+    def __init__(self, *args, editing=False, skills=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Kind.choices
+        self.fields["skill"].choices = [("", _("none: open to everyone"))] + [
+            (skill.pk, f"{skill.name} · {skill.company.name}") for skill in skills
+        ]
         if editing:
             del self.fields["kind"]
+
+    def career_values(self) -> dict:
+        """The career terms as the project services take them (the rates by level as one mapping)."""
+        data = self.cleaned_data
+        rates = {str(level): str(data[f"rate_level_{level}"]) for level in (2, 3) if data.get(f"rate_level_{level}")}
+        return {
+            "skill": data.get("skill"),
+            "min_level": data.get("min_level") or 0,
+            "training": bool(data.get("training")),
+            "training_pass_score": data.get("training_pass_score") or 80,
+            "training_attempts": data.get("training_attempts") or 2,
+            "piece_rate_by_level": rates,
+        }
 
     def clean_label_set(self):
         return _labels_from_text(self.cleaned_data.get("label_set", ""))

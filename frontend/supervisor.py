@@ -27,6 +27,7 @@ from fairwork.errors import BelowPayFloor, RegionUnknown
 from frontend.forms import ProjectForm
 from frontend.supervisor_text import instructions_html
 from ledger.money import format_fen, format_rate
+from skills import selectors as skill_selectors
 from tasks import selectors, services
 from tasks.models import Kind, ProjectStatus, Submission, SubmissionStatus, Task, TaskStatus
 
@@ -120,19 +121,32 @@ def _count_of(rows):
     return Coalesce(Subquery(counted), 0)
 
 
+_CAREER_FORM_FIELDS = ("rate_level_2", "rate_level_3")
+
+
 def _project_values(form: ProjectForm) -> dict:
     data = dict(form.cleaned_data)
     data.pop("kind", None)
+    for name in _CAREER_FORM_FIELDS:
+        data.pop(name, None)
     if not data.get("unit"):
         data.pop("unit", None)
-    return data
+    return data | form.career_values()
+
+
+def _skills_for(user):
+    return skill_selectors.staff_skills(user).select_related("company").order_by("company__name", "name")
 
 
 @supervisor_required
 def project_new(request):
     company_ids = company_ids_for(request.user, SUPERVISING_ROLES)
     companies = list(Company.objects.filter(pk__in=company_ids).order_by("name"))
-    form = ProjectForm(request.POST or None, initial={"kind": request.GET.get("kind", Kind.ASSEMBLY)})
+    form = ProjectForm(
+        request.POST or None,
+        initial={"kind": request.GET.get("kind", Kind.ASSEMBLY)},
+        skills=_skills_for(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         asked = request.POST.get("company")
         # One company: the form has no choice to make. Several: the one chosen, and only one of hers.
@@ -159,12 +173,16 @@ def project_edit(request, pk):
     project = project_of(request, pk)
     initial = {name: getattr(project, name) for name in services.EDITABLE_FIELDS}
     initial["label_set"] = "\n".join(project.label_set or [])
-    form = ProjectForm(request.POST or None, initial=initial, editing=True)
+    initial["skill"] = project.skill_id
+    for level in (2, 3):
+        initial[f"rate_level_{level}"] = (project.piece_rate_by_level or {}).get(str(level))
+    form = ProjectForm(request.POST or None, initial=initial, editing=True, skills=_skills_for(request.user))
     if request.method == "POST" and form.is_valid():
         values = _project_values(form)
         if project.kind != Kind.LABELLING:
             values.pop("label_set", None)
-        changes = {k: v for k, v in values.items() if v != getattr(project, k)}
+        current = {name: getattr(project, name) for name in values if name != "skill"} | {"skill": project.skill_id}
+        changes = {k: v for k, v in values.items() if v != current[k]}
         try:
             if changes:
                 services.project_update(actor=request.user, project_id=project.pk, changes=changes)

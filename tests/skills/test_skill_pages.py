@@ -74,3 +74,48 @@ def test_another_companys_skill_cannot_be_changed(supervisor, other_company):
     response = signed_in(supervisor).post(f"/work/skills/{skill.pk}/peer-review", {"open": "1", "rate": "2"})
     assert response.status_code == 404
     assert world() == before
+
+
+def _project_form(**overrides):
+    from tests.test_supervisor_pages import project_fields
+
+    return project_fields(**overrides)
+
+
+def test_the_project_form_sets_the_skill_the_level_and_the_rates(supervisor, company):
+    from tasks.models import Project
+
+    skill = skill_services.skill_create(actor=supervisor, company_id=company.pk, name="精细缝纫")
+    client = signed_in(supervisor)
+    assert "精细缝纫" in client.get("/work/projects/new").content.decode()
+    response = client.post(
+        "/work/projects/new",
+        _project_form(title="精缝手袋", skill=skill.pk, min_level=2, rate_level_2="0.6000", rate_level_3="0.7000"),
+    )
+    assert response.status_code == 302
+    project = Project.objects.get(title="精缝手袋")
+    assert (project.skill_id, project.min_level, project.training) == (skill.pk, 2, False)
+    assert {k: str(v) for k, v in project.piece_rate_by_level.items()} == {"2": "0.6000", "3": "0.7000"}
+    edit = client.get(f"/work/projects/{project.pk}/edit").content.decode()
+    assert f'<option value="{skill.pk}" selected>' in edit
+
+
+def test_a_training_that_needs_a_level_is_refused_on_the_form_and_nothing_changes(supervisor, company):
+    skill = skill_services.skill_create(actor=supervisor, company_id=company.pk, name="精细缝纫")
+    before = world()
+    response = signed_in(supervisor).post(
+        "/work/projects/new", _project_form(title="培训", skill=skill.pk, min_level=1, training="on")
+    )
+    assert response.status_code == 400
+    assert world() == before
+
+
+def test_a_skill_of_another_company_is_not_offered_nor_taken(supervisor, other_company):
+    other_admin = factories.staff(other_company, Role.ADMIN)
+    theirs = skill_services.skill_create(actor=other_admin, company_id=other_company.pk, name="别家技能")
+    client = signed_in(supervisor)
+    assert "别家技能" not in client.get("/work/projects/new").content.decode()
+    before = world()
+    response = client.post("/work/projects/new", _project_form(skill=theirs.pk))
+    assert response.status_code == 400
+    assert world() == before
