@@ -79,21 +79,18 @@ def peer_review_pay(*, review_id: int, reviewer: User, project, rate: Decimal) -
     )
 
 
-def units_added_credit(
-    *, key: str, submission, units: int, actor: User, piece_rate: Decimal | None = None
-) -> Transaction | None:
-    """Credit the author for ``units`` more accepted units of ``submission`` (a decision overturned in
-    her favour), at ``piece_rate`` (the rate her level earns; the project's when None), once under ``key``."""
+def units_added_credit(*, key: str, submission, units: int, amount_fen: int, actor: User) -> Transaction | None:
+    """Credit the author ``amount_fen`` for ``units`` more units paid of ``submission`` (a decision
+    raised in her favour by a second look, ``tasks.services.second_look``), once under ``key``."""
     project = submission.project
-    amount = fen_for_units(units=units, piece_rate=piece_rate or project.piece_rate)
-    if units <= 0 or amount <= 0:
+    if amount_fen <= 0:
         return None
     return _credit(
         key=key,
         kind=TransactionKind.EARNING,
         company_id=project.company_id,
         worker_id=submission.worker_id,
-        amount=amount,
+        amount=amount_fen,
         actor=actor,
         units=units,
         memo=project.title,

@@ -47,6 +47,9 @@ class Review(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     # A training hand-in's mark (0–100): gold accuracy, pieces that passed, or the score × 20.
     training_score = models.PositiveSmallIntegerField(_("training mark (%)"), null=True, blank=True)
+    # The piece rate her credit was posted at (her level's, ``piece_rate_by_level``): a second look
+    # (an appeal, an audit) pays what it adds at the same rate. Null for reviews before it was kept.
+    piece_rate = models.DecimalField(_("piece rate credited"), max_digits=10, decimal_places=4, null=True, blank=True)
     # Decided by a mother at the skill's top level (peer review), paid per review.
     by_peer = models.BooleanField(_("peer review"), default=False)
     decided_at = models.DateTimeField(_("decided at"))

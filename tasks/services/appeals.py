@@ -14,16 +14,11 @@ from accounts.models import Membership, Role, User
 from accounts.selectors import SUPERVISING_ROLES, role_in
 from core import locks
 from core.errors import Forbidden, Invalid, NotFound, ReasonRequired
-from ledger.models import AccountKind, Direction, TransactionKind
-from ledger.money import fen_for_units, format_fen
-from ledger.services import Leg, accounts_for, transaction_post
 from notices.models import NoticeKind
 from notices.services import notice_send
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
-from skills.services import level_recompute
-from tasks import career
 from tasks.errors import (
     AppealDecided,
     AppealExists,
@@ -38,17 +33,14 @@ from tasks.models import (
     MAX_APPEAL_REASON,
     Appeal,
     AppealStatus,
-    Decision,
     Submission,
     SubmissionStatus,
-    Task,
-    TaskStatus,
 )
+from tasks.services import second_look
 from tasks.services._common import _publish_progress
-from tasks.services.career import rate_at_review
 
 APPEAL_DECISIONS = ("uphold", "overturn", "adjust")
-_APPEALABLE = (Decision.REJECT, Decision.PARTIAL)
+_APPEALABLE = (SubmissionStatus.REJECTED, SubmissionStatus.PARTIALLY_ACCEPTED)
 
 
 def _reason(reason, *, limit: int) -> str:
@@ -93,7 +85,8 @@ def submission_appeal(*, worker: User, submission_id: int, reason: str) -> Appea
     if submission is None:
         raise NotFound()
     review = getattr(submission, "review", None)
-    if review is None or review.decision not in _APPEALABLE:
+    # Its result as it stands (an audit of a peer's review may have raised it since the review).
+    if review is None or submission.status not in _APPEALABLE:
         raise NotAppealable(details={"status": submission.status})
     if Appeal.objects.filter(submission=submission).exists():
         raise AppealExists()
@@ -111,7 +104,7 @@ def submission_appeal(*, worker: User, submission_id: int, reason: str) -> Appea
                 company_id=project.company_id,
                 reason=reason,
                 assigned_to_id=assigned,
-                units_before=review.accepted_units,
+                units_before=second_look.units_now(submission),
                 created_at=now,
             )
     except IntegrityError:  # the same appeal sent twice at once: the one-to-one refuses the second
@@ -169,7 +162,7 @@ def appeal_decide(
     reason = _reason(reason, limit=MAX_APPEAL_REASON)
     # The appeal first, then its submission and task (core.locks).
     submission = locks.lock_one(Submission.objects.select_related("project", "task").filter(pk=appeal.submission_id))
-    before = appeal.units_before
+    before = second_look.units_now(submission)  # an audit may have raised it since she appealed
     if decision == "uphold":
         after, status = before, AppealStatus.UPHELD
     elif decision == "overturn":
@@ -179,10 +172,11 @@ def appeal_decide(
             _adjusted(accepted_units, low=before + 1, high=submission.submitted_units),
             AppealStatus.ADJUSTED,
         )
+    after = max(after, before)
     Appeal.objects.filter(pk=appeal.pk).update(
-        status=status, units_after=after, decided_by=actor, decision_reason=reason, decided_at=now
+        status=status, units_before=before, units_after=after, decided_by=actor, decision_reason=reason, decided_at=now
     )
-    appeal.status, appeal.units_after, appeal.decided_by = status, after, actor
+    appeal.status, appeal.units_before, appeal.units_after, appeal.decided_by = status, before, after, actor
     appeal.decision_reason, appeal.decided_at = reason, now
     audit_record(
         actor=actor,
@@ -194,7 +188,16 @@ def appeal_decide(
         units_after=after,
     )
     if after > before:
-        _accept_more(appeal, submission, actor=actor, units=after, now=now)
+        second_look.result_raise(
+            submission=submission,
+            review=appeal.review,
+            units=after,
+            actor=actor,
+            key=f"appeal:{appeal.pk}",
+            now=now,
+            after_appeal=True,
+        )
+        _publish_progress(submission.project)
     _tell(appeal, submission)
     return appeal
 
@@ -206,71 +209,6 @@ def _adjusted(value, *, low: int, high: int) -> int:
             details={"field": "accepted_units"},
         )
     return value
-
-
-def _accept_more(appeal: Appeal, submission: Submission, *, actor: User, units: int, now) -> None:
-    """Her submission and task at the appeal's units, the difference credited once, her level recomputed."""
-    project = submission.project
-    if units >= submission.submitted_units:
-        submission_status, task_status = SubmissionStatus.ACCEPTED, TaskStatus.ACCEPTED
-    else:
-        submission_status, task_status = SubmissionStatus.PARTIALLY_ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED
-    Submission.objects.filter(pk=submission.pk).update(status=submission_status)
-    locks.lock_update(
-        Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
-    )
-    _credit(appeal, submission, actor=actor, units=units - appeal.units_before)
-    _publish_progress(project)
-    if project.skill_id is not None and not project.training:
-        skill = project.skill
-        level_recompute(
-            worker_id=appeal.worker_id,
-            skill_id=skill.pk,
-            window=career.window_of(appeal.worker_id, skill),
-            now=now,
-            after_appeal=True,
-        )
-
-
-def _credit(appeal: Appeal, submission: Submission, *, actor: User, units: int) -> None:
-    project = submission.project
-    # The rate her level in the project's skill earns, as a review's credit is (tasks.services.career).
-    amount = fen_for_units(units=units, piece_rate=rate_at_review(submission=submission))
-    if amount <= 0:
-        return
-    expense, payable = accounts_for(
-        company_id=project.company_id,
-        wanted=[(AccountKind.EXPENSE, None), (AccountKind.PAYABLE, appeal.worker_id)],
-    )
-    txn, created = transaction_post(
-        key=f"appeal:{appeal.pk}",
-        kind=TransactionKind.EARNING,
-        company_id=project.company_id,
-        legs=[Leg(expense, Direction.DEBIT, amount), Leg(payable, Direction.CREDIT, amount)],
-        worker_id=appeal.worker_id,
-        project_id=project.pk,
-        task_id=submission.task_id,
-        units=units,
-        memo=project.title[:200],
-        created_by=actor,
-    )
-    if not created:
-        return
-    audit_record(
-        actor=actor, action="ledger.credit", target=txn, company_id=project.company_id, amount_fen=amount, key=txn.key
-    )
-    publish(
-        events.ledger_credited(
-            transaction=str(txn.pk),
-            company=project.company_id,
-            project=project.pk,
-            task=submission.task_id,
-            units=units,
-            amount_fen=amount,
-            amount_display=format_fen(amount),
-        ),
-        groups=[worker_group(appeal.worker_id)],
-    )
 
 
 def _tell(appeal: Appeal, submission: Submission) -> None:

@@ -22,7 +22,7 @@ from accounts.models import User
 from core import locks
 from core.batched_inserts import batched_inserts
 from core.errors import Invalid, NotFound, ReasonRequired
-from ledger.extra_credits import peer_review_pay, units_added_credit
+from ledger.extra_credits import peer_review_pay
 from notices.models import NoticeKind
 from notices.services import notice_send
 from realtime import events
@@ -38,11 +38,11 @@ from tasks.errors import (
     PeerReviewSuspended,
     ReviewWindowPassed,
 )
-from tasks.models import Decision, PeerAudit, Review, Submission, SubmissionStatus, Task
+from tasks.models import Decision, PeerAudit, Review, Submission, SubmissionStatus
 from tasks.models.reviews import AuditOutcome
-from tasks.services import career
+from tasks.services import second_look
 from tasks.services._common import _bounded_int, _require_supervising
-from tasks.services.reviews import _FINAL, _LOCKED, _checked_decision, _decide, _tell_her
+from tasks.services.reviews import _LOCKED, _checked_decision, _decide, _tell_her
 
 MAX_AUDIT_REASON = 2000
 
@@ -136,7 +136,7 @@ def peer_review_audit(
         review=review,
         auditor=actor,
         outcome=AuditOutcome.UPHELD if outcome == "uphold" else AuditOutcome.OVERTURNED,
-        units_before=review.accepted_units,
+        units_before=second_look.units_now(submission),
         units_after=units_after,
         reason=reason,
         at=now,
@@ -177,18 +177,11 @@ def _overturned_units(review: Review, submission: Submission, decision, accepted
 
 def _raise_units(audit: PeerAudit, review: Review, submission, *, decision: str, units: int, reason: str, now):
     """The overturn is in her favour: her hand-in and task move to the new result, the difference is credited."""
-    submission_status, task_status = _FINAL[Decision(decision)]
-    Submission.objects.filter(pk=submission.pk).update(status=submission_status)
-    locks.lock_update(
-        Task.objects.filter(pk=submission.task_id), status=task_status, accepted_units=units, updated_at=now
+    before = second_look.result_raise(
+        submission=submission, review=review, units=units, actor=audit.auditor, key=f"audit:{audit.pk}", now=now
     )
-    units_added_credit(
-        key=f"audit:{audit.pk}",
-        submission=submission,
-        units=units - review.accepted_units,
-        actor=audit.auditor,
-        piece_rate=career.rate_at_review(submission=submission),
-    )
+    if before >= units:
+        return  # raised as far already (her appeal was decided first): nothing more to tell her
     notice_send(
         user_id=submission.worker_id,
         kind=NoticeKind.REVIEW_ACCEPTED if decision == Decision.ACCEPT else NoticeKind.REVIEW_PARTIAL,

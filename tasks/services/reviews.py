@@ -168,6 +168,7 @@ def _decide(
         accepted_units=units,
         reason=reason,
         score=score,
+        piece_rate=career.rate_at_review(submission=submission),
         by_peer=by_peer,
         decided_at=now,
     )
@@ -206,7 +207,7 @@ def _decide(
         review=review,
         actor=actor,
         account_ids=(submission.expense_account_id, submission.payable_account_id),
-        piece_rate=career.rate_at_review(submission=submission),
+        piece_rate=review.piece_rate,
         units=career.units_paid(submission=submission, decision=decision, units=units),
     )
     if decision != Decision.REVISE:
