@@ -1,6 +1,6 @@
 """The mothers' app, 家人 (family members): the phone numbers of family members who also work here,
 so that a peer review never pairs them. Thin: ``workers.relatives`` keeps the rules (any valid number
-is kept alike, her list shows masked numbers only)."""
+is kept alike, her list shows masked numbers only, at most 5 new ones in 30 days, each kept 30 days)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -31,7 +31,7 @@ def relatives(request):
     try:
         relative_services.relative_declare(worker=request.user, phone=phone)
     except DomainError as error:
-        return _page(request, phone=phone, error=str(error.message), status=400)
+        return _page(request, phone=phone, error=str(error.message), status=error.status)
     messages.success(request, _("Saved. You and this family member will never review each other's work."))
     return redirect("m-relatives")
 

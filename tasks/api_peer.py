@@ -19,7 +19,7 @@ from tasks.serializers import ReviewIn
 def _whole(raw, name: str, default: int | None) -> int | None:
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # "²".isdigit(), yet int("²") fails
         raise Invalid(details={"field": name})
     return int(raw)
 

@@ -213,11 +213,12 @@ def reviews_without_credit(*, company_id: int) -> list[int]:
 
 
 def appeals_for(user, *, status: str | None = None):
-    """Appeals the user may see: her own, and the appeals of the companies where she is staff; the ones
-    asked of her first, then the open ones, the newest first."""
+    """Appeals the user may see: her own, and the appeals of the companies where she supervises (an
+    appeal holds the mother's name and reason: not for finance); the ones asked of her first, then the
+    open ones, the newest first."""
     if not user.is_authenticated:
         return Appeal.objects.none()
-    appeals = Appeal.objects.filter(Q(worker=user) | Q(company_id__in=company_ids_for(user)))
+    appeals = Appeal.objects.filter(Q(worker=user) | Q(company_id__in=company_ids_for(user, SUPERVISING_ROLES)))
     if status:
         appeals = appeals.filter(status=status)
     mine = Q(assigned_to=user, status="open")

@@ -78,3 +78,19 @@ class RelativeIsYou(Invalid):
 class TooManyRelatives(Conflict):
     code = "too_many_relatives"
     message = _("You have declared as many family members as we keep (20): please remove one first.")
+
+
+class RelativesChangedRecently(Conflict):
+    """Declaring a number hides that person's hand-ins from her peer-review queue: a probe of who wrote
+    one. So she declares at most a few numbers in any 30 days (``details``: ``max``, ``days``)."""
+
+    code = "relatives_changed_recently"
+    message = _("You can add at most 5 family members in 30 days: please try again later.")
+
+
+class RelativeTooRecent(Conflict):
+    """A declaration stays 30 days before she can take it back, so numbers cannot be cycled through
+    (``details``: ``days``, ``removable_from``)."""
+
+    code = "relative_too_recent"
+    message = _("A family member stays on your list for 30 days after you add them: please remove them later.")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.ids import MAX_ID, id_or_none
 from skills.models import MAX_LEVELS, Skill
 from tasks.errors import InvalidCareerTerms, TermsFixed
 from tasks.models import Project, ProjectStatus
@@ -83,12 +84,23 @@ def _require_not_worse(project: Project, before: dict) -> None:
         raise TermsFixed(details={"field": "piece_rate_by_level"})
 
 
+def _whole(value) -> int | None:
+    """A whole number given as a JSON number or a string of ASCII digits, else None (``"²".isdigit()``
+    is true but ``int("²")`` fails; ``int("٢")`` is 2; a number of thousands of digits fails too)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _skill(value, company_id: int) -> Skill | None:
     if value is None or value == "":
         return None
     key = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if key is None and isinstance(value, str) and value.isdigit():
-        key = int(value)
+    if key is None and isinstance(value, str):
+        key = id_or_none(value)
+    if key is not None and not 0 < key <= MAX_ID:
+        key = None
     skill = Skill.objects.filter(pk=key, company_id=company_id).first() if key else None
     if skill is None:
         raise _invalid(_("Choose one of your company's skills."), "skill")
@@ -96,9 +108,7 @@ def _skill(value, company_id: int) -> Skill | None:
 
 
 def _int(value, name: str, *, low: int, high: int) -> int:
-    number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if number is None and isinstance(value, str) and value.strip().isdigit():
-        number = int(value)
+    number = _whole(value)
     if number is None or not low <= number <= high:
         raise _invalid(
             _("%(field)s must be a whole number from %(low)s to %(high)s.") % {"field": name, "low": low, "high": high},
@@ -117,14 +127,14 @@ def _rates(value, skill: Skill | None) -> dict[str, str]:
         raise _invalid(_("A lowest level, a training or rates by level need a skill."), "skill")
     rates = {}
     for key, rate in value.items():
-        level = str(key).strip()
-        if not level.isdigit() or not 2 <= int(level) <= skill.levels:
+        level = _whole(str(key))
+        if level is None or not 2 <= level <= skill.levels:
             raise _invalid(
                 _("Rates by level are for levels 2 to %(levels)s of “%(skill)s”.")
                 % {"levels": skill.levels, "skill": skill.name},
                 "piece_rate_by_level",
             )
-        rates[str(int(level))] = str(_rate(rate, level))
+        rates[str(level)] = str(_rate(rate, str(level)))
     return dict(sorted(rates.items(), key=lambda item: int(item[0])))
 
 

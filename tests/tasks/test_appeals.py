@@ -260,6 +260,17 @@ def test_another_companys_staff_get_a_404_and_finance_a_403(other_company, finan
     assert api_for(outsider).get("/api/v1/appeals").json()["results"] == []
 
 
+def test_finance_staff_do_not_see_the_appeals(finance, mother, opened):
+    """An appeal holds the mother's name and her reason: for those who decide it, not for finance
+    (an empty list, as staff of another company get)."""
+    listed = api_for(finance).get("/api/v1/appeals")
+
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    assert str(opened.reason) not in listed.content.decode()
+    assert api_for(finance).get("/api/v1/appeals?status=open").json()["results"] == []
+    assert [a["id"] for a in api_for(mother).get("/api/v1/appeals").json()["results"]] == [opened.pk]
+
+
 def test_the_list_shows_hers_to_her_and_asked_of_me_first_to_staff(
     mother, other_mother, supervisor, second_supervisor, company, opened
 ):

@@ -8,6 +8,9 @@ import pytest
 
 from accounts.models import Company
 from skills import services as skill_services
+from tasks.errors import InvalidCareerTerms
+from tasks.models import Project
+from tasks.services._career_terms import apply_career_terms
 from tests import factories
 from tests.conftest import api_for
 from tests.snapshots import assert_refused, world
@@ -76,6 +79,9 @@ def test_a_project_without_a_skill_shows_none(supervisor):
         ({"with_skill": True, "piece_rate_by_level": {"2": "abc"}}, "piece_rate_by_level"),
         ({"with_skill": True, "piece_rate_by_level": {"2": "NaN"}}, "piece_rate_by_level"),
         ({"with_skill": True, "piece_rate_by_level": {"2": "0.123456"}}, "piece_rate_by_level"),
+        ({"with_skill": True, "piece_rate_by_level": {"²": "2.00"}}, "piece_rate_by_level"),  # isdigit, not int
+        ({"with_skill": True, "piece_rate_by_level": {"٢": "2.00"}}, "piece_rate_by_level"),  # Arabic-Indic 2
+        ({"with_skill": True, "piece_rate_by_level": {"2" * 5000: "2.00"}}, "piece_rate_by_level"),
     ],
 )
 def test_bad_career_terms_are_refused(supervisor, skill, change, field):
@@ -86,6 +92,32 @@ def test_bad_career_terms_are_refused(supervisor, skill, change, field):
     response = api_for(supervisor).post("/api/v1/projects", {**NEW, **change}, format="json")
     assert_refused(response, 400, "invalid_career_terms", before)
     assert response.json()["error"]["details"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"skill": "²"}, "skill"),
+        ({"skill": "¹"}, "skill"),
+        ({"skill": "9" * 30}, "skill"),
+        ({"with_skill": True, "min_level": "²"}, "min_level"),
+        ({"with_skill": True, "min_level": "٢"}, "min_level"),
+        ({"with_skill": True, "training_attempts": "¹"}, "training_attempts"),
+        ({"with_skill": True, "training_pass_score": "5" * 5000}, "training_pass_score"),
+        ({"with_skill": True, "piece_rate_by_level": {"²": "2.00"}}, "piece_rate_by_level"),
+    ],
+)
+def test_the_terms_service_refuses_digits_int_cannot_read(company, skill, values, field):
+    """The API's fields are strict integers; the service itself (any caller) holds too: a 400, not a 500."""
+    values = dict(values)
+    if values.pop("with_skill", False):
+        values["skill"] = skill.pk
+    project = Project(company=company, piece_rate=Decimal("0.5"))
+
+    with pytest.raises(InvalidCareerTerms) as refused:
+        apply_career_terms(project=project, values=values)
+
+    assert refused.value.details == {"field": field}
 
 
 def test_a_skill_of_another_company_is_refused(supervisor, foreign_skill):

@@ -338,3 +338,22 @@ def test_a_refusal_on_the_page_changes_nothing(peer, work):
 
     assert response.status_code == 200 and "msg error" in response.content.decode()
     assert world() == before
+
+
+# --- Query strings: digits that are not ASCII are a 400, never a 500 ---
+
+
+@pytest.mark.parametrize("query", ["skill=²", "skill=¹", "skill=٣", "skill=-1", "skill=1x"])
+def test_a_queue_filter_that_is_not_ascii_digits_is_a_400(peer, work, query):
+    before = world()
+
+    assert_refused(api_for(peer).get(f"/api/v1/peer-reviews?{query}"), 400, "invalid", before)
+
+
+@pytest.mark.parametrize("query", ["size=²", "skill=¹", "size=٣", "skill=" + "9" * 30])
+def test_an_audit_sample_query_that_is_not_ascii_digits_is_a_400(supervisor, query):
+    before = world()
+
+    response = api_for(supervisor).get(f"/api/v1/peer-reviews/audit-sample?{query}")
+
+    assert_refused(response, 400, "invalid", before)
