@@ -39,7 +39,7 @@ def test_a_sixth_number_in_30_days_is_refused_with_words_and_nothing_changes(mom
     response = signed_in(mom).post("/m/relatives/", {"phone": "13800009999"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert 'role="alert"' in page and "30 days" in page
+    assert 'role="alert"' in page and "30 天" in page
     assert world() == before
 
 
@@ -49,7 +49,7 @@ def test_a_number_declared_under_30_days_ago_is_not_removed_and_she_is_told(mom)
     before = world()
     response = client.post(f"/m/relatives/{relative.pk}/remove", follow=True)
     page = response.content.decode()
-    assert 'role="alert"' in page and "30 days" in page
+    assert 'role="alert"' in page and "30 天" in page
     assert world() == before and DeclaredRelative.objects.filter(pk=relative.pk).exists()
 
 
