@@ -17,6 +17,8 @@ One module per area; the public names are re-exported here, so callers write
 - ``reviews``: review decisions and the auto-accept
 - ``peer_reviews``: a peer reviewer's decision (paid per review) and a supervisor's audit of it
 - ``appeals``: her appeal of a reject or a partial, and its decision
+- ``second_look``: what an appeal or an audit that raises a result changes and pays (once)
+- ``career``, ``training_check``: what a final review does to her level; a training checked at hand-in
 - ``_common``: the helpers several of them share
 
 Queueing the background split of a large file is ``tasks.split_requests``, outside the package:

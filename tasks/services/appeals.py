@@ -104,7 +104,7 @@ def submission_appeal(*, worker: User, submission_id: int, reason: str) -> Appea
                 company_id=project.company_id,
                 reason=reason,
                 assigned_to_id=assigned,
-                units_before=second_look.units_now(submission),
+                units_before=second_look.units_now(submission=submission),
                 created_at=now,
             )
     except IntegrityError:  # the same appeal sent twice at once: the one-to-one refuses the second
@@ -162,7 +162,7 @@ def appeal_decide(
     reason = _reason(reason, limit=MAX_APPEAL_REASON)
     # The appeal first, then its submission and task (core.locks).
     submission = locks.lock_one(Submission.objects.select_related("project", "task").filter(pk=appeal.submission_id))
-    before = second_look.units_now(submission)  # an audit may have raised it since she appealed
+    before = second_look.units_now(submission=submission)  # an audit may have raised it since she appealed
     if decision == "uphold":
         after, status = before, AppealStatus.UPHELD
     elif decision == "overturn":

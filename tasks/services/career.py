@@ -75,11 +75,25 @@ def _after_review(submission: Submission, review: Review, now: datetime.datetime
     project = submission.project
     if project.skill_id is None or review.decision == Decision.REVISE:
         return
+    mark = None
     if project.training:
         mark = training_mark(submission=submission, review=review)
         Review.objects.filter(pk=review.pk).update(training_score=mark)
         review.training_score = mark
-        if mark >= project.training_pass_score:
+    level_effects(submission=submission, mark=mark, now=now)
+
+
+def level_effects(
+    *, submission: Submission, mark: int | None, now: datetime.datetime, after_appeal: bool = False
+) -> None:
+    """What a result of work with a skill does to her level: a training's ``mark`` at the pass mark
+    grants level 1; other work holds her level against her recent window (``after_appeal``: a rise is
+    the appeal's)."""
+    project = submission.project
+    if project.skill_id is None:
+        return
+    if project.training:
+        if mark is not None and mark >= project.training_pass_score:
             skill_services.level_grant_training(
                 worker_id=submission.worker_id, skill_id=project.skill_id, score=mark, now=now
             )
@@ -90,4 +104,5 @@ def _after_review(submission: Submission, review: Review, now: datetime.datetime
         skill_id=skill.pk,
         window=career.window_of(submission.worker_id, skill),
         now=now,
+        after_appeal=after_appeal,
     )

@@ -136,7 +136,7 @@ def peer_review_audit(
         review=review,
         auditor=actor,
         outcome=AuditOutcome.UPHELD if outcome == "uphold" else AuditOutcome.OVERTURNED,
-        units_before=second_look.units_now(submission),
+        units_before=second_look.units_now(submission=submission),
         units_after=units_after,
         reason=reason,
         at=now,

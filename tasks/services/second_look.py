@@ -19,9 +19,6 @@ from accounts.models import User
 from core import locks
 from ledger.extra_credits import units_added_credit
 from ledger.money import fen_for_units
-from skills import services as skill_services
-from skills.models import Skill
-from tasks import career as career_reads
 from tasks.models import Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
 from tasks.services import career
 
@@ -32,7 +29,7 @@ _DECISION_OF = {
 }
 
 
-def units_now(submission: Submission) -> int:
+def units_now(*, submission: Submission) -> int:
     """Her task's accepted units as the looks before left them (read afresh, not from the lock's join)."""
     return Task.objects.filter(pk=submission.task_id).values_list("accepted_units", flat=True).get()
 
@@ -50,7 +47,7 @@ def result_raise(
     """Raise the hand-in to ``units`` accepted (nothing when it holds that many already): its status and
     its task's, the pay it adds credited once under ``key``, her training mark or level. The units
     it held before."""
-    before = units_now(submission)
+    before = units_now(submission=submission)
     if units <= before:
         return before
     decision_before = _DECISION_OF.get(SubmissionStatus(submission.status), Decision.REJECT)
@@ -75,23 +72,9 @@ def result_raise(
 
 
 def _career_after(submission: Submission, review: Review, *, decision: str, units: int, now, after_appeal: bool):
-    project = submission.project
-    if project.skill_id is None:
-        return
-    if project.training:
+    mark = None
+    if submission.project.training:
         # Marked again as the new result would have been marked (the first review's score stands).
         raised = Review(decision=decision, accepted_units=units, score=review.score)
         mark = career.training_mark(submission=submission, review=raised)
-        if mark >= project.training_pass_score:
-            skill_services.level_grant_training(
-                worker_id=submission.worker_id, skill_id=project.skill_id, score=mark, now=now
-            )
-        return
-    skill = Skill.objects.get(pk=project.skill_id)
-    skill_services.level_recompute(
-        worker_id=submission.worker_id,
-        skill_id=skill.pk,
-        window=career_reads.window_of(submission.worker_id, skill),
-        now=now,
-        after_appeal=after_appeal,
-    )
+    career.level_effects(submission=submission, mark=mark, now=now, after_appeal=after_appeal)
