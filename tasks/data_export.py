@@ -3,7 +3,8 @@ a copy): ``GET /api/v1/me/data-export`` and the "下载我的数据" buttons.
 
 Only her: her account, roles, devices, profile, week, claims, hand-ins, the reviews of her hand-ins
 (the decision and its reason, never who reviewed), her ledger postings and balances, her payout
-lines, her inbox and her consents. Nobody else's phone, name or work appears. Built in memory: it is
+lines, her inbox and her consents, her levels, her appeals and the family members she declared (their
+numbers masked). Nobody else's phone, name or work appears. Built in memory: it is
 one person's data, a few thousand rows at most."""
 
 import datetime
@@ -12,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken, Consent, Membership, User
-from accounts.phones import phone_national
+from accounts.phones import phone_masked, phone_national
 from ledger import selectors as ledger_selectors
 from ledger.models import PayoutLine
 from notices import selectors as notice_selectors
 from notices.models import Notice
-from tasks.models import Claim, Review, Submission
-from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
+from skills.models import LevelChange, WorkerSkill
+from tasks.models import Appeal, Claim, Review, Submission
+from workers.models import AvailabilityWindow, DeclaredRelative, PayoutAccount, WorkerProfile
 
 FORMAT_VERSION = 1
 
@@ -45,6 +47,9 @@ def data_export_for(user: User) -> dict:
         "balances": ledger_selectors.balances_for_worker(user),
         "payouts": _payouts(user),
         "notices": _notices(user),
+        "skills": _skills(user),
+        "appeals": _appeals(user),
+        "relatives": _relatives(user),
         "notification_settings": _notification_settings(user),
         "consents": _consents(user),
     }
@@ -180,6 +185,50 @@ def _submissions(user: User) -> list[dict]:
             ],
         }
         for s in rows
+    ]
+
+
+def _skills(user: User) -> list[dict]:
+    """Her level in each skill and every change of it."""
+    changes: dict[int, list[dict]] = {}
+    for change in LevelChange.objects.filter(worker=user).order_by("at", "pk"):
+        changes.setdefault(change.skill_id, []).append(
+            {"from": change.from_level, "to": change.to_level, "cause": change.cause, "at": _at(change.at)}
+        )
+    return [
+        {
+            "company": held.skill.company.name,
+            "skill": held.skill.name,
+            "level": held.level,
+            "trained_at": _at(held.trained_at),
+            "changes": changes.get(held.skill_id, []),
+        }
+        for held in WorkerSkill.objects.filter(worker=user).select_related("skill__company").order_by("pk")
+    ]
+
+
+def _appeals(user: User) -> list[dict]:
+    """Her appeals, her reason and the outcome's; who decided is the company's business and not shown."""
+    return [
+        {
+            "submission": a.submission_id,
+            "reason": a.reason,
+            "status": a.status,
+            "units_before": a.units_before,
+            "units_after": a.units_after,
+            "decision_reason": a.decision_reason,
+            "appealed_at": _at(a.created_at),
+            "decided_at": _at(a.decided_at),
+        }
+        for a in Appeal.objects.filter(worker=user).order_by("pk")
+    ]
+
+
+def _relatives(user: User) -> list[dict]:
+    """The family members she declared: their numbers are theirs, so masked here as everywhere."""
+    return [
+        {"phone": phone_masked(r.phone), "declared_at": _at(r.created_at)}
+        for r in DeclaredRelative.objects.filter(worker=user).order_by("pk")
     ]
 
 

@@ -4,7 +4,7 @@ transaction): the row stays, so her claims and ledger lines still have a name to
 
 from accounts.erasure import deleted_name
 from accounts.models import User
-from workers.models import AvailabilityWindow, PayoutAccount, WorkerProfile
+from workers.models import AvailabilityWindow, DeclaredRelative, PayoutAccount, WorkerProfile
 
 
 def worker_profile_erase(*, user: User, keep_payout_details: bool) -> bool:
@@ -14,6 +14,7 @@ def worker_profile_erase(*, user: User, keep_payout_details: bool) -> bool:
     if profile is None:
         return False
     AvailabilityWindow.objects.filter(worker=profile).delete()
+    DeclaredRelative.objects.filter(worker=user).delete()  # her family's numbers go with her
     changes = {
         "display_name": deleted_name(user.pk),
         "region": "",

@@ -27,7 +27,7 @@ from core import locks
 from core.errors import NotFound
 from ledger import selectors as ledger_selectors
 from notices import erasure as notices_erasure
-from tasks.models import Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus
+from tasks.models import Appeal, Claim, ClaimStatus, ReleaseKind, Submission, SubmissionStatus
 from tasks.services.claims import _release
 from workers import erasure as workers_erasure
 from workers.models import WorkerProfile
@@ -58,6 +58,8 @@ def _account_erase(*, user: User) -> Deletion:
     now = timezone.now()
     left = accounts_erasure.memberships_end(user=user)  # first in the lock order; the last-admin check again
     locks.lock_one(WorkerProfile.objects.filter(user=user))  # her claims run one at a time
+    # Her own words in her appeals go (before her claims: core.locks); the outcomes stay.
+    locks.lock_update(Appeal.objects.filter(worker=user), reason="")
     claims = locks.lock(
         Claim.objects.select_related("project", "slot").filter(
             worker=user, status=ClaimStatus.ACTIVE, expires_at__gt=now

@@ -251,3 +251,28 @@ def test_work_waiting_for_review_keeps_her_payout_account_until_it_is_paid(super
         payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="BANK-9")
     assert services.account_payout_details_tidy() == 1
     assert not PayoutAccount.objects.filter(worker=mother).exists()
+
+
+def test_deleting_takes_her_family_numbers_and_her_appeal_words_and_keeps_the_outcome(mother, supervisor, company):
+    from tasks.models import Appeal
+    from workers.models import DeclaredRelative
+    from workers.relatives import relative_declare
+
+    project = factories.project(supervisor, company, tasks=1, units_per_task=10)
+    slot = factories.slot(supervisor, project)
+    claim = services.task_claim_next(
+        worker=mother, project_id=project.pk, slot_id=slot.pk, confirm_outside_availability=True
+    )
+    handed_in = services.claim_submit(worker=mother, claim_id=claim.pk, completed_units=10)
+    services.submission_review(actor=supervisor, submission_id=handed_in.pk, decision="reject", reason="不合格")
+    second = factories.staff(company, Role.SUPERVISOR)
+    appeal = services.submission_appeal(worker=mother, submission_id=handed_in.pk, reason="孩子生病那天做的，请再看")
+    services.appeal_decide(actor=second, appeal_id=appeal.pk, decision="uphold", reason="确实不合格")
+    relative_declare(worker=mother, phone="13912345678")
+
+    response = delete(mother, sms_code_issue(phone=mother.phone, purpose="delete"))
+
+    assert response.status_code == 202, response.content
+    assert not DeclaredRelative.objects.filter(worker=mother).exists()
+    kept = Appeal.objects.get(pk=appeal.pk)
+    assert kept.reason == "" and kept.status == "upheld" and kept.decision_reason == "确实不合格"

@@ -32,6 +32,9 @@ SECTIONS = [
     "balances",
     "payouts",
     "notices",
+    "skills",
+    "appeals",
+    "relatives",
     "notification_settings",
     "consents",
 ]
@@ -131,3 +134,28 @@ def test_staff_export_their_roles(company, finance):
 
 def test_anonymous_callers_get_nothing(db):
     assert api_for().get("/api/v1/me/data-export").status_code in (401, 403)
+
+
+def test_her_levels_appeals_and_declared_relatives_are_in_the_export(supervisor, company, mother, other_mother):
+    from accounts.models import Role
+    from skills import services as skill_services
+    from workers.relatives import relative_declare
+
+    skill = skill_services.skill_create(actor=supervisor, company_id=company.pk, name="精细缝纫")
+    skill_services.level_grant_training(worker_id=mother.pk, skill_id=skill.pk, score=90)
+    skill_services.level_grant_training(worker_id=other_mother.pk, skill_id=skill.pk, score=85)
+    project = work(supervisor, company, mother, text="她的文案", reason="不符合要求")
+    rejected = project.submissions.get(worker=mother)
+    second = factories.staff(company, Role.SUPERVISOR)
+    appeal = services.submission_appeal(worker=mother, submission_id=rejected.pk, reason="我按要求写的")
+    services.appeal_decide(actor=second, appeal_id=appeal.pk, decision="uphold", reason="确实不符合")
+    relative_declare(worker=mother, phone="13912345678")
+
+    data = export(mother).json()
+
+    assert [(s["skill"], s["level"], [c["to"] for c in s["changes"]]) for s in data["skills"]] == [("精细缝纫", 1, [1])]
+    assert [(a["reason"], a["status"], a["decision_reason"]) for a in data["appeals"]] == [
+        ("我按要求写的", "upheld", "确实不符合")
+    ]
+    assert [r["phone"] for r in data["relatives"]] == ["139****5678"]
+    assert "13912345678" not in json.dumps(data, ensure_ascii=False)
