@@ -131,6 +131,22 @@ class AssemblySplitForm(forms.Form):
 class CopywritingSplitForm(forms.Form):
     briefs = forms.CharField(label=_("briefs, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
     file = forms.FileField(label=_("or a text file with one brief per line"), required=False)
+    min_chars = forms.IntegerField(label=_("fewest characters"), required=False, min_value=1, max_value=20000)
+    max_chars = forms.IntegerField(label=_("most characters"), required=False, min_value=1, max_value=20000)
+    keywords = forms.CharField(
+        label=_("keywords"),
+        required=False,
+        max_length=300,
+        help_text=_("Words every text must use, separated by commas or spaces (at most 10)."),
+    )
+
+    def clean_keywords(self):
+        return [word for word in re.split(r"[,，、\s]+", self.cleaned_data.get("keywords") or "") if word]
+
+    def terms(self) -> dict:
+        """The length and keywords the briefs ask for, as the split services take them (tasks.writing)."""
+        data = self.cleaned_data
+        return {"min_chars": data.get("min_chars"), "max_chars": data.get("max_chars"), "keywords": data["keywords"]}
 
     def clean(self):
         data = super().clean()

@@ -20,6 +20,7 @@ from frontend.supervisor_text import instructions_html
 from tasks import selectors, services
 from tasks.errors import AlreadyReviewed
 from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, SubmissionStatus
+from tasks.writing import writing_of
 
 
 def _project_filter(request) -> int | None:
@@ -120,6 +121,7 @@ def _render(request, submission, form=None, status=200):
         "instructions": instructions_html(project.instructions),
         "brief": instructions_html(task.brief),
         "items": items,
+        "writing": writing_of(submission) if project.kind == Kind.COPYWRITING else None,
         "ticked": sum(1 for item in items if item["accepted"]),
         "photos": _photos(submission),
         "templates": _templates(),

@@ -75,8 +75,9 @@ def split(request, pk):
         order = {"total_units": form.cleaned_data["total_units"], "units_per_task": form.cleaned_data["units_per_task"]}
         carried, signed = {}, order
     else:
-        order = {"briefs": form.cleaned_data["brief_list"]}
-        carried, signed = {"briefs": "\n".join(order["briefs"])}, {"briefs": _digest(order["briefs"])}
+        terms = form.terms()  # the length and keywords ride in the signed token with the briefs' digest
+        order = {"briefs": form.cleaned_data["brief_list"], **terms}
+        carried, signed = {"briefs": "\n".join(order["briefs"])}, {"briefs": _digest(order["briefs"]), **terms}
     try:
         preview = services.split_preview(actor=request.user, project_id=project.pk, **order)
     except DomainError as error:
@@ -199,7 +200,8 @@ def split_confirm(request, pk):
     order = previewed["order"] if previewed else None
     if project.kind == Kind.COPYWRITING and order is not None:
         briefs = [line.strip() for line in request.POST.get("briefs", "").splitlines() if line.strip()]
-        order = {"briefs": briefs} if _digest(briefs) == order.get("briefs") else None
+        terms = {name: order.get(name) for name in ("min_chars", "max_chars", "keywords")}
+        order = {"briefs": briefs, **terms} if _digest(briefs) == order.get("briefs") else None
     if order is None:
         messages.error(request, _("This preview is out of date. Please preview the split again."))
         return redirect("work-split", pk=project.pk)

@@ -186,6 +186,12 @@ class TextRequired(Invalid):
     message = _("Please write the text before submitting.")
 
 
+class TextLength(Invalid):
+    """The text is shorter or longer than its brief asks (``details``: ``chars``, ``min_chars``, ``max_chars``)."""
+
+    code = "text_length"
+
+
 class LabelsRequired(Invalid):
     code = "labels_required"
     message = _("Please label every item before submitting.")

@@ -130,6 +130,13 @@ class SplitIn(serializers.Serializer):
     total_units = StrictIntegerField(forms=True, required=False)
     units_per_task = StrictIntegerField(forms=True, required=False)
     briefs = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False)
+    min_chars = StrictIntegerField(
+        forms=True, required=False, help_text="copywriting: the fewest characters (字数, without spaces)"
+    )
+    max_chars = StrictIntegerField(forms=True, required=False, help_text="copywriting: the most characters")
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=10, help_text="copywriting"
+    )
     file = serializers.FileField(required=False)
     items_per_task = StrictIntegerField(forms=True, required=False)
     text_field = serializers.CharField(required=False, max_length=64)

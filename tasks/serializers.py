@@ -9,7 +9,7 @@ from rest_framework import serializers
 from core.fields import IdField, StrictIntegerField
 from core.serializers import ModelSerializer
 from ledger.money import fen_for_units, format_fen, format_rate
-from tasks import career
+from tasks import career, writing
 from tasks.models import (
     Claim,
     ClaimStatus,
@@ -103,6 +103,9 @@ class TaskOut(ModelSerializer):
             "number",
             "project",
             "brief",
+            "min_chars",
+            "max_chars",
+            "keywords",
             "units",
             "pay_fen",
             "pay_display",
@@ -252,12 +255,23 @@ class SubmissionPhotoOut(ModelSerializer):
         return reverse("submission-photo", args=[photo.pk])
 
 
+class WritingOut(serializers.Serializer):
+    """A copywriting hand-in against its brief (tasks.writing): 字数 and the keywords it does not use."""
+
+    chars = serializers.IntegerField()
+    min_chars = serializers.IntegerField(allow_null=True)
+    max_chars = serializers.IntegerField(allow_null=True)
+    keywords = serializers.ListField(child=serializers.CharField())
+    missing_keywords = serializers.ListField(child=serializers.CharField())
+
+
 class SubmissionOut(ModelSerializer):
     project = ProjectBrief()
     task = serializers.SerializerMethodField()
     worker = serializers.SerializerMethodField()
     review = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
+    writing = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -272,6 +286,7 @@ class SubmissionOut(ModelSerializer):
             "text",
             "labels",
             "photos",
+            "writing",
             "submitted_at",
             "review_due_at",
             "review",
@@ -279,6 +294,12 @@ class SubmissionOut(ModelSerializer):
 
     def get_task(self, submission) -> dict:
         return ClaimOut.get_task(self, submission)
+
+    @extend_schema_field(WritingOut(allow_null=True))
+    def get_writing(self, submission) -> dict | None:
+        if submission.project.kind != Kind.COPYWRITING:
+            return None
+        return writing.writing_of(submission)
 
     def get_worker(self, submission) -> dict:
         profile = getattr(submission.worker, "worker_profile", None)

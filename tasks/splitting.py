@@ -26,6 +26,7 @@ class TaskSpec:
     units: int
     brief: str = ""
     items: list[dict] = field(default_factory=list)  # labelling: {"line", "text", "payload"}
+    terms: dict = field(default_factory=dict)  # copywriting: {min_chars, max_chars, keywords} (tasks.writing)
 
 
 def split_assembly(*, total_units, units_per_task, max_tasks: int) -> list[TaskSpec]:
@@ -41,7 +42,8 @@ def split_assembly(*, total_units, units_per_task, max_tasks: int) -> list[TaskS
     return specs
 
 
-def split_copywriting(*, briefs, max_tasks: int) -> list[TaskSpec]:
+def split_copywriting(*, briefs, max_tasks: int, terms: dict | None = None) -> list[TaskSpec]:
+    """One task per brief; ``terms``: the length and keywords every brief of this split asks for."""
     if not isinstance(briefs, list) or not briefs:
         raise InvalidSplit(_("Please give at least one brief."), details={"field": "briefs"})
     specs = []
@@ -58,7 +60,7 @@ def split_copywriting(*, briefs, max_tasks: int) -> list[TaskSpec]:
                 _("Brief %(n)s is longer than %(max)s characters.") % {"n": index, "max": MAX_BRIEF_CHARS},
                 details={"brief": index},
             )
-        specs.append(TaskSpec(units=1, brief=brief.strip()))
+        specs.append(TaskSpec(units=1, brief=brief.strip(), terms=dict(terms or {})))
     _check_count(len(specs), max_tasks)
     return specs
 

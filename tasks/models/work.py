@@ -144,6 +144,10 @@ class Task(models.Model):
     # hot "any open task" query needs no join).
     claim_expires_at = models.DateTimeField(_("claim deadline"), null=True, blank=True)
     accepted_units = models.PositiveIntegerField(_("accepted units"), default=0)
+    # Copywriting: the length the brief asks for (字数, characters without spaces) and words it must use.
+    min_chars = models.PositiveIntegerField(_("fewest characters"), null=True, blank=True)
+    max_chars = models.PositiveIntegerField(_("most characters"), null=True, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -155,6 +159,10 @@ class Task(models.Model):
             models.UniqueConstraint(fields=["project", "number"], name="task_number_unique_in_project"),
             models.CheckConstraint(condition=Q(units__gte=1), name="task_units_positive"),
             models.CheckConstraint(condition=Q(accepted_units__lte=F("units")), name="task_accepted_le_units"),
+            models.CheckConstraint(
+                condition=Q(min_chars__isnull=True) | Q(max_chars__isnull=True) | Q(min_chars__lte=F("max_chars")),
+                name="task_chars_range",
+            ),
         ]
         indexes = [
             # The claim hot path: "any open task of project P, lowest id first". Only open

@@ -18,7 +18,7 @@ from ledger.money import fen_for_units, format_fen
 from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
-from tasks import splitting
+from tasks import splitting, writing
 from tasks.errors import FileRequired, SplitStateChanged
 from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
 from tasks.selectors import split_state
@@ -100,7 +100,10 @@ def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
             total_units=request.get("total_units"), units_per_task=request.get("units_per_task"), max_tasks=max_tasks
         )
     elif project.kind == Kind.COPYWRITING:
-        specs = splitting.split_copywriting(briefs=request.get("briefs"), max_tasks=max_tasks)
+        terms = writing.length_terms(
+            min_chars=request.get("min_chars"), max_chars=request.get("max_chars"), keywords=request.get("keywords")
+        )
+        specs = splitting.split_copywriting(briefs=request.get("briefs"), max_tasks=max_tasks, terms=terms)
     else:
         upload = request.get("file")
         if upload is None:
@@ -122,7 +125,10 @@ def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
 def _split_write(actor, project: Project, specs: list) -> list[Task]:
     first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
     tasks = Task.objects.bulk_create(
-        [Task(project=project, number=first + i, brief=spec.brief, units=spec.units) for i, spec in enumerate(specs)]
+        [
+            Task(project=project, number=first + i, brief=spec.brief, units=spec.units, **spec.terms)
+            for i, spec in enumerate(specs)
+        ]
     )
     items = [
         LabelItem(

@@ -23,7 +23,8 @@ from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
 from tasks import photos as photos_module
-from tasks.errors import InvalidLabels, LabelsRequired, PhotosNotExpected, SubmitRepeated, TextRequired
+from tasks import writing
+from tasks.errors import InvalidLabels, LabelsRequired, PhotosNotExpected, SubmitRepeated, TextLength, TextRequired
 from tasks.models import Claim, ClaimStatus, Kind, Project, Submission, SubmissionPhoto, Task, TaskStatus
 from tasks.services import training_check
 from tasks.services._common import _bounded_int, _locked_claim, _require_live
@@ -158,6 +159,7 @@ def _submission_content(*, project: Project, task: Task, text, completed_units, 
             )
         if len(text) > MAX_TEXT_CHARS:
             raise Invalid(_("The text is longer than %(max)s characters.") % {"max": MAX_TEXT_CHARS})
+        _require_length(task, text)
         return {"text": text.strip(), "submitted_units": task.units}
     if project.kind == Kind.ASSEMBLY:
         units = _bounded_int(completed_units, "completed_units", low=1, high=task.units)
@@ -182,3 +184,19 @@ def _submission_content(*, project: Project, task: Task, text, completed_units, 
         "gold_total": len(gold),
         "gold_correct": sum(given[str(item.pk)] == item.expected_label for item in gold),
     }
+
+
+def _require_length(task: Task, text: str) -> None:
+    """A text outside the length its brief asks for is refused with the count and the range."""
+    chars = writing.char_count(text)
+    low, high = task.min_chars, task.max_chars
+    if (low is None or chars >= low) and (high is None or chars <= high):
+        return
+    details = {"chars": chars, "min_chars": low, "max_chars": high}
+    if low is not None and chars < low:
+        message = _(
+            "Your text has %(chars)s characters; this brief asks for at least %(min)s. Please write a little more."
+        )
+    else:
+        message = _("Your text has %(chars)s characters; this brief asks for at most %(max)s. Please shorten it.")
+    raise TextLength(message % {"chars": chars, "min": low, "max": high}, details=details)

@@ -304,7 +304,21 @@
     text.addEventListener("input", function () {
       clearTimeout(saveTimer);
       saveTimer = setTimeout(function () { store(key, text.value); }, 300);
+      countChars();
     });
+    // 字数 as the server counts it (tasks/writing.py): characters without spaces and line breaks.
+    var counter = document.getElementById("char-count");
+    var countChars = function () {
+      if (!counter) return;
+      var n = Array.from(text.value.replace(/\s/g, "")).length;
+      var low = parseInt(counter.getAttribute("data-min"), 10), high = parseInt(counter.getAttribute("data-max"), 10);
+      var words = counter.getAttribute("data-words-count");
+      if (!isNaN(low) && n < low) words = counter.getAttribute("data-words-short");
+      else if (!isNaN(high) && n > high) words = counter.getAttribute("data-words-long");
+      counter.textContent = words.replace("{n}", n).replace("{min}", low).replace("{max}", high);
+      counter.className = (!isNaN(low) && n < low) || (!isNaN(high) && n > high) ? "msg warning" : "muted";
+    };
+    countChars();
     form.addEventListener("submit", function () { store(key, text.value); });
   }
 
