@@ -17,6 +17,7 @@ from tasks import api_appeals as tasks_api_appeals
 from tasks import api_career as tasks_api_career
 from tasks import api_history as tasks_api_history
 from tasks import api_peer as tasks_api_peer
+from tasks import api_results as tasks_api_results
 from workers import api as workers_api
 from workers import api_relatives as workers_api_relatives
 from workers import api_sign_up as workers_api_sign_up
@@ -66,6 +67,7 @@ v1 = [
     path("projects/<id:pk>/slots", tasks_api.ProjectSlotsView.as_view(), name="project-slots"),
     path("projects/<id:pk>/slots/pattern", tasks_api.SlotPatternView.as_view(), name="project-slot-pattern"),
     path("projects/<id:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
+    path("projects/<id:pk>/results", tasks_api_results.ProjectResultsView.as_view(), name="project-results"),
     path("projects/<id:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
     path("tasks/<id:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),
