@@ -97,7 +97,10 @@ class ReviewAuditView(APIView):
 
     permission_classes = [IsSupervising]
 
-    @extend_schema(request=AuditIn, responses={201: AuditOut, 403: ErrorOut, 409: ErrorOut})
+    @extend_schema(
+        request=AuditIn, responses={201: AuditOut, 403: ErrorOut, 409: ErrorOut}, parameters=[HEADER_PARAMETER]
+    )
+    @idempotent
     def post(self, request, pk):
         given = AuditIn(data=request.data)
         given.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsWorker
 from accounts.phones import phone_masked
 from core.schema import ErrorOut
@@ -35,7 +36,10 @@ class RelativesView(APIView):
     def get(self, request):
         return Response(RelativeOut(relatives.relatives_of(request.user), many=True).data)
 
-    @extend_schema(request=RelativeIn, responses={200: RelativeOut, 201: RelativeOut, 400: ErrorOut})
+    @extend_schema(
+        request=RelativeIn, responses={200: RelativeOut, 201: RelativeOut, 400: ErrorOut}, parameters=[HEADER_PARAMETER]
+    )
+    @idempotent
     def post(self, request):
         given = RelativeIn(data=request.data)
         given.is_valid(raise_exception=True)
@@ -46,7 +50,8 @@ class RelativesView(APIView):
 class RelativeView(APIView):
     permission_classes = [IsWorker]
 
-    @extend_schema(request=None, responses={204: None, 404: ErrorOut})
+    @extend_schema(request=None, responses={204: None, 404: ErrorOut}, parameters=[HEADER_PARAMETER])
+    @idempotent
     def delete(self, request, pk):
         relatives.relative_remove(worker=request.user, relative_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

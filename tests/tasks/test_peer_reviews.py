@@ -357,3 +357,13 @@ def test_an_audit_sample_query_that_is_not_ascii_digits_is_a_400(supervisor, que
     response = api_for(supervisor).get(f"/api/v1/peer-reviews/audit-sample?{query}")
 
     assert_refused(response, 400, "invalid", before)
+
+
+def test_a_resent_audit_with_its_key_answers_as_the_first(peer, supervisor, work):
+    review = peer_decided(peer, work, {"decision": "accept"})
+    client = api_for(supervisor)
+    url = f"/api/v1/reviews/{review.pk}/audit"
+    first = client.post(url, {"outcome": "uphold"}, format="json", HTTP_IDEMPOTENCY_KEY="audit-1")
+    again = client.post(url, {"outcome": "uphold"}, format="json", HTTP_IDEMPOTENCY_KEY="audit-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert PeerAudit.objects.count() == 1

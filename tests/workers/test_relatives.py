@@ -165,3 +165,22 @@ def test_after_30_days_she_removes_it(mother):
 
     assert api_for(mother).delete(f"{URL}/{relative.pk}").status_code == 204
     assert not DeclaredRelative.objects.filter(worker=mother).exists()
+
+
+def test_a_resent_removal_with_its_key_answers_as_the_first(mother):
+    hers = declared(mother, "+8613900001234", days_ago=31)
+    client = api_for(mother)
+    first = client.delete(f"{URL}/{hers.pk}", HTTP_IDEMPOTENCY_KEY="rm-1")
+    again = client.delete(f"{URL}/{hers.pk}", HTTP_IDEMPOTENCY_KEY="rm-1")
+    assert (first.status_code, again.status_code) == (204, 204)
+    assert again["Idempotent-Replayed"] == "true" and not DeclaredRelative.objects.exists()
+
+
+def test_a_resent_declaration_with_its_key_answers_as_the_first_and_another_body_is_refused(mother):
+    client = api_for(mother)
+    first = client.post(URL, {"phone": "13912345678"}, format="json", HTTP_IDEMPOTENCY_KEY="add-1")
+    again = client.post(URL, {"phone": "13912345678"}, format="json", HTTP_IDEMPOTENCY_KEY="add-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    before = world()
+    other = client.post(URL, {"phone": "13912345679"}, format="json", HTTP_IDEMPOTENCY_KEY="add-1")
+    assert_refused(other, 409, "idempotency_key_reused", before)
