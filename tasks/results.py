@@ -17,6 +17,33 @@ from django.utils.crypto import salted_hmac
 from tasks.models import Kind, LabelItem, Project, Submission, SubmissionStatus, Task, TaskStatus
 
 STATES = ("accepted", "all")
+# The keys of a row, in order, per kind: what the JSON rows carry and the columns of an export.
+COLUMNS = {
+    Kind.COPYWRITING: ("task", "brief", "status", "text", "mother", "decided_at"),
+    Kind.LABELLING: (
+        "task",
+        "line",
+        "text",
+        "record",
+        "status",
+        "label",
+        "labels_given",
+        "agreement",
+        "mother",
+        "decided_at",
+    ),
+    Kind.ASSEMBLY: (
+        "task",
+        "status",
+        "units_issued",
+        "units_returned",
+        "units_accepted",
+        "units_defective",
+        "defect_reason",
+        "mother",
+        "decided_at",
+    ),
+}
 _ACCEPTED_TASKS = (TaskStatus.ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED)
 _DECIDED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED, SubmissionStatus.REJECTED)
 

@@ -52,6 +52,8 @@ class Review(models.Model):
     piece_rate = models.DecimalField(_("piece rate credited"), max_digits=10, decimal_places=4, null=True, blank=True)
     # Decided by a mother at the skill's top level (peer review), paid per review.
     by_peer = models.BooleanField(_("peer review"), default=False)
+    # Labelling, a partial acceptance: the items (LabelItem ids) not accepted; the rest were.
+    rejected_items = models.JSONField(_("items not accepted"), default=list, blank=True)
     decided_at = models.DateTimeField(_("decided at"))
 
     class Meta:

@@ -59,6 +59,14 @@ class Project(models.Model):
     training_pass_score = models.PositiveSmallIntegerField(_("pass mark (%)"), default=80)
     training_attempts = models.PositiveSmallIntegerField(_("attempts allowed"), default=2)
     piece_rate_by_level = models.JSONField(_("piece rate by level"), default=dict, blank=True)
+    # Labelling quality (tasks.quality): each item labelled by ``overlap`` different mothers (1–5), the
+    # final label their majority; gold items (known answers) mixed into each task at ``gold_rate`` %
+    # of its items; a hand-in below ``gold_min_accuracy`` % on them is flagged first in the queue;
+    # items rejected in a partial acceptance go back to the pool at most ``item_retries`` times.
+    overlap = models.PositiveSmallIntegerField(_("labels per item"), default=1)
+    gold_rate = models.PositiveSmallIntegerField(_("gold items per task (%)"), default=10)
+    gold_min_accuracy = models.PositiveSmallIntegerField(_("lowest gold accuracy (%)"), default=70)
+    item_retries = models.PositiveSmallIntegerField(_("times a rejected item goes back"), default=2)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -80,6 +88,10 @@ class Project(models.Model):
                 condition=Q(training_pass_score__gte=1, training_pass_score__lte=100), name="project_pass_score_range"
             ),
             models.CheckConstraint(condition=Q(training_attempts__gte=1), name="project_attempts_positive"),
+            models.CheckConstraint(condition=Q(overlap__gte=1, overlap__lte=5), name="project_overlap_range"),
+            models.CheckConstraint(condition=Q(gold_rate__lte=50), name="project_gold_rate_range"),
+            models.CheckConstraint(condition=Q(gold_min_accuracy__lte=100), name="project_gold_min_range"),
+            models.CheckConstraint(condition=Q(item_retries__lte=5), name="project_item_retries_range"),
         ]
 
     def __str__(self):
@@ -148,6 +160,9 @@ class Task(models.Model):
     min_chars = models.PositiveIntegerField(_("fewest characters"), null=True, blank=True)
     max_chars = models.PositiveIntegerField(_("most characters"), null=True, blank=True)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    # Labelling: the chunk of source items this task holds. The ``overlap`` copies of a chunk, and the
+    # tasks its rejected items go back in, share it: a mother never claims two tasks of one group.
+    item_group = models.PositiveIntegerField(_("item group"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -172,6 +187,7 @@ class Task(models.Model):
             models.Index(
                 fields=["project", "claim_expires_at"], name="task_claimed_deadline_idx", condition=Q(status="claimed")
             ),
+            models.Index(fields=["project", "item_group"], name="task_item_group_idx"),
         ]
 
     def __str__(self):
@@ -188,6 +204,12 @@ class LabelItem(models.Model):
     payload = models.JSONField(_("original record"), default=dict)
     # A gold item: the known answer (training, quality control); "" for an ordinary item.
     expected_label = models.CharField(_("expected label"), max_length=100, blank=True, default="")
+    # The same source item in another task (an overlap copy, a second try after a reject, a gold item
+    # mixed in again) points at its first copy; null: this row is the first.
+    origin = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="copies", verbose_name=_("first copy")
+    )
+    round = models.PositiveSmallIntegerField(_("times sent back to the pool"), default=0)
 
     class Meta:
         verbose_name = _("label item")

@@ -77,3 +77,19 @@ def test_only_the_companys_staff_see_results(supervisor, company, mother, other_
     assert get(mother, project).status_code in (403, 404)
     assert get(supervisor, project, state="maybe").status_code == 400
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+@pytest.mark.parametrize("kind", [Kind.COPYWRITING, Kind.LABELLING, Kind.ASSEMBLY])
+def test_every_row_has_the_columns_of_its_kind_in_order(supervisor, company, mother, kind):
+    project = factories.project(supervisor, company, kind=kind, tasks=1, units_per_task=2)
+    held = claim(mother, project)
+    hand_in = {
+        Kind.COPYWRITING: {"text": "一段文案"},
+        Kind.LABELLING: {"labels": {str(i.pk): project.label_set[0] for i in held.task.items.all()}},
+        Kind.ASSEMBLY: {"completed_units": 2},
+    }[kind]
+    submission = services.claim_submit(worker=mother, claim_id=held.pk, **hand_in)
+    services.submission_review(actor=supervisor, submission_id=submission.pk, decision="accept")
+
+    rows = get(supervisor, project).json()["results"]
+    assert rows and all(list(row) == list(results.COLUMNS[kind]) for row in rows)
