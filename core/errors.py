@@ -64,6 +64,20 @@ class WrongState(Conflict):
     code = "wrong_state"
 
 
+class InvalidFormat(Invalid):
+    """A file asked for in a format it is not offered in (each export names its formats)."""
+
+    code = "invalid_format"
+    message = _("The file is not offered in this format.")
+
+
+class ExportNotReady(Conflict):
+    """A file a background job builds, asked for before it is built (``details.status``)."""
+
+    code = "export_not_ready"
+    message = _("The file is not ready yet.")
+
+
 class ReasonRequired(Invalid):
     """A decision someone else reads needs a reason: a review that is not an accept, a ledger
     correction (each passes its own message)."""

@@ -3,17 +3,16 @@ checked, and a file (CSV or XLSX) as a streamed response."""
 
 import datetime
 
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.generics import get_object_or_404
-from rest_framework.negotiation import BaseContentNegotiation
 
 from accounts.errors import CompanyRequired
 from accounts.selectors import FINANCE_ROLES, company_ids_for
-from core.errors import NotFound
-from ledger import files, periods
-from ledger.errors import InvalidFormat, InvalidPeriod
+from core import file_responses
+from core.errors import InvalidFormat, NotFound
+from ledger import periods
+from ledger.errors import InvalidPeriod
 
 
 def _finance_company(request, given: int | None) -> int:
@@ -57,42 +56,18 @@ def _period(request) -> tuple[datetime.date, datetime.date]:
     return first, last
 
 
-class FileNegotiation(BaseContentNegotiation):
-    """``?format=csv|xlsx`` names the file to build, not a DRF renderer: errors still render as JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 def _file_kind(request) -> str:
     kind = request.query_params.get("format", "csv")
     if kind not in ("csv", "xlsx"):
-        raise InvalidFormat()
+        raise InvalidFormat(_("The format is csv or xlsx."))
     return kind
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# What ``_file_response`` answers, as the schema says it.
-FILE_RESPONSES = {(200, "text/csv"): bytes, (200, XLSX): bytes}
 
 
 def _file_response(request, *, header, pages, name: str, sheet: str, csv_blocks=None, kind: str | None = None):
     kind = kind or _file_kind(request)
-    if kind == "csv":
-        stream = files.blocks_stream(header, csv_blocks) if csv_blocks else files.csv_stream(header, pages)
-        response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-        filename = f"{name}.csv"
-    elif kind == "xlsx":
-        handle = files.xlsx_file(header, pages, sheet=sheet)
-        response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
-        filename = f"{name}.xlsx"
-    else:
-        raise InvalidFormat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_responses.file_response(
+        kind=kind, header=header, pages=pages, name=name, sheet=sheet, csv_blocks=csv_blocks
+    )
 
 
 def _finance_object(request, model, pk):

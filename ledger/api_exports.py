@@ -4,7 +4,6 @@ reconciliation, and the large workbook built in the background."""
 import datetime
 
 from django.db import connection
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,12 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsFinance
+from core.errors import ExportNotReady
+from core.export_jobs import ExportStatus
+from core.file_responses import FILE_RESPONSES, XLSX, FileNegotiation, file_download
 from core.schema import ErrorOut
-from ledger import export_requests, exports, files, periods, selectors
+from ledger import export_requests, exports, periods, selectors
 from ledger.api_common import (
-    FILE_RESPONSES,
-    XLSX,
-    FileNegotiation,
     _company_param,
     _file_response,
     _finance_company,
@@ -26,8 +25,7 @@ from ledger.api_common import (
     _period,
     _valid,
 )
-from ledger.errors import ExportNotReady
-from ledger.models import ExportStatus, LedgerExport
+from ledger.models import LedgerExport
 from ledger.serializers import ExportRequestIn, LedgerExportOut
 
 
@@ -146,8 +144,5 @@ class LedgerExportDownloadView(APIView):
         export = _export_for(request, pk)
         if export.status != ExportStatus.READY:
             raise ExportNotReady(details={"status": export.status})
-        handle = open(export.file, "rb")  # noqa: SIM115 - closed by file_stream when sent
-        response = StreamingHttpResponse(files.file_stream(handle), content_type=XLSX)
         name = f"ledger-{export.company_id}-{export.period_start:%Y%m%d}-{export.period_end:%Y%m%d}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return file_download(export.file, kind="xlsx", filename=name)

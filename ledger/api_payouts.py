@@ -10,11 +10,10 @@ from rest_framework.views import APIView
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsFinance
 from accounts.selectors import FINANCE_ROLES, company_ids_for
+from core.file_responses import FILE_RESPONSES, FileNegotiation
 from core.schema import ErrorOut
 from ledger import bank_file, exports, payouts
 from ledger.api_common import (
-    FILE_RESPONSES,
-    FileNegotiation,
     _file_kind,
     _file_response,
     _finance_company,

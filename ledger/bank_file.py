@@ -5,7 +5,7 @@ One row per mother who has set a payout account — 序号, 收款人户名, 收
 2 places), 用途 — then the count and the total of those rows, then, apart and out of the total, the
 mothers of the batch without an account (so finance can ask them to set one). The layout is the
 banks' own, in Chinese whatever the reader's language. Rows are read in keyset pages, as the other
-exports (``ledger.exports``), and written as CSV or XLSX by ``ledger.files``.
+exports (``ledger.exports``), and written as CSV or XLSX by ``core.files``.
 """
 
 from collections.abc import Iterable

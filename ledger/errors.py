@@ -46,11 +46,6 @@ class InvalidKey(Invalid):
     message = gettext_lazy("The key is some text of at most 80 characters.")
 
 
-class InvalidFormat(Invalid):
-    code = "invalid_format"
-    message = gettext_lazy("The format is csv or xlsx.")
-
-
 class ReferenceRequired(Invalid):
     code = "reference_required"
     message = gettext_lazy("Give the bank's reference (at most 64 characters).")
@@ -93,8 +88,3 @@ class AlreadyPaid(Conflict):
 class NotReversible(Conflict):
     code = "not_reversible"
     message = gettext_lazy("Only a credit or an adjustment can be reversed.")
-
-
-class ExportNotReady(Conflict):
-    code = "export_not_ready"
-    message = gettext_lazy("The file is not ready yet.")

@@ -1,5 +1,5 @@
 """What goes in the files for the bank and the accountant: the payout file of a batch, the ledger
-entries of a period and the reconciliation, each a header and pages of rows (``ledger.files``
+entries of a period and the reconciliation, each a header and pages of rows (``core.files``
 writes them as CSV or XLSX and streams them).
 
 Rows are read in keyset pages of ``PAGE`` postings, so memory stays flat however many rows

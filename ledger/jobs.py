@@ -1,9 +1,7 @@
 """Background jobs of the ledger."""
 
 import datetime
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +9,10 @@ from django_tasks import task
 
 from accounts.models import Membership
 from accounts.selectors import FINANCE_ROLES
-from ledger import exports, files, periods, selectors
-from ledger.models import Account, AccountKind, ExportStatus, LedgerExport, Posting
+from core import files
+from core.export_jobs import export_build
+from ledger import exports, periods, selectors
+from ledger.models import Account, AccountKind, LedgerExport, Posting
 from ledger.money import format_fen
 from notices.models import NoticeKind
 from notices.services import notice_send
@@ -54,39 +54,23 @@ def settlement_overdue_warn() -> int:
 def ledger_export_build(export_id: str) -> int:
     """Build a requested ledger XLSX into MEDIA_ROOT/exports/, updating its progress page by page.
     Idempotent: a finished export is left as it is."""
-    export = LedgerExport.objects.filter(pk=export_id, status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).first()
-    if export is None:
-        return 0
-    window = {
-        "company_ids": [export.company_id],
-        "since": periods.day_start(export.period_start),
-        "before": periods.day_start(export.period_end + datetime.timedelta(days=1)),
-    }
-    total = Posting.objects.filter(
-        account__company_id=export.company_id, created_at__gte=window["since"], created_at__lt=window["before"]
-    ).count()
-    LedgerExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, rows_total=total, rows_done=0)
-    folder = Path(settings.MEDIA_ROOT) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{export.pk}.xlsx"
 
-    def counted(pages):
-        done = 0
-        for page in pages:
-            yield page
-            done += len(page)
-            LedgerExport.objects.filter(pk=export.pk).update(rows_done=done)
+    def window(export) -> dict:
+        return {
+            "company_ids": [export.company_id],
+            "since": periods.day_start(export.period_start),
+            "before": periods.day_start(export.period_end + datetime.timedelta(days=1)),
+        }
 
-    try:
-        rows = files.xlsx_write(
-            str(path), exports.ledger_header(), counted(exports.ledger_pages(**window)), sheet=_("ledger")
-        )
-    except Exception as error:  # reported on the export's page; the job itself may be retried
-        LedgerExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now()
-        )
-        raise
-    LedgerExport.objects.filter(pk=export.pk).update(
-        status=ExportStatus.READY, file=str(path), rows_done=rows, finished_at=timezone.now()
-    )
-    return rows
+    def count(export) -> int:
+        found = window(export)
+        return Posting.objects.filter(
+            account__company_id=export.company_id, created_at__gte=found["since"], created_at__lt=found["before"]
+        ).count()
+
+    def write(export, path: str, counted) -> int:
+        pages = counted(exports.ledger_pages(**window(export)))
+        return files.xlsx_write(path, exports.ledger_header(), pages, sheet=_("ledger"))
+
+    export = export_build(LedgerExport, export_id, count=count, write=write)
+    return export.rows_done if export is not None else 0

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
+from core.export_jobs import ExportJob
 
 
 class AccountKind(models.TextChoices):
@@ -252,34 +253,16 @@ class AdjustmentRequest(models.Model):
         return f"{self.company_id} → {self.worker_id}: {self.amount_fen} ({self.status})"
 
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("being built")
-    READY = "ready", _("ready")
-    FAILED = "failed", _("failed")
-
-
-class LedgerExport(models.Model):
+class LedgerExport(ExportJob):
     """A ledger file built by a background job (large XLSX): progress while it runs, then a download."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    format = models.CharField(_("format"), max_length=8, default="xlsx")
-    status = models.CharField(_("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    rows_total = models.PositiveIntegerField(_("rows"), default=0)
-    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
-    file = models.CharField(_("file"), max_length=300, blank=True)
-    error = models.CharField(_("error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(ExportJob.Meta):
         verbose_name = _("ledger export")
         verbose_name_plural = _("ledger exports")
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.company_id} {self.period_start}–{self.period_end} {self.status}"

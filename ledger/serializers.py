@@ -2,11 +2,11 @@ from rest_framework import serializers
 
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
+from core.export_jobs import ExportStatus, progress_percent
 from core.fields import IdField, StrictIntegerField
 from core.serializers import ModelSerializer
 from ledger.models import (
     AdjustmentRequest,
-    ExportStatus,
     LedgerExport,
     PayoutBatch,
     PayoutLine,
@@ -274,9 +274,7 @@ class LedgerExportOut(ModelSerializer):
         ]
 
     def get_progress_percent(self, export) -> int:
-        if export.status == ExportStatus.READY:
-            return 100
-        return 0 if not export.rows_total else min(99, 100 * export.rows_done // export.rows_total)
+        return progress_percent(export)
 
     def get_download(self, export) -> str | None:
         return f"/api/v1/ledger/exports/{export.pk}/download" if export.status == ExportStatus.READY else None

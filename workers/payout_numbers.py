@@ -19,7 +19,7 @@ from workers.errors import InvalidAlipayAccount, InvalidBankCard
 CARD_DIGITS = (12, 19)
 _SEPARATORS = re.compile(r"[\s\-]+")
 # Starts with a letter or digit, so that no spreadsheet takes it for a formula and the bank file
-# never has to alter it (ledger.files neutralises cells starting with = + - @).
+# never has to alter it (core.files neutralises cells starting with = + - @).
 _EMAIL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 

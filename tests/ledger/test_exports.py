@@ -12,7 +12,8 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 from accounts.models import Role
-from ledger import adjustments, exports, files, payouts, periods
+from core import files
+from ledger import adjustments, exports, payouts, periods
 from ledger.models import PayoutBatch, PayoutStatus
 from tests import factories
 
@@ -154,8 +155,9 @@ def test_on_postgresql_copy_writes_the_same_cells_as_the_row_loop(on_postgres, c
 def test_a_large_workbook_is_built_in_the_background_with_progress(finance, company, settled, settings, tmp_path):
     from django.test import Client
 
+    from core.export_jobs import ExportStatus
     from ledger.jobs import ledger_export_build
-    from ledger.models import ExportStatus, LedgerExport
+    from ledger.models import LedgerExport
 
     settings.MEDIA_ROOT = tmp_path
     client = Client()

@@ -1,5 +1,6 @@
-"""Files for the bank and the accountant: rows (``ledger.exports``) as CSV (UTF-8 with a BOM, so
-Excel reads the Chinese) or XLSX, and the streams that send them.
+"""Files people open in Excel (the ledger's for the bank and the accountant, a project's results for
+its company): rows as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, and the streams that
+send them. A row is a list of ``(value, is_text)`` so that CSV and XLSX treat typed text alike.
 
 CSV streams from an *async* iterator (under ASGI a sync iterator would be read whole into memory
 before the first byte), one thread hop per page. XLSX is written by xlsxwriter in
@@ -44,11 +45,21 @@ async def blocks_stream(header: list[str], blocks: Iterable[bytes]) -> AsyncIter
 # --- CSV --------------------------------------------------------------------------------
 
 
+def _csv_cell(value, is_text: bool):
+    if is_text:
+        return neutralise(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # as Excel writes and reads a yes/no cell
+        return "TRUE" if value else "FALSE"
+    return value
+
+
 def _csv_text(rows: Iterable[list]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([neutralise(value) if is_text else ("" if value is None else value) for value, is_text in row])
+        writer.writerow([_csv_cell(value, is_text) for value, is_text in row])
     return buffer.getvalue()
 
 
@@ -96,6 +107,8 @@ def xlsx_write(target, header: list[str], pages: Iterable[list], *, sheet: str) 
                     worksheet.write_string(row_number, col, "" if value is None else str(value))
                 elif value is None or value == "":
                     continue
+                elif isinstance(value, bool):
+                    worksheet.write_boolean(row_number, col, value)
                 elif hasattr(value, "as_tuple"):  # Decimal yuan
                     worksheet.write_number(row_number, col, float(value), money)
                 else:
