@@ -382,6 +382,8 @@ HOMESLOT_SPLIT_MAX_TASKS = int(os.environ.get("HOMESLOT_SPLIT_MAX_TASKS", "5000"
 # A labelling file larger than this is split by a background job (202 + a job to poll).
 HOMESLOT_SPLIT_SYNC_BYTES = int(os.environ.get("HOMESLOT_SPLIT_SYNC_BYTES", str(512 * 1024)))
 HOMESLOT_SPLIT_JOB_MAX_TASKS = int(os.environ.get("HOMESLOT_SPLIT_JOB_MAX_TASKS", "20000"))
+# A project's results with more rows than this are built into a file in the background, not streamed.
+HOMESLOT_RESULTS_EXPORT_INLINE_MAX = int(os.environ.get("HOMESLOT_RESULTS_EXPORT_INLINE_MAX", "20000"))
 
 LOGGING = {
     "version": 1,

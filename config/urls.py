@@ -68,6 +68,26 @@ v1 = [
     path("projects/<id:pk>/slots/pattern", tasks_api.SlotPatternView.as_view(), name="project-slot-pattern"),
     path("projects/<id:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
     path("projects/<id:pk>/results", tasks_api_results.ProjectResultsView.as_view(), name="project-results"),
+    path(
+        "projects/<id:pk>/results/export",
+        tasks_api_results.ProjectResultsExportView.as_view(),
+        name="project-results-export",
+    ),
+    path(
+        "projects/<id:pk>/results/exports",
+        tasks_api_results.ProjectResultsExportsView.as_view(),
+        name="project-results-exports",
+    ),
+    path(
+        "projects/<id:pk>/results/exports/<uuid:export_id>",
+        tasks_api_results.ResultsExportDetailView.as_view(),
+        name="project-results-export-detail",
+    ),
+    path(
+        "projects/<id:pk>/results/exports/<uuid:export_id>/download",
+        tasks_api_results.ResultsExportDownloadView.as_view(),
+        name="project-results-export-download",
+    ),
     path("projects/<id:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
     path("tasks/<id:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),

@@ -5,6 +5,7 @@ background job built is streamed from disk."""
 from collections.abc import AsyncIterator, Iterable
 
 from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from rest_framework.negotiation import BaseContentNegotiation
 
 from core import files
@@ -27,7 +28,8 @@ class FileNegotiation(BaseContentNegotiation):
 
 def attachment(stream: AsyncIterator[bytes], *, kind: str, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(stream, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A Chinese project title in the name: RFC 6266's filename*=UTF-8'' form (an ASCII name stays plain).
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

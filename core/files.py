@@ -1,6 +1,7 @@
 """Files people open in Excel (the ledger's for the bank and the accountant, a project's results for
 its company): rows as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, and the streams that
-send them. A row is a list of ``(value, is_text)`` so that CSV and XLSX treat typed text alike.
+send them; and JSON lines for scripts. A row is a list of ``(value, is_text)`` so that CSV and XLSX
+treat typed text alike.
 
 CSV streams from an *async* iterator (under ASGI a sync iterator would be read whole into memory
 before the first byte), one thread hop per page. XLSX is written by xlsxwriter in
@@ -14,6 +15,7 @@ written as a string, never a formula.
 
 import csv
 import io
+import json
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 
@@ -34,11 +36,7 @@ async def blocks_stream(header: list[str], blocks: Iterable[bytes]) -> AsyncIter
     """A BOM and the header, then byte blocks read one thread hop at a time (on the request's
     thread and database connection, as Django runs sync views under ASGI)."""
     yield (BOM + _csv_text([[(h, True) for h in header]])).encode()
-    iterator = iter(blocks)
-    while True:
-        block = await sync_to_async(next, thread_sensitive=True)(iterator, None)
-        if block is None:
-            return
+    async for block in _hopping(blocks):
         yield block
 
 
@@ -63,17 +61,66 @@ def _csv_text(rows: Iterable[list]) -> str:
     return buffer.getvalue()
 
 
+def _csv_parts(header: list[str], pages: Iterable[list]) -> Iterable[bytes]:
+    yield (BOM + _csv_text([[(h, True) for h in header]])).encode()
+    for page in pages:
+        yield _csv_text(page).encode()
+
+
 async def csv_stream(header: list[str], pages: Iterable[list]) -> AsyncIterator[bytes]:
     """The file as bytes, one page at a time, reading the next page off the event loop."""
-    yield (BOM + _csv_text([[(h, True) for h in header]])).encode()
-    iterator = iter(pages)
+    async for part in _hopping(_csv_parts(header, pages)):
+        yield part
+
+
+def csv_write(target: str, header: list[str], pages: Iterable[list]) -> int:
+    """Write the CSV file to the path ``target``, page by page; return the data rows."""
+    counter = [0]
+    return _write_parts(target, _csv_parts(header, _rows_counted(pages, counter)), counter)
+
+
+async def _hopping(parts: Iterable[bytes]) -> AsyncIterator[bytes]:
+    iterator = iter(parts)
     while True:
         # Thread-sensitive, like Django's own sync views under ASGI: the reads share the
         # request's database connection, which Django closes when the response ends.
-        page = await sync_to_async(next, thread_sensitive=True)(iterator, None)
-        if page is None:
+        part = await sync_to_async(next, thread_sensitive=True)(iterator, None)
+        if part is None:
             return
-        yield _csv_text(page).encode()
+        yield part
+
+
+def _rows_counted(pages: Iterable[list], counter: list[int]) -> Iterable[list]:
+    for page in pages:
+        counter[0] += len(page)
+        yield page
+
+
+def _write_parts(target: str, parts: Iterable[bytes], counter: list[int]) -> int:
+    with open(target, "wb") as out:
+        for part in parts:
+            out.write(part)
+    return counter[0]
+
+
+# --- JSONL: one JSON object a line, for scripts (no BOM, nothing neutralised: no spreadsheet reads it) ---
+
+
+def _jsonl_parts(pages: Iterable[list[dict]]) -> Iterable[bytes]:
+    for page in pages:
+        yield "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in page).encode()
+
+
+async def jsonl_stream(pages: Iterable[list[dict]]) -> AsyncIterator[bytes]:
+    """Pages of JSON-ready dicts as JSON lines, one page at a time, reading the next page off the loop."""
+    async for part in _hopping(_jsonl_parts(pages)):
+        yield part
+
+
+def jsonl_write(target: str, pages: Iterable[list[dict]]) -> int:
+    """Write the JSON lines to the path ``target``, page by page; return the rows."""
+    counter = [0]
+    return _write_parts(target, _jsonl_parts(_rows_counted(pages, counter)), counter)
 
 
 # --- XLSX -------------------------------------------------------------------------------

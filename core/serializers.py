@@ -16,6 +16,8 @@ import copy
 
 from rest_framework import serializers
 
+from core.export_jobs import ExportStatus, progress_percent
+
 
 class ModelSerializer(serializers.ModelSerializer):
     def get_fields(self):
@@ -25,3 +27,33 @@ class ModelSerializer(serializers.ModelSerializer):
             built = super().get_fields()
             cls._fields_built = built  # per class: a subclass builds its own
         return copy.deepcopy(built)
+
+
+class ExportJobOut(ModelSerializer):
+    """A file built in the background (``core.export_jobs.ExportJob``): its progress, then its download.
+    A subclass names its model, adds what its file covers to ``fields`` and says where the file is
+    (``download_path``)."""
+
+    progress_percent = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField()
+
+    JOB_FIELDS = [
+        "format",
+        "status",
+        "rows_total",
+        "rows_done",
+        "progress_percent",
+        "download",
+        "error",
+        "created_at",
+        "finished_at",
+    ]
+
+    def get_progress_percent(self, job) -> int:
+        return progress_percent(job)
+
+    def get_download(self, job) -> str | None:
+        return self.download_path(job) if job.status == ExportStatus.READY else None
+
+    def download_path(self, job) -> str:
+        raise NotImplementedError

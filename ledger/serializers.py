@@ -2,9 +2,8 @@ from rest_framework import serializers
 
 from accounts.phones import phone_masked
 from accounts.selectors import display_name_of
-from core.export_jobs import ExportStatus, progress_percent
 from core.fields import IdField, StrictIntegerField
-from core.serializers import ModelSerializer
+from core.serializers import ExportJobOut, ModelSerializer
 from ledger.models import (
     AdjustmentRequest,
     LedgerExport,
@@ -251,33 +250,13 @@ class TransactionOut(ModelSerializer):
         ]
 
 
-class LedgerExportOut(ModelSerializer):
-    progress_percent = serializers.SerializerMethodField()
-    download = serializers.SerializerMethodField()
-
+class LedgerExportOut(ExportJobOut):
     class Meta:
         model = LedgerExport
-        fields = [
-            "id",
-            "company",
-            "period_start",
-            "period_end",
-            "format",
-            "status",
-            "rows_total",
-            "rows_done",
-            "progress_percent",
-            "download",
-            "error",
-            "created_at",
-            "finished_at",
-        ]
+        fields = ["id", "company", "period_start", "period_end", *ExportJobOut.JOB_FIELDS]
 
-    def get_progress_percent(self, export) -> int:
-        return progress_percent(export)
-
-    def get_download(self, export) -> str | None:
-        return f"/api/v1/ledger/exports/{export.pk}/download" if export.status == ExportStatus.READY else None
+    def download_path(self, export) -> str:
+        return f"/api/v1/ledger/exports/{export.pk}/download"
 
 
 class ExportRequestIn(serializers.Serializer):

@@ -28,6 +28,7 @@ PAYOUT_PAID = "payout.paid"
 SKILL_LEVEL_CHANGED = "skill.level_changed"
 APPEAL_OPENED = "appeal.opened"
 APPEAL_DECIDED = "appeal.decided"
+RESULTS_READY = "results.ready"
 
 ALL = (
     TASK_OPENED,
@@ -43,6 +44,7 @@ ALL = (
     SKILL_LEVEL_CHANGED,
     APPEAL_OPENED,
     APPEAL_DECIDED,
+    RESULTS_READY,
 )
 
 
@@ -233,4 +235,12 @@ def appeal_decided(
             "units_before": units_before,
             "units_after": units_after,
         },
+    )
+
+
+def results_ready(*, export: str, project: int, format: str, state: str, rows: int, download: str) -> Event:
+    """A project's results file built in the background is ready: ``download`` is its path."""
+    return Event(
+        RESULTS_READY,
+        {"export": export, "project": project, "format": format, "state": state, "rows": rows, "download": download},
     )

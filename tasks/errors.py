@@ -84,6 +84,21 @@ class InvalidFile(Invalid):
     code = "invalid_file"
 
 
+# --- Results ---
+
+
+class InvalidResultsState(Invalid):
+    code = "invalid_results_state"
+    message = _("Which results: accepted (the default) or all.")
+
+
+class ResultsExportTooLarge(Conflict):
+    """More rows than one answer streams (``HOMESLOT_RESULTS_EXPORT_INLINE_MAX``): built in the background."""
+
+    code = "results_export_too_large"
+    message = _("This file is large: it is built in the background. Ask for it with POST …/results/exports.")
+
+
 # --- Claims ---
 
 

@@ -67,3 +67,10 @@ def measured_pay_update() -> int:
 def deleted_payout_details_erase() -> int:
     """Deleted accounts whose payout details were kept while money was owed: erased once it is paid."""
     return services.account_payout_details_tidy()
+
+
+@task()
+def results_export_build(export_id: str) -> int:
+    """Build a requested results file (``tasks.results_export_requests``); tell the staff when it is ready."""
+    export = services.results_export_run(export_id=export_id)
+    return export.rows_done if export is not None else 0

@@ -6,10 +6,11 @@ from rest_framework import serializers
 
 from core.fields import IdField, StrictIntegerField
 from core.schema import ClockTimeField
-from core.serializers import ModelSerializer
+from core.serializers import ExportJobOut, ModelSerializer
 from fairwork.selectors import floor_for
 from ledger.money import format_fen, format_rate
-from tasks.models import Kind, Project, SplitJob
+from tasks import results_export
+from tasks.models import Kind, Project, ResultsExport, SplitJob
 
 
 def hourly_display(project: Project) -> str:
@@ -185,3 +186,19 @@ class SplitJobOut(ModelSerializer):
     def get_progress_percent(self, job) -> int:
         """Coarse, by phase: the split itself is one transaction, all or nothing."""
         return {"queued": 0, "running": 50}.get(job.status, 100)
+
+
+class ResultsExportOut(ExportJobOut):
+    class Meta:
+        model = ResultsExport
+        fields = ["id", "project", "state", *ExportJobOut.JOB_FIELDS]
+
+    def download_path(self, export) -> str:
+        return results_export.download_path(export)
+
+
+class ResultsExportIn(serializers.Serializer):
+    """What file to build: checked by the service, so a wrong value answers its own code."""
+
+    format = serializers.CharField(max_length=16, help_text="csv, jsonl or xlsx")
+    state = serializers.CharField(max_length=16, required=False, default="accepted", help_text="accepted or all")

@@ -1,6 +1,8 @@
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.db import connection
+from django.test import AsyncClient
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -94,6 +96,22 @@ def api_for(user=None) -> APIClient:
     if user is not None:
         client.force_authenticate(user=type(user).objects.get(pk=user.pk))
     return client
+
+
+def download(user, url: str) -> tuple[int, object, bytes]:
+    """A file as a browser receives it: through the ASGI request path, a streamed answer read whole."""
+
+    async def fetch():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        response = await client.get(url)
+        if response.streaming:
+            body = b"".join([chunk async for chunk in response.streaming_content])
+        else:
+            body = response.content
+        return response.status_code, response, body
+
+    return async_to_sync(fetch)()
 
 
 @pytest.fixture

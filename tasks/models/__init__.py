@@ -1,6 +1,7 @@
 """The work's data: ``work`` (projects, slots, tasks, claims, submissions, reviews, splits) and
 ``reviews`` (decisions, her appeals, the audits of peer reviews). Every name is here: ``from tasks.models import Claim``."""
 
+from tasks.models.exports import ResultsExport
 from tasks.models.reviews import (
     APPEAL_DAYS,
     MAX_APPEAL_REASON,
@@ -50,6 +51,7 @@ __all__ = [
     "Project",
     "ProjectStatus",
     "ReleaseKind",
+    "ResultsExport",
     "Review",
     "SplitJob",
     "SplitStatus",

@@ -18,11 +18,13 @@ One module per area; the public names are re-exported here, so callers write
 - ``peer_reviews``: a peer reviewer's decision (paid per review) and a supervisor's audit of it
 - ``appeals``: her appeal of a reject or a partial, and its decision
 - ``second_look``: what an appeal or an audit that raises a result changes and pays (once)
+- ``results_exports``: the background build of a project's results file
 - ``career``, ``training_check``: what a final review does to her level; a training checked at hand-in
 - ``_common``: the helpers several of them share
 
-Queueing the background split of a large file is ``tasks.split_requests``, outside the package:
-it imports ``tasks.jobs``, which imports this package.
+Queueing the background split of a large file is ``tasks.split_requests`` (of a results file,
+``tasks.results_export_requests``), outside the package: it imports ``tasks.jobs``, which imports
+this package.
 """
 
 from tasks.services._claim_fit import STALE_TRIES
@@ -38,6 +40,7 @@ from tasks.services.projects import (
     project_transition,
     project_update,
 )
+from tasks.services.results_exports import results_export_run
 from tasks.services.reviews import submission_auto_accept, submission_review
 from tasks.services.slots import (
     MAX_PATTERN_DAYS_AHEAD,
@@ -72,6 +75,7 @@ __all__ = [
     "project_split",
     "project_transition",
     "project_update",
+    "results_export_run",
     "slot_create",
     "slot_pattern_create",
     "split_job_run",

@@ -8,34 +8,19 @@ import io
 import openpyxl
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
-from django.test import AsyncClient
 
 from accounts.models import Role
 from core import files
 from ledger import adjustments, exports, payouts, periods
 from ledger.models import PayoutBatch, PayoutStatus
 from tests import factories
+from tests.conftest import download
 
 pytestmark = pytest.mark.django_db
 NOV_5 = datetime.datetime(2026, 11, 5, 10, tzinfo=datetime.UTC)
 NOV_20 = datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "\nLF"]
 CARDS = [factories.card_number("621700") for _ in range(8)]  # her bank cards (valid Luhn), one each
-
-
-def download(user, url: str) -> tuple[int, dict, bytes]:
-    async def fetch():
-        client = AsyncClient()
-        await client.aforce_login(user)
-        response = await client.get(url)
-        if response.streaming:
-            body = b"".join([chunk async for chunk in response.streaming_content])
-        else:
-            body = response.content
-        return response.status_code, response, body
-
-    return async_to_sync(fetch)()
 
 
 @pytest.fixture

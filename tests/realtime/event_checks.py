@@ -311,6 +311,17 @@ check_appeal_decided = Keys(
     ]
 )
 
+check_results_ready = Keys(
+    [
+        ("export", check_uuid),
+        ("project", check_int),
+        ("format", one_of("csv", "jsonl", "xlsx")),
+        ("state", one_of("accepted", "all")),
+        ("rows", check_int),
+        ("download", check_str),
+    ]
+)
+
 CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "task.opened": check_task_opened,
     "task.claimed": check_task_claimed,
@@ -325,6 +336,7 @@ CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "skill.level_changed": check_skill_level_changed,
     "appeal.opened": check_appeal_opened,
     "appeal.decided": check_appeal_decided,
+    "results.ready": check_results_ready,
 }
 
 _PROJECT, _STAFF, _WORKER = "project.<id>", "company.<id>.staff", "worker.<id>"
@@ -344,6 +356,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "skill.level_changed": (_WORKER, _STAFF),
     "appeal.opened": (_WORKER, _STAFF),
     "appeal.decided": (_WORKER, _STAFF),
+    "results.ready": (_STAFF,),
 }
 
 
