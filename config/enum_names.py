@@ -11,4 +11,5 @@ ENUM_NAME_OVERRIDES = {
     "AppealDecisionEnum": "tasks.services.appeals.APPEAL_DECISIONS",
     "NoticeKindEnum": "notices.models.NoticeKind",
     "PayoutStatusEnum": "ledger.models.PayoutStatus",
+    "ExportStatusEnum": "core.export_jobs.ExportStatus",
 }

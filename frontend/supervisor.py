@@ -281,6 +281,7 @@ def project(request, pk):
         "can_pause": found.status == ProjectStatus.PUBLISHED,
         "can_close": found.status != ProjectStatus.CLOSED,
         "jobs": list(found.split_jobs.order_by("-created_at")[:5]),
+        "results_files": list(found.results_exports.order_by("-created_at")[:5]),
     }
     return workspace(request, "frontend/supervisor/project.html", context)
 

@@ -61,8 +61,8 @@ def test_every_api_endpoint_refuses_anonymous_callers(db):
     for route, _view in _api_views():
         if route in PUBLIC_ROUTES:
             continue
-        url = "/" + route.replace("<id:pk>", "1").replace("<uuid:pk>", "00000000-0000-0000-0000-000000000001")
-        url = url.replace("<id:user_id>", "1")
+        url = "/" + route.replace("<id:pk>", "1")
+        url = re.sub(r"<uuid:\w+>", "00000000-0000-0000-0000-000000000001", url).replace("<id:user_id>", "1")
         for method in ("get", "post", "put", "patch"):
             response = getattr(client, method)(url)
             assert response.status_code in (401, 405), (method, url, response.status_code)

@@ -82,11 +82,19 @@ EXAMPLES = {
     "appeal.decided": lambda: events.appeal_decided(
         appeal=11, submission=5, project=1, company=6, status="adjusted", units_before=8, units_after=10
     ),
+    "results.ready": lambda: events.results_ready(
+        export="3f2b1c4e-0d8a-4c51-9a57-2f0c5b7e9d11",
+        project=1,
+        format="xlsx",
+        state="accepted",
+        rows=100000,
+        download="/api/v1/projects/1/results/exports/3f2b1c4e-0d8a-4c51-9a57-2f0c5b7e9d11/download",
+    ),
 }
 
 
 def test_every_type_has_one_builder_example_checker_and_groups():
-    assert len(events.ALL) == len(set(events.ALL)) == 13
+    assert len(events.ALL) == len(set(events.ALL)) == 14
     assert set(CHECKERS) == set(GROUPS) == set(EXAMPLES) == set(events.ALL)
     for event_type in events.ALL:
         builder = getattr(events, event_type.replace(".", "_"))

@@ -14,7 +14,8 @@
   });
 
   // --- a form is sent once: a double click does not send it twice (the server copes anyway) ----
-  root.querySelectorAll("form[method=post]").forEach(function (form) {
+  // (not a download: its answer is a file, the page stays, and she may want another one)
+  root.querySelectorAll("form[method=post]:not([data-download])").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) return;
       if (form.hasAttribute("data-sent")) { event.preventDefault(); return; }
