@@ -269,3 +269,124 @@ def setup_json(cmd: list[str], env: dict, timeout: float = 1800) -> dict | None:
         print(out.stdout[-3000:], out.stderr[-5000:])
         return None
     return json.loads(line.split(" ", 1)[1])
+
+
+# --- file exports (bench/export.py, bench/results_export.py): one daphne, files read to nowhere --------
+
+
+def export_env(db_url: str, **extra: str) -> dict:
+    """The environment of an export bench's server and setup: production-like, no Redis."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-export-not-secret-" + "x" * 30,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        HOMESLOT_LOG_LEVEL="WARNING",
+        **extra,
+    )
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def migrated_setup(script: str, cfg: dict, env: dict) -> dict:
+    """Migrate the bench database, then run ``script --internal-setup <cfg>`` and read its last line (JSON)."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, script, "--internal-setup", json.dumps(cfg)],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    print(f"setup {time.perf_counter() - started:.1f}s")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def daphne_on(port: int, env: dict):
+    """One daphne on 127.0.0.1:``port`` while the block runs; yields its pid."""
+    if not port_free(port):
+        raise SystemExit(f"port {port} is busy")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while port_free(port):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("daphne did not start")
+            time.sleep(0.2)
+        yield server.pid
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """The process's peak resident memory so far (``VmHWM``), in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def http_to_nowhere(port: int, token: str, path: str) -> tuple[int, int, float]:
+    """(lines, bytes, seconds) of one GET read to nowhere."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
+    started = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+    response = conn.getresponse()
+    if response.status != 200:
+        raise SystemExit(f"export failed: {response.status} {response.read()[:500]!r}")
+    size = lines = 0
+    while chunk := response.read(1 << 16):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return lines, size, elapsed
+
+
+def copy_to_nowhere(db_url: str, sql: str) -> tuple[int, int, float]:
+    """(lines, bytes, seconds) of a ``COPY … TO STDOUT`` read through psycopg ``cursor.copy()``."""
+    import psycopg
+
+    with psycopg.connect(db_url) as conn, conn.cursor() as cursor:
+        started = time.perf_counter()
+        size = lines = 0
+        with cursor.copy(sql) as copy:
+            for data in copy:
+                size += len(data)
+                lines += bytes(data).count(b"\n")
+        return lines, size, time.perf_counter() - started
+
+
+def bench_mothers(prefix: str, count: int, name: str) -> list[int]:
+    """In a django.setup() process: ``count`` mothers with phones ``+86<prefix>NNNNN``, made once; their ids."""
+    from accounts.models import User
+    from workers.models import WorkerProfile
+
+    def ids() -> list[int]:
+        mothers = WorkerProfile.objects.filter(user__phone__startswith=f"+86{prefix}")
+        return list(mothers.values_list("user_id", flat=True))
+
+    mothers = ids()
+    if len(mothers) < count:
+        users = User.objects.bulk_create(
+            [User(phone=f"+86{prefix}{i:05d}", display_name=f"妈妈{i}") for i in range(len(mothers), count)]
+        )
+        WorkerProfile.objects.bulk_create([WorkerProfile(user=u, display_name=f"{name}{u.phone[-4:]}") for u in users])
+        mothers = ids()
+    return mothers

@@ -22,13 +22,8 @@ Goals (finance issue): CSV/COPY ratio ≥ 0.5; peak memory growth from 100k to 1
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,7 +49,6 @@ def internal_setup(cfg: dict) -> dict:
     from accounts.services import api_token_issue
     from ledger.exports import ledger_copy_statement
     from ledger.models import Account, AccountKind, Posting
-    from workers.models import WorkerProfile
 
     def company_with(rows: int) -> Company:
         name = f"bench-export-{rows}"
@@ -102,17 +96,7 @@ def internal_setup(cfg: dict) -> dict:
     finance = User.objects.filter(phone="+8613500000000").first() or User.objects.create_user(
         phone="+8613500000000", password="bench-export-pass", display_name="导出财务"
     )
-    mothers = list(WorkerProfile.objects.filter(user__phone__startswith="+86135100").values_list("user_id", flat=True))
-    if len(mothers) < MOTHERS:
-        users = User.objects.bulk_create(
-            [User(phone=f"+86135100{i:05d}", display_name=f"妈妈{i}") for i in range(len(mothers), MOTHERS)]
-        )
-        WorkerProfile.objects.bulk_create(
-            [WorkerProfile(user=u, display_name=f"测试妈妈{u.phone[-4:]}") for u in users]
-        )
-        mothers = list(
-            WorkerProfile.objects.filter(user__phone__startswith="+86135100").values_list("user_id", flat=True)
-        )
+    mothers = benchlib.bench_mothers("135100", MOTHERS, "测试妈妈")
     token = api_token_issue(user=finance, label="bench")[1]
     companies = {rows: company_with(rows) for rows in (cfg["small"], cfg["rows"])}
     with connection.cursor() as cursor:
@@ -133,43 +117,11 @@ def internal_setup(cfg: dict) -> dict:
     return out
 
 
-def vm_hwm_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def http_export(port: int, token: str, company: int, kind: str) -> tuple[int, int, float]:
     """(data rows, bytes, seconds) of one export read to nowhere."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
     path = f"/api/v1/ledger/export?company={company}&from={PERIOD[0]}&to={PERIOD[1]}&format={kind}"
-    started = time.perf_counter()
-    conn.request("GET", path, headers={"Authorization": f"Token {token}"})
-    response = conn.getresponse()
-    if response.status != 200:
-        raise SystemExit(f"export failed: {response.status} {response.read()[:500]!r}")
-    size = lines = 0
-    while chunk := response.read(1 << 16):
-        size += len(chunk)
-        lines += chunk.count(b"\n")
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return lines - 1, size, elapsed
-
-
-def copy_export(db_url: str, sql: str) -> tuple[int, int, float]:
-    import psycopg
-
-    with psycopg.connect(db_url) as conn, conn.cursor() as cursor:
-        started = time.perf_counter()
-        size = lines = 0
-        with cursor.copy(sql) as copy:
-            for data in copy:
-                size += len(data)
-                lines += bytes(data).count(b"\n")
-        return lines, size, time.perf_counter() - started
+    lines, size, seconds = benchlib.http_to_nowhere(port, token, path)
+    return lines - 1, size, seconds
 
 
 def main() -> int:
@@ -187,66 +139,27 @@ def main() -> int:
         return 0
 
     benchlib.ensure_database(args.db_url, args.fresh)
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=args.db_url,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-export-not-secret-" + "x" * 30,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        HOMESLOT_LOG_LEVEL="WARNING",
-    )
-    env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
-    started = time.perf_counter()
-    cfg = json.dumps({"rows": args.rows, "small": args.small})
-    out = subprocess.run(
-        [sys.executable, __file__, "--internal-setup", cfg],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    data = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"setup {time.perf_counter() - started:.1f}s")
+    env = benchlib.export_env(args.db_url)
+    data = benchlib.migrated_setup(__file__, {"rows": args.rows, "small": args.small}, env)
 
-    if not benchlib.port_free(args.port):
-        raise SystemExit(f"port {args.port} is busy")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port), "config.asgi:application"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     results = []
-    try:
-        deadline = time.monotonic() + 60
-        while benchlib.port_free(args.port):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("daphne did not start")
-            time.sleep(0.2)
+    with benchlib.daphne_on(args.port, env) as pid:
         small = data["companies"][str(args.small)]
         http_export(args.port, data["token"], small["id"], "csv")  # warm-up: imports, pools
-        memory = {"after warm-up": vm_hwm_mb(server.pid)}
+        memory = {"after warm-up": benchlib.vm_hwm_mb(pid)}
         for label in (str(args.small), str(args.rows)):
             company = data["companies"][label]
             rows, size, seconds = http_export(args.port, data["token"], company["id"], "csv")
-            memory[f"after {int(label):,} rows"] = vm_hwm_mb(server.pid)
-            copy_rows, copy_size, copy_seconds = copy_export(args.db_url, company["sql"])
+            memory[f"after {int(label):,} rows"] = benchlib.vm_hwm_mb(pid)
+            copy_rows, copy_size, copy_seconds = benchlib.copy_to_nowhere(args.db_url, company["sql"])
             assert rows == company["rows"] == copy_rows, (rows, company["rows"], copy_rows)
             results.append(("csv", label, rows, size, seconds, copy_rows / copy_seconds, copy_size))
         if not args.no_xlsx:
             for label in (str(args.small), str(args.rows)):
                 company = data["companies"][label]
                 rows, size, seconds = http_export(args.port, data["token"], company["id"], "xlsx")
-                memory[f"after xlsx {int(label):,} rows"] = vm_hwm_mb(server.pid)
+                memory[f"after xlsx {int(label):,} rows"] = benchlib.vm_hwm_mb(pid)
                 results.append(("xlsx", label, company["rows"], size, seconds, None, None))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
 
     print(f"\n== ledger export: daphne x1, {args.small:,} and {args.rows:,} postings")
     print(f"{'format':6} {'rows':>10} {'MB':>8} {'seconds':>8} {'rows/s':>9} {'COPY rows/s':>12} {'ratio':>6}")

@@ -22,13 +22,8 @@ same rows, in the same run.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -54,23 +49,12 @@ def internal_setup(cfg: dict) -> dict:
     from accounts.models import Company, Membership, Role, User
     from accounts.services import api_token_issue
     from tasks.models import Claim, Kind, Project, ProjectStatus, Review, Submission, Task, TimeSlot
-    from workers.models import WorkerProfile
 
     now = timezone.now()
     supervisor = User.objects.filter(phone="+8613500000001").first() or User.objects.create_user(
         phone="+8613500000001", password="bench-results-pass", display_name="导出审核员"
     )
-    mothers = list(WorkerProfile.objects.filter(user__phone__startswith="+86135200").values_list("user_id", flat=True))
-    if len(mothers) < MOTHERS:
-        users = User.objects.bulk_create(
-            [User(phone=f"+86135200{i:05d}", display_name=f"妈妈{i}") for i in range(len(mothers), MOTHERS)]
-        )
-        WorkerProfile.objects.bulk_create(
-            [WorkerProfile(user=u, display_name=f"标注妈妈{u.phone[-4:]}") for u in users]
-        )
-        mothers = list(
-            WorkerProfile.objects.filter(user__phone__startswith="+86135200").values_list("user_id", flat=True)
-        )
+    mothers = benchlib.bench_mothers("135200", MOTHERS, "标注妈妈")
 
     def project_with(items: int) -> Project:
         name = f"bench-results-{items}"
@@ -193,43 +177,12 @@ def copy_sql(project: int) -> str:
     ) TO STDOUT (FORMAT csv)"""
 
 
-def vm_hwm_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def http_export(port: int, token: str, project: int, kind: str) -> tuple[int, int, float]:
-    """(lines after the header, bytes, seconds) of one export read to nowhere."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
-    path = f"/api/v1/projects/{project}/results/export?format={kind}"
-    started = time.perf_counter()
-    conn.request("GET", path, headers={"Authorization": f"Token {token}"})
-    response = conn.getresponse()
-    if response.status != 200:
-        raise SystemExit(f"export failed: {response.status} {response.read()[:500]!r}")
-    size = lines = 0
-    while chunk := response.read(1 << 16):
-        size += len(chunk)
-        lines += chunk.count(b"\n")
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return lines - (1 if kind == "csv" else 0), size, elapsed
-
-
-def copy_export(db_url: str, sql: str) -> tuple[int, int, float]:
-    import psycopg
-
-    with psycopg.connect(db_url) as conn, conn.cursor() as cursor:
-        started = time.perf_counter()
-        size = lines = 0
-        with cursor.copy(sql) as copy:
-            for data in copy:
-                size += len(data)
-                lines += bytes(data).count(b"\n")
-        return lines, size, time.perf_counter() - started
+    """(rows, bytes, seconds) of one export read to nowhere."""
+    lines, size, seconds = benchlib.http_to_nowhere(
+        port, token, f"/api/v1/projects/{project}/results/export?format={kind}"
+    )
+    return lines - (1 if kind == "csv" else 0), size, seconds
 
 
 def main() -> int:
@@ -246,67 +199,27 @@ def main() -> int:
         return 0
 
     benchlib.ensure_database(args.db_url, args.fresh)
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=args.db_url,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-results-not-secret-" + "x" * 30,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        HOMESLOT_LOG_LEVEL="WARNING",
-        HOMESLOT_RESULTS_EXPORT_INLINE_MAX=str(10 * max(args.items, args.small)),
-    )
-    env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
-    started = time.perf_counter()
-    cfg = json.dumps({"items": args.items, "small": args.small})
-    out = subprocess.run(
-        [sys.executable, __file__, "--internal-setup", cfg],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    data = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"setup {time.perf_counter() - started:.1f}s")
+    env = benchlib.export_env(args.db_url, HOMESLOT_RESULTS_EXPORT_INLINE_MAX=str(10 * max(args.items, args.small)))
+    data = benchlib.migrated_setup(__file__, {"items": args.items, "small": args.small}, env)
 
-    if not benchlib.port_free(args.port):
-        raise SystemExit(f"port {args.port} is busy")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port), "config.asgi:application"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     results, memory = [], {}
     sizes = (str(args.small), str(args.items))
-    try:
-        deadline = time.monotonic() + 60
-        while benchlib.port_free(args.port):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("daphne did not start")
-            time.sleep(0.2)
+    with benchlib.daphne_on(args.port, env) as pid:
         http_export(args.port, data["token"], data["projects"][sizes[0]], "csv")  # warm-up: imports, pools
-        memory["after warm-up"] = vm_hwm_mb(server.pid)
+        memory["after warm-up"] = benchlib.vm_hwm_mb(pid)
         for kind in ("csv", "xlsx", "jsonl"):
             for label in sizes:
                 project = data["projects"][label]
                 rows, size, seconds = http_export(args.port, data["token"], project, kind)
-                memory[f"after {kind} {int(label):,}"] = vm_hwm_mb(server.pid)
+                memory[f"after {kind} {int(label):,}"] = benchlib.vm_hwm_mb(pid)
                 copy_rate = None
                 if kind == "csv":
-                    copy_rows, _size, copy_seconds = copy_export(args.db_url, copy_sql(project))
+                    copy_rows, _size, copy_seconds = benchlib.copy_to_nowhere(args.db_url, copy_sql(project))
                     assert rows == copy_rows == int(label), (rows, copy_rows, label)
                     copy_rate = copy_rows / copy_seconds
                 elif kind == "jsonl":
                     assert rows == int(label), (rows, label)
                 results.append((kind, int(label), size, seconds, copy_rate))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
 
     print(f"\n== results export: daphne x1, labelling projects of {args.small:,} and {args.items:,} items")
     print(f"{'format':6} {'rows':>9} {'MB':>7} {'seconds':>8} {'rows/s':>8} {'COPY rows/s':>12} {'ratio':>6}")

@@ -88,7 +88,7 @@ def _cells(row: dict, own: tuple, fields: list[str]) -> list:
         if key == RECORD:
             record = row.get(RECORD)
             record = record if isinstance(record, dict) else {}
-            cells.extend(cell(record.get(field)) for field in fields)
+            cells += [cell(record.get(field)) for field in fields]
         else:
             cells.append(cell(row.get(key)))
     return cells
@@ -97,6 +97,8 @@ def _cells(row: dict, own: tuple, fields: list[str]) -> list:
 def cell(value) -> tuple:
     """One value as a ``(value, is_text)`` cell: text neutralised, a number a number, a yes/no a boolean,
     a dict or list compact JSON text, nothing an empty cell."""
+    if type(value) is str:  # most cells: first
+        return value, True
     if value is None:
         return None, False
     if isinstance(value, bool):
