@@ -19,6 +19,7 @@ from frontend.supervisor import error_text, supervisor_required, workspace
 from frontend.supervisor_text import instructions_html
 from tasks import selectors, services
 from tasks.errors import AlreadyReviewed
+from tasks.gold import gold_of
 from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, SubmissionStatus
 from tasks.writing import writing_of
 
@@ -122,6 +123,7 @@ def _render(request, submission, form=None, status=200):
         "brief": instructions_html(task.brief),
         "items": items,
         "writing": writing_of(submission) if project.kind == Kind.COPYWRITING else None,
+        "gold": gold_of(submission) if project.kind == Kind.LABELLING else None,
         "ticked": sum(1 for item in items if item["accepted"]),
         "photos": _photos(submission),
         "templates": _templates(),
@@ -176,12 +178,15 @@ def decide(request, pk):
     decision = data["decision"]
     reason = (data.get("reason") or "").strip() or _template_text(data.get("reason_template"))
     accepted_units = data.get("accepted_units")
+    named = {}
     if decision == Decision.PARTIAL:
         submission = _submission(request, pk)
         if submission.project.kind == Kind.LABELLING:
-            # The grid's ticks are the count: every item left ticked passes.
-            item_ids = {str(pk) for pk in submission.task.items.values_list("pk", flat=True)}
-            accepted_units = len(item_ids & set(request.POST.getlist("item")))
+            # The grid's ticks are the decision: every item left ticked passes, the others go back.
+            ticked = set(request.POST.getlist("item"))
+            items = submission.task.items.values_list("pk", flat=True)
+            named = {"rejected_items": [item for item in items if str(item) not in ticked]}
+            accepted_units = None
     try:
         services.submission_review(
             actor=request.user,
@@ -189,6 +194,7 @@ def decide(request, pk):
             decision=decision,
             accepted_units=accepted_units,
             reason=reason,
+            **named,
         )
     except AlreadyReviewed as error:
         submission = _submission(request, pk)  # as it is now, decided

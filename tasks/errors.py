@@ -232,6 +232,12 @@ class InvalidDecision(Invalid):
     message = _("The decision must be accept, partial, reject or revise.")
 
 
+class InvalidRejectedItems(Invalid):
+    """Raised with the words of each case: which item, or what does not add up."""
+
+    code = "invalid_rejected_items"
+
+
 class ReviewWindowPassed(WrongState):
     code = "review_window_passed"
     message = _("The review window has passed: this submission can only be accepted.")

@@ -25,3 +25,16 @@ def gold_flagged(*, gold_correct: int, gold_total: int, min_accuracy: int) -> bo
 def gold_accuracy(*, gold_correct: int, gold_total: int) -> float | None:
     """Her share right, 0–100 to one decimal; None without gold items."""
     return round(gold_correct * 100 / gold_total, 1) if gold_total else None
+
+
+def gold_of(submission) -> dict:
+    """A labelling hand-in's gold figures, as the reviewer is shown them."""
+    correct, total = submission.gold_correct, submission.gold_total
+    return {
+        "correct": correct,
+        "total": total,
+        "accuracy": gold_accuracy(gold_correct=correct, gold_total=total),
+        "flagged": gold_flagged(
+            gold_correct=correct, gold_total=total, min_accuracy=submission.project.gold_min_accuracy
+        ),
+    }

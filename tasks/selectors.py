@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from ledger.models import Direction, Posting, Transaction, TransactionKind
 from ledger.money import fen_for_units
+from tasks.gold import GOLD_FLAGGED
 from tasks.models import (
     Appeal,
     Claim,
@@ -68,15 +69,17 @@ def claims_for_worker(user):
 
 
 def review_queue_for(user):
-    """Submissions waiting for the user's review in the companies she supervises, oldest first;
-    never her own (nobody reviews her own work)."""
+    """Submissions waiting for the user's review in the companies she supervises: those flagged by
+    their gold items first (``tasks.gold``), then oldest first; never her own (nobody reviews her own
+    work). Each carries ``gold_flagged``."""
     return (
         Submission.objects.filter(
             status=SubmissionStatus.PENDING, project__company_id__in=company_ids_for(user, SUPERVISING_ROLES)
         )
         .exclude(worker_id=user.pk)
+        .annotate(gold_flagged=GOLD_FLAGGED)
         .select_related("project", "task", "worker", "worker__worker_profile")
-        .order_by("submitted_at", "id")
+        .order_by("-gold_flagged", "submitted_at", "id")
     )
 
 
@@ -154,9 +157,10 @@ def next_in_review_queue(user, *, project_id=None, after=None):
     if project_id is not None:
         queue = queue.filter(project_id=project_id)
     if after is not None:
-        queue = queue.filter(
-            Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, id__gt=after.pk)
-        )
+        later = Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, id__gt=after.pk)
+        flagged = Q(gold_flagged=True)
+        # Queue order: the flagged ones, then the rest, each oldest first.
+        queue = queue.filter((flagged & later) | ~flagged if after.gold_flagged else ~flagged & later)
     return queue.first()
 
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from core.fields import IdField, StrictIntegerField
 from core.serializers import ModelSerializer
 from ledger.money import fen_for_units, format_fen, format_rate
-from tasks import career, writing
+from tasks import career, gold, writing
 from tasks.models import (
     Claim,
     ClaimStatus,
@@ -158,6 +158,7 @@ class ReviewOut(serializers.Serializer):
     reason = serializers.CharField()
     score = serializers.IntegerField(allow_null=True)
     training_score = serializers.IntegerField(allow_null=True, help_text="a training hand-in's mark, 0–100")
+    rejected_items = serializers.ListField(child=serializers.IntegerField(), help_text="labelling: items not accepted")
     decided_at = serializers.DateTimeField()
 
 
@@ -240,6 +241,12 @@ class ReviewIn(serializers.Serializer):
     accepted_units = StrictIntegerField(forms=True, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     score = StrictIntegerField(forms=True, required=False, allow_null=True, min_value=1, max_value=5)
+    rejected_items = serializers.ListField(
+        child=StrictIntegerField(),
+        required=False,
+        max_length=1000,
+        help_text="labelling, partial: the item ids not accepted (they go back to the pool); the rest are accepted",
+    )
 
 
 class SubmissionPhotoOut(ModelSerializer):
@@ -265,6 +272,16 @@ class WritingOut(serializers.Serializer):
     missing_keywords = serializers.ListField(child=serializers.CharField())
 
 
+class GoldOut(serializers.Serializer):
+    """Her labels against the task's gold items (known answers); ``flagged``: below the project's
+    lowest gold accuracy (``tasks.gold``), listed first in the review queue."""
+
+    correct = serializers.IntegerField()
+    total = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True, help_text="percent, one decimal; null without gold items")
+    flagged = serializers.BooleanField()
+
+
 class SubmissionOut(ModelSerializer):
     project = ProjectBrief()
     task = serializers.SerializerMethodField()
@@ -272,6 +289,7 @@ class SubmissionOut(ModelSerializer):
     review = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     writing = serializers.SerializerMethodField()
+    gold = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -287,6 +305,7 @@ class SubmissionOut(ModelSerializer):
             "labels",
             "photos",
             "writing",
+            "gold",
             "submitted_at",
             "review_due_at",
             "review",
@@ -300,6 +319,12 @@ class SubmissionOut(ModelSerializer):
         if submission.project.kind != Kind.COPYWRITING:
             return None
         return writing.writing_of(submission)
+
+    @extend_schema_field(GoldOut(allow_null=True))
+    def get_gold(self, submission) -> dict | None:
+        if submission.project.kind != Kind.LABELLING:
+            return None
+        return gold.gold_of(submission)
 
     def get_worker(self, submission) -> dict:
         profile = getattr(submission.worker, "worker_profile", None)

@@ -612,6 +612,9 @@ def test_labelling_items_in_a_grid_feed_a_partial_acceptance(supervisor, company
     )
     review = Review.objects.get(submission=submission)
     assert review.accepted_units == 2 and review.decision == Decision.PARTIAL
+    assert review.rejected_items == [items[1].pk, items[3].pk]  # the unticked ones, named
+    back = project.tasks.get(status="open")
+    assert [i.origin_id for i in back.items.order_by("position")] == [items[1].pk, items[3].pk]
 
 
 def test_copywriting_shows_the_brief_beside_the_text(supervisor, company, mother):

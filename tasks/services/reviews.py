@@ -19,9 +19,20 @@ from notices.services import notice_send
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
-from tasks.errors import AlreadyReviewed, InvalidDecision, OwnSubmission, ReviewWindowPassed
-from tasks.models import Claim, ClaimStatus, Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
-from tasks.services import career
+from tasks.errors import AlreadyReviewed, InvalidDecision, InvalidRejectedItems, OwnSubmission, ReviewWindowPassed
+from tasks.models import (
+    Claim,
+    ClaimStatus,
+    Decision,
+    Kind,
+    LabelItem,
+    Review,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TaskStatus,
+)
+from tasks.services import career, item_retries
 from tasks.services._common import _bounded_int, _publish_progress, _require_supervising
 
 # The submission as a review locks it, with what its answer shows and the accounts its credit posts to.
@@ -45,8 +56,11 @@ def submission_review(
     accepted_units: int | None = None,
     reason: str = "",
     score: int | None = None,
+    rejected_items: list[int] | None = None,
 ) -> Review:
-    """Decide a submission. The review's ``submission`` is as the decision left it, with what an
+    """Decide a submission. A partial acceptance of labelling may name the items not accepted
+    (``rejected_items``, LabelItem ids of the task): the rest are the accepted units, and those not
+    accepted go back to the pool (``item_retries``), as do a rejected hand-in's. The review's ``submission`` is as the decision left it, with what an
     answer shows (project and company, task, claim, worker and her profile): nothing needs reading
     again. Its audit rows and events are written together at the end (``core.batched_inserts``)."""
     now = timezone.now()
@@ -54,12 +68,55 @@ def submission_review(
     if submission is None:
         raise NotFound()
     _require_supervising(actor, submission.project.company_id)
+    if rejected_items is not None:
+        accepted_units = _checked_items(submission, decision, rejected_items, accepted_units)
     units, reason, score = _checked_decision(
         submission, actor=actor, decision=decision, accepted_units=accepted_units, reason=reason, score=score, now=now
     )
-    review = _decide(submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now)
+    review = _decide(
+        submission,
+        actor=actor,
+        decision=decision,
+        units=units,
+        reason=reason,
+        score=score,
+        now=now,
+        rejected_items=sorted(set(rejected_items or ())),
+    )
     _tell_her(submission, review)
     return review
+
+
+def _checked_items(submission: Submission, decision: str, rejected_items, accepted_units) -> int:
+    """The accepted units of a partial acceptance that names the items not accepted: every one an
+    item of the task handed in, none twice, some accepted and some not, as ``accepted_units`` says
+    (when it is given too)."""
+    if submission.project.kind != Kind.LABELLING or decision != Decision.PARTIAL:
+        raise InvalidRejectedItems(_("Items not accepted are named only in a partial acceptance of labelling."))
+    if not isinstance(rejected_items, list | tuple):
+        raise InvalidRejectedItems(_("rejected_items is a list of item ids."))
+    items = set(LabelItem.objects.filter(task_id=submission.task_id).values_list("pk", flat=True))
+    seen = set()
+    for item in rejected_items:
+        if isinstance(item, bool) or not isinstance(item, int) or item not in items:
+            raise InvalidRejectedItems(
+                _("Item %(item)s is not one of this task's items.") % {"item": str(item)[:20]},
+                details={"item": item if isinstance(item, int) else None},
+            )
+        if item in seen:
+            raise InvalidRejectedItems(_("Item %(item)s is named twice.") % {"item": item}, details={"item": item})
+        seen.add(item)
+    units = submission.submitted_units - len(seen)
+    if not seen or units < 1:
+        raise InvalidRejectedItems(
+            _("A partial acceptance leaves some items accepted and some not: accept or reject the whole hand-in.")
+        )
+    if accepted_units is not None and accepted_units != units:
+        raise InvalidRejectedItems(
+            _("%(given)s units accepted, but %(units)s items are left accepted.")
+            % {"given": accepted_units, "units": units}
+        )
+    return units
 
 
 def _checked_decision(
@@ -155,11 +212,21 @@ def _tell_her(submission: Submission, review: Review) -> None:
 
 
 def _decide(
-    submission: Submission, *, actor, decision: str, units: int, reason: str, score, now, by_peer: bool = False
+    submission: Submission,
+    *,
+    actor,
+    decision: str,
+    units: int,
+    reason: str,
+    score,
+    now,
+    by_peer: bool = False,
+    rejected_items: list[int] = (),
 ) -> Review:
     """Write the decision (call inside the submission's lock, its rules checked): the review, the
-    submission, claim and task it moves, the audit row, her credit and the events. ``by_peer``: decided
-    by a peer reviewer (``Review.by_peer``)."""
+    submission, claim and task it moves, the audit row, her credit and the events, and the items not
+    accepted back in the pool (``item_retries``). ``by_peer``: decided by a peer reviewer
+    (``Review.by_peer``)."""
     project = submission.project
     review = Review.objects.create(
         submission=submission,
@@ -170,6 +237,7 @@ def _decide(
         score=score,
         piece_rate=career.rate_at_review(submission=submission),
         by_peer=by_peer,
+        rejected_items=list(rejected_items),
         decided_at=now,
     )
     claim = submission.claim
@@ -212,6 +280,7 @@ def _decide(
     )
     if decision != Decision.REVISE:
         career._after_review(submission, review, now)
+        item_retries.items_send_back(submission=submission, review=review)
     publish(
         events.review_decided(
             project=project.pk,

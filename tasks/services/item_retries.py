@@ -1,0 +1,73 @@
+"""Items that were not accepted go back to the pool: after a partial acceptance (the items it names
+in ``Review.rejected_items``) or a reject of a labelling hand-in, its ordinary items not accepted are
+copied into one new open task of the project, for another mother (the task keeps the item group, so
+no mother who held one of its tasks gets them: ``tasks.services.claims``). Each copy points at the
+item's first copy and counts one more round; an item that has been sent back ``project.item_retries``
+times stays where it is. Gold items (known answers) are never sent back: they are there to check the
+work, not to be done. A training project sends nothing back (its items are its lesson).
+
+Written in the review's transaction. The new task's number is the project's next; two reviews of one
+project at once may pick the same number, and the one that loses retries with the next (a savepoint
+each time), so a review never takes the project's lock (which comes before the submission's)."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from realtime import events
+from realtime.groups import project_group
+from realtime.publish import publish
+from tasks.models import Decision, Kind, LabelItem, ProjectStatus, Review, Submission, Task
+
+_NUMBER_TRIES = 5
+
+
+def items_send_back(*, submission: Submission, review: Review) -> Task | None:
+    """The new task holding what ``review`` did not accept of ``submission``, or None (nothing to send)."""
+    project = submission.project
+    if project.kind != Kind.LABELLING or project.training:
+        return None
+    if review.decision == Decision.REJECT:
+        not_accepted = LabelItem.objects.filter(task_id=submission.task_id)
+    elif review.decision == Decision.PARTIAL and review.rejected_items:
+        not_accepted = LabelItem.objects.filter(task_id=submission.task_id, pk__in=review.rejected_items)
+    else:
+        return None
+    items = list(not_accepted.filter(expected_label="", round__lt=project.item_retries).order_by("position"))
+    if not items:
+        return None
+    task = _new_task(submission, units=len(items))
+    LabelItem.objects.bulk_create(
+        [
+            LabelItem(
+                task=task,
+                position=position,
+                source_line=item.source_line,
+                text=item.text,
+                payload=item.payload,
+                origin_id=item.origin_id or item.pk,
+                round=item.round + 1,
+            )
+            for position, item in enumerate(items, start=1)
+        ]
+    )
+    if project.status == ProjectStatus.PUBLISHED:
+        publish(events.task_opened(project=project.pk, tasks=[task.pk], count=1), groups=[project_group(project.pk)])
+    return task
+
+
+def _new_task(submission: Submission, *, units: int) -> Task:
+    original = submission.task
+    for attempt in range(_NUMBER_TRIES):
+        number = (Task.objects.filter(project_id=original.project_id).aggregate(n=Max("number"))["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return Task.objects.create(
+                    project_id=original.project_id,
+                    number=number,
+                    units=units,
+                    item_group=original.item_group,
+                )
+        except IntegrityError:
+            if attempt == _NUMBER_TRIES - 1:
+                raise
+    return None  # not reached: the last try returns or raises

@@ -1,0 +1,184 @@
+"""Per-item review of labelling: a partial acceptance names the items it did not accept; those (and a
+rejected hand-in's) go back to the pool as one new task for another mother, at most ``item_retries``
+times, never the gold items; the queue lists hand-ins with a low gold score first, and the reviewer
+sees the score."""
+
+import pytest
+from django.db.models import Sum
+
+from ledger.models import AccountKind, Direction, Posting
+from tasks import selectors, services
+from tasks.errors import InvalidRejectedItems
+from tasks.models import Decision, Kind, LabelItem, Project, Review, Task, TaskStatus
+from tests import factories
+from tests.conftest import api_for
+from tests.snapshots import world
+
+pytestmark = pytest.mark.django_db
+
+
+def labelling(supervisor, company, *, tasks=1, **fields):
+    """A labelling project of 4 items a task; ``fields``: its quality settings (overlap, retries…)."""
+    project = factories.project(supervisor, company, kind=Kind.LABELLING, tasks=tasks, units_per_task=4)
+    Project.objects.filter(pk=project.pk).update(**fields)
+    project.refresh_from_db()
+    return project
+
+
+def hand_in(mother, project, task=None, *, right=None):
+    """She claims (the task given, else any) and labels every item; ``right``: the gold answers she gets right."""
+    slot = factories.slot(project.created_by, project)
+    if task is None:
+        claim = services.task_claim_next(
+            worker=mother, project_id=project.pk, slot_id=slot.pk, confirm_outside_availability=True
+        )
+    else:
+        claim = services.task_claim(worker=mother, task_id=task.pk, slot_id=slot.pk, confirm_outside_availability=True)
+    labels = {}
+    for item in claim.task.items.all():
+        wrong = next(label for label in project.label_set if label != item.expected_label)
+        if not item.expected_label:
+            labels[str(item.pk)] = project.label_set[0]
+        else:
+            labels[str(item.pk)] = item.expected_label if right is None or item.pk in right else wrong
+    return services.claim_submit(worker=mother, claim_id=claim.pk, labels=labels)
+
+
+def items_of(task) -> list[LabelItem]:
+    return list(LabelItem.objects.filter(task=task).order_by("position"))
+
+
+def paid_fen(mother) -> int:
+    postings = Posting.objects.filter(account__kind=AccountKind.PAYABLE, account__worker=mother)
+    credit = postings.filter(direction=Direction.CREDIT).aggregate(n=Sum("amount_fen"))["n"] or 0
+    return credit - (postings.filter(direction=Direction.DEBIT).aggregate(n=Sum("amount_fen"))["n"] or 0)
+
+
+def test_a_partial_acceptance_names_the_items_it_did_not_accept_and_they_go_back(
+    supervisor, company, mother, other_mother
+):
+    project = labelling(supervisor, company)
+    submission = hand_in(mother, project)
+    items = items_of(submission.task)
+
+    response = api_for(supervisor).post(
+        f"/api/v1/submissions/{submission.pk}/review",
+        {"decision": "partial", "reason": "两条标错了", "rejected_items": [items[3].pk, items[1].pk]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    review = Review.objects.get(submission=submission)
+    assert (review.accepted_units, review.rejected_items) == (2, [items[1].pk, items[3].pk])
+    assert response.json()["review"]["rejected_items"] == [items[1].pk, items[3].pk]
+    assert paid_fen(mother) == 7  # two items at ¥0.035, rounded to the fen once
+
+    back = Task.objects.get(project=project, status=TaskStatus.OPEN)
+    copies = items_of(back)
+    assert back.units == 2 and back.item_group == submission.task.item_group and back.number == 2
+    assert [(c.origin_id, c.round, c.text, c.source_line) for c in copies] == [
+        (items[1].pk, 1, items[1].text, items[1].source_line),
+        (items[3].pk, 1, items[3].text, items[3].source_line),
+    ]
+    again = hand_in(other_mother, project, back)  # another mother takes them
+    assert again.task_id == back.pk and again.submitted_units == 2
+
+
+def test_accepted_units_must_agree_with_the_items_named(supervisor, company, mother):
+    project = labelling(supervisor, company)
+    submission = hand_in(mother, project)
+    items = items_of(submission.task)
+    before = world()
+    for body in (
+        {"rejected_items": [items[0].pk], "accepted_units": 2},  # 4 − 1 is 3
+        {"rejected_items": [items[0].pk, items[0].pk]},  # twice
+        {"rejected_items": [999_999]},  # not hers
+        {"rejected_items": []},  # none: that is an accept
+        {"rejected_items": [item.pk for item in items]},  # all: that is a reject
+        {"rejected_items": ["x"]},
+    ):
+        response = api_for(supervisor).post(
+            f"/api/v1/submissions/{submission.pk}/review",
+            {"decision": "partial", "reason": "有错", **body},
+            format="json",
+        )
+        assert response.status_code == 400, body
+        assert response.json()["error"]["code"] in ("invalid_rejected_items", "invalid"), body
+    assert world() == before
+
+
+def test_items_are_named_only_in_a_partial_acceptance_of_labelling(supervisor, company, assembly, mother):
+    project = labelling(supervisor, company)
+    submission = hand_in(mother, project)
+    item = items_of(submission.task)[0]
+    with pytest.raises(InvalidRejectedItems):
+        services.submission_review(
+            actor=supervisor, submission_id=submission.pk, decision="reject", reason="差", rejected_items=[item.pk]
+        )
+
+
+def test_a_reject_sends_back_every_ordinary_item_but_never_a_gold_one(supervisor, company, mother):
+    project = labelling(supervisor, company)
+    submission = hand_in(mother, project)
+    gold = items_of(submission.task)[0]
+    LabelItem.objects.filter(pk=gold.pk).update(expected_label=project.label_set[0])
+    services.submission_review(actor=supervisor, submission_id=submission.pk, decision="reject", reason="乱标")
+    back = Task.objects.get(project=project, status=TaskStatus.OPEN)
+    assert [c.origin_id for c in items_of(back)] == [i.pk for i in items_of(submission.task)[1:]]
+
+
+def test_an_item_goes_back_at_most_item_retries_times(supervisor, company, mother, other_mother):
+    project = labelling(supervisor, company, item_retries=1)
+    first = hand_in(mother, project)
+    services.submission_review(actor=supervisor, submission_id=first.pk, decision="reject", reason="乱标")
+    back = Task.objects.get(project=project, status=TaskStatus.OPEN)
+    second = hand_in(other_mother, project, back)
+    services.submission_review(actor=supervisor, submission_id=second.pk, decision="reject", reason="还是乱标")
+    assert not Task.objects.filter(project=project, status=TaskStatus.OPEN).exists()  # round 1 = the limit
+
+
+def test_nothing_goes_back_from_an_accept_a_revision_or_a_count_only_partial(supervisor, company, mother):
+    project = labelling(supervisor, company, tasks=3)
+    decisions = (
+        {"decision": Decision.ACCEPT},
+        {"decision": Decision.REVISE, "reason": "再看看"},
+        {"decision": Decision.PARTIAL, "reason": "部分", "accepted_units": 3},
+    )
+    for body in decisions:
+        submission = hand_in(mother, project)
+        services.submission_review(actor=supervisor, submission_id=submission.pk, **body)
+        assert Task.objects.filter(project=project).count() == 3, body
+        if body["decision"] == Decision.REVISE:
+            services.claim_release(worker=mother, claim_id=submission.claim_id, reason="家里有事")
+
+
+def test_a_low_gold_score_is_flagged_first_in_the_queue_and_shown(supervisor, company, mother, other_mother):
+    project = labelling(supervisor, company, tasks=2, gold_min_accuracy=70)
+    for task in project.tasks.all():
+        for item in items_of(task)[:2]:
+            LabelItem.objects.filter(pk=item.pk).update(expected_label=project.label_set[0])
+    good = hand_in(mother, project)  # first in, both gold right
+    low = hand_in(other_mother, project, right=set())  # later, both gold wrong
+    assert (good.gold_correct, good.gold_total, low.gold_correct, low.gold_total) == (2, 2, 0, 2)
+
+    queue = list(selectors.review_queue_for(supervisor))
+    assert [s.pk for s in queue] == [low.pk, good.pk]
+    assert selectors.next_in_review_queue(supervisor).pk == low.pk
+    assert selectors.next_in_review_queue(supervisor, after=queue[0]).pk == good.pk
+    assert selectors.next_in_review_queue(supervisor, after=queue[1]) is None
+
+    listed = api_for(supervisor).get("/api/v1/reviews/queue").json()["results"]
+    assert [row["id"] for row in listed] == [low.pk, good.pk]
+    assert listed[0]["gold"] == {"correct": 0, "total": 2, "accuracy": 0.0, "flagged": True}
+    assert listed[1]["gold"] == {"correct": 2, "total": 2, "accuracy": 100.0, "flagged": False}
+
+
+def test_the_reviewer_page_shows_the_gold_score_and_its_flag(supervisor, company, other_mother):
+    from tests.test_supervisor_pages import page, signed_in
+
+    project = labelling(supervisor, company)
+    for item in items_of(project.tasks.get())[:3]:
+        LabelItem.objects.filter(pk=item.pk).update(expected_label=project.label_set[0])
+    low = hand_in(other_mother, project, right={items_of(project.tasks.get())[0].pk})
+    text = page(signed_in(supervisor).get(f"/work/review/{low.pk}/"))
+    gold = text[text.index('id="work-gold"') :].split("</p>")[0]
+    assert "33.3%" in gold and "对照题" in gold and 'id="gold-flag"' in gold
