@@ -68,6 +68,7 @@ v1 = [
     path("projects/<id:pk>/slots/pattern", tasks_api.SlotPatternView.as_view(), name="project-slot-pattern"),
     path("projects/<id:pk>/progress", tasks_api.ProjectProgressView.as_view(), name="project-progress"),
     path("projects/<id:pk>/results", tasks_api_results.ProjectResultsView.as_view(), name="project-results"),
+    path("projects/<id:pk>/quality", tasks_api_results.ProjectQualityView.as_view(), name="project-quality"),
     path("projects/<id:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
     path("tasks/<id:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),
