@@ -88,6 +88,7 @@ v1 = [
         tasks_api_results.ResultsExportDownloadView.as_view(),
         name="project-results-export-download",
     ),
+    path("projects/<id:pk>/quality", tasks_api_results.ProjectQualityView.as_view(), name="project-quality"),
     path("projects/<id:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
     path("tasks/<id:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),

@@ -195,9 +195,35 @@ class LabellingSplitForm(forms.Form):
     label_set = forms.CharField(
         label=_("label set"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One label per line.")
     )
+    overlap = forms.IntegerField(
+        label=_("labels per item"),
+        min_value=1,
+        max_value=5,
+        initial=1,
+        required=False,
+        help_text=_("Each item is labelled by this many different mothers; the result is their majority."),
+    )
+    gold_field = forms.CharField(
+        label=_("known-answer column"),
+        max_length=64,
+        required=False,
+        help_text=_("Optional: rows with an answer here are gold items, mixed into every task to check the work."),
+    )
+    gold_rate = forms.IntegerField(
+        label=_("gold items per task (%)"), min_value=1, max_value=50, initial=10, required=False
+    )
 
     def clean_label_set(self):
         return _labels_from_text(self.cleaned_data.get("label_set", ""))
+
+    def quality_terms(self) -> dict:
+        """The overlap, and the gold column and rate when a gold column is named."""
+        data = self.cleaned_data
+        gold_field = (data.get("gold_field") or "").strip()
+        terms = {} if data.get("overlap") is None else {"overlap": data["overlap"]}
+        if gold_field:
+            terms |= {"gold_field": gold_field, "gold_rate": data.get("gold_rate") or 10}
+        return terms
 
 
 class SlotForm(forms.Form):

@@ -46,7 +46,13 @@ def _form_class(project):
 
 def _initial(project) -> dict:
     if project.kind == Kind.LABELLING:
-        return {"label_set": "\n".join(project.label_set or []), "text_field": "text", "items_per_task": 20}
+        return {
+            "label_set": "\n".join(project.label_set or []),
+            "text_field": "text",
+            "items_per_task": 20,
+            "overlap": project.overlap,
+            "gold_rate": project.gold_rate or 10,
+        }
     return {}
 
 
@@ -165,6 +171,7 @@ def _labelling_preview(request, project):
                 file=upload,
                 items_per_task=data["items_per_task"],
                 text_field=data["text_field"],
+                **form.quality_terms(),
             )
     except DomainError as error:
         form_error(form, error)
@@ -175,6 +182,7 @@ def _labelling_preview(request, project):
         "text_field": data["text_field"],
         "items_per_task": data["items_per_task"],
         "label_set": "\n".join(labels),
+        **form.quality_terms(),
     }
     # A large file, or more tasks than one request makes, is split by a background job.
     background = (
@@ -186,6 +194,7 @@ def _labelling_preview(request, project):
         "items_per_task": data["items_per_task"],
         "label_set": labels,
         "background": background,
+        **form.quality_terms(),
     }
     token = _preview_token(project, order)
     return _preview_page(request, project, preview, carried, token, columns=columns, background=background)
@@ -257,6 +266,7 @@ def _labelling_confirm(request, project, kept, order, *, expected_state):
             "text_field": order["text_field"],
             "label_set": order["label_set"],
             "expected_state": expected_state,
+            **{name: order[name] for name in ("overlap", "gold_field", "gold_rate") if order.get(name) is not None},
         }
         if order["background"]:
             return split_requests.split_request(actor=request.user, project_id=project.pk, upload=upload, **split), []

@@ -97,7 +97,8 @@ class ProjectTransitionView(APIView):
 
 class ProjectSplitView(APIView):
     """Make tasks: assembly ``{total_units, units_per_task}``; copywriting ``{briefs}``;
-    labelling: multipart ``file`` (CSV with a header, or JSONL) + ``items_per_task`` (+ ``text_field``)."""
+    labelling: multipart ``file`` (CSV with a header, or JSONL) + ``items_per_task`` (+ ``text_field``,
+    ``gold_field`` and ``gold_rate``: gold items mixed into every task; ``overlap``: labels per item)."""
 
     permission_classes = [IsSupervising]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -137,6 +138,8 @@ class ProjectSplitView(APIView):
             items_per_task=fields.get("items_per_task"),
             text_field=fields.get("text_field") or "text",
             gold_field=fields.get("gold_field") or None,
+            gold_rate=fields.get("gold_rate"),
+            overlap=fields.get("overlap"),
         )
         return Response(SplitJobOut(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -1,10 +1,12 @@
 """``GET /api/v1/projects/{id}/results``: what a project's work gave back (``tasks.results``), a page at a
 time, for the company's staff. ``?state=accepted`` (default) or ``all``. The same as a file
-(``tasks.results_export``): ``…/results/export`` streamed, ``…/results/exports`` built in the background."""
+(``tasks.results_export``): ``…/results/export`` streamed, ``…/results/exports`` built in the background.
+``GET …/quality``: how good a labelling project's labels are (``tasks.quality``)."""
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -12,13 +14,13 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff
-from core.errors import ExportNotReady
+from core.errors import ExportNotReady, Invalid
 from core.export_jobs import ExportStatus
 from core.file_responses import FILE_RESPONSES, FileNegotiation, file_download
 from core.schema import ErrorOut
-from tasks import results, results_export, results_export_requests, selectors
+from tasks import quality, results, results_export, results_export_requests, selectors
 from tasks.errors import InvalidResultsState, ResultsExportTooLarge
-from tasks.models import ResultsExport
+from tasks.models import Kind, ResultsExport
 from tasks.project_serializers import ResultsExportIn, ResultsExportOut
 
 
@@ -124,3 +126,17 @@ class ResultsExportDownloadView(APIView):
             raise ExportNotReady(details={"status": export.status})
         stem = results_export.file_stem(export.project, state=export.state, on=timezone.localdate(export.created_at))
         return file_download(export.file, kind=export.format, filename=f"{stem}.{export.format}")
+
+
+class ProjectQualityView(generics.GenericAPIView):
+    """``GET /api/v1/projects/{id}/quality``: agreement (Krippendorff's alpha), gold accuracy and the
+    flagged hand-ins of a labelling project (``tasks.quality``), for the company's staff."""
+
+    permission_classes = [IsCompanyStaff]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        project = get_object_or_404(selectors.projects_for_staff(request.user), pk=pk)
+        if project.kind != Kind.LABELLING:
+            raise Invalid(_("Only a labelling project has quality figures."), details={"kind": project.kind})
+        return Response(quality.project_quality(project))

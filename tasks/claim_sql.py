@@ -20,7 +20,10 @@ that fits in what is left of her part-time hours with the company that day and w
 staff of the project's company are left to the ORM path (which refuses them: their own
 company's work). The career rule (``tasks.career``): a training project, and work that needs a
 level of a skill she does not hold (``skills_workerskill``; no row is level 0), are left to the
-ORM path, which refuses with ``skill_required`` (or counts her training attempts). Her time (``fairwork.schedule``): a task must fit the slot's length, and beside
+ORM path, which refuses with ``skill_required`` (or counts her training attempts). The item-group
+rule (labelling overlap): a task of an item group that holds a task she ever claimed in the project
+is never hers — claim-next passes over it, the task she chose is left to the ORM path, which
+refuses with ``already_labelled``. Her time (``fairwork.schedule``): a task must fit the slot's length, and beside
 her live claims in the very same window (``HOMESLOT_PARALLEL_CLAIMS`` × the slot's length, less
 what they need); a live claim in any *other* window that shares time with this slot is left to
 the ORM path, which computes the exact rule. Lengths are compared in seconds, exactly as there,
@@ -50,7 +53,7 @@ from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStat
 
 SLOT_FULL_SQLSTATE = "HS409"
 FUNCTION = "homeslot_claim_next"
-VERSION = 5  # the version this code calls: installed by tasks/migrations/0012_claim_function_v5.py
+VERSION = 6  # the version this code calls: installed by tasks/migrations/0018_claim_function_v6.py
 SQL_FILE = Path(__file__).resolve().parent / "migrations" / "sql" / f"claim_v{VERSION}.sql"
 AUDIT_ACTION = "claim.create"
 

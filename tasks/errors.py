@@ -107,6 +107,14 @@ class TaskAlreadyClaimed(Conflict):
     message = _("Someone else just claimed this task.")
 
 
+class AlreadyLabelled(Conflict):
+    code = "already_labelled"
+    message = _(
+        "You have already had these items in another task of this project; each item is labelled by "
+        "different mothers. Please choose another task."
+    )
+
+
 class NoTaskAvailable(Conflict):
     code = "no_task_available"
     message = _("There are no open tasks left in this project.")

@@ -144,6 +144,21 @@ class SplitIn(serializers.Serializer):
     gold_field = serializers.CharField(
         required=False, max_length=64, help_text="labelling: the column holding each gold item's known answer"
     )
+    gold_rate = StrictIntegerField(
+        forms=True,
+        required=False,
+        min_value=0,
+        max_value=50,
+        help_text="labelling: % of each task's items that are gold items, drawn from the gold rows "
+        "(default with gold_field: the project's, 10)",
+    )
+    overlap = StrictIntegerField(
+        forms=True,
+        required=False,
+        min_value=1,
+        max_value=5,
+        help_text="labelling: how many different mothers label each item (default: the project's, 1)",
+    )
 
 
 class SlotPatternIn(serializers.Serializer):

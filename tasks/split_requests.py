@@ -21,6 +21,7 @@ from tasks.jobs import split_run
 from tasks.models import Kind, ProjectStatus, SplitJob
 from tasks.services._common import _bounded_int
 from tasks.services.splitting import _locked_split_project
+from tasks.splitting import MAX_GOLD_RATE, MAX_OVERLAP
 
 
 @transaction.atomic
@@ -32,11 +33,14 @@ def split_request(
     items_per_task: int,
     text_field: str = "text",
     gold_field: str | None = None,
+    gold_rate: int | None = None,
+    overlap: int | None = None,
     expected_state: list[int] | None = None,
     label_set: list[str] | None = None,
 ) -> SplitJob:
     """Keep a large labelling file and split it in the background (``tasks.jobs.split_run``).
-    ``expected_state`` and ``label_set`` as for ``project_split``."""
+    ``expected_state`` and ``label_set`` as for ``project_split``; ``gold_rate`` and ``overlap`` are
+    checked now (``splitting.split_labelling`` checks them again when the job splits)."""
     project = _locked_split_project(actor, project_id, expected_state=expected_state, label_set=label_set)
     if project.status == ProjectStatus.CLOSED:
         raise WrongState(_("A closed project cannot get new tasks."))
@@ -48,6 +52,12 @@ def split_request(
     job = SplitJob(project=project, requested_by=actor, filename=(upload.name or "")[:200], items_per_task=per)
     job.text_field = (text_field or "text")[:64]
     job.gold_field = (gold_field or "")[:64]
+    job.gold_rate = None if gold_rate is None else _bounded_int(gold_rate, "gold_rate", low=0, high=MAX_GOLD_RATE)
+    job.overlap = None if overlap is None else _bounded_int(overlap, "overlap", low=1, high=MAX_OVERLAP)
+    if job.gold_rate and not job.gold_field:
+        raise InvalidSplit(
+            _("Gold items need the column of their known answers (gold_field)."), details={"field": "gold_field"}
+        )
     folder = Path(settings.MEDIA_ROOT) / "splits"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job.pk}{Path(job.filename).suffix[:10]}"

@@ -6,7 +6,9 @@ naming what is wrong (for a file, the line), so a bad request creates nothing.
 
 import csv
 import io
+import random
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -19,13 +21,18 @@ MAX_BRIEF_CHARS = 5000
 MAX_ITEM_CHARS = 5000
 # Far above any real order, far below what the database's integer columns hold.
 MAX_COUNT = 10_000_000
+MAX_OVERLAP = 5  # labels per item (Project.overlap's range)
+MAX_GOLD_RATE = 50  # % of a task's items that are gold (Project.gold_rate's range)
 
 
 @dataclass
 class TaskSpec:
     units: int
     brief: str = ""
-    items: list[dict] = field(default_factory=list)  # labelling: {"line", "text", "payload"}
+    # labelling: {"line", "text", "payload", "expected", "key"}; ``key`` names the source item (the same
+    # key in several tasks: copies of one item, the first of them its first copy)
+    items: list[dict] = field(default_factory=list)
+    group: int | None = None  # labelling: the chunk of source items (its copies share it), from 0
     terms: dict = field(default_factory=dict)  # copywriting: {min_chars, max_chars, keywords} (tasks.writing)
 
 
@@ -74,10 +81,24 @@ def split_labelling(
     max_tasks: int,
     gold_field: str | None = None,
     label_set: list[str] | None = None,
+    gold_rate=None,
+    overlap=None,
 ) -> list[TaskSpec]:
     """``gold_field``: a column whose value, where given, is the item's known answer (a gold item);
-    it must be one of ``label_set``. The column is kept out of the item's record (never shown)."""
+    it must be one of ``label_set``. The column is kept out of the item's record (never shown).
+
+    The gold rows are taken out of the ordinary items and mixed into every task at ``gold_rate`` %
+    of its ``items_per_task`` (at least one, at least one ordinary item left), drawn round-robin
+    from them, at a position that looks random but is the same for the same file. A file of gold
+    rows only (a training) is split as it is, every item gold. ``overlap``: each chunk of items
+    becomes that many tasks (copies, one ``group``), each to be labelled by another mother."""
     per = _positive_int(items_per_task, "items_per_task")
+    copies = _bounded(overlap, "overlap", low=1, high=MAX_OVERLAP, default=1)
+    rate = _bounded(gold_rate, "gold_rate", low=0, high=MAX_GOLD_RATE, default=0)
+    if rate and not gold_field:
+        raise InvalidSplit(
+            _("Gold items need the column of their known answers (gold_field)."), details={"field": "gold_field"}
+        )
     if len(raw) > MAX_FILE_BYTES:
         raise TooLarge(_("The file is larger than 10 MB. Please split it into smaller files."))
     text = _decode(raw)
@@ -86,12 +107,72 @@ def split_labelling(
     items = _parse_jsonl(text, text_field) if is_jsonl else _parse_csv(text, text_field)
     if not items:
         raise InvalidFile(_("The file has no items."), details={"line": None})
+    for item in items:
+        item["key"] = ("item", item["line"])
+    gold: list[dict] = []
     if gold_field:
         _gold(items, gold_field, label_set or [], csv_header=None if is_jsonl else _csv_header(text))
-    _check_count(-(-len(items) // per), max_tasks)
-    return [
-        TaskSpec(units=len(chunk), items=chunk) for chunk in (items[i : i + per] for i in range(0, len(items), per))
-    ]
+        gold = [item for item in items if item["expected"]]
+        if not gold:
+            raise InvalidSplit(
+                _("No row of the file has a known answer in the column “%(field)s”.") % {"field": gold_field},
+                details={"field": "gold_field"},
+            )
+        if len(gold) < len(items):  # a file of gold rows only is a training: split as it is
+            items = [item for item in items if not item["expected"]]
+        else:
+            gold = []
+    if gold and not rate:
+        raise InvalidSplit(
+            _("Please say how many of each task's items are gold items (1 to %(max)s %%).") % {"max": MAX_GOLD_RATE},
+            details={"field": "gold_rate"},
+        )
+    per_gold = _gold_per_task(per, rate) if gold else 0
+    if gold and per_gold == 0:
+        raise InvalidSplit(
+            _("A task of one item has no room for a gold item; please give each task more items."),
+            details={"field": "items_per_task"},
+        )
+    per_gold = min(per_gold, len(gold))
+    ordinary = per - per_gold
+    chunks = [items[i : i + ordinary] for i in range(0, len(items), ordinary)]
+    _check_count(len(chunks) * copies, max_tasks)
+    specs = []
+    for index, chunk in enumerate(chunks):
+        chunk = list(chunk)
+        if per_gold:
+            drawn = [gold[(index * per_gold + j) % len(gold)] for j in range(per_gold)]
+            order = random.Random(f"homeslot.gold:{index}:{chunk[0]['line']}")  # a stable shuffle, not a secret
+            for item in drawn:
+                chunk.insert(order.randint(0, len(chunk)), item)
+        for _copy in range(copies):
+            specs.append(TaskSpec(units=len(chunk), items=chunk, group=index))
+    return specs
+
+
+def _gold_per_task(per: int, rate: int) -> int:
+    """Gold items in a task of ``per`` items at ``rate`` %: rounded half up, at least one, and at
+    least one ordinary item left (0: no room)."""
+    if not rate:
+        return 0
+    count = int((Decimal(per) * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return min(max(count, 1), per - 1)
+
+
+def _bounded(value, name: str, *, low: int, high: int, default: int) -> int:
+    if value is None or value == "":
+        return default
+    number = None if isinstance(value, bool) else value
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or str(number) != str(value).strip() or not low <= number <= high:
+        raise InvalidSplit(
+            _("%(field)s must be a whole number from %(low)s to %(high)s.") % {"field": name, "low": low, "high": high},
+            details={"field": name},
+        )
+    return number
 
 
 def _csv_header(text: str) -> list[str]:

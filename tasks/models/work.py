@@ -360,6 +360,9 @@ class SplitJob(models.Model):
     items_per_task = models.PositiveIntegerField(_("items per task"))
     text_field = models.CharField(_("text column"), max_length=64, default="text")
     gold_field = models.CharField(_("known-answer column"), max_length=64, blank=True, default="")
+    # As asked (null: the project's, as a direct split takes them); checked when the job splits.
+    gold_rate = models.PositiveSmallIntegerField(_("gold items per task (%)"), null=True, blank=True)
+    overlap = models.PositiveSmallIntegerField(_("labels per item"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=SplitStatus.choices, default=SplitStatus.QUEUED)
     tasks_created = models.PositiveIntegerField(_("tasks created"), default=0)
     units_created = models.PositiveIntegerField(_("units created"), default=0)

@@ -4,7 +4,7 @@ import contextlib
 import datetime
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from realtime.groups import company_staff_group, project_group, worker_group
 from realtime.publish import publish, publish_written
 from tasks import career, claim_sql, measures
 from tasks.errors import (
+    AlreadyLabelled,
     ClaimLimitReached,
     ClaimNextRepeated,
     InvalidSlot,
@@ -172,8 +173,11 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         raise SlotFull()
 
     claimable = Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)
-    candidates = Task.objects.filter(claimable, project_id=project_id)
+    # Never two tasks of one item group (overlap copies, items sent back): each item, another mother.
+    candidates = Task.objects.filter(claimable, project_id=project_id).exclude(_had_group(worker, project_id))
     if task_id is not None:
+        if Task.objects.filter(pk=task_id).filter(_had_group(worker, project_id)).exists():
+            raise AlreadyLabelled(details={"task": task_id})
         candidates = candidates.filter(pk=task_id)
     fit = _fit(worker=worker, project=project, slot=slot, now=now)
     task = _take_task(candidates.filter(units__lte=fit.units), by_choice=task_id is not None, now=now)
@@ -215,6 +219,16 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
 
 
 _VISIBLE = (ProjectStatus.PUBLISHED, ProjectStatus.PAUSED)
+
+
+def _had_group(worker, project_id: int) -> Exists:
+    """On a Task queryset: a claim of hers, whatever its status, on a task of this one's item group
+    (the claim function's rule too). A task without a group is never excluded."""
+    return Exists(
+        Claim.objects.filter(
+            worker=worker, project_id=project_id, task__project_id=project_id, task__item_group=OuterRef("item_group")
+        )
+    )
 
 
 def _lock_worker(worker):

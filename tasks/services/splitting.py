@@ -45,6 +45,8 @@ def project_split(
     leaves the label set as it was)."""
     project = _locked_split_project(actor, project_id, expected_state=expected_state, label_set=label_set)
     specs = _split_specs(project, max_tasks=max_tasks or settings.HOMESLOT_SPLIT_MAX_TASKS, request=request)
+    if project.kind == Kind.LABELLING:
+        _keep_quality_terms(project, request)
     return _split_write(actor, project, specs)
 
 
@@ -118,32 +120,51 @@ def _split_specs(project: Project, *, max_tasks: int, request: dict) -> list:
             max_tasks=max_tasks,
             gold_field=request.get("gold_field") or None,
             label_set=project.label_set,
+            **_quality_terms(project, request),
         )
     return specs
 
 
+def _quality_terms(project: Project, request: dict) -> dict:
+    """The overlap and gold rate of a labelling split: as asked, else the project's (its gold rate
+    only when the split names a gold column). Checked by ``splitting.split_labelling``."""
+    overlap = request.get("overlap")
+    gold_rate = request.get("gold_rate")
+    if gold_rate is None and request.get("gold_field"):
+        gold_rate = project.gold_rate
+    return {"overlap": project.overlap if overlap is None else overlap, "gold_rate": gold_rate}
+
+
+def _keep_quality_terms(project: Project, request: dict) -> None:
+    """The project remembers the terms of its last labelling split (checked by then)."""
+    terms = _quality_terms(project, request)
+    changes = {"overlap": int(terms["overlap"])}
+    if request.get("gold_field") and terms["gold_rate"] not in (None, ""):
+        changes["gold_rate"] = int(terms["gold_rate"])
+    if any(getattr(project, name) != value for name, value in changes.items()):
+        Project.objects.filter(pk=project.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(project, name, value)
+
+
 def _split_write(actor, project: Project, specs: list) -> list[Task]:
     first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
+    # A labelling chunk's group is new in the project (its copies share it; a mother takes one of them).
+    groups = (project.tasks.aggregate(g=Max("item_group"))["g"] or 0) + 1
     tasks = Task.objects.bulk_create(
         [
-            Task(project=project, number=first + i, brief=spec.brief, units=spec.units, **spec.terms)
+            Task(
+                project=project,
+                number=first + i,
+                brief=spec.brief,
+                units=spec.units,
+                item_group=None if spec.group is None else groups + spec.group,
+                **spec.terms,
+            )
             for i, spec in enumerate(specs)
         ]
     )
-    items = [
-        LabelItem(
-            task=task,
-            position=pos,
-            source_line=item["line"],
-            text=item["text"],
-            payload=item["payload"],
-            expected_label=item.get("expected", ""),
-        )
-        for task, spec in zip(tasks, specs, strict=True)
-        for pos, item in enumerate(spec.items, start=1)
-    ]
-    if items:
-        LabelItem.objects.bulk_create(items, batch_size=2000)
+    _write_items(tasks, specs)
     audit_record(
         actor=actor,
         action="project.split",
@@ -160,6 +181,31 @@ def _split_write(actor, project: Project, specs: list) -> list[Task]:
         )
     _publish_progress(project)
     return tasks
+
+
+def _write_items(tasks: list[Task], specs: list) -> None:
+    """The tasks' items: each source item's first copy first (its id known), then its other copies
+    (overlap copies, a gold item mixed into other tasks), each pointing at the first."""
+    firsts, copies = [], []
+    seen: set = set()
+    for task, spec in zip(tasks, specs, strict=True):
+        for pos, item in enumerate(spec.items, start=1):
+            row = LabelItem(
+                task=task,
+                position=pos,
+                source_line=item["line"],
+                text=item["text"],
+                payload=item["payload"],
+                expected_label=item.get("expected", ""),
+            )
+            key = item.get("key", (task.pk, pos))
+            (copies if key in seen else firsts).append((key, row))
+            seen.add(key)
+    LabelItem.objects.bulk_create([row for _key, row in firsts], batch_size=2000)
+    first_of = {key: row.pk for key, row in firsts}
+    for key, row in copies:
+        row.origin_id = first_of[key]
+    LabelItem.objects.bulk_create([row for _key, row in copies], batch_size=2000)
 
 
 def split_job_run(*, job_id: str) -> SplitJob | None:
@@ -181,6 +227,8 @@ def split_job_run(*, job_id: str) -> SplitJob | None:
                 items_per_task=job.items_per_task,
                 text_field=job.text_field,
                 gold_field=job.gold_field or None,
+                gold_rate=job.gold_rate,
+                overlap=job.overlap,
             )
             SplitJob.objects.filter(pk=job.pk).update(
                 status=SplitStatus.DONE,

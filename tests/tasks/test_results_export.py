@@ -38,7 +38,8 @@ def export_url(project, **params) -> str:
 
 
 def labelling_project(supervisor, company):
-    """Two tasks of three items each, from records with the company's own fields; one item is gold."""
+    """Tasks of three items, from records with the company's own fields: two ordinary items and the one
+    gold item (a known answer) mixed into each (gold_rate); the gold item is never a result."""
     project = services.project_create(
         actor=supervisor,
         company_id=company.pk,
@@ -118,9 +119,9 @@ def test_the_csv_has_a_bom_the_kinds_columns_and_neutralised_text(supervisor, wo
     if kind == Kind.COPYWRITING:
         assert [line[header.index("text")] for line in lines] == ["'" + HOSTILE[0]]
     if kind == Kind.LABELLING:
-        assert len(lines) == 3  # the first task's three items: none of them gold
-        assert [line[header.index("sku")] for line in lines] == ["A-0", "A-1", "A-2"]
-        assert [line[header.index("note")] for line in lines] == ["'" + HOSTILE[0], "'" + HOSTILE[1], "普通"]
+        assert len(lines) == 2  # the first task's two ordinary items, not its gold one
+        assert [line[header.index("sku")] for line in lines] == ["A-0", "A-1"]
+        assert [line[header.index("note")] for line in lines] == ["'" + HOSTILE[0], "'" + HOSTILE[1]]
         assert lines[0][header.index("meta")] == '{"shop":0}'  # a dict: compact JSON text
         assert {line[header.index("label")] for line in lines} == {"好评"}
 
@@ -174,7 +175,7 @@ def test_gold_items_are_never_in_the_file(supervisor, worked):
     project = worked[Kind.LABELLING]
     body = download(supervisor, export_url(project, format="csv", state="all"))[2].decode("utf-8-sig")
 
-    assert "A-5" not in body and "A-4" in body  # item 5 is the gold one; its task-mates are there
+    assert "A-5" not in body and "A-0" in body and "A-3" in body  # A-5 is the gold one, in every task
 
 
 def test_a_dict_or_list_is_compact_json_and_a_yes_no_a_boolean():
@@ -209,14 +210,14 @@ def test_only_the_companys_staff_get_the_file(supervisor, worked, mother, other_
 
 def test_a_large_project_is_built_in_the_background_with_progress(supervisor, worked, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.HOMESLOT_RESULTS_EXPORT_INLINE_MAX = 2
+    settings.HOMESLOT_RESULTS_EXPORT_INLINE_MAX = 1
     project = worked[Kind.LABELLING]
     client = Client()
     client.force_login(supervisor)
 
     refused = download(supervisor, export_url(project, format="xlsx"))
     assert refused[0] == 409 and json.loads(refused[2])["error"]["code"] == "results_export_too_large"
-    assert json.loads(refused[2])["error"]["details"]["rows"] == 3
+    assert json.loads(refused[2])["error"]["details"]["rows"] == 2
 
     asked = client.post(
         f"/api/v1/projects/{project.pk}/results/exports",
@@ -229,24 +230,24 @@ def test_a_large_project_is_built_in_the_background_with_progress(supervisor, wo
     assert client.get(f"{detail}/download").status_code == 409  # not built yet
     assert not OutboxEvent.objects.filter(type="results.ready").exists()
 
-    assert results_export_build.call(export_id) == 3
+    assert results_export_build.call(export_id) == 2
     assert results_export_build.call(export_id) == 0  # built already: a second run changes nothing
 
     state = client.get(detail).json()
     assert (state["status"], state["rows_done"], state["rows_total"], state["progress_percent"]) == (
         "ready",
-        3,
-        3,
+        2,
+        2,
         100,
     )
     assert state["download"] == f"{detail}/download"
     [event] = OutboxEvent.objects.filter(type="results.ready")
     assert event.group == f"company.{project.company_id}.staff"
-    assert event.data["download"] == state["download"] and event.data["rows"] == 3
+    assert event.data["download"] == state["download"] and event.data["rows"] == 2
     status, response, body = download(supervisor, state["download"])
     assert status == 200 and ".xlsx" in response["Content-Disposition"]
     rows = list(openpyxl.load_workbook(io.BytesIO(body)).worksheets[0].iter_rows(values_only=True))
-    assert list(rows[0]) == expected_header(Kind.LABELLING) and len(rows) == 4
+    assert list(rows[0]) == expected_header(Kind.LABELLING) and len(rows) == 3
     assert ResultsExport.objects.get(pk=export_id).status == ExportStatus.READY
 
 
