@@ -19,12 +19,13 @@ reviewed, given back) in the same window, beside it, around it or on other days 
 hours she already worked, the parallel-claims and hour limits of the settings, projects with
 their rates, regions, kinds, minutes per unit, claim limits and states, tasks open, taken, run
 out or done, slots full, closed or past, staff of the company or of another, and, in Berlin,
-the days the clocks change on (a day of 23 or 25 hours), all drawn by hypothesis.
+the days the clocks change on (a day of 23 or 25 hours), and item groups (labelling overlap: a task
+of a group she ever had a claim in is never hers), all drawn by hypothesis.
 
 Every refusal each way can give is drawn (checked after the run); claim-next's do not include
 ``task_already_claimed``, which it gives only when two claims race for one task (the unique index;
 tests/concurrency); a chosen task's include it (taken by another, handed in, done) and not
-``no_task_available``. The chosen task is one of the project's (in any state), one that does not
+``no_task_available``, and ``already_labelled`` (a task of a group she had). The chosen task is one of the project's (in any state), one that does not
 exist, or one of another project.
 """
 
@@ -94,7 +95,7 @@ REFUSALS = {
     "claims_overlap",
     "hours_limit_reached",
 }
-REFUSALS_OF_A_CHOSEN_TASK = (REFUSALS - {"no_task_available"}) | {"task_already_claimed"}
+REFUSALS_OF_A_CHOSEN_TASK = (REFUSALS - {"no_task_available"}) | {"task_already_claimed", "already_labelled"}
 LEFT_TO_THE_ORM = {"a task whose claim ran out", "a claim in another window"}
 WAYS = ("claim-next", "chosen task")
 
@@ -137,6 +138,7 @@ class HeldSpec:
     window: str  # where its slot lies beside the target slot
     minutes: int
     status: str  # live | lapsed | submitted | done | released | expired
+    group: int = 0  # its task's item group (in the target project; 0: none)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +155,7 @@ class World:
     held: tuple[HeldSpec, ...]
     confirmed: bool
     chosen: int  # the task she chooses: ≥ 0 the target project's (by position), -1 none such, -2 another's
+    grouped: bool = False  # the target project's tasks in item groups of two (1, 1, 2, 2, 3)
 
 
 def weighted(*pairs):
@@ -175,7 +178,8 @@ SIMPLE_GATES = ("not_a_worker", "staff_here", "draft", "closed", "paused", "fore
 SIMPLE_GATES += ("outside", "confirmed")  # outside her windows; the same, and she confirmed
 # beside: a short claim of hers in a window that shares time with the slot (room left beside it);
 # stale: tasks whose claims ran out; clocks_change: in Berlin, on those days.
-RICH_GATES = ("limit", "hours", "time", "beside", "stale", "clocks_change", "any")
+# groups: the target project's tasks in item groups, her claims in some of them.
+RICH_GATES = ("limit", "hours", "time", "beside", "stale", "clocks_change", "groups", "any")
 # 217 worlds in all, the same ones every run; HOMESLOT_CLAIM_DIFFERENTIAL_SCALE=20 draws 20 times as
 # many, new ones each run (a longer hunt on a developer's machine).
 SCALE = int(os.environ.get("HOMESLOT_CLAIM_DIFFERENTIAL_SCALE", "1"))
@@ -186,6 +190,7 @@ HELD_WINDOWS = {
     "time": ((3, "same"), (2, "overlap"), (2, "inside"), (1, "contains"), (1, "same_slot"), (1, "adjacent")),
     "beside": ((2, "overlap"), (2, "inside"), (1, "contains")),
     "clocks_change": ((3, "disjoint"), (2, "adjacent"), (1, "same"), (1, "this_week")),  # late evening, past midnight
+    "groups": ((3, "disjoint"), (2, "this_week"), (1, "last_week"), (1, "same_slot")),
 }
 HELD_STATUSES = {
     "limit": ((4, "live"), (1, "lapsed"), (1, "submitted")),
@@ -193,6 +198,8 @@ HELD_STATUSES = {
     "time": ((5, "live"), (1, "lapsed"), (1, "submitted"), (1, "released")),
     "beside": ((1, "live"),),
     "clocks_change": ((3, "live"), (2, "done"), (1, "submitted")),
+    # Whatever its status, a claim in a group keeps her out of it: mostly ended ones (no limit reached).
+    "groups": ((3, "released"), (2, "done"), (2, "expired"), (1, "submitted"), (1, "live")),
 }
 ANY_WINDOWS = (
     *((3, "same"), (2, "disjoint"), (2, "overlap"), (1, "inside"), (1, "contains")),
@@ -271,7 +278,7 @@ def worlds(draw, gate: str) -> World:
             draw(weighted((2, 1), (1, 2)) if gate in ("hours", "time") else weighted((2, 1), (1, 0), (1, 2)))
         )
     )
-    in_target_project = {"limit": 4, "hours": 1, "time": 1, "beside": 1, "clocks_change": 1}.get(gate, 2)
+    in_target_project = {"limit": 4, "hours": 1, "time": 1, "beside": 1, "clocks_change": 1, "groups": 6}.get(gate, 2)
     held = tuple(
         HeldSpec(
             project=draw(weighted((in_target_project, 0), *((2, i) for i in range(1, len(others) + 1)))),
@@ -284,6 +291,7 @@ def worlds(draw, gate: str) -> World:
                 )
             ),
             status=draw(weighted(*HELD_STATUSES.get(gate, ANY_STATUSES))),
+            group=draw(weighted((2, 1), (1, 0), (1, 2), (1, 3))) if gate == "groups" else 0,
         )
         for _ in range(
             draw(
@@ -333,6 +341,7 @@ def worlds(draw, gate: str) -> World:
         held=held,
         confirmed=gate == "confirmed" or (gate == "any" and draw(weighted((3, False), (2, True)))),
         chosen=draw(weighted((4, 0), (2, 1), (1, 2), (1, 4), (1, -1), (1, -2))),
+        grouped=gate == "groups" or (gate == "any" and draw(st.booleans())),
     )
 
 
@@ -477,7 +486,12 @@ def build(world: World) -> dict:
     # Her claims, each on a task of its own.
     for held in world.held:
         owner = project if held.project == 0 else others[held.project - 1]
-        task = Task.objects.create(project=owner, number=number(owner), units=_units(held.minutes, owner))
+        task = Task.objects.create(
+            project=owner,
+            number=number(owner),
+            units=_units(held.minutes, owner),
+            item_group=(held.group or None) if owner == project else None,
+        )
         if held.window == "same_slot" and owner == project:
             held_slot = slot
             in_target_slot += held.status in ("live", "lapsed", "submitted", "done")
@@ -494,8 +508,13 @@ def build(world: World) -> dict:
     )
     busy = 0
     target_tasks = []
-    for task_spec in world.tasks:
-        task = Task.objects.create(project=project, number=number(project), units=_units(task_spec.minutes, project))
+    for position, task_spec in enumerate(world.tasks):
+        task = Task.objects.create(
+            project=project,
+            number=number(project),
+            units=_units(task_spec.minutes, project),
+            item_group=position // 2 + 1 if world.grouped else None,
+        )
         target_tasks.append(task.pk)
         if task_spec.state == "open":
             continue
