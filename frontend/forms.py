@@ -78,6 +78,22 @@ class ProjectForm(forms.Form):
         help_text=_("One label per line (labelling projects)."),
     )
 
+    # Labelling quality (tasks.gold, tasks.services.item_retries); left empty: as they are.
+    gold_min_accuracy = forms.IntegerField(
+        label=_("lowest gold accuracy (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Labelling: a hand-in with fewer gold items right is flagged first for review."),
+    )
+    item_retries = forms.IntegerField(
+        label=_("times a rejected item goes back"),
+        min_value=0,
+        max_value=5,
+        required=False,
+        help_text=_("Labelling: items not accepted go back to the pool for another mother this many times."),
+    )
+
     # The career path (skills/): the skill the work needs and from which level, or the skill it trains.
     skill = forms.TypedChoiceField(label=_("skill needed"), required=False, coerce=int, empty_value=None)
     min_level = forms.IntegerField(

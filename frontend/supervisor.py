@@ -131,6 +131,9 @@ def _project_values(form: ProjectForm) -> dict:
         data.pop(name, None)
     if not data.get("unit"):
         data.pop("unit", None)
+    for name in ("gold_min_accuracy", "item_retries"):
+        if data.get(name) is None:
+            data.pop(name, None)
     return data | form.career_values()
 
 

@@ -55,6 +55,10 @@ class ProjectOut(ModelSerializer):
             "grace_minutes",
             "review_window_hours",
             "claim_limit",
+            "overlap",
+            "gold_rate",
+            "gold_min_accuracy",
+            "item_retries",
             "skill",
             "skill_name",
             "min_level",
@@ -105,6 +109,12 @@ class ProjectCreateIn(serializers.Serializer):
     grace_minutes = StrictIntegerField(forms=True, required=False)
     review_window_hours = StrictIntegerField(forms=True, required=False)
     claim_limit = StrictIntegerField(forms=True, required=False)
+    gold_min_accuracy = StrictIntegerField(
+        forms=True, required=False, help_text="labelling: a hand-in below this % of gold items right is flagged (0–100)"
+    )
+    item_retries = StrictIntegerField(
+        forms=True, required=False, help_text="labelling: times an item not accepted goes back to the pool (0–5)"
+    )
     # The career terms (tasks.services._career_terms checks them together, with the skill's levels).
     skill = IdField(required=False, allow_null=True, help_text="A skill of the project's company; null: none.")
     min_level = StrictIntegerField(forms=True, required=False, help_text="0 (anyone) up to the skill's levels.")

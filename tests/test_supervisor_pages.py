@@ -251,6 +251,24 @@ def test_editing_a_project_and_the_pay_that_may_only_go_up(supervisor, assembly)
     assert assembly.title == "新标题" and world() == before
 
 
+def test_a_labelling_project_takes_its_gold_threshold_and_retries_on_the_form(supervisor, company):
+    project = factories.project(supervisor, company, kind=Kind.LABELLING, tasks=1, publish=False)
+    client = signed_in(supervisor)
+    text = page(client.get(f"/work/projects/{project.pk}/edit"))
+    assert 'name="gold_min_accuracy"' in text and 'value="70"' in text and 'name="item_retries"' in text
+    fields = project_fields(title=project.title, piece_rate=str(project.piece_rate), label_set="好评\n中评\n差评")
+    fields.pop("kind")
+    fields["minutes_per_unit"] = str(project.minutes_per_unit)
+    saved = client.post(f"/work/projects/{project.pk}/edit", {**fields, "gold_min_accuracy": "85", "item_retries": "0"})
+    assert saved.status_code == 302, page(saved)
+    project.refresh_from_db()
+    assert (project.gold_min_accuracy, project.item_retries) == (85, 0)
+    refused = client.post(f"/work/projects/{project.pk}/edit", {**fields, "item_retries": "9"})
+    assert refused.status_code == 400
+    project.refresh_from_db()
+    assert project.item_retries == 0
+
+
 def test_publish_pause_close_and_the_services_refusals_in_words(supervisor, company):
     client = signed_in(supervisor)
     cheap = factories.project(supervisor, company, piece_rate=Decimal("0.1000"), publish=False)

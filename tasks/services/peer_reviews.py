@@ -42,7 +42,7 @@ from tasks.models import Decision, PeerAudit, Review, Submission, SubmissionStat
 from tasks.models.reviews import AuditOutcome
 from tasks.services import second_look
 from tasks.services._common import _bounded_int, _require_supervising
-from tasks.services.reviews import _LOCKED, _checked_decision, _decide, _tell_her
+from tasks.services.reviews import _LOCKED, _checked_decision, _checked_items, _decide, _tell_her
 
 MAX_AUDIT_REASON = 2000
 
@@ -66,8 +66,10 @@ def peer_review_decide(
     accepted_units: int | None = None,
     reason: str = "",
     score: int | None = None,
+    rejected_items: list[int] | None = None,
 ) -> Review:
-    """Her decision as a peer reviewer on a hand-in of her queue; she is paid for it once."""
+    """Her decision as a peer reviewer on a hand-in of her queue; she is paid for it once. Items not
+    accepted are named as in a supervisor's review (``rejected_items``) and go back the same way."""
     now = timezone.now()
     submission = locks.lock_one(_LOCKED.select_related("project__skill").filter(pk=submission_id))
     if submission is None or submission.project.training or submission.project.skill_id is None:
@@ -83,11 +85,21 @@ def peer_review_decide(
         raise ReviewWindowPassed(
             details={"review_due_at": timezone.localtime(submission.review_due_at).isoformat()},
         )
+    if rejected_items is not None:
+        accepted_units = _checked_items(submission, decision, rejected_items, accepted_units)
     units, reason, score = _checked_decision(
         submission, actor=actor, decision=decision, accepted_units=accepted_units, reason=reason, score=score, now=now
     )
     review = _decide(
-        submission, actor=actor, decision=decision, units=units, reason=reason, score=score, now=now, by_peer=True
+        submission,
+        actor=actor,
+        decision=decision,
+        units=units,
+        reason=reason,
+        score=score,
+        now=now,
+        by_peer=True,
+        rejected_items=sorted(set(rejected_items or ())),
     )
     _tell_her(submission, review)
     peer_review_pay(review_id=review.pk, reviewer=actor, project=submission.project, rate=skill.peer_review_rate)

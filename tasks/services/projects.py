@@ -31,8 +31,12 @@ EDITABLE_FIELDS = (
     "grace_minutes",
     "review_window_hours",
     "claim_limit",
+    "gold_min_accuracy",
+    "item_retries",
     *CAREER_FIELDS,
 )
+# Labelling quality terms a supervisor sets (tasks.gold, tasks.services.item_retries), with their top.
+QUALITY_BOUNDS = {"gold_min_accuracy": 100, "item_retries": 5}
 # Mothers claimed at the terms they saw: once a project is out, its pay may only go up.
 TERMS_FIXED_AFTER_DRAFT = ("piece_rate", "minutes_per_unit")
 
@@ -101,6 +105,8 @@ def _apply_terms(project: Project, values: dict) -> None:
                 low=0 if name == "grace_minutes" else 1,
                 high=24 * 60 if name == "grace_minutes" else 24 * 30,
             )
+        elif name in QUALITY_BOUNDS:
+            value = _bounded_int(value, name, low=0, high=QUALITY_BOUNDS[name])
         elif name == "label_set":
             value = _label_set(value)
         elif name in ("title",) and not str(value or "").strip():

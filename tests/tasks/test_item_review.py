@@ -182,3 +182,15 @@ def test_the_reviewer_page_shows_the_gold_score_and_its_flag(supervisor, company
     text = page(signed_in(supervisor).get(f"/work/review/{low.pk}/"))
     gold = text[text.index('id="work-gold"') :].split("</p>")[0]
     assert "33.3%" in gold and "对照题" in gold and 'id="gold-flag"' in gold
+
+
+def test_a_supervisor_sets_the_gold_threshold_and_the_retries(supervisor, company):
+    project = labelling(supervisor, company)
+    api = api_for(supervisor)
+    changed = api.patch(f"/api/v1/projects/{project.pk}", {"gold_min_accuracy": 80, "item_retries": 0}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["gold_min_accuracy"], changed.json()["item_retries"]) == (80, 0)
+    before = world()
+    for body in ({"gold_min_accuracy": 101}, {"item_retries": 6}, {"item_retries": -1}, {"gold_min_accuracy": "x"}):
+        assert api.patch(f"/api/v1/projects/{project.pk}", body, format="json").status_code == 400, body
+    assert world() == before

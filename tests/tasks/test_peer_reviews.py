@@ -367,3 +367,27 @@ def test_a_resent_audit_with_its_key_answers_as_the_first(peer, supervisor, work
     again = client.post(url, {"outcome": "uphold"}, format="json", HTTP_IDEMPOTENCY_KEY="audit-1")
     assert first.status_code == again.status_code == 201 and again.json() == first.json()
     assert PeerAudit.objects.count() == 1
+
+
+def test_a_peer_names_the_labels_she_does_not_accept_and_they_go_back(supervisor, company, skill, peer, mother):
+    labelling = factories.project(supervisor, company, kind="labelling", tasks=1, units_per_task=4)
+    Project.objects.filter(pk=labelling.pk).update(skill=skill)
+    slot = factories.slot(supervisor, labelling)
+    claim = services.task_claim_next(worker=mother, project_id=labelling.pk, slot_id=slot.pk)
+    items = list(claim.task.items.order_by("position"))
+    submission = services.claim_submit(
+        worker=mother, claim_id=claim.pk, labels={str(i.pk): labelling.label_set[0] for i in items}
+    )
+    before = world()
+    refused = decide(peer, submission, {"decision": "partial", "reason": "有错", "rejected_items": [999_999]})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_rejected_items"
+    assert world() == before
+
+    response = decide(
+        peer, submission, {"decision": "partial", "reason": "第一条标错", "rejected_items": [items[0].pk]}
+    )
+    assert response.status_code == 200, response.content
+    review = Review.objects.get(submission=submission)
+    assert (review.by_peer, review.accepted_units, review.rejected_items) == (True, 3, [items[0].pk])
+    back = Task.objects.get(project=labelling, status="open")
+    assert [i.origin_id for i in back.items.all()] == [items[0].pk]
