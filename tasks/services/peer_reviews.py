@@ -42,7 +42,7 @@ from tasks.models import Decision, PeerAudit, Review, Submission, SubmissionStat
 from tasks.models.reviews import AuditOutcome
 from tasks.services import second_look
 from tasks.services._common import _bounded_int, _require_supervising
-from tasks.services.reviews import _LOCKED, _checked_decision, _checked_items, _decide, _tell_her
+from tasks.services.reviews import _LOCKED, _checked_and_decided, _tell_her
 
 MAX_AUDIT_REASON = 2000
 
@@ -85,21 +85,16 @@ def peer_review_decide(
         raise ReviewWindowPassed(
             details={"review_due_at": timezone.localtime(submission.review_due_at).isoformat()},
         )
-    if rejected_items is not None:
-        accepted_units = _checked_items(submission, decision, rejected_items, accepted_units)
-    units, reason, score = _checked_decision(
-        submission, actor=actor, decision=decision, accepted_units=accepted_units, reason=reason, score=score, now=now
-    )
-    review = _decide(
+    review = _checked_and_decided(
         submission,
         actor=actor,
         decision=decision,
-        units=units,
+        accepted_units=accepted_units,
         reason=reason,
         score=score,
+        rejected_items=rejected_items,
         now=now,
         by_peer=True,
-        rejected_items=sorted(set(rejected_items or ())),
     )
     _tell_her(submission, review)
     peer_review_pay(review_id=review.pk, reviewer=actor, project=submission.project, rate=skill.peer_review_rate)

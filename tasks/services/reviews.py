@@ -60,20 +60,48 @@ def submission_review(
 ) -> Review:
     """Decide a submission. A partial acceptance of labelling may name the items not accepted
     (``rejected_items``, LabelItem ids of the task): the rest are the accepted units, and those not
-    accepted go back to the pool (``item_retries``), as do a rejected hand-in's. The review's ``submission`` is as the decision left it, with what an
-    answer shows (project and company, task, claim, worker and her profile): nothing needs reading
+    accepted go back to the pool (``item_retries``), as do a rejected hand-in's. The review's
+    ``submission`` is as the decision left it, with what an answer shows (project and company, task, claim, worker and her profile): nothing needs reading
     again. Its audit rows and events are written together at the end (``core.batched_inserts``)."""
     now = timezone.now()
     submission = locks.lock_one(_LOCKED.filter(pk=submission_id))
     if submission is None:
         raise NotFound()
     _require_supervising(actor, submission.project.company_id)
+    review = _checked_and_decided(
+        submission,
+        actor=actor,
+        decision=decision,
+        accepted_units=accepted_units,
+        reason=reason,
+        score=score,
+        rejected_items=rejected_items,
+        now=now,
+    )
+    _tell_her(submission, review)
+    return review
+
+
+def _checked_and_decided(
+    submission: Submission,
+    *,
+    actor: User,
+    decision: str,
+    accepted_units,
+    reason: str,
+    score,
+    rejected_items,
+    now,
+    by_peer: bool = False,
+) -> Review:
+    """A person's decision (a supervisor's or a peer's) checked by the rules every one follows, then
+    written: the items not accepted named (``rejected_items``) or a count, ``_checked_decision``, ``_decide``."""
     if rejected_items is not None:
         accepted_units = _checked_items(submission, decision, rejected_items, accepted_units)
     units, reason, score = _checked_decision(
         submission, actor=actor, decision=decision, accepted_units=accepted_units, reason=reason, score=score, now=now
     )
-    review = _decide(
+    return _decide(
         submission,
         actor=actor,
         decision=decision,
@@ -81,10 +109,9 @@ def submission_review(
         reason=reason,
         score=score,
         now=now,
+        by_peer=by_peer,
         rejected_items=sorted(set(rejected_items or ())),
     )
-    _tell_her(submission, review)
-    return review
 
 
 def _checked_items(submission: Submission, decision: str, rejected_items, accepted_units) -> int:
