@@ -165,9 +165,12 @@ def test_the_pages_claim_reads_her_windows_only_when_needed_and_the_tasks_projec
     mom, assembly, slot, confirmed
 ):
     """On the ORM path (SQLite; on PostgreSQL when the one statement declines: here the task's claim
-    ran out, which it leaves to the ORM path)."""
+    ran out, which it leaves to the ORM path). The slot is tomorrow morning, so that it lies inside one
+    day's window whatever the hour the test runs at (an hour from now may run past midnight)."""
+    tomorrow_ten = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+    slot = factories.slot(assembly.created_by, assembly, starts_in=tomorrow_ten - timezone.now())
     task = assembly.tasks.order_by("pk").first()
-    ran_out = slot.starts_at - datetime.timedelta(hours=1)
+    ran_out = timezone.now() - datetime.timedelta(minutes=1)
     Claim.objects.create(
         task=task,
         worker=factories.mother(),
