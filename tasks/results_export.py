@@ -40,6 +40,11 @@ def pages(project: Project, *, state: str) -> Iterator[list[dict]]:
         yield results.rows_for(project, page)
 
 
+# The most fields of the uploaded records spread into columns of their own; more: ``record`` as JSON.
+MAX_RECORD_FIELDS = 200
+WHOLE_RECORD = object()
+
+
 def row_count(project: Project, *, state: str) -> int:
     return results.source(project, state=state).count()
 
@@ -64,13 +69,18 @@ def record_fields(project: Project, *, state: str) -> list[str]:
             f" WHERE json_type(item.payload) = 'object' AND item.id IN ({subquery})"
         )
     with connection.cursor() as cursor:
-        cursor.execute(keys, params)
-        return sorted(key for (key,) in cursor.fetchall())
+        cursor.execute(f"{keys} LIMIT {MAX_RECORD_FIELDS + 1}", params)
+        found = sorted(key for (key,) in cursor.fetchall())
+    # Uploads whose rows carry many different fields stay one JSON column: a file of a column per field
+    # would grow with fields × rows (and XLSX holds 16,384 columns at most).
+    return found if len(found) <= MAX_RECORD_FIELDS else [WHOLE_RECORD]
 
 
 def header(project: Project, fields: list[str]) -> list[str]:
     """The file's columns: the kind's keys, ``record`` spread into ``fields``."""
     own = results.COLUMNS[project.kind]
+    if fields == [WHOLE_RECORD]:
+        return list(own)
     spread = [f"{RECORD}.{field}" if field in own else field for field in fields]
     return [title for key in own for title in (spread if key == RECORD else [key])]
 
@@ -87,6 +97,9 @@ def _cells(row: dict, own: tuple, fields: list[str]) -> list:
     for key in own:
         if key == RECORD:
             record = row.get(RECORD)
+            if fields == [WHOLE_RECORD]:
+                cells.append(cell(record))
+                continue
             record = record if isinstance(record, dict) else {}
             cells += [cell(record.get(field)) for field in fields]
         else:

@@ -163,6 +163,16 @@ class Task(models.Model):
     # Labelling: the chunk of source items this task holds. The ``overlap`` copies of a chunk, and the
     # tasks its rejected items go back in, share it: a mother never claims two tasks of one group.
     item_group = models.PositiveIntegerField(_("item group"), null=True, blank=True)
+    # Labelling: the review whose items not accepted this task holds (tasks.services.item_retries);
+    # a second look that accepts them after all withdraws it while nobody has claimed it.
+    sent_back_by = models.ForeignKey(
+        "tasks.Review",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sent_back",
+        verbose_name=_("sent back by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -4,7 +4,8 @@ copied into one new open task of the project, for another mother (the task keeps
 no mother who held one of its tasks gets them: ``tasks.services.claims``). Each copy points at the
 item's first copy and counts one more round; an item that has been sent back ``project.item_retries``
 times stays where it is. Gold items (known answers) are never sent back: they are there to check the
-work, not to be done. A training project sends nothing back (its items are its lesson).
+work, not to be done. A training project sends nothing back (its items are its lesson), nor does a
+peer reviewer's decision: she never held a task of the group, so she could claim what she sent back.
 
 Written in the review's transaction. The new task's number is the project's next; two reviews of one
 project at once may pick the same number, and the one that loses retries with the next (a savepoint
@@ -13,10 +14,13 @@ each time), so a review never takes the project's lock (which comes before the s
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from accounts.audit import audit_record
+from accounts.models import User
+from core import locks
 from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
-from tasks.models import Decision, Kind, LabelItem, ProjectStatus, Review, Submission, Task
+from tasks.models import Decision, Kind, LabelItem, ProjectStatus, Review, Submission, Task, TaskStatus
 
 _NUMBER_TRIES = 5
 
@@ -35,7 +39,7 @@ def items_send_back(*, submission: Submission, review: Review) -> Task | None:
     items = list(not_accepted.filter(expected_label="", round__lt=project.item_retries).order_by("position"))
     if not items:
         return None
-    task = _new_task(submission, units=len(items))
+    task = _new_task(submission, review, units=len(items))
     LabelItem.objects.bulk_create(
         [
             LabelItem(
@@ -55,7 +59,28 @@ def items_send_back(*, submission: Submission, review: Review) -> Task | None:
     return task
 
 
-def _new_task(submission: Submission, *, units: int) -> Task:
+def items_withdraw(*, review: Review, actor: User) -> int:
+    """A second look (her appeal upheld, an audit overturning a peer) accepted what ``review`` had sent
+    back: the tasks holding those items leave the pool while nobody has claimed them (they would be
+    labelled and paid again for nothing); a task someone claimed stays, its work paid as any. How many
+    tasks were withdrawn."""
+    waiting = Task.objects.filter(sent_back_by=review, status=TaskStatus.OPEN).exclude(claims__isnull=False)
+    withdrawn = list(locks.lock(waiting.order_by("pk")))
+    for task in withdrawn:
+        audit_record(
+            actor=actor,
+            action="task.withdraw",
+            target=task.project,
+            company_id=task.project.company_id,
+            task=task.number,
+            review=review.pk,
+        )
+    if withdrawn:
+        Task.objects.filter(pk__in=[task.pk for task in withdrawn]).delete()
+    return len(withdrawn)
+
+
+def _new_task(submission: Submission, review: Review, *, units: int) -> Task:
     original = submission.task
     for attempt in range(_NUMBER_TRIES):
         number = (Task.objects.filter(project_id=original.project_id).aggregate(n=Max("number"))["n"] or 0) + 1
@@ -66,6 +91,7 @@ def _new_task(submission: Submission, *, units: int) -> Task:
                     number=number,
                     units=units,
                     item_group=original.item_group,
+                    sent_back_by=review,
                 )
         except IntegrityError:
             if attempt == _NUMBER_TRIES - 1:

@@ -307,7 +307,10 @@ def _decide(
     )
     if decision != Decision.REVISE:
         career._after_review(submission, review, now)
-        item_retries.items_send_back(submission=submission, review=review)
+        if not by_peer:
+            # A peer reviewer could claim what she sent back (she never held the group): only a
+            # supervisor's decision sends items back.
+            item_retries.items_send_back(submission=submission, review=review)
     publish(
         events.review_decided(
             project=project.pk,

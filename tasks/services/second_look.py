@@ -20,7 +20,7 @@ from core import locks
 from ledger.extra_credits import units_added_credit
 from ledger.money import fen_for_units
 from tasks.models import Decision, Review, Submission, SubmissionStatus, Task, TaskStatus
-from tasks.services import career
+from tasks.services import career, item_retries
 
 _DECISION_OF = {
     SubmissionStatus.ACCEPTED: Decision.ACCEPT,
@@ -67,6 +67,7 @@ def result_raise(
     owed = fen_for_units(units=paid_after, piece_rate=rate) - fen_for_units(units=paid_before, piece_rate=rate)
     if owed > 0:
         units_added_credit(key=key, submission=submission, units=paid_after - paid_before, amount_fen=owed, actor=actor)
+    item_retries.items_withdraw(review=review, actor=actor)  # accepted now: not to be done again (tasks, before levels)
     _career_after(submission, review, decision=decision_after, units=units, now=now, after_appeal=after_appeal)
     return before
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from tasks.services._common import _locked_project, _publish_progress, _require_
 from tasks.services.projects import project_update
 
 logger = logging.getLogger(__name__)
+_NUMBER_TRIES = 5  # a split retried after a send-back took its first number (`_numbered_tasks`)
 
 
 @transaction.atomic
@@ -148,22 +149,9 @@ def _keep_quality_terms(project: Project, request: dict) -> None:
 
 
 def _split_write(actor, project: Project, specs: list) -> list[Task]:
-    first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
     # A labelling chunk's group is new in the project (its copies share it; a mother takes one of them).
     groups = (project.tasks.aggregate(g=Max("item_group"))["g"] or 0) + 1
-    tasks = Task.objects.bulk_create(
-        [
-            Task(
-                project=project,
-                number=first + i,
-                brief=spec.brief,
-                units=spec.units,
-                item_group=None if spec.group is None else groups + spec.group,
-                **spec.terms,
-            )
-            for i, spec in enumerate(specs)
-        ]
-    )
+    first, tasks = _numbered_tasks(project, specs, groups)
     _write_items(tasks, specs)
     audit_record(
         actor=actor,
@@ -206,6 +194,33 @@ def _write_items(tasks: list[Task], specs: list) -> None:
     for key, row in copies:
         row.origin_id = first_of[key]
     LabelItem.objects.bulk_create([row for _key, row in copies], batch_size=2000)
+
+
+def _numbered_tasks(project: Project, specs: list, groups: int) -> tuple[int, list[Task]]:
+    """The tasks written with the project's next numbers. A review's items sent back
+    (``item_retries``) take a number without the project's lock: when one takes the split's first
+    number meanwhile, the split tries again after it (a savepoint each time), never a 500."""
+    for attempt in range(_NUMBER_TRIES):
+        first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return first, Task.objects.bulk_create(
+                    [
+                        Task(
+                            project=project,
+                            number=first + i,
+                            brief=spec.brief,
+                            units=spec.units,
+                            item_group=None if spec.group is None else groups + spec.group,
+                            **spec.terms,
+                        )
+                        for i, spec in enumerate(specs)
+                    ]
+                )
+        except IntegrityError:
+            if attempt == _NUMBER_TRIES - 1:
+                raise
+    raise AssertionError("not reached: the last try returns or raises")
 
 
 def split_job_run(*, job_id: str) -> SplitJob | None:

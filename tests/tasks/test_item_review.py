@@ -194,3 +194,30 @@ def test_a_supervisor_sets_the_gold_threshold_and_the_retries(supervisor, compan
     for body in ({"gold_min_accuracy": 101}, {"item_retries": 6}, {"item_retries": -1}, {"gold_min_accuracy": "x"}):
         assert api.patch(f"/api/v1/projects/{project.pk}", body, format="json").status_code == 400, body
     assert world() == before
+
+
+def test_an_appeal_that_accepts_the_items_after_all_withdraws_their_task_while_unclaimed(
+    supervisor, company, mother, other_mother
+):
+    from accounts.models import Role
+
+    second = factories.staff(company, Role.SUPERVISOR)
+    project = labelling(supervisor, company, tasks=2)
+    first = hand_in(mother, project)
+    items = items_of(first.task)
+    services.submission_review(
+        actor=supervisor, submission_id=first.pk, decision="partial", reason="两条错", rejected_items=[items[0].pk]
+    )
+    back = Task.objects.get(project=project, sent_back_by__submission=first)
+    # Another hand-in's items go back too, and are claimed: that task stays when its appeal is upheld.
+    other = hand_in(other_mother, project)
+    services.submission_review(actor=supervisor, submission_id=other.pk, decision="reject", reason="乱标")
+    taken = Task.objects.get(project=project, sent_back_by__submission=other)
+    hand_in(mother, project, taken)
+
+    appeal = services.submission_appeal(worker=mother, submission_id=first.pk, reason="第一条是对的")
+    services.appeal_decide(actor=second, appeal_id=appeal.pk, decision="overturn", reason="确实对")
+    assert not Task.objects.filter(pk=back.pk).exists() and not LabelItem.objects.filter(task_id=back.pk).exists()
+    appeal = services.submission_appeal(worker=other_mother, submission_id=other.pk, reason="我标对了")
+    services.appeal_decide(actor=second, appeal_id=appeal.pk, decision="overturn", reason="确实对")
+    assert Task.objects.filter(pk=taken.pk).exists()  # claimed: her work there is paid as any

@@ -295,3 +295,15 @@ def test_a_bad_request_for_a_background_file_changes_nothing(supervisor, worked)
         answer = client.post(f"/api/v1/projects/{project.pk}/results/exports", body, content_type="application/json")
         assert answer.status_code == 400 and answer.json()["error"]["code"] == code
     assert not ResultsExport.objects.exists()
+
+
+def test_records_with_too_many_fields_stay_one_json_column(supervisor, worked, monkeypatch):
+    from tasks import results_export
+
+    project = worked[Kind.LABELLING]
+    monkeypatch.setattr(results_export, "MAX_RECORD_FIELDS", 3)  # the fixture's records have four fields
+    body = download(supervisor, export_url(project, format="csv"))[2].decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == list(results.COLUMNS[Kind.LABELLING])
+    record = json.loads(rows[1][rows[0].index("record")])
+    assert record["sku"] == "A-0" and record["meta"] == {"shop": 0}
