@@ -4,7 +4,13 @@ copied into one new open task of the project, for another mother (the task keeps
 no mother who held one of its tasks gets them: ``tasks.services.claims``). Each copy points at the
 item's first copy and counts one more round; an item that has been sent back ``project.item_retries``
 times stays where it is. Gold items (known answers) are never sent back: they are there to check the
-work, not to be done. A training project sends nothing back (its items are its lesson).
+work, not to be done. A training project sends nothing back (its items are its lesson), nor does a
+revise decision (the work goes back to her) or a partial acceptance that gives only a count.
+
+An appeal or a peer-review audit that later accepts more of her hand-in does not take the new task
+back (another mother may hold it already): she is credited the difference once (``second_look``),
+the mother who labels the copies is paid for them, and the company bears its reviewer's mistake, as
+it does for a lowered audit.
 
 Written in the review's transaction. The new task's number is the project's next; two reviews of one
 project at once may pick the same number, and the one that loses retries with the next (a savepoint
@@ -13,6 +19,7 @@ each time), so a review never takes the project's lock (which comes before the s
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from accounts.audit import audit_record
 from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
@@ -50,6 +57,15 @@ def items_send_back(*, submission: Submission, review: Review) -> Task | None:
             for position, item in enumerate(items, start=1)
         ]
     )
+    audit_record(
+        actor=review.reviewer,
+        action="task.items_sent_back",
+        target=task,
+        company_id=project.company_id,
+        review=review.pk,
+        from_task=submission.task_id,
+        items=[item.pk for item in items],
+    )
     if project.status == ProjectStatus.PUBLISHED:
         publish(events.task_opened(project=project.pk, tasks=[task.pk], count=1), groups=[project_group(project.pk)])
     return task
@@ -64,6 +80,7 @@ def _new_task(submission: Submission, *, units: int) -> Task:
                 return Task.objects.create(
                     project_id=original.project_id,
                     number=number,
+                    brief=original.brief,
                     units=units,
                     item_group=original.item_group,
                 )
