@@ -82,7 +82,9 @@ def _new_task(submission: Submission, *, units: int) -> Task:
                     number=number,
                     brief=original.brief,
                     units=units,
-                    item_group=original.item_group,
+                    # A task split before item groups holds its own chunk: its group is its number
+                    # (as the item groups' migration gives it), which its copies share.
+                    item_group=original.number if original.item_group is None else original.item_group,
                 )
         except IntegrityError:
             if attempt == _NUMBER_TRIES - 1:

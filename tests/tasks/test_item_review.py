@@ -74,7 +74,8 @@ def test_a_partial_acceptance_names_the_items_it_did_not_accept_and_they_go_back
 
     back = Task.objects.get(project=project, status=TaskStatus.OPEN)
     copies = items_of(back)
-    assert back.units == 2 and back.item_group == submission.task.item_group and back.number == 2
+    assert back.units == 2 and back.number == 2
+    assert back.item_group == (submission.task.item_group or submission.task.number)  # the chunk's group
     assert [(c.origin_id, c.round, c.text, c.source_line) for c in copies] == [
         (items[1].pk, 1, items[1].text, items[1].source_line),
         (items[3].pk, 1, items[3].text, items[3].source_line),
@@ -343,3 +344,24 @@ def test_a_training_sends_nothing_back(supervisor, company, mother):
     submission = hand_in(mother, project)
     services.submission_review(actor=supervisor, submission_id=submission.pk, decision="reject", reason="再练练")
     assert Task.objects.filter(project=project).count() == 1
+
+
+def test_with_two_retries_an_item_goes_back_twice_each_copy_pointing_at_the_first(
+    supervisor, company, mother, other_mother
+):
+    project = labelling(supervisor, company)  # item_retries: 2, the default
+    assert project.item_retries == 2
+    first = hand_in(mother, project)
+    originals = items_of(first.task)
+    services.submission_review(
+        actor=supervisor, submission_id=first.pk, decision="partial", reason="错", rejected_items=[originals[2].pk]
+    )
+    one = Task.objects.get(project=project, status=TaskStatus.OPEN)
+    second = hand_in(other_mother, project, one)
+    services.submission_review(actor=supervisor, submission_id=second.pk, decision="reject", reason="还是错")
+    two = Task.objects.get(project=project, status=TaskStatus.OPEN)
+    assert [(c.origin_id, c.round) for c in items_of(two)] == [(originals[2].pk, 2)]
+    third = hand_in(factories.mother(), project, two)
+    services.submission_review(actor=supervisor, submission_id=third.pk, decision="reject", reason="仍然错")
+    assert not Task.objects.filter(project=project, status=TaskStatus.OPEN).exists()
+    assert Task.objects.filter(project=project).count() == 3
