@@ -92,6 +92,7 @@ def _result_view(submission, now) -> dict:
         "status_text": submission.get_status_display(),
         "reason": review.reason if review else "",
         "accepted_units": units,
+        "not_accepted": len(review.rejected_items) if review else 0,
         "automatic": bool(review and review.reviewer_id is None),
         "decided_text": fmt.moment_text(review.decided_at) if review else "",
         "earned": format_fen(fen_for_units(units=units, piece_rate=submission.project.piece_rate)) if units else "",
@@ -130,6 +131,7 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
         "label_items": [{"item": item, "chosen": _chosen(form, item, last)} for item in items],
         "last": last,
         "last_labels": _label_counts(last) if last and project.kind == Kind.LABELLING else [],
+        "not_accepted": _not_accepted(last, items),
         "label_set": project.label_set,
         "release_form": ReleaseForm(),
         "emergencies_left": measures.family_emergencies_left(request.user.pk, now=now),
@@ -160,6 +162,15 @@ def _chosen(form, item, previous) -> str | None:
     if form is not None and form.is_bound:
         return form.data.get(f"label-{item.pk}")
     return previous.labels.get(str(item.pk)) if previous else None
+
+
+def _not_accepted(submission, items) -> list[dict]:
+    """The items a partial acceptance of her labelling named as not accepted, with her label."""
+    review = getattr(submission, "review", None) if submission else None
+    if review is None or not review.rejected_items:
+        return []
+    named = set(review.rejected_items)
+    return [{"item": item, "label": submission.labels.get(str(item.pk), "")} for item in items if item.pk in named]
 
 
 def _label_counts(submission) -> list[tuple[str, int]]:

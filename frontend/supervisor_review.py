@@ -3,6 +3,7 @@ by button (plain forms) or key (supervisor.js: A accept, P partial, R reject, V 
 next submission at once (POST → redirect to the queue → redirect to its oldest)."""
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -99,11 +100,17 @@ def _render(request, submission, form=None, status=200):
         checked = None
         if form is not None and form.is_bound:
             checked = set(request.POST.getlist("item"))
+        review = getattr(submission, "review", None)
+        if checked is None and review is not None and review.rejected_items:
+            # Decided with named items: the grid shows them as they were left, unticked.
+            named = set(review.rejected_items)
+            checked = {str(item) for item in task.items.values_list("pk", flat=True) if item not in named}
         items = [
             {
                 "id": item.pk,
                 "text": item.text,
                 "label": labels.get(str(item.pk), "—"),
+                "expected": item.expected_label,
                 "accepted": checked is None or str(item.pk) in checked,
             }
             for item in task.items.order_by("position")
@@ -112,6 +119,8 @@ def _render(request, submission, form=None, status=200):
     queue = selectors.review_queue_for(request.user)
     if project_id:
         queue = queue.filter(project_id=project_id)
+    # One read: how many wait, and how many of them are flagged by their gold items (shown first).
+    counts = queue.aggregate(waiting=Count("pk"), flagged=Count("pk", filter=Q(gold_flagged=True)))
     waited = timezone.now() - submission.submitted_at
     own = submission.worker_id == request.user.pk
     context = {
@@ -147,7 +156,8 @@ def _render(request, submission, form=None, status=200):
         "waited_hours": int(waited.total_seconds() // 3600),
         "waited_minutes": int(waited.total_seconds() // 60 % 60),
         "project_filter": project_id,
-        "in_queue": queue.count(),
+        "in_queue": counts["waiting"],
+        "flagged_in_queue": counts["flagged"],
         "skip_url": _queue_url(project_id, after=submission.pk),
         "decisions": [
             {"value": Decision.ACCEPT, "label": _("Accept"), "key": "A"},

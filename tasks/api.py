@@ -287,7 +287,8 @@ class ClaimSubmitView(APIView):
 
 
 class ReviewQueueView(generics.ListAPIView):
-    """Submissions waiting for review, oldest first."""
+    """Submissions waiting for review: those whose gold items (known answers) came out below the
+    project's lowest gold accuracy first (``gold.flagged``), then oldest first."""
 
     permission_classes = [IsSupervising]
     serializer_class = SubmissionOut
@@ -316,7 +317,8 @@ class SubmissionDetailView(generics.RetrieveAPIView):
 
 
 class SubmissionReviewView(APIView):
-    """``{decision: accept | partial | reject | revise, accepted_units?, reason?, score?}``."""
+    """``{decision: accept | partial | reject | revise, accepted_units?, reason?, score?, rejected_items?}``.
+    ``rejected_items`` (labelling, partial): the items not accepted; they go back to the pool."""
 
     permission_classes = [IsSupervising]
 

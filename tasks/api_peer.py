@@ -54,7 +54,9 @@ class PeerReviewQueueView(APIView):
 
 class PeerReviewDecideView(APIView):
     """Her decision on a hand-in of her queue: ``{decision: accept | partial | reject | revise,
-    accepted_units?, reason?, score?}``, the same reason rules as a supervisor's; paid once per review."""
+    accepted_units?, reason?, score?, rejected_items?}``, the same rules as a supervisor's (a partial
+    acceptance of labelling may name the items not accepted, which go back to the pool); paid once per
+    review."""
 
     permission_classes = [IsWorker]
 

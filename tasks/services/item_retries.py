@@ -5,7 +5,13 @@ no mother who held one of its tasks gets them: ``tasks.services.claims``). Each 
 item's first copy and counts one more round; an item that has been sent back ``project.item_retries``
 times stays where it is. Gold items (known answers) are never sent back: they are there to check the
 work, not to be done. A training project sends nothing back (its items are its lesson), nor does a
-peer reviewer's decision: she never held a task of the group, so she could claim what she sent back.
+peer reviewer's decision: she never held a task of the group, so she could claim what she sent back;
+nor a revise decision (the work goes back to her) or a partial acceptance that gives only a count.
+
+An appeal or a peer-review audit that later accepts more of her hand-in credits her the difference
+once (``second_look``) and withdraws the new task while nobody has claimed it (``items_withdraw``);
+once another mother holds it, it stays: she is paid for the copies, and the company bears its
+reviewer's mistake, as it does for a lowered audit.
 
 Written in the review's transaction. The new task's number is the project's next; two reviews of one
 project at once may pick the same number, and the one that loses retries with the next (a savepoint
@@ -54,6 +60,15 @@ def items_send_back(*, submission: Submission, review: Review) -> Task | None:
             for position, item in enumerate(items, start=1)
         ]
     )
+    audit_record(
+        actor=review.reviewer,
+        action="task.items_sent_back",
+        target=task,
+        company_id=project.company_id,
+        review=review.pk,
+        from_task=submission.task_id,
+        items=[item.pk for item in items],
+    )
     if project.status == ProjectStatus.PUBLISHED:
         publish(events.task_opened(project=project.pk, tasks=[task.pk], count=1), groups=[project_group(project.pk)])
     return task
@@ -89,8 +104,11 @@ def _new_task(submission: Submission, review: Review, *, units: int) -> Task:
                 return Task.objects.create(
                     project_id=original.project_id,
                     number=number,
+                    brief=original.brief,
                     units=units,
-                    item_group=original.item_group,
+                    # A task split before item groups holds its own chunk: its group is its number
+                    # (as the item groups' migration gives it), which its copies share.
+                    item_group=original.number if original.item_group is None else original.item_group,
                     sent_back_by=review,
                 )
         except IntegrityError:

@@ -223,6 +223,13 @@ def _tell_her(submission: Submission, review: Review) -> None:
         kind = NoticeKind.REVIEW_PARTIAL
         text = _("Part of your work on “%(title)s” was accepted (%(units)s of %(submitted)s). The reason: %(reason)s")
         words["submitted"] = submission.submitted_units
+        if review.rejected_items:
+            # Named items: she can see which on her task's page.
+            text = _(
+                "Part of your work on “%(title)s” was accepted (%(units)s of %(submitted)s): %(rejected)s items "
+                "were not accepted, marked on the task's page. The reason: %(reason)s"
+            )
+            words["rejected"] = len(review.rejected_items)
     elif review.decision == Decision.REJECT:
         kind, text = NoticeKind.REVIEW_REJECTED, _("Your work on “%(title)s” was not accepted. The reason: %(reason)s")
     else:
@@ -234,7 +241,12 @@ def _tell_her(submission: Submission, review: Review) -> None:
         kind=kind,
         key=f"review:{review.pk}",
         text=text % words,
-        data={"submission": submission.pk, "project": submission.project_id, "claim": submission.claim_id},
+        data={
+            "submission": submission.pk,
+            "project": submission.project_id,
+            "claim": submission.claim_id,
+            **({"rejected_items": review.rejected_items} if review.rejected_items else {}),
+        },
     )
 
 

@@ -169,7 +169,12 @@ NOTICE_ABOUT = {
     NoticeKind.SETTLEMENT_OVERDUE: {"company": check_int, "mothers": check_int, "overdue_fen": check_int},
     NoticeKind.COMPANY_REVIEWED: {"company": check_int, "approved": check_bool},
     NoticeKind.REVIEW_ACCEPTED: {"submission": check_int, "project": check_int, "claim": check_int},
-    NoticeKind.REVIEW_PARTIAL: {"submission": check_int, "project": check_int, "claim": check_int},
+    NoticeKind.REVIEW_PARTIAL: {
+        "submission": check_int,
+        "project": check_int,
+        "claim": check_int,
+        "rejected_items": list_of(check_int),
+    },
     NoticeKind.REVIEW_REJECTED: {"submission": check_int, "project": check_int, "claim": check_int},
     NoticeKind.REVIEW_REVISE: {"submission": check_int, "project": check_int, "claim": check_int},
     NoticeKind.PAYOUT_PAID: {"batch": check_int, "company": check_int, "amount_fen": check_int},
