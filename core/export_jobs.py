@@ -3,6 +3,7 @@ reports the job's progress (an abstract model each app extends with what its fil
 bookkeeping of a run — counted, written page by page with its progress on the row, then ready with its
 path or failed with the error. A finished job is left as it is, so a job run twice changes nothing."""
 
+import os
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -67,9 +68,14 @@ def export_build(model: type[ExportJob], job_id, *, count: Callable, write: Call
             done += len(page)
             rows.update(rows_done=done)
 
+    # Written beside its place, then moved there whole: a run that overlaps another (a retried job
+    # picked up twice) never leaves the other a file cut short, nor serves one half written.
+    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
     try:
-        written = write(job, str(path), counted)
+        written = write(job, str(part), counted)
+        os.replace(part, path)
     except Exception as error:  # reported on the job's row; the job itself may be retried
+        part.unlink(missing_ok=True)
         rows.update(status=ExportStatus.FAILED, error=str(error)[:300], finished_at=timezone.now())
         raise
     rows.update(status=ExportStatus.READY, file=str(path), rows_done=written, finished_at=timezone.now())

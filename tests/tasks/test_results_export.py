@@ -249,6 +249,32 @@ def test_a_large_project_is_built_in_the_background_with_progress(supervisor, wo
     rows = list(openpyxl.load_workbook(io.BytesIO(body)).worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == expected_header(Kind.LABELLING) and len(rows) == 3
     assert ResultsExport.objects.get(pk=export_id).status == ExportStatus.READY
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == [f"{export_id}.xlsx"]  # no part left behind
+
+
+def test_a_run_that_fails_halfway_leaves_no_file_to_serve(
+    supervisor, worked, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tasks import results_export
+
+    settings.MEDIA_ROOT = tmp_path
+    project = worked[Kind.LABELLING]
+    from tasks.results_export_requests import results_export_request
+
+    with django_capture_on_commit_callbacks(execute=False):
+        export = results_export_request(actor=supervisor, project_id=project.pk, kind="csv")
+
+    def half_written(project, *, target, **options):
+        with open(target, "w") as out:
+            out.write("task,line\n1,")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(results_export, "write", half_written)
+    with pytest.raises(OSError):
+        results_export_build.call(str(export.pk))
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED and "disk full" in export.error
+    assert list((tmp_path / "exports").iterdir()) == []
 
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])
