@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from tasks.gold import GOLD_FLAGGED, gold_accuracy
 from tasks.models import LabelItem, Project, Submission, SubmissionStatus
-from tasks.results import majority, pseudonym
+from tasks.results import label_accepted, majority, pseudonym
 
 # Lower bounds of the buckets of the distributions: agreement as a share, gold accuracy in %.
 AGREEMENT_BUCKETS = (0.0, 0.5, 2 / 3, 1.0)
@@ -44,10 +44,10 @@ def accepted_labels(project: Project) -> dict[int, list[str]]:
         "labels", "status", "review__rejected_items"
     )
     for given, status, rejected in decided.iterator(chunk_size=2000):
-        refused = set(rejected or []) if status == SubmissionStatus.PARTIALLY_ACCEPTED else set()
+        rejected = set(rejected or ())
         for key, label in (given or {}).items():
             copy = int(key) if str(key).isdigit() else None
-            if copy in first_of and copy not in refused:
+            if copy in first_of and label_accepted(status=status, rejected_items=rejected, item_id=copy):
                 labels[first_of[copy]].append(label)
     return labels
 

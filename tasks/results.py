@@ -188,6 +188,14 @@ def _assembly_row(project: Project, task: Task, submission) -> dict:
     }
 
 
+def label_accepted(*, status: str, rejected_items, item_id: int) -> bool:
+    """A label of a decided hand-in counts: the hand-in was accepted, or partly accepted without this
+    item among the review's ``rejected_items`` (``accepted_submission`` is the same rule in SQL)."""
+    if status == SubmissionStatus.ACCEPTED:
+        return True
+    return status == SubmissionStatus.PARTIALLY_ACCEPTED and item_id not in (rejected_items or ())
+
+
 def copy_verdicts(copies, finals: dict) -> list[dict]:
     """Per copy handed in and decided: who, the label, whether it was accepted, its round, when."""
     verdicts = []
@@ -197,9 +205,8 @@ def copy_verdicts(copies, finals: dict) -> list[dict]:
         if label is None:
             continue
         review = getattr(submission, "review", None)
-        accepted = submission.status == SubmissionStatus.ACCEPTED or (
-            submission.status == SubmissionStatus.PARTIALLY_ACCEPTED
-            and copy.pk not in set((review.rejected_items or []) if review else [])
+        accepted = label_accepted(
+            status=submission.status, rejected_items=review.rejected_items if review else None, item_id=copy.pk
         )
         verdicts.append(
             {
