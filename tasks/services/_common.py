@@ -1,7 +1,8 @@
 """Helpers several service modules share: who may supervise, a bounded whole number, the
-locked project and claim, and the project's progress event."""
+locked project and claim, the project's next task numbers, and the project's progress event."""
 
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.selectors import SUPERVISING_ROLES, role_in
@@ -11,7 +12,7 @@ from realtime import events
 from realtime.groups import company_staff_group
 from realtime.publish import publish
 from tasks.errors import ClaimExpired, ClaimNotActive
-from tasks.models import Claim, ClaimStatus, Project, Submission
+from tasks.models import Claim, ClaimStatus, Project, Submission, Task
 from tasks.selectors import project_progress
 
 
@@ -72,3 +73,23 @@ def _publish_progress(project: Project) -> None:
         events.project_progress(project=project.pk, status=project.status, **progress),
         groups=[company_staff_group(project.company_id)],
     )
+
+
+_NUMBER_TRIES = 5
+
+
+def _next_numbered(project_id: int, create):
+    """``create(first)`` writes tasks numbered from the project's next number on, and its answer is
+    returned. A split holds the project's lock, but items sent back after a review (``item_retries``)
+    take a number without it (that lock comes before the submission's): when another transaction
+    took the number meanwhile, the unique number refuses it and it is tried again after that one (a
+    savepoint each time), never a 500."""
+    for attempt in range(_NUMBER_TRIES):
+        first = (Task.objects.filter(project_id=project_id).aggregate(n=Max("number"))["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return create(first)
+        except IntegrityError:
+            if attempt == _NUMBER_TRIES - 1:
+                raise
+    raise AssertionError("not reached: the last try returns or raises")

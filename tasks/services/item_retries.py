@@ -17,9 +17,6 @@ Written in the review's transaction. The new task's number is the project's next
 project at once may pick the same number, and the one that loses retries with the next (a savepoint
 each time), so a review never takes the project's lock (which comes before the submission's)."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
-
 from accounts.audit import audit_record
 from accounts.models import User
 from core import locks
@@ -27,8 +24,7 @@ from realtime import events
 from realtime.groups import project_group
 from realtime.publish import publish
 from tasks.models import Decision, Kind, LabelItem, ProjectStatus, Review, Submission, Task, TaskStatus
-
-_NUMBER_TRIES = 5
+from tasks.services._common import _next_numbered, _publish_progress
 
 
 def items_send_back(*, submission: Submission, review: Review) -> Task | None:
@@ -80,7 +76,7 @@ def items_withdraw(*, review: Review, actor: User) -> int:
     labelled and paid again for nothing); a task someone claimed stays, its work paid as any. How many
     tasks were withdrawn."""
     waiting = Task.objects.filter(sent_back_by=review, status=TaskStatus.OPEN).exclude(claims__isnull=False)
-    withdrawn = list(locks.lock(waiting.order_by("pk")))
+    withdrawn = list(locks.lock(waiting.select_related("project").order_by("pk")))
     for task in withdrawn:
         audit_record(
             actor=actor,
@@ -92,26 +88,22 @@ def items_withdraw(*, review: Review, actor: User) -> int:
         )
     if withdrawn:
         Task.objects.filter(pk__in=[task.pk for task in withdrawn]).delete()
+        _publish_progress(withdrawn[0].project)
     return len(withdrawn)
 
 
 def _new_task(submission: Submission, review: Review, *, units: int) -> Task:
     original = submission.task
-    for attempt in range(_NUMBER_TRIES):
-        number = (Task.objects.filter(project_id=original.project_id).aggregate(n=Max("number"))["n"] or 0) + 1
-        try:
-            with transaction.atomic():
-                return Task.objects.create(
-                    project_id=original.project_id,
-                    number=number,
-                    brief=original.brief,
-                    units=units,
-                    # A task split before item groups holds its own chunk: its group is its number
-                    # (as the item groups' migration gives it), which its copies share.
-                    item_group=original.number if original.item_group is None else original.item_group,
-                    sent_back_by=review,
-                )
-        except IntegrityError:
-            if attempt == _NUMBER_TRIES - 1:
-                raise
-    return None  # not reached: the last try returns or raises
+    return _next_numbered(
+        original.project_id,
+        lambda number: Task.objects.create(
+            project_id=original.project_id,
+            number=number,
+            brief=original.brief,
+            units=units,
+            # A task split before item groups holds its own chunk: its group is its number
+            # (as the item groups' migration gives it), which its copies share.
+            item_group=original.number if original.item_group is None else original.item_group,
+            sent_back_by=review,
+        ),
+    )

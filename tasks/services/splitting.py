@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +22,10 @@ from tasks import splitting, writing
 from tasks.errors import FileRequired, SplitStateChanged
 from tasks.models import Kind, LabelItem, Project, ProjectStatus, SplitJob, SplitStatus, Task
 from tasks.selectors import split_state
-from tasks.services._common import _locked_project, _publish_progress, _require_supervising
+from tasks.services._common import _locked_project, _next_numbered, _publish_progress, _require_supervising
 from tasks.services.projects import project_update
 
 logger = logging.getLogger(__name__)
-_NUMBER_TRIES = 5  # a split retried after a send-back took its first number (`_numbered_tasks`)
 
 
 @transaction.atomic
@@ -197,30 +196,23 @@ def _write_items(tasks: list[Task], specs: list) -> None:
 
 
 def _numbered_tasks(project: Project, specs: list, groups: int) -> tuple[int, list[Task]]:
-    """The tasks written with the project's next numbers. A review's items sent back
-    (``item_retries``) take a number without the project's lock: when one takes the split's first
-    number meanwhile, the split tries again after it (a savepoint each time), never a 500."""
-    for attempt in range(_NUMBER_TRIES):
-        first = (project.tasks.aggregate(n=Max("number"))["n"] or 0) + 1
-        try:
-            with transaction.atomic():
-                return first, Task.objects.bulk_create(
-                    [
-                        Task(
-                            project=project,
-                            number=first + i,
-                            brief=spec.brief,
-                            units=spec.units,
-                            item_group=None if spec.group is None else groups + spec.group,
-                            **spec.terms,
-                        )
-                        for i, spec in enumerate(specs)
-                    ]
-                )
-        except IntegrityError:
-            if attempt == _NUMBER_TRIES - 1:
-                raise
-    raise AssertionError("not reached: the last try returns or raises")
+    """The tasks written with the project's next numbers (``_next_numbered``), and the first."""
+
+    def create(first: int) -> tuple[int, list[Task]]:
+        tasks = [
+            Task(
+                project=project,
+                number=first + i,
+                brief=spec.brief,
+                units=spec.units,
+                item_group=None if spec.group is None else groups + spec.group,
+                **spec.terms,
+            )
+            for i, spec in enumerate(specs)
+        ]
+        return first, Task.objects.bulk_create(tasks)
+
+    return _next_numbered(project.pk, create)
 
 
 def split_job_run(*, job_id: str) -> SplitJob | None:
