@@ -61,8 +61,9 @@ def submission_review(
     """Decide a submission. A partial acceptance of labelling may name the items not accepted
     (``rejected_items``, LabelItem ids of the task): the rest are the accepted units, and those not
     accepted go back to the pool (``item_retries``), as do a rejected hand-in's. The review's
-    ``submission`` is as the decision left it, with what an answer shows (project and company, task, claim, worker and her profile): nothing needs reading
-    again. Its audit rows and events are written together at the end (``core.batched_inserts``)."""
+    ``submission`` is as the decision left it, with what an answer shows (project and company, task,
+    claim, worker and her profile): nothing needs reading again. Its audit rows and events are written
+    together at the end (``core.batched_inserts``)."""
     now = timezone.now()
     submission = locks.lock_one(_LOCKED.filter(pk=submission_id))
     if submission is None:
@@ -96,10 +97,15 @@ def _checked_and_decided(
 ) -> Review:
     """A person's decision (a supervisor's or a peer's) checked by the rules every one follows, then
     written: the items not accepted named (``rejected_items``) or a count, ``_checked_decision``, ``_decide``."""
-    if rejected_items is not None:
-        accepted_units = _checked_items(submission, decision, rejected_items, accepted_units)
     units, reason, score = _checked_decision(
-        submission, actor=actor, decision=decision, accepted_units=accepted_units, reason=reason, score=score, now=now
+        submission,
+        actor=actor,
+        decision=decision,
+        accepted_units=accepted_units,
+        reason=reason,
+        score=score,
+        now=now,
+        rejected_items=rejected_items,
     )
     return _decide(
         submission,
@@ -147,11 +153,12 @@ def _checked_items(submission: Submission, decision: str, rejected_items, accept
 
 
 def _checked_decision(
-    submission: Submission, *, actor: User, decision: str, accepted_units, reason, score, now
+    submission: Submission, *, actor: User, decision: str, accepted_units, reason, score, now, rejected_items=None
 ) -> tuple[int, str, int | None]:
     """The rules every decision of a person follows, a supervisor's or a peer's: not her own work, not
     decided yet, a known decision, past the review window only an accept, a reason for anything but an
-    accept, units within what she handed in. ``(units, reason, score)`` as they are to be written."""
+    accept, units within what she handed in (or the items not accepted named: ``_checked_items``).
+    ``(units, reason, score)`` as they are to be written."""
     if submission.worker_id == actor.pk:
         # A second person is the point of a review: her own work is decided by a colleague or,
         # in silence, by the review window's auto-accept (which has no reviewer).
@@ -171,7 +178,9 @@ def _checked_decision(
         raise ReasonRequired()
     if score is not None:
         score = _bounded_int(score, "score", low=1, high=5)
-    if decision == Decision.ACCEPT:
+    if rejected_items is not None:
+        units = _checked_items(submission, decision, rejected_items, accepted_units)
+    elif decision == Decision.ACCEPT:
         units = submission.submitted_units
     elif decision == Decision.PARTIAL:
         units = _bounded_int(accepted_units, "accepted_units", low=1, high=submission.submitted_units)

@@ -391,3 +391,14 @@ def test_with_two_retries_an_item_goes_back_twice_each_copy_pointing_at_the_firs
     services.submission_review(actor=supervisor, submission_id=third.pk, decision="reject", reason="仍然错")
     assert not Task.objects.filter(project=project, status=TaskStatus.OPEN).exists()
     assert Task.objects.filter(project=project).count() == 3
+
+
+def test_a_resent_decision_naming_items_is_already_reviewed_not_a_bad_list(supervisor, company, mother):
+    project = labelling(supervisor, company)
+    submission = hand_in(mother, project)
+    items = items_of(submission.task)
+    body = {"decision": "partial", "reason": "有错", "rejected_items": [items[0].pk]}
+    url = f"/api/v1/submissions/{submission.pk}/review"
+    assert api_for(supervisor).post(url, body, format="json").status_code == 200
+    again = api_for(supervisor).post(url, {**body, "rejected_items": [items[0].pk, items[0].pk]}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_reviewed"
