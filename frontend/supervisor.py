@@ -28,7 +28,7 @@ from frontend.forms import ProjectForm
 from frontend.supervisor_text import instructions_html
 from ledger.money import format_fen, format_rate
 from skills import selectors as skill_selectors
-from tasks import quality, selectors, services
+from tasks import selectors, services
 from tasks.models import Kind, ProjectStatus, Submission, SubmissionStatus, Task, TaskStatus
 
 # --- access -----------------------------------------------------------------------------------
@@ -285,35 +285,8 @@ def project(request, pk):
         "can_close": found.status != ProjectStatus.CLOSED,
         "jobs": list(found.split_jobs.order_by("-created_at")[:5]),
         "results_files": list(found.results_exports.order_by("-created_at")[:5]),
-        "quality": quality_context(found) if found.kind == Kind.LABELLING else None,
     }
     return workspace(request, "frontend/supervisor/project.html", context)
-
-
-def quality_context(project) -> dict:
-    """The labels' agreement and the gold figures (tasks.quality), with the widths of their bars."""
-    figures = quality.project_quality(project)
-    gold = figures["gold"]
-    value = figures["alpha"]
-    return {
-        **figures,
-        "alpha_percent": 0 if value is None else max(0, min(100, round(value * 100))),
-        # Krippendorff's own reading: from 0.8 reliable, from 0.667 tentative, below that doubtful.
-        "alpha_tone": "" if value is None else "calm" if value >= 0.8 else "warn" if value >= 0.667 else "",
-        "agreement_bars": [
-            {**bucket, "percent": percent(bucket["count"], figures["items_compared"])}
-            for bucket in figures["agreement"]
-        ],
-        "accuracy_bars": [
-            {
-                **bucket,
-                "percent": percent(bucket["count"], gold["submissions"]),
-                "low": bucket["from"] < gold["min_accuracy"],
-            }
-            for bucket in gold["accuracy"]
-        ],
-        "flagged_percent": percent(gold["flagged"], gold["submissions"]),
-    }
 
 
 @supervisor_required

@@ -1,4 +1,6 @@
-"""下载结果 on a project's page (/work/projects/<id>/results): the results as Excel, CSV or JSON lines,
+"""What a project's work gave back, for its supervisors. 标注质量 (/work/projects/<id>/quality/): a
+labelling project's agreement and gold figures as bars (``tasks.quality``, which reads the whole
+project: a page of its own, asked for, not part of every dashboard load). 下载结果 on a project's page (/work/projects/<id>/results): the results as Excel, CSV or JSON lines,
 accepted only or all. A file of up to ``HOMESLOT_RESULTS_EXPORT_INLINE_MAX`` rows is the answer itself;
 a larger one is built in the background and its page shows the progress, then the download.
 
@@ -6,13 +8,15 @@ Thin: the file is ``tasks.results_export``'s, the background request ``tasks.res
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from frontend.supervisor import error_text, project_of, supervisor_required, workspace
-from tasks import results_export, results_export_requests, selectors
-from tasks.models import ResultsExport
+from frontend.supervisor import error_text, percent, project_of, supervisor_required, workspace
+from tasks import quality, results_export, results_export_requests, selectors
+from tasks.models import Kind, ResultsExport, SubmissionStatus
 from tasks.project_serializers import ResultsExportOut
 
 
@@ -45,3 +49,39 @@ def results_export_page(request, pk):
     )
     context = {"export": export, "data": ResultsExportOut(export).data, "project": export.project}
     return workspace(request, "frontend/supervisor/results_export.html", context)
+
+
+@supervisor_required
+def project_quality(request, pk):
+    project = project_of(request, pk)
+    if project.kind != Kind.LABELLING:
+        raise Http404(_("Only a labelling project has quality figures."))
+    context = {"project": project, "quality": quality_context(project)}
+    return workspace(request, "frontend/supervisor/quality_page.html", context)
+
+
+def quality_context(project) -> dict:
+    """The labels' agreement and the gold figures (tasks.quality), with the widths of their bars."""
+    figures = quality.project_quality(project)
+    gold = figures["gold"]
+    value = figures["alpha"]
+    return {
+        **figures,
+        "alpha_percent": 0 if value is None else max(0, min(100, round(value * 100))),
+        # Krippendorff's own reading: from 0.8 reliable, from 0.667 tentative, below that doubtful.
+        "alpha_tone": "" if value is None else "calm" if value >= 0.8 else "warn" if value >= 0.667 else "",
+        "agreement_bars": [
+            {**bucket, "percent": percent(bucket["count"], figures["items_compared"])}
+            for bucket in figures["agreement"]
+        ],
+        "accuracy_bars": [
+            {
+                **bucket,
+                "percent": percent(bucket["count"], gold["submissions"]),
+                "low": bucket["from"] < gold["min_accuracy"],
+            }
+            for bucket in gold["accuracy"]
+        ],
+        "flagged_percent": percent(gold["flagged"], gold["submissions"]),
+        "flagged": [{**row, "status": SubmissionStatus(row["status"]).label} for row in figures["flagged"]],
+    }

@@ -25,6 +25,7 @@ urlpatterns = [
     path("projects/<id:pk>/split", supervisor_split.split, name="work-split"),
     path("projects/<id:pk>/split/confirm", supervisor_split.split_confirm, name="work-split-confirm"),
     path("projects/<id:pk>/results", supervisor_results.results_download, name="work-results-download"),
+    path("projects/<id:pk>/quality/", supervisor_results.project_quality, name="work-project-quality"),
     path("projects/<id:pk>/<str:action>", supervisor.project_action, name="work-project-action"),
     path("split-jobs/<uuid:pk>/", supervisor_split.split_job, name="work-split-job"),
     path("results-files/<uuid:pk>/", supervisor_results.results_export_page, name="work-results-export"),

@@ -402,3 +402,20 @@ def test_a_resent_decision_naming_items_is_already_reviewed_not_a_bad_list(super
     assert api_for(supervisor).post(url, body, format="json").status_code == 200
     again = api_for(supervisor).post(url, {**body, "rejected_items": [items[0].pk, items[0].pk]}, format="json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_reviewed"
+
+
+def test_the_quality_page_lists_the_flagged_in_her_words_and_is_the_companys_only(
+    supervisor, company, other_company, assembly, mother
+):
+    from accounts.models import Role
+    from tests.test_supervisor_pages import signed_in
+
+    project = labelling(supervisor, company)
+    LabelItem.objects.filter(pk=items_of(project.tasks.get())[0].pk).update(expected_label=project.label_set[0])
+    low = hand_in(mother, project, right=set())
+    text = page_text(signed_in(supervisor).get(f"/work/projects/{project.pk}/quality/"))
+    flagged = text[text.index('id="quality-flagged"') :].split("</ul>")[0]
+    assert f"/work/review/{low.pk}/" in flagged and "等待审核" in flagged and "pending" not in flagged
+    stranger = signed_in(factories.staff(other_company, Role.SUPERVISOR))
+    assert stranger.get(f"/work/projects/{project.pk}/quality/").status_code == 404
+    assert signed_in(supervisor).get(f"/work/projects/{assembly.pk}/quality/").status_code == 404

@@ -488,7 +488,8 @@ def test_the_split_wizard_takes_overlap_and_gold_and_the_project_page_shows_the_
     assert confirmed.status_code == 302
     assert list(project.tasks.order_by("number").values_list("item_group", flat=True)) == [1, 1, 2, 2]
     assert LabelItem.objects.filter(task__project=project).exclude(expected_label="").count() == 4
-    page = client.get(f"/work/projects/{project.pk}/").content.decode()
+    assert 'id="quality-link"' in client.get(f"/work/projects/{project.pk}/").content.decode()
+    page = client.get(f"/work/projects/{project.pk}/quality/").content.decode()
     assert 'id="quality-alpha"' in page and 'id="quality-gold"' in page
 
     refused = client.post(f"/work/projects/{project.pk}/split", {**form, "gold_field": "", "file": upload(ordinary(2))})
