@@ -33,7 +33,7 @@ FROZEN = {
     "claim_v3.sql": "5fa92c768dce87939fe18fe932f1b8e866fd4f2d6c2eba64ba863765aabf0a76",
     "claim_v4.sql": "23fe4314f9adf837450fcb2860fbf5edffc320306f0f72d5969d8a8250df51e1",
     "claim_v5.sql": "2b4623e01cda9e0d92635ea779d3fb95f7476a0ffbc93e182d632806cc7b2c54",
-    "claim_v6.sql": "fb1e431294401f19945cac0771acce8dc3156b72ff4d2f262ae530882318012d",
+    "claim_v6.sql": "5e4694b0f2721ac10e5d214d3519c48d4c04f9286eb97cc7d6d28d48617cea31",
 }
 
 

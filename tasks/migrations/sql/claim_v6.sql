@@ -1,4 +1,4 @@
--- homeslot_claim_next, version 6 (tasks/migrations/0017_claim_function_v6.py installs it).
+-- homeslot_claim_next, version 6 (tasks/migrations/0018_claim_function_v6.py installs it).
 -- Frozen: a change is a new file and a new migration. Every limit and name comes in as an
 -- argument from Python on each call (tasks/claim_sql.py: ARGUMENTS, call_params); nothing is
 -- pasted into this text at migrate. Group names are templates, their id put in by format().
