@@ -51,6 +51,7 @@ def schedule() -> list[Periodic]:
         Periodic(notice_jobs.deliveries_run, minute),
         Periodic(task_jobs.auto_accept_warn, 5 * minute),
         Periodic(task_jobs.hours_warn, 5 * minute),
+        Periodic(task_jobs.returns_overdue_remind, 5 * minute),
         Periodic(task_jobs.measured_pay_update, datetime.timedelta(hours=1)),
         Periodic(task_jobs.deleted_payout_details_erase, datetime.timedelta(hours=1)),
         Periodic(ledger_jobs.settlement_overdue_warn, datetime.timedelta(days=1)),

@@ -7,6 +7,7 @@ ENUM_NAME_OVERRIDES = {
     "ClaimStatusEnum": "tasks.models.ClaimStatus",
     "SubmissionStatusEnum": "tasks.models.SubmissionStatus",
     "KindEnum": "tasks.models.Kind",
+    "HandoverKindEnum": "tasks.models.HandoverKind",
     "DecisionEnum": "tasks.models.Decision",
     "AppealDecisionEnum": "tasks.services.appeals.APPEAL_DECISIONS",
     "NoticeKindEnum": "notices.models.NoticeKind",

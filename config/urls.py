@@ -15,6 +15,7 @@ from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
 from tasks import api_appeals as tasks_api_appeals
 from tasks import api_career as tasks_api_career
+from tasks import api_handovers as tasks_api_handovers
 from tasks import api_history as tasks_api_history
 from tasks import api_peer as tasks_api_peer
 from tasks import api_results as tasks_api_results
@@ -92,6 +93,7 @@ v1 = [
     path("projects/<id:pk>/claim-next", tasks_api.ClaimNextView.as_view(), name="project-claim-next"),
     path("tasks", tasks_api.TaskListView.as_view(), name="tasks"),
     path("tasks/<id:pk>/claim", tasks_api.TaskClaimView.as_view(), name="task-claim"),
+    path("tasks/<id:pk>/handovers", tasks_api_handovers.TaskHandoversView.as_view(), name="task-handovers"),
     path("claims", tasks_api.ClaimListView.as_view(), name="claims"),
     path("claims/<id:pk>/release", tasks_api.ClaimReleaseView.as_view(), name="claim-release"),
     path("claims/<id:pk>/submit", tasks_api.ClaimSubmitView.as_view(), name="claim-submit"),

@@ -5,7 +5,7 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from frontend.mother_appeals import appeal_view
 from frontend.mother_forms import AssemblySubmitForm, CopywritingSubmitForm, LabellingSubmitForm, ReleaseForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from notices.selectors import notices_for
-from tasks import measures, selectors, services
+from tasks import handovers, measures, selectors, services
 from tasks import photos as photo_rules
 from tasks.models import ClaimStatus, Kind, SubmissionStatus
 
@@ -45,8 +45,8 @@ def claims(request):
 def claims_context(user) -> dict:
     now = timezone.now()
     mine = selectors.claims_for_worker(user)
-    # Ran out: the task is back in the hall (time is data).
-    active = list(mine.filter(status=ClaimStatus.ACTIVE, expires_at__gt=now))
+    # Ran out: the task is back in the hall (time is data) — unless she holds its materials (tasks.handovers).
+    active = list(mine.filter(Q(expires_at__gt=now) | handovers.HELD_CLAIM, status=ClaimStatus.ACTIVE))
     # What she handed in and waits for review: the newest few (a busy week may leave dozens).
     waiting = list(mine.filter(status=ClaimStatus.SUBMITTED).order_by("-pk")[: WAITING_SHOWN + 1])
     waiting_more = 0
@@ -112,7 +112,8 @@ def claim_detail(request, pk: int):
 def _claim_page(request, held, *, form=None, status: int = 200, error: str = ""):
     now = timezone.now()
     project, task = held.project, held.task
-    live = held.status == ClaimStatus.ACTIVE and held.expires_at > now
+    holding = handovers.holds_materials(task) and held.status == ClaimStatus.ACTIVE
+    live = held.status == ClaimStatus.ACTIVE and (held.expires_at > now or holding)
     items = list(task.items.all()) if project.kind == Kind.LABELLING else []
     last = max(held.submissions.all(), key=lambda sub: sub.pk, default=None)
     if form is None and live:
@@ -134,6 +135,7 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
         "not_accepted": _not_accepted(last, items),
         "label_set": project.label_set,
         "release_form": ReleaseForm(),
+        "materials": _materials_view(held, now) if project.kind == Kind.ASSEMBLY else None,
         "emergencies_left": measures.family_emergencies_left(request.user.pk, now=now),
         "max_photos": photo_rules.MAX_PHOTOS,
         "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
@@ -145,6 +147,33 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
         "page": "claim",
     }
     return mother_render(request, "frontend/mother/claim.html", context, status=status)
+
+
+def _materials_view(held, now) -> dict | None:
+    """Her batch's materials (tasks.handovers): what she took, brought back, holds and owes, as a bar."""
+    rows = list(held.handovers.select_related("recorded_by").order_by("recorded_at", "pk"))
+    if not rows:
+        return None
+    materials = handovers.materials_of(rows)
+    back = materials.returned + materials.unused + materials.missing
+    return {
+        "materials": materials,
+        "back_percent": round(100 * back / materials.issued) if materials.issued else 0,
+        "overdue": materials.holding > 0 and held.expires_at <= now,
+        "due_text": fmt.moment_text(held.expires_at),
+        "rows": [
+            {
+                "kind": row.get_kind_display(),
+                "units": row.units,
+                "unused": row.unused,
+                "point": row.point,
+                "when": fmt.moment_text(row.recorded_at),
+                "by": row.recorded_by.display_name,
+                "defects": row.defects,
+            }
+            for row in rows
+        ],
+    }
 
 
 def _submit_form(held, *, items, data=None, files=None, previous=None):

@@ -32,6 +32,8 @@ class NoticeKind(models.TextChoices):
     APPEAL_DECIDED = "appeal_decided", _("appeal decided")
     PEER_REVIEW_OPEN = "peer_review_open", _("peer review open to you")
     PEER_OVERTURNED = "peer_overturned", _("your peer review overturned")
+    HANDOVER = "handover", _("materials or pieces recorded")
+    RETURN_OVERDUE = "return_overdue", _("materials due back")
 
 
 class Category(models.TextChoices):
@@ -55,6 +57,7 @@ CATEGORY_OF = {
     NoticeKind.DEADLINE_NEAR: Category.REMINDERS,
     NoticeKind.CLAIM_EXPIRED: Category.REMINDERS,
     NoticeKind.HOURS_NEAR_LIMIT: Category.REMINDERS,
+    NoticeKind.RETURN_OVERDUE: Category.REMINDERS,
     NoticeKind.PAYOUT_PAID: Category.PAYOUTS,
 }
 # What must not be missed goes by SMS too (within the daily cap): a payout paid, and a claim about to

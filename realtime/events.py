@@ -29,6 +29,7 @@ SKILL_LEVEL_CHANGED = "skill.level_changed"
 APPEAL_OPENED = "appeal.opened"
 APPEAL_DECIDED = "appeal.decided"
 RESULTS_READY = "results.ready"
+HANDOVER_RECORDED = "handover.recorded"
 
 ALL = (
     TASK_OPENED,
@@ -45,6 +46,7 @@ ALL = (
     APPEAL_OPENED,
     APPEAL_DECIDED,
     RESULTS_READY,
+    HANDOVER_RECORDED,
 )
 
 
@@ -243,4 +245,23 @@ def results_ready(*, export: str, project: int, format: str, state: str, rows: i
     return Event(
         RESULTS_READY,
         {"export": export, "project": project, "format": format, "state": state, "rows": rows, "download": download},
+    )
+
+
+def handover_recorded(
+    *, handover: int, kind: str, project: int, task: int, claim: int, units: int, holding: int
+) -> Event:
+    """Materials issued, pieces returned or checked on an assembly batch; ``holding``: the pieces' worth
+    of materials she still holds."""
+    return Event(
+        HANDOVER_RECORDED,
+        {
+            "handover": handover,
+            "kind": kind,
+            "project": project,
+            "task": task,
+            "claim": claim,
+            "units": units,
+            "holding": holding,
+        },
     )

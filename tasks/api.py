@@ -254,7 +254,7 @@ class ClaimListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Claim.objects.none()
-        return selectors.claims_for_worker(self.request.user).prefetch_related("submissions__review")
+        return selectors.claims_for_worker(self.request.user).prefetch_related("submissions__review", "handovers")
 
 
 class ClaimReleaseView(APIView):

@@ -340,3 +340,57 @@ class AlreadyAudited(Conflict):
 class NotPeerReview(Conflict):
     code = "not_peer_review"
     message = _("Only peer reviews are audited: a supervisor's review is appealed instead.")
+
+
+# --- Assembly hand-overs (tasks.services.handovers) ---
+
+
+class HandoverNotAssembly(Invalid):
+    code = "handover_not_assembly"
+    message = _("Materials and pieces are handed over only in assembly work.")
+
+
+class InvalidHandoverKind(Invalid):
+    code = "invalid_handover_kind"
+    message = _("The kind of hand-over must be issue, return or qc.")
+
+
+class HandoverNoClaim(WrongState):
+    code = "handover_no_claim"
+    message = _("Nobody is working on this batch now: materials are issued to the mother who claimed it.")
+
+
+class HandoverTooMany(Invalid):
+    """More materials than the batch needs (``details``: ``units``, ``issued``)."""
+
+    code = "handover_too_many"
+
+
+class HandoverNothingHeld(WrongState):
+    code = "handover_nothing_held"
+    message = _("She holds no materials of this batch: record what was issued to her first.")
+
+
+class HandoverMoreThanHeld(Invalid):
+    """More pieces and kit back than she holds (``details``: ``holding``)."""
+
+    code = "handover_more_than_held"
+
+
+class HandoverNothingToCheck(WrongState):
+    code = "handover_nothing_to_check"
+    message = _("No returned pieces of this batch are waiting for a quality check.")
+
+
+class HandoverCountMismatch(Invalid):
+    """The pieces accepted and defective do not add up to the pieces returned (``details``: ``returned``)."""
+
+    code = "handover_count_mismatch"
+
+
+class MaterialsHeld(WrongState):
+    code = "materials_held"
+    message = _(
+        "You still hold the materials of this batch: please bring them back to the drop-off point, where "
+        "staff will record them. Nothing is deducted."
+    )

@@ -5,8 +5,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from tasks import services
+from tasks.handovers import HELD_CLAIM
 from tasks.models import Claim, ClaimStatus, Submission, SubmissionStatus
-from tasks.services import reminders
+from tasks.services import handovers, reminders
 
 BATCH = 1000
 
@@ -16,6 +17,7 @@ def claims_expire() -> int:
     """Claims past slot end + grace: marked expired, tasks back in the hall, mothers told kindly."""
     due = (
         Claim.objects.filter(status=ClaimStatus.ACTIVE, expires_at__lte=timezone.now())
+        .exclude(HELD_CLAIM)  # an assembly batch whose materials she holds stays hers (tasks.handovers)
         .order_by("expires_at")
         .values_list("task_id", flat=True)[:BATCH]
     )
@@ -46,6 +48,12 @@ def split_run(job_id: str) -> int:
 @task()
 def reminders_send() -> int:
     return reminders.reminders_send()
+
+
+@task()
+def returns_overdue_remind() -> int:
+    """Mothers past their deadline with materials of an assembly batch: told once, never penalised."""
+    return handovers.returns_overdue_remind()
 
 
 @task()

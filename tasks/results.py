@@ -21,7 +21,18 @@ from django.conf import settings
 from django.db.models import BooleanField, Exists, Func, OuterRef, Q
 from django.utils.crypto import salted_hmac
 
-from tasks.models import Kind, LabelItem, Project, Submission, SubmissionStatus, Task, TaskStatus
+from tasks.handovers import Materials, materials_of
+from tasks.models import (
+    Handover,
+    HandoverKind,
+    Kind,
+    LabelItem,
+    Project,
+    Submission,
+    SubmissionStatus,
+    Task,
+    TaskStatus,
+)
 
 STATES = ("accepted", "all")
 # The keys of a row, in order, per kind: what the JSON rows carry and the columns of an export.
@@ -51,6 +62,9 @@ COLUMNS = {
         "defect_reason",
         "mother",
         "decided_at",
+        "defects",
+        "units_unused",
+        "units_missing",
     ),
 }
 _ACCEPTED_TASKS = (TaskStatus.ACCEPTED, TaskStatus.PARTIALLY_ACCEPTED)
@@ -138,8 +152,19 @@ def rows_for(project: Project, page) -> list[dict]:
     if project.kind == Kind.LABELLING:
         return _label_rows(project, page)
     finals = _finals({task.pk for task in page})
-    build = _copy_row if project.kind == Kind.COPYWRITING else _assembly_row
-    return [build(project, task, finals.get(task.pk)) for task in page]
+    if project.kind == Kind.COPYWRITING:
+        return [_copy_row(project, task, finals.get(task.pk)) for task in page]
+    handed = collections.defaultdict(list)
+    for handover in Handover.objects.filter(task_id__in=[task.pk for task in page], submission__in=finals.values()):
+        handed[handover.task_id].append(handover)
+    issued = collections.defaultdict(list)
+    claims = {submission.claim_id for submission in finals.values()}
+    for handover in Handover.objects.filter(claim_id__in=claims, kind=HandoverKind.ISSUE):
+        issued[handover.task_id].append(handover)
+    return [
+        _assembly_row(project, task, finals.get(task.pk), materials_of(issued[task.pk] + handed[task.pk]))
+        for task in page
+    ]
 
 
 def _finals(task_ids) -> dict:
@@ -172,19 +197,26 @@ def _copy_row(project: Project, task: Task, submission) -> dict:
     }
 
 
-def _assembly_row(project: Project, task: Task, submission) -> dict:
+def _assembly_row(project: Project, task: Task, submission, materials: Materials) -> dict:
+    """A batch: from its hand-overs (tasks.handovers) when they were recorded — the materials issued to the
+    mother whose hand-in was decided, the pieces returned, unused and missing, the defects by reason of
+    its quality check; else from her hand-in (issued: the batch; returned: the pieces she handed in)."""
     returned = submission.submitted_units if submission else 0
     review = getattr(submission, "review", None) if submission else None
     defects = max(returned - task.accepted_units, 0)
+    by_reason = {d["reason"]: d["count"] for d in (materials.as_dict()["defects"] if materials.checks else [])}
     return {
         "task": task.number,
         "status": task.status,
-        "units_issued": task.units,
+        "units_issued": materials.issued or task.units,
         "units_returned": returned,
         "units_accepted": task.accepted_units,
         "units_defective": defects,
         "defect_reason": review.reason if review and defects else "",
         **_decided(project, submission),
+        "defects": by_reason,
+        "units_unused": materials.unused,
+        "units_missing": materials.missing,
     }
 
 

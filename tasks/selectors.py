@@ -108,7 +108,12 @@ def project_progress(project) -> dict:
     rows = Task.objects.filter(project=project).aggregate(
         total=Count("id"),
         open=Count("id", filter=Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claim_expires_at__lte=now)),
-        claimed=Count("id", filter=Q(status=TaskStatus.CLAIMED, claim_expires_at__gt=now)),
+        # Claimed: within the claim's deadline, or held by her materials (tasks.handovers: no deadline).
+        claimed=Count(
+            "id",
+            filter=Q(status=TaskStatus.CLAIMED, claim_expires_at__gt=now)
+            | Q(status=TaskStatus.CLAIMED, claim_expires_at__isnull=True),
+        ),
         submitted=Count("id", filter=Q(status=TaskStatus.SUBMITTED)),
         accepted=Count("id", filter=Q(status=TaskStatus.ACCEPTED)),
         partially_accepted=Count("id", filter=Q(status=TaskStatus.PARTIALLY_ACCEPTED)),

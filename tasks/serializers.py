@@ -9,7 +9,7 @@ from rest_framework import serializers
 from core.fields import IdField, StrictIntegerField
 from core.serializers import ModelSerializer
 from ledger.money import fen_for_units, format_fen, format_rate
-from tasks import career, gold, writing
+from tasks import career, gold, handovers, writing
 from tasks.models import (
     Claim,
     ClaimStatus,
@@ -180,6 +180,7 @@ class ClaimOut(ModelSerializer):
     slot = SlotOut()
     live = serializers.SerializerMethodField()
     submissions = SubmissionBrief(many=True, read_only=True)
+    materials = serializers.SerializerMethodField(help_text="Assembly: what she holds and owes (tasks.handovers).")
 
     class Meta:
         model = Claim
@@ -195,6 +196,7 @@ class ClaimOut(ModelSerializer):
             "ended_at",
             "release_reason",
             "submissions",
+            "materials",
         ]
 
     def get_task(self, claim) -> dict:
@@ -207,7 +209,11 @@ class ClaimOut(ModelSerializer):
     def get_live(self, claim) -> bool:
         if claim.status == ClaimStatus.SUBMITTED:
             return True
-        return claim.status == ClaimStatus.ACTIVE and claim.expires_at > timezone.now()
+        live = claim.expires_at > timezone.now() or handovers.holds_materials(claim.task)
+        return claim.status == ClaimStatus.ACTIVE and live
+
+    def get_materials(self, claim) -> dict | None:
+        return handovers.claim_materials(claim).as_dict() if claim.project.kind == Kind.ASSEMBLY else None
 
 
 class ClaimIn(serializers.Serializer):
@@ -348,12 +354,9 @@ def _drf_datetime(value) -> str | None:
 
 
 def claim_created_representation(claim: Claim) -> dict:
-    """``ClaimOut(claim).data`` for a claim just made, without DRF's per-call field building.
-
-    The claim hot path answers with this; it must stay equal to ClaimOut's output, which
-    tests/tasks/test_fastpath.py checks. Labelling claims (their items are read from the
-    database) use ClaimOut itself.
-    """
+    """``ClaimOut(claim).data`` for a claim just made, without DRF's per-call field building: the claim hot
+    path's answer, equal to ClaimOut's (tests/tasks/test_fastpath.py checks). Labelling claims (their items
+    are read from the database) use ClaimOut itself."""
     project, slot, task = claim.project, claim.slot, claim.task
     return {
         "id": claim.pk,
@@ -392,4 +395,5 @@ def claim_created_representation(claim: Claim) -> dict:
         "ended_at": None,
         "release_reason": claim.release_reason,
         "submissions": [],
+        "materials": handovers.Materials().as_dict() if project.kind == Kind.ASSEMBLY else None,  # none yet
     }

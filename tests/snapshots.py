@@ -6,7 +6,7 @@ from notices.models import Delivery, Notice, NoticeSettings, PushSubscription
 from notices.services import SETTINGS_FIELDS
 from realtime.models import OutboxEvent
 from skills.models import LevelChange, Skill, WorkerSkill
-from tasks.models import Appeal, Claim, PeerAudit, Project, Review, Submission, Task, TimeSlot
+from tasks.models import Appeal, Claim, Handover, PeerAudit, Project, Review, Submission, Task, TimeSlot
 from workers.models import DeclaredRelative
 
 
@@ -18,6 +18,7 @@ def world() -> dict:
         "claims": list(Claim.objects.order_by("pk").values_list("pk", "status", "expires_at")),
         "submissions": list(Submission.objects.order_by("pk").values_list("pk", "status")),
         "reviews": Review.objects.count(),
+        "handovers": Handover.objects.count(),
         "appeals": list(Appeal.objects.order_by("pk").values_list("pk", "status", "units_after")),
         "peer_audits": PeerAudit.objects.count(),
         "skills": list(Skill.objects.order_by("pk").values_list("pk", "name", "peer_review_open", "peer_review_rate")),

@@ -1,7 +1,8 @@
 """The work's data: ``work`` (projects, slots, tasks, claims, submissions, reviews, splits) and
-``reviews`` (decisions, her appeals, the audits of peer reviews). Every name is here: ``from tasks.models import Claim``."""
+``handovers`` (assembly materials and pieces) and ``reviews`` (decisions, her appeals, the audits of peer reviews). Every name is here: ``from tasks.models import Claim``."""
 
 from tasks.models.exports import ResultsExport
+from tasks.models.handovers import Handover, HandoverKind
 from tasks.models.reviews import (
     APPEAL_DAYS,
     MAX_APPEAL_REASON,
@@ -45,6 +46,8 @@ __all__ = [
     "Claim",
     "ClaimStatus",
     "Decision",
+    "Handover",
+    "HandoverKind",
     "Kind",
     "LabelItem",
     "PeerAudit",

@@ -18,6 +18,7 @@ One module per area; the public names are re-exported here, so callers write
 - ``peer_reviews``: a peer reviewer's decision (paid per review) and a supervisor's audit of it
 - ``appeals``: her appeal of a reject or a partial, and its decision
 - ``second_look``: what an appeal or an audit that raises a result changes and pays (once)
+- ``handovers``: an assembly batch's materials issued, pieces returned and their quality check
 - ``results_exports``: the background build of a project's results file
 - ``career``, ``training_check``: what a final review does to her level; a training checked at hand-in
 - ``_common``: the helpers several of them share
@@ -32,6 +33,7 @@ from tasks.services.account import Deletion, account_delete, account_payout_deta
 from tasks.services.appeals import APPEAL_DECISIONS, appeal_decide, submission_appeal
 from tasks.services.claims import MAX_RELEASE_REASON, claim_release, task_claim, task_claim_next
 from tasks.services.expiry import claim_expire
+from tasks.services.handovers import handover_record, returns_overdue_remind
 from tasks.services.peer_reviews import peer_review_audit, peer_review_decide
 from tasks.services.projects import (
     EDITABLE_FIELDS,
@@ -69,6 +71,7 @@ __all__ = [
     "claim_expire",
     "claim_release",
     "claim_submit",
+    "handover_record",
     "peer_review_audit",
     "peer_review_decide",
     "project_create",
@@ -76,6 +79,7 @@ __all__ = [
     "project_transition",
     "project_update",
     "results_export_run",
+    "returns_overdue_remind",
     "slot_create",
     "slot_pattern_create",
     "split_job_run",

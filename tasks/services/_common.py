@@ -12,6 +12,7 @@ from realtime import events
 from realtime.groups import company_staff_group
 from realtime.publish import publish
 from tasks.errors import ClaimExpired, ClaimNotActive
+from tasks.handovers import holds_materials
 from tasks.models import Claim, ClaimStatus, Project, Submission, Task
 from tasks.selectors import project_progress
 
@@ -61,9 +62,11 @@ def _locked_claim(*, worker, claim_id, related=("task", "project", "slot"), newe
 
 
 def _require_live(claim: Claim, now) -> None:
+    """An active claim before its deadline, or after it while she holds the batch's materials (an
+    assembly batch stays hers until they are back: tasks.handovers)."""
     if claim.status != ClaimStatus.ACTIVE:
         raise ClaimNotActive(details={"status": claim.status})
-    if claim.expires_at <= now:
+    if claim.expires_at <= now and not holds_materials(claim.task):
         raise ClaimExpired()
 
 

@@ -25,12 +25,14 @@ from tasks.errors import (
     ClaimLimitReached,
     ClaimNextRepeated,
     InvalidSlot,
+    MaterialsHeld,
     OwnCompanyWork,
     ProjectNotOpen,
     SlotClosed,
     SlotFull,
     TaskAlreadyClaimed,
 )
+from tasks.handovers import holds_materials
 from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, ReleaseKind, Task, TaskStatus, TimeSlot
 from tasks.services._claim_fit import _fit, _take_task, _why_no_task
 from tasks.services._common import _locked_claim, _require_live
@@ -275,6 +277,10 @@ def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emerg
     _lock_worker(worker)  # her monthly allowance is counted one release at a time
     claim = _locked_claim(worker=worker, claim_id=claim_id)
     _require_live(claim, now)
+    if holds_materials(claim.task):
+        # The kit is in her home: it comes back at the drop-off point, where staff record it (and the
+        # batch goes back to the hall without a mark on her).
+        raise MaterialsHeld(details={"dropoff_point": claim.project.dropoff_point})
     reason = (reason or "").strip()
     if len(reason) > MAX_RELEASE_REASON:
         raise Invalid(_("The reason is too long."), details={"field": "reason"})

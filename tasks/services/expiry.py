@@ -14,6 +14,7 @@ from notices.services import notice_send
 from realtime import events
 from realtime.groups import project_group, worker_group
 from realtime.publish import publish
+from tasks.handovers import holds_materials
 from tasks.models import Claim, ClaimStatus, Project, ProjectStatus, Task, TaskStatus, TimeSlot
 from tasks.services._common import _publish_progress
 
@@ -27,7 +28,7 @@ def claim_expire(*, task_id: int) -> bool:
         # first (and its claim is then not expired), and a claim of the same task waits here.
         locks.lock(Claim.objects.filter(task_id=task_id, status=ClaimStatus.ACTIVE))
         task = locks.lock_one(Task.objects.select_related("project").filter(pk=task_id))
-        if task is None:
+        if task is None or holds_materials(task):  # hers until the materials are back (tasks.handovers)
             return False
         expired = _expire_claims_of(task=task, project=task.project, now=now)
         if task.status == TaskStatus.CLAIMED and task.claim_expires_at is not None and task.claim_expires_at <= now:

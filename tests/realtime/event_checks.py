@@ -185,6 +185,8 @@ NOTICE_ABOUT = {
     NoticeKind.APPEAL_DECIDED: {"appeal": check_int, "submission": check_int, "project": check_int},
     NoticeKind.PEER_REVIEW_OPEN: {"skill": check_int},
     NoticeKind.PEER_OVERTURNED: {"review": check_int, "submission": check_int, "project": check_int},
+    NoticeKind.HANDOVER: {"claim": check_int, "task": check_int, "project": check_int, "handover": check_int},
+    NoticeKind.RETURN_OVERDUE: {"claim": check_int, "task": check_int, "project": check_int},
 }
 
 
@@ -327,6 +329,18 @@ check_results_ready = Keys(
     ]
 )
 
+check_handover_recorded = Keys(
+    [
+        ("handover", check_int),
+        ("kind", one_of("issue", "return", "qc")),
+        ("project", check_int),
+        ("task", check_int),
+        ("claim", check_int),
+        ("units", check_int),
+        ("holding", check_int),
+    ]
+)
+
 CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "task.opened": check_task_opened,
     "task.claimed": check_task_claimed,
@@ -342,6 +356,7 @@ CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "appeal.opened": check_appeal_opened,
     "appeal.decided": check_appeal_decided,
     "results.ready": check_results_ready,
+    "handover.recorded": check_handover_recorded,
 }
 
 _PROJECT, _STAFF, _WORKER = "project.<id>", "company.<id>.staff", "worker.<id>"
@@ -362,6 +377,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "appeal.opened": (_WORKER, _STAFF),
     "appeal.decided": (_WORKER, _STAFF),
     "results.ready": (_STAFF,),
+    "handover.recorded": (_STAFF, _WORKER),
 }
 
 

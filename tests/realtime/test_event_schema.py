@@ -90,11 +90,14 @@ EXAMPLES = {
         rows=100000,
         download="/api/v1/projects/1/results/exports/3f2b1c4e-0d8a-4c51-9a57-2f0c5b7e9d11/download",
     ),
+    "handover.recorded": lambda: events.handover_recorded(
+        handover=4, kind="return", project=1, task=2, claim=3, units=18, holding=0
+    ),
 }
 
 
 def test_every_type_has_one_builder_example_checker_and_groups():
-    assert len(events.ALL) == len(set(events.ALL)) == 14
+    assert len(events.ALL) == len(set(events.ALL)) == 15
     assert set(CHECKERS) == set(GROUPS) == set(EXAMPLES) == set(events.ALL)
     for event_type in events.ALL:
         builder = getattr(events, event_type.replace(".", "_"))
