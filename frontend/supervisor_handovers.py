@@ -19,7 +19,7 @@ from core.ids import id_or_none
 from frontend import mother_format as fmt
 from frontend.supervisor import error_text, project_of, supervisor_required, workspace
 from tasks import handovers, selectors, services
-from tasks.models import LIVE_CLAIM_STATUSES, Claim, HandoverKind, Kind, Task
+from tasks.models import LIVE_CLAIM_STATUSES, Claim, ClaimStatus, HandoverKind, Kind, Task
 
 LISTED = 100
 DEFECT_ROWS = 4
@@ -130,8 +130,12 @@ def _defects(post) -> list:
 
 def _page(request, task, *, error: str = "", given=None, status: int = 200):
     project = task.project
-    claim = task.claims.filter(status__in=LIVE_CLAIM_STATUSES).select_related("worker__worker_profile").first()
     rows = list(handovers.for_task(task.pk))
+    claims = task.claims.select_related("worker__worker_profile")
+    # Who holds the batch: its live claim, else the newest one materials were issued to (decided already).
+    claim = claims.filter(status__in=LIVE_CLAIM_STATUSES).first() or (
+        claims.filter(pk=rows[-1].claim_id).first() if rows else None
+    )
     current = handovers.materials_of([row for row in rows if claim is not None and row.claim_id == claim.pk])
     used = [d["reason"] for row in rows for d in row.defects]
     context = {
@@ -142,7 +146,7 @@ def _page(request, task, *, error: str = "", given=None, status: int = 200):
         "phone": phone_masked(claim.worker.phone) if claim else "",
         "due": fmt.moment_text(claim.expires_at) if claim else "",
         "materials": current,
-        "can_issue": claim is not None and claim.status == "active" and current.issued < task.units,
+        "can_issue": claim is not None and claim.status == ClaimStatus.ACTIVE and current.issued < task.units,
         "issue_room": task.units - current.issued,
         "can_return": claim is not None and current.holding > 0,
         "can_check": current.waiting_check,

@@ -153,11 +153,7 @@ def _return(actor, task: Task, *, units, unused, point: str, note: str) -> Hando
     now = timezone.now()
     # Her hand-in before her claim (core.locks): the phone's hand-in of the same batch waits here.
     pending = locks.lock_one(Submission.objects.filter(task_id=task.pk, status=SubmissionStatus.PENDING))
-    claim = locks.lock_one(
-        Claim.objects.select_related("project__company", "task", "worker", "slot").filter(
-            task_id=task.pk, status__in=LIVE_CLAIM_STATUSES
-        )
-    )
+    claim = locks.lock_one(_holder(task))
     if claim is None:
         raise HandoverNoClaim()
     held = materials_module.claim_materials(claim)
@@ -175,7 +171,9 @@ def _return(actor, task: Task, *, units, unused, point: str, note: str) -> Hando
             details={"holding": held.holding, "field": "units"},
         )
     submission = pending if pending is not None and pending.claim_id == claim.pk else None
-    if submission is None and units:
+    if claim.status not in LIVE_CLAIM_STATUSES:
+        pass  # her work was decided already (reviewed before the pieces came): the materials come back, that is all
+    elif submission is None and units:
         # Her hand-in, made at the counter: the pieces counted there are what she handed in.
         submission = submissions._claim_submit(
             worker=claim.worker,
@@ -219,7 +217,9 @@ def _return(actor, task: Task, *, units, unused, point: str, note: str) -> Hando
         recorded_at=now,
     )
     words = {"units": units, "title": claim.project.title, "point": handover.point or "—"}
-    if submission is not None:
+    if claim.status not in LIVE_CLAIM_STATUSES:
+        text = _("Recorded at %(point)s: what you held of “%(title)s” came back. Thank you!")
+    elif submission is not None:
         text = _(
             "Recorded at %(point)s: %(units)s finished pieces of “%(title)s” came back. You are paid for the pieces "
             "that pass the quality check."
@@ -228,6 +228,17 @@ def _return(actor, task: Task, *, units, unused, point: str, note: str) -> Hando
         text = _("Recorded at %(point)s: the materials of “%(title)s” came back unused. No harm done.")
     _recorded(handover, claim, holding=0, text=text % words)
     return handover
+
+
+def _holder(task: Task):
+    """Who holds the batch: its live claim, else the newest claim materials were issued to (her work can be
+    decided, on her phone's hand-in, before the kit comes back)."""
+    claims = Claim.objects.select_related("project__company", "task", "worker", "slot").filter(task_id=task.pk)
+    live = claims.filter(status__in=LIVE_CLAIM_STATUSES)
+    if live.exists():
+        return live
+    issued = Handover.objects.filter(task_id=task.pk, kind=HandoverKind.ISSUE).order_by("-claim_id")
+    return claims.filter(pk__in=issued.values("claim_id")[:1])
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from notices.services import notice_send
 from realtime import events
 from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
+from tasks import handovers
 from tasks.errors import AlreadyReviewed, InvalidDecision, InvalidRejectedItems, OwnSubmission, ReviewWindowPassed
 from tasks.models import (
     Claim,
@@ -300,7 +301,9 @@ def _decide(
             deadline_reminded_at=None,
         )
         claim.status, claim.expires_at, claim.deadline_reminded_at = ClaimStatus.ACTIVE, expires_at, None
-        changes = {"status": TaskStatus.CLAIMED, "claim_expires_at": expires_at, "updated_at": now}
+        # An assembly batch whose materials she holds stays hers while she changes it (tasks.handovers).
+        held = project.kind == Kind.ASSEMBLY and handovers.claim_materials(claim).holding > 0
+        changes = {"status": TaskStatus.CLAIMED, "claim_expires_at": None if held else expires_at, "updated_at": now}
         locks.lock_update(Task.objects.filter(pk=submission.task_id), **changes)
     else:
         submission.status, task_status = _FINAL[Decision(decision)]

@@ -205,3 +205,18 @@ def test_a_resent_quality_check_is_recorded_and_credited_once(supervisor, mother
     assert record(supervisor, held.task, key="qc-1", kind="qc", units=9).status_code == 409  # another body
     assert Handover.objects.filter(kind="qc").count() == 1 and payable(mother) == 500
     assert record(supervisor, held.task, kind="qc", units=10).status_code == 409  # checked already
+
+
+def test_work_decided_before_the_kit_came_back_still_takes_the_kit_back(supervisor, mother, batch):
+    held = claim(mother, batch)
+    record(supervisor, held.task, kind="issue", units=10)
+    submission = services.claim_submit(worker=mother, claim_id=held.pk, completed_units=10)
+    services.submission_review(actor=supervisor, submission_id=submission.pk, decision="revise", reason="请拍清楚成品")
+    assert Task.objects.get(pk=held.task_id).claim_expires_at is None  # sent back for changes: still hers
+    again = services.claim_submit(worker=mother, claim_id=held.pk, completed_units=10)
+    services.submission_review(actor=supervisor, submission_id=again.pk, decision="accept")
+    assert payable(mother) == 500
+    assert record(supervisor, held.task, kind="return", units=10).status_code == 201
+    assert api_for(supervisor).get(f"/api/v1/tasks/{held.task_id}/handovers").json()["claim"] is None
+    assert Handover.objects.get(kind="return").submission_id is None and payable(mother) == 500
+    assert record(supervisor, held.task, kind="return", units=1).json()["error"]["code"] == "handover_nothing_held"
