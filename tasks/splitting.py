@@ -246,7 +246,9 @@ def _parse_jsonl(text: str, text_field: str) -> list[dict]:
 
 
 def _parse_csv(text: str, text_field: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    """Strict CSV (a quote not closed where the field ends is an error, not lines merged into one item),
+    the line at fault named: where the refused record began. A quoted field may still hold line breaks."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames
     except csv.Error as exc:
@@ -257,9 +259,10 @@ def _parse_csv(text: str, text_field: str) -> list[dict]:
             details={"line": 1, "field": text_field},
         )
     items = []
+    began = reader.line_num + 1  # the line the next record starts on
     try:
         for row in reader:
-            line_no = reader.line_num
+            line_no, began = began, reader.line_num + 1
             if None in row or any(v is None for v in row.values()):
                 raise InvalidFile(
                     _("Line %(line)s does not have the same number of columns as the header (%(want)s).")
@@ -268,15 +271,38 @@ def _parse_csv(text: str, text_field: str) -> list[dict]:
                 )
             if not any((v or "").strip() for v in row.values()):
                 continue
+            if began > line_no + 1 and _swallows_rows(row, len(header)):
+                raise InvalidFile(
+                    _(
+                        "Line %(line)s: a quote (\") opened there runs on to line %(last)s, over lines that look like "
+                        "rows of their own. Close the quote where its field ends."
+                    )
+                    % {"line": line_no, "last": began - 1},
+                    details={"line": line_no},
+                )
             if _has_nul(row):
                 _refuse_nul(line_no)
             items.append(_item(line_no, row[text_field], dict(row), text_field))
     except csv.Error as exc:
         raise InvalidFile(
-            _("Line %(line)s is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc},
-            details={"line": reader.line_num},
+            _(
+                "Line %(line)s is not valid CSV: a quote (\") opened there is not closed where its field ends. "
+                "Close it, or write a quote inside a field as two (\"\")."
+            )
+            % {"line": began},
+            details={"line": began, "error": str(exc)},
         ) from exc
     return items
+
+
+def _swallows_rows(row: dict, columns: int) -> bool:
+    """A record over several lines whose quoted field holds, after a line break, a line with a full row's
+    delimiters: a quote left open, not a text with line breaks (with one column nothing tells them apart)."""
+    if columns < 2:
+        return False
+    return any(
+        part.count(",") >= columns - 1 for value in row.values() if value for part in value.splitlines()[1:]
+    )
 
 
 def _positive_int(value, name: str) -> int:

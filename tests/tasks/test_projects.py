@@ -122,6 +122,17 @@ def test_labelling_split_from_csv_in_chunks(supervisor, company):
     ]
 
 
+def test_a_quoted_csv_field_may_hold_line_breaks(supervisor, company):
+    project = factories.project(supervisor, company, kind="labelling", tasks=1, units_per_task=1, publish=False)
+    upload = SimpleUploadedFile("items.csv", 'text,id\n"第一行\n第二行",1\n"说""好""",2\n'.encode())
+
+    response = split(supervisor, project, {"file": upload, "items_per_task": 5}, fmt="multipart")
+
+    assert response.status_code == 201, response.content
+    items = LabelItem.objects.filter(task__project=project, source_line__gte=2).order_by("source_line")
+    assert [(i.text, i.source_line) for i in items] == [("第一行\n第二行", 2), ("说\"好\"", 4)]
+
+
 def test_labelling_split_reads_gbk_csv_from_excel(supervisor, company):
     project = factories.project(supervisor, company, kind="labelling", tasks=1, units_per_task=1, publish=False)
     upload = SimpleUploadedFile("excel.csv", "text\n好评如潮\n".encode("gb18030"))
@@ -141,6 +152,10 @@ def test_labelling_split_reads_gbk_csv_from_excel(supervisor, company):
         ("bad.csv", "text,id\n一,1\n二,2,extra\n", 3),
         ("bad.csv", "body,id\n一,1\n", 1),
         ("bad.csv", "text,id\n一,1\n,2\n", 3),
+        # A quote never closed: refused at its line, not lines merged into one item.
+        ("bad.csv", 'text,id\n一,1\n"二,2\n三,3\n四,4\n', 3),
+        ("bad.csv", 'text,id\n一,1\n二,2\n"三,3\n四,"4"\n五,5\n', 4),
+        ("bad.csv", 'text,id\n"一,1\n二,2\n三",3\n四,4\n', 2),  # closed later: still not one item
     ],
 )
 def test_bad_labelling_file_names_the_line_and_creates_nothing(supervisor, company, name, body, line):
