@@ -274,7 +274,7 @@ def _parse_csv(text: str, text_field: str) -> list[dict]:
             if began > line_no + 1 and _swallows_rows(row, len(header)):
                 raise InvalidFile(
                     _(
-                        "Line %(line)s: a quote (\") opened there runs on to line %(last)s, over lines that look like "
+                        'Line %(line)s: a quote (") opened there runs on to line %(last)s, over lines that look like '
                         "rows of their own. Close the quote where its field ends."
                     )
                     % {"line": line_no, "last": began - 1},
@@ -286,8 +286,8 @@ def _parse_csv(text: str, text_field: str) -> list[dict]:
     except csv.Error as exc:
         raise InvalidFile(
             _(
-                "Line %(line)s is not valid CSV: a quote (\") opened there is not closed where its field ends. "
-                "Close it, or write a quote inside a field as two (\"\")."
+                'Line %(line)s is not valid CSV: a quote (") opened there is not closed where its field ends. '
+                'Close it, or write a quote inside a field as two ("").'
             )
             % {"line": began},
             details={"line": began, "error": str(exc)},
@@ -300,9 +300,7 @@ def _swallows_rows(row: dict, columns: int) -> bool:
     delimiters: a quote left open, not a text with line breaks (with one column nothing tells them apart)."""
     if columns < 2:
         return False
-    return any(
-        part.count(",") >= columns - 1 for value in row.values() if value for part in value.splitlines()[1:]
-    )
+    return any(part.count(",") >= columns - 1 for value in row.values() if value for part in value.splitlines()[1:])
 
 
 def _positive_int(value, name: str) -> int:
