@@ -24,10 +24,15 @@ seed: migrate
 
 # The server (daphne with a deadline on request heads: config/server.py), the background worker and
 # the scheduler of periodic jobs; Ctrl-C stops all three.
+# Quiet: one log line per background job that did something (background/logs.py; HOMESLOT_LOG_JOBS=1 for
+# all); the address and the demo accounts are printed last, once the server is up. PORT=8001 for another port.
 run: seed
-	@echo "Homeslot on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@$(PY) manage.py worker & worker=$$!; \
 	$(PY) manage.py scheduler & scheduler=$$!; \
+	(sleep 5; printf '%s\n' "" \
+	  "Homeslot on http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/docs/; another port: PORT=8001 make run)" \
+	  "Demo accounts, password homeslot-demo: supervisor 13800000001 · admin 13800000000 · finance 13800000002" \
+	  "  mothers 13900000001 … 13900000020 · operator (/admin/) 13500000000   — Ctrl-C stops everything" "") & \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m config.server -b $(HOST) -p $(PORT) --websocket_connect_timeout 5 config.asgi:application
 

@@ -75,5 +75,5 @@ def tick(now: datetime.datetime | None = None) -> list[str]:
                 periodic.task.enqueue()
                 enqueued.append(periodic.name)
     if enqueued:
-        logger.info("scheduler: enqueued %s", ", ".join(enqueued))
+        logger.debug("scheduler: enqueued %s", ", ".join(enqueued))  # every minute: not worth a line
     return enqueued

@@ -388,7 +388,9 @@ HOMESLOT_RESULTS_EXPORT_INLINE_MAX = int(os.environ.get("HOMESLOT_RESULTS_EXPORT
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The background worker's per-job lines are dropped (background.logs): one line per job that did something.
+    "filters": {"quiet_jobs": {"()": "background.logs.QuietJobs"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_jobs"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("HOMESLOT_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

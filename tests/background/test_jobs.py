@@ -84,3 +84,22 @@ def test_the_rq_worker_runs_the_same_job_from_redis():
     result.refresh()
     assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, 1)
     assert list(OutboxEvent.objects.values_list("id", flat=True)) == [recent.id]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_is_quiet_but_for_one_line_per_job_that_did_something(caplog):
+    """`make run` used to print two lines per job per minute: now only a job that did something writes one."""
+    import logging
+
+    from background.logs import QuietJobs
+
+    outbox_at(settings.HOMESLOT_OUTBOX_RETENTION_HOURS + 1)
+    outbox_prune.enqueue()
+    outbox_prune.enqueue()  # the second finds nothing to prune
+    with caplog.at_level(logging.INFO):
+        call_command("worker", "--batch")
+    kept = [r for r in caplog.records if QuietJobs().filter(r)]
+    assert [r.getMessage() for r in kept if r.name == "homeslot.jobs"] == ["job outbox_prune: 1"]
+    assert not [r for r in kept if r.name.startswith("django_tasks") and r.levelno < logging.WARNING]
+    dropped = [r for r in caplog.records if not QuietJobs().filter(r)]
+    assert dropped  # the library's own lines were there to drop

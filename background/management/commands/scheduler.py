@@ -23,7 +23,8 @@ class Command(BaseCommand):
             close_old_connections()  # survive a database restart between ticks
             try:
                 for name in tick():
-                    self.stdout.write(f"enqueued {name}")
+                    if options["verbosity"] > 1:  # quiet by default: each job says what it did (background.logs)
+                        self.stdout.write(f"enqueued {name}")
             except Exception:  # the database or Redis is away: try again at the next tick
                 if once:
                     raise
