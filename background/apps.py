@@ -6,4 +6,4 @@ class BackgroundConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self):
-        from background import logs  # noqa: F401 - connects the one line per job that did something
+        from background import logs  # noqa: F401  (lazy: connects the one line per job that did something)

@@ -151,9 +151,9 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
 
 def _materials_view(held, now) -> dict | None:
     """Her batch's materials (tasks.handovers): what she took, brought back, holds and owes, as a bar."""
-    rows = list(held.handovers.select_related("recorded_by").order_by("recorded_at", "pk"))
-    if not rows:
+    if held.materials_issued_at is None:  # nothing handed over: nothing to read
         return None
+    rows = list(held.handovers.select_related("recorded_by").order_by("recorded_at", "pk"))
     materials = handovers.materials_of(rows)
     back = materials.returned + materials.unused + materials.missing
     return {

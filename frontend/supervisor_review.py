@@ -21,7 +21,7 @@ from frontend.supervisor_text import instructions_html
 from tasks import selectors, services
 from tasks.errors import AlreadyReviewed
 from tasks.gold import gold_of
-from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, SubmissionStatus
+from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, SubmissionStatus, reason_templates_for
 from tasks.writing import writing_of
 
 
@@ -77,11 +77,12 @@ def _photos(submission) -> list:
     return list(submission.photos.all())
 
 
-def _templates() -> list[dict]:
+def _templates(kind: str) -> list[dict]:
+    """The ready reasons that fit the work's kind; the key names the reason whatever the kind."""
     return [
-        {"decision": decision, "key": f"{decision}:{index}", "number": index + 1, "text": str(text)}
-        for decision, texts in REASON_TEMPLATES.items()
-        for index, text in enumerate(texts)
+        {"decision": decision, "key": f"{decision}:{index}", "number": number, "text": text}
+        for decision, texts in reason_templates_for(kind).items()
+        for number, (index, text) in enumerate(texts, start=1)
     ]
 
 
@@ -135,12 +136,12 @@ def _render(request, submission, form=None, status=200):
         "gold": gold_of(submission) if project.kind == Kind.LABELLING else None,
         "ticked": sum(1 for item in items if item["accepted"]),
         "photos": _photos(submission),
-        "templates": _templates(),
+        "templates": _templates(project.kind),
         "reason_groups": [
             {
                 "decision": decision,
                 "label": label,
-                "templates": [t for t in _templates() if t["decision"] == decision],
+                "templates": [t for t in _templates(project.kind) if t["decision"] == decision],
             }
             for decision, label in (
                 (Decision.PARTIAL, _("Partly accept")),

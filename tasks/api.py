@@ -16,9 +16,9 @@ from core.errors import DomainError
 from core.parsers import JSONParser
 from fairwork.selectors import fits_availability
 from tasks import selectors, services, split_requests
-from tasks.errors import TooManyTasks
+from tasks.errors import InvalidKind, TooManyTasks
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
-from tasks.models import REASON_TEMPLATES, Claim, SplitJob, TimeSlot
+from tasks.models import Claim, Kind, SplitJob, TimeSlot, reason_templates_for
 from tasks.project_serializers import (
     ProjectCreateIn,
     ProjectOut,
@@ -299,13 +299,20 @@ class ReviewQueueView(generics.ListAPIView):
 
 
 class ReasonTemplatesView(APIView):
-    """Ready reasons for partial, reject and revise, in the caller's language."""
+    """Ready reasons for partial, reject and revise, in the caller's language; ``?kind=`` only those that
+    fit that kind of work (no photos offered for copywriting)."""
 
     permission_classes = [IsSupervising]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        responses={200: dict}, parameters=[OpenApiParameter("kind", str, enum=list(Kind.values), required=False)]
+    )
     def get(self, request):
-        return Response({decision: [str(text) for text in texts] for decision, texts in REASON_TEMPLATES.items()})
+        kind = request.query_params.get("kind") or None
+        if kind is not None and kind not in Kind.values:
+            raise InvalidKind(details={"field": "kind"})
+        templates = reason_templates_for(kind)
+        return Response({decision: [text for _index, text in texts] for decision, texts in templates.items()})
 
 
 class SubmissionDetailView(generics.RetrieveAPIView):

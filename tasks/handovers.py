@@ -88,7 +88,10 @@ def materials_of(handovers) -> Materials:
 
 
 def claim_materials(claim) -> Materials:
-    """The claim's hand-overs added up (its ``handovers`` prefetched, or read here)."""
+    """The claim's hand-overs added up (its ``handovers`` prefetched, or read here; none read for a claim
+    no materials were issued to)."""
+    if claim.materials_issued_at is None:
+        return Materials()
     return materials_of(claim.handovers.all())
 
 

@@ -1137,3 +1137,14 @@ def test_a_bad_labelling_file_is_a_clear_400(supervisor, draft, name, body, says
     )
     assert response.status_code == 400 and says in page(response) and 'name="preview"' not in page(response)
     assert world() == before
+
+
+def test_the_review_page_offers_the_ready_reasons_of_its_kind(supervisor, company, mother):
+    def reasons(project) -> str:
+        text = page(signed_in(supervisor).get(f"/work/review/{submitted(project, supervisor, mother).pk}/"))
+        return text.split('id="reasons"')[1].split("</div></div>")[0]  # the ready reasons' block
+
+    writing = reasons(factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=1))
+    assert "照片" not in writing and "字数" in writing and "成果不符合任务说明。" in writing
+    assembly = reasons(factories.project(supervisor, company, tasks=1))
+    assert "照片" in assembly and "字数" not in assembly

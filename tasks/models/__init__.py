@@ -13,6 +13,7 @@ from tasks.models.reviews import (
     Decision,
     PeerAudit,
     Review,
+    reason_templates_for,
 )
 from tasks.models.work import (
     DEFAULT_UNITS,
@@ -64,4 +65,5 @@ __all__ = [
     "Task",
     "TaskStatus",
     "TimeSlot",
+    "reason_templates_for",
 ]

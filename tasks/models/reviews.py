@@ -34,6 +34,26 @@ REASON_TEMPLATES = {
         _("Please check the items marked and label them again."),
     ],
 }
+_EVERY = ("copywriting", "assembly", "labelling")
+# The kinds of work each ready reason fits, index by index (a copywriter is not told about photos).
+REASON_TEMPLATE_KINDS = {
+    "partial": [("assembly",), ("labelling",)],
+    "reject": [_EVERY, ("assembly",), ("copywriting",)],
+    "revise": [("assembly",), ("copywriting",), ("labelling",)],
+}
+
+
+def reason_templates_for(kind: str | None) -> dict[str, list[tuple[int, str]]]:
+    """The ready reasons of each decision that fit ``kind`` (None: all), with their index in
+    ``REASON_TEMPLATES`` (the page's key), in the caller's language."""
+    return {
+        decision: [
+            (index, str(text))
+            for index, text in enumerate(texts)
+            if kind is None or kind in REASON_TEMPLATE_KINDS[decision][index]
+        ]
+        for decision, texts in REASON_TEMPLATES.items()
+    }
 
 
 class Review(models.Model):

@@ -267,6 +267,8 @@ class Claim(models.Model):
     # Reminders sent (or skipped in her quiet hours): each goes once.
     start_reminded_at = models.DateTimeField(_("slot reminder sent"), null=True, blank=True)
     deadline_reminded_at = models.DateTimeField(_("deadline reminder sent"), null=True, blank=True)
+    # Assembly: when materials were first issued to her (null: no hand-over, nothing to read: tasks.handovers).
+    materials_issued_at = models.DateTimeField(_("materials first issued"), null=True, blank=True)
     # Assembly: she was told her materials are due back (tasks.handovers; a notice, never a penalty).
     return_reminded_at = models.DateTimeField(_("return reminder sent"), null=True, blank=True)
 

@@ -133,6 +133,8 @@ def _issue(actor, task: Task, *, units, parts: list, point: str, note: str) -> H
         recorded_by=actor,
         recorded_at=now,
     )
+    if claim.materials_issued_at is None:
+        locks.lock_update(Claim.objects.filter(pk=claim.pk), materials_issued_at=now)
     # Hers until the materials come back: no deadline gives the batch to someone else meanwhile.
     locks.lock_update(Task.objects.filter(pk=task.pk, status=TaskStatus.CLAIMED), claim_expires_at=None, updated_at=now)
     text = _(
@@ -353,6 +355,7 @@ def returns_overdue_remind() -> int:
             status__in=LIVE_CLAIM_STATUSES,
             project__kind=Kind.ASSEMBLY,
             expires_at__lte=now,
+            materials_issued_at__isnull=False,
             return_reminded_at__isnull=True,
         )
         .annotate(held=Coalesce(Subquery(out), 0) - Coalesce(Subquery(back), 0))

@@ -97,3 +97,15 @@ def test_a_pattern_starting_past_a_year_ahead_is_refused_not_a_500(supervisor, a
     before = world()
     response = api_for(supervisor).post(f"/api/v1/projects/{assembly.pk}/slots/pattern", body, format="json")
     assert_refused(response, 400, "invalid_pattern", before)
+
+
+def test_ready_reasons_fit_the_kind_of_work(supervisor):
+    writing = api_for(supervisor).get("/api/v1/reviews/reason-templates", {"kind": "copywriting"}).json()
+    everything = api_for(supervisor).get("/api/v1/reviews/reason-templates").json()
+    photos = [text for text in everything["reject"] if "照片" in text]
+    assert photos and not [text for texts in writing.values() for text in texts if "照片" in text]
+    assert writing["reject"][0] == "成果不符合任务说明。"  # a reason every kind shares
+    assembly = api_for(supervisor).get("/api/v1/reviews/reason-templates", {"kind": "assembly"}).json()
+    assert photos[0] in assembly["reject"] and not [t for t in assembly["revise"] if "字数" in t or "篇幅" in t]
+    refused = api_for(supervisor).get("/api/v1/reviews/reason-templates", {"kind": "knitting"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_kind"
