@@ -108,6 +108,7 @@ def _common(request, context: dict) -> dict:
     """What every page of the app needs: the strings the script shows, the projects to follow."""
     strings = {
         "newTasks": _("%(n)s new tasks — tap to see"),
+        "tasksLeft": _("Tasks left: %(n)s"),
         "dLeft": _("%(d)s d %(h)s h left"),
         "hLeft": _("%(h)s h %(m)s min left"),
         "mLeft": _("%(m)s min %(s)s s left"),

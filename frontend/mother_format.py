@@ -51,6 +51,14 @@ def minutes_text(minutes: int) -> str:
     return _("about %(h)s h %(m)s min") % {"h": hours, "m": rest}
 
 
+def minutes_left_text(minutes: int) -> str:
+    """``还剩 8 分钟`` / ``还剩 1 小时 20 分钟``: what is left of a slot already running."""
+    hours, rest = divmod(max(0, int(minutes)), 60)
+    if not hours:
+        return _("%(m)s min left") % {"m": rest}
+    return _("%(h)s h %(m)s min left") % {"h": hours, "m": f"{rest:02d}"}
+
+
 def time_left_text(deadline: datetime.datetime, now: datetime.datetime | None = None) -> str:
     """What the countdown shows before JavaScript takes over (it then ticks every second)."""
     seconds = int((deadline - (now or timezone.now())).total_seconds())

@@ -27,8 +27,9 @@ from tasks import selectors, services
 from tasks.errors import ClaimNextRepeated, NoTaskAvailable, TaskAlreadyClaimed
 from tasks.models import ClaimStatus, Kind
 
-TASKS_PER_PROJECT = 5
 OTHER_SLOTS_SHOWN = 6
+# The hall keeps this much time for the trip to the pick-up point of a batch that needs one.
+PICKUP_TRIP_MINUTES = 30
 
 
 @mother_page
@@ -46,6 +47,7 @@ def hall(request):
         "kinds": [(value, str(label)) for value, label in Kind.choices],
         "week": fmt.week_summary(profile.availability.all()),
         "taken": _taken_offer(request),
+        "after": newest_claim_id(request.user),  # 领一个 sent twice claims one task (task_claim_next)
         "follow": ",".join(str(group["project"].pk) for group in groups),
         "nav": "hall",
         "page": "hall",
@@ -54,49 +56,46 @@ def hall(request):
 
 
 def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> list[dict]:
-    """Projects with tasks she may claim and a slot left, the best slot first (inside her week,
-    then earliest); a few tasks each, and how many more there are."""
+    """One card per project with tasks she may claim and a slot she can still finish in: how many
+    are left, what the next one pays and takes, the best slot first (inside her week, then earliest)."""
     tasks = selectors.claimable_tasks_for_worker(user)
     if kind:
         tasks = tasks.filter(project__kind=kind)
     counts = dict(tasks.order_by().values_list("project_id").annotate(n=Count("id")))
     if not counts:
         return []
-    slots_by_project = defaultdict(list)
-    for slot in selectors.open_slots_for_worker(user).filter(project_id__in=list(counts))[:1000]:
-        fits = fairwork.fits_availability(profile, slot.starts_at, slot.ends_at)
-        if fits or not fits_only:
-            slots_by_project[slot.project_id].append(
-                {"slot": slot, "fits": fits, "text": fmt.slot_text(slot.starts_at, slot.ends_at)}
-            )
-    # The first few tasks of every project in one query, not one query per project.
-    first_few = defaultdict(list)
-    ranked = tasks.filter(project_id__in=list(slots_by_project)).annotate(
+    # The next task of every project (the one 领一个 gives her) in one query, not one per project.
+    ranked = tasks.filter(project_id__in=list(counts)).annotate(
         rank=Window(RowNumber(), partition_by=F("project_id"), order_by=F("id").asc())
     )
-    for task in ranked.filter(rank__lte=TASKS_PER_PROJECT):
-        first_few[task.project_id].append(task)
+    nexts = {task.project_id: task for task in ranked.filter(rank=1)}
+    now = timezone.now()
+    slots_by_project = defaultdict(list)
+    for slot in selectors.open_slots_for_worker(user).filter(project_id__in=list(counts))[:1000]:
+        task = nexts.get(slot.project_id)
+        if task is None:
+            continue
+        offer = _slot_offer(slot, task, profile, now)
+        if offer is not None and (offer["fits"] or not fits_only):
+            slots_by_project[slot.project_id].append(offer)
     # Her levels in the skills the work needs: read once for the page, not per card.
-    needed = {few[0].project.skill_id for few in first_few.values() if few and few[0].project.skill_id}
+    needed = {task.project.skill_id for task in nexts.values() if task.project.skill_id}
     career = career_of(user.pk, needed)
     groups = []
     for project_id, slots in slots_by_project.items():
         slots.sort(key=lambda s: (not s["fits"], s["slot"].starts_at, s["slot"].pk))
-        shown = first_few[project_id]
-        if not shown:
-            continue
-        project = shown[0].project
+        task = nexts[project_id]
+        project = task.project
         your_rate = career.your_rate(project)
         groups.append(
             {
                 "project": project,
+                "task": _card(task, project),
                 "best": slots[0],
                 "others": slots[1 : 1 + OTHER_SLOTS_SHOWN],
                 "count": counts[project_id],
-                "more": counts[project_id] - len(shown),
                 "rate": f"{format_rate(project.piece_rate)}/{project.unit}",
                 "hourly": format_fen(int(project.implied_hourly_pay * 100)),
-                "cards": [_card(task, project) for task in shown],
                 "lock": career.lock(project),
                 "level_name": level_rules.level_name(project.min_level) if project.min_level else "",
                 "trained": project.training and career.level(project.skill_id) >= 1,
@@ -105,6 +104,33 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
         )
     groups.sort(key=lambda g: (not g["best"]["fits"], g["best"]["slot"].starts_at, g["project"].pk))
     return groups
+
+
+def minutes_needed(task, project) -> int:
+    """What the task takes her, with the trip to the pick-up point for a batch that needs one."""
+    minutes = int(-(-(task.units * project.minutes_per_unit) // 1))
+    if project.kind == Kind.ASSEMBLY and project.pickup_point:
+        minutes += PICKUP_TRIP_MINUTES
+    return minutes
+
+
+def _slot_offer(slot, task, profile, now) -> dict | None:
+    """A slot as the hall offers it, or None when she could no longer finish the task in it: the
+    time left of it is less than the task takes (the grace period is for a late hand-in, not to
+    plan with)."""
+    begins = max(slot.starts_at, now)
+    left = int((slot.ends_at - begins).total_seconds() // 60)
+    if left < minutes_needed(task, task.project):
+        return None
+    started = slot.starts_at <= now
+    text = fmt.slot_text(slot.starts_at, slot.ends_at)
+    return {
+        "slot": slot,
+        # A slot already running only fits her week if what is left of it does.
+        "fits": fairwork.fits_availability(profile, begins, slot.ends_at),
+        "text": text,
+        "left": fmt.minutes_left_text(left) if started else "",
+    }
 
 
 def _card(task, project) -> dict:

@@ -68,9 +68,10 @@ def locked(supervisor, company, skill):
     return labelling(supervisor, company, skill, title="情感标注正式", min_level=1, piece_rate_by_level={"2": "0.0500"})
 
 
-def card_of(response, task_id) -> str:
-    match = re.search(rf'<article[^>]*id="task-{task_id}".*?</article>', response.content.decode(), flags=re.S)
-    assert match, task_id
+def card_of(response, project) -> str:
+    """The hall's one card of a project."""
+    match = re.search(rf'<article[^>]*id="project-{project.pk}".*?</article>', response.content.decode(), flags=re.S)
+    assert match, project
     return match.group(0)
 
 
@@ -81,18 +82,15 @@ def test_work_that_needs_a_level_she_lacks_is_locked_with_the_way_to_unlock_it(m
     response = phone_of(mom).get("/m/")
 
     assert response.status_code == 200
-    task = locked.tasks.order_by("pk").first()
-    card = card_of(response, task.pk)
-    assert 'class="card locked"' in card and "🔒" in card
-    assert "m-claim" not in card and f"/m/tasks/{task.pk}/claim" not in card  # no claim button
+    card = card_of(response, locked)
+    assert 'class="card compact locked"' in card and "🔒" in card
+    assert "<form" not in card and "/claim" not in card  # no claim button
     assert "Level 1" in card  # the level badge
     assert "Needs Level 1 in “情感标注”." in text_of(response)
     assert "Take the paid training “情感标注培训” to reach Level 1." in card
     assert f'href="/m/#project-{training.pk}"' in card and 'href="/m/growth/"' in card
-    first_training = card_of(response, training.tasks.order_by("pk").first().pk)
-    assert "Training (paid)" in first_training and f"/m/tasks/{training.tasks.order_by('pk').first().pk}/claim" in (
-        first_training
-    )
+    first_training = card_of(response, training)
+    assert "Training (paid)" in first_training and f"/m/projects/{training.pk}/claim-next" in first_training
 
 
 def test_her_level_opens_the_work_and_her_rate_shows(mom, skill, training, locked):
@@ -101,11 +99,10 @@ def test_her_level_opens_the_work_and_her_rate_shows(mom, skill, training, locke
 
     response = phone_of(mom).get("/m/")
 
-    task = locked.tasks.order_by("pk").first()
-    card = card_of(response, task.pk)
-    assert "locked" not in card and f"/m/tasks/{task.pk}/claim" in card
+    card = card_of(response, locked)
+    assert "locked" not in card and f"/m/projects/{locked.pk}/claim-next" in card
     assert "Your rate: ¥0.05/条" in text_of(response)
-    trained = card_of(response, training.tasks.order_by("pk").first().pk)
+    trained = card_of(response, training)
     assert "You have passed this training." in trained and "/claim" not in trained
 
 
@@ -122,7 +119,7 @@ def test_the_hall_reads_her_levels_once_however_many_skilled_projects_are_open(
         labelling(supervisor, company, other if number % 2 else skill, title=f"正式{number}", min_level=1 + number % 2)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/m/")
-    assert text_of(response).count("Needs Level") == 7 * 2  # two tasks of each locked project
+    assert text_of(response).count("Needs Level") == 7  # one card for each locked project
 
 
 # --- her 成长 page -----------------------------------------------------------------------------

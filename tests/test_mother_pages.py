@@ -316,7 +316,40 @@ def test_the_hall_card_says_kind_pay_time_hourly_slot_and_where(mom, beads, morn
     assert "11月29日 周日 09:00–11:30" in page
     assert "领取材料地点： 禅城区金澜路 8 号" in page and "交货地点： 禅城区金澜路 8 号前台" in page
     assert page.count("领取</button") == 0  # (tags stripped)
-    assert response.content.decode().count('action="/m/tasks/') == 3
+    # One compact card per project: the count left and 领一个, not three near-identical cards.
+    source = response.content.decode()
+    assert source.count("<article") == 1 and "还剩 3 个任务" in page and "领一个" in page
+    assert source.count(f'action="/m/projects/{beads.pk}/claim-next"') == 1
+
+
+def test_a_slot_she_can_no_longer_finish_in_is_not_offered_and_a_running_one_says_what_is_left(
+    mom, supervisor, company, frozen
+):
+    # 30 minutes of work; the batch needs no trip (no pick-up point). The grace period is not planned with.
+    work = factories.project(supervisor, company, title="晚间串珠", tasks=2, units_per_task=30)
+    evening = slot_at(supervisor, work, at(20), at(22))
+    later = slot_at(supervisor, work, at(20, day=30), at(22, day=30))
+    client = phone_of(mom)
+
+    frozen.move_to(at(21, 10))  # 50 minutes of the slot left: she can finish
+    page = text_of(client.get("/m/"))
+    assert "11月29日 周日 20:00–22:00" in page and "还剩 50 分钟" in page
+
+    frozen.move_to(at(21, 31))  # 29 minutes left for 30 minutes of work: not offered
+    source = client.get("/m/").content.decode()
+    assert f'name="slot" value="{evening.pk}"' not in source and f'name="slot" value="{later.pk}"' in source
+    assert "11月29日 周日 20:00–22:00" not in text_of(client.get("/m/"))
+
+
+def test_a_batch_with_a_pick_up_trip_needs_time_for_the_trip_too(mom, supervisor, company, frozen):
+    work = factories.project(supervisor, company, title="串珠", tasks=1, units_per_task=30, pickup_point="金澜路 8 号")
+    slot_at(supervisor, work, at(20), at(22))
+    client = phone_of(mom)
+
+    frozen.move_to(at(21, 10))  # 50 minutes left: 30 of work and the 30-minute trip do not fit
+    assert "串珠" not in text_of(client.get("/m/"))
+    frozen.move_to(at(20, 50))  # 70 minutes left: they do
+    assert "还剩 1 小时 10 分" in text_of(client.get("/m/"))
 
 
 def test_slots_that_fit_her_week_come_first_and_the_filter_hides_the_rest(mom, supervisor, company, beads, morning):

@@ -50,15 +50,13 @@ def test_a_new_mother_sees_locked_work_passes_the_training_sees_her_level_live_a
     errors = []
     hall.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(hall, server, mom, "/m/")
-    locked_task = career["work"].tasks.order_by("pk").first()
-    training_task = career["training"].tasks.get()
 
     # 1. The work that needs level 1 is locked: no claim button, the words that open it, a way to the training.
-    card = hall.locator(f"#task-{locked_task.pk}")
-    expect(card).to_have_class("card locked")
+    card = hall.locator(f"#project-{career['work'].pk}")
+    expect(card).to_have_class("card compact locked")
     assert card.locator("button").count() == 0 and "🔒" in card.inner_text()
     assert "情感标注培训" in card.inner_text()
-    assert hall.locator(f"#task-{training_task.pk} button").count() == 1
+    assert hall.locator(f"#project-{career['training'].pk} button").count() == 1
     assert fits_the_phone(hall)
     shot(hall, "career-locked")
 
@@ -73,7 +71,7 @@ def test_a_new_mother_sees_locked_work_passes_the_training_sees_her_level_live_a
 
     # 3. She takes the training: three items, every one right.
     hall.bring_to_front()
-    hall.locator(f"#task-{training_task.pk} button").click()
+    hall.locator(f"#project-{career['training'].pk} button").click()
     hall.wait_for_url("**/m/claims/*/")
     for done in range(1, 4):
         hall.locator("fieldset.item.current label", has_text="好评").click()
@@ -94,8 +92,8 @@ def test_a_new_mother_sees_locked_work_passes_the_training_sees_her_level_live_a
     # 5. Back in the hall the work is open to her: she claims it.
     hall.bring_to_front()
     hall.goto(f"{server}/m/")
-    card = hall.locator(f"#task-{locked_task.pk}")
-    expect(card).to_have_class("card")
+    card = hall.locator(f"#project-{career['work'].pk}")
+    expect(card).to_have_class("card compact")
     card.locator("button").click()
     hall.wait_for_url("**/m/claims/*/")
     assert Claim.objects.filter(worker=mom, project=career["work"]).count() == 1

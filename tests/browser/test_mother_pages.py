@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from tasks import services
 from tasks.models import Kind, Submission, SubmissionPhoto
@@ -82,7 +83,7 @@ def photo_with_gps(path: Path) -> Path:
 
 def claim_from_hall(page, base: str, title: str) -> None:
     page.goto(f"{base}/m/")
-    page.locator("article", has_text=title).first.get_by_role("button", name="领取").click()
+    page.locator("article", has_text=title).first.get_by_role("button", name="领一个").click()
     page.wait_for_url("**/m/claims/*/")
 
 
@@ -195,30 +196,35 @@ def test_a_mother_signs_in_sets_her_hours_claims_hands_in_and_sees_results_and_p
     assert script_errors == []
 
 
-def test_a_task_claimed_elsewhere_leaves_the_hall_live_and_new_ones_wait_behind_a_bar(
+def test_a_task_claimed_elsewhere_counts_down_live_and_new_ones_wait_behind_a_bar(
     asgi_server, phone, supervisor, company, mother, other_mother
 ):
     profile = mother.worker_profile
     profile.youngest_birth_year = 2022
     profile.save()
-    beads = factories.project(supervisor, company, title="串珠手链", tasks=3)
+    beads = factories.project(supervisor, company, title="串珠手链", tasks=2)
     slot = open_slot(supervisor, beads)
     page = phone()
     sign_in(page, asgi_server, mother, "/m/")
-    first = beads.tasks.order_by("pk").first()
-    page.wait_for_function("() => document.querySelectorAll('#hall article').length === 3")
+    card = page.locator(f"#project-{beads.pk}")
+    expect(card.locator("[data-count]")).to_have_text("还剩 2 个任务")
     page.wait_for_timeout(500)  # the socket is up and following the project
 
-    services.task_claim(worker=other_mother, task_id=first.pk, slot_id=slot.pk)
-    page.wait_for_selector(f"#task-{first.pk}", state="detached", timeout=15_000)
+    services.task_claim_next(worker=other_mother, project_id=beads.pk, slot_id=slot.pk)
+    expect(card.locator("[data-count]")).to_have_text("还剩 1 个任务", timeout=15_000)
 
     services.project_split(actor=supervisor, project_id=beads.pk, total_units=20, units_per_task=10)
     page.wait_for_selector("#newbar:visible", timeout=15_000)
     assert page.inner_text("#newbar") == "2 个新任务 — 点击查看"
-    assert page.locator("#hall article").count() == 2  # the list did not move under her thumb
+    expect(card.locator("[data-count]")).to_have_text("还剩 1 个任务")  # the list did not move under her thumb
     page.click("#newbar")
-    page.wait_for_function("() => document.querySelectorAll('#hall article').length === 4")
+    expect(card.locator("[data-count]")).to_have_text("还剩 3 个任务", timeout=15_000)
     assert page.locator("#newbar").is_hidden()
+
+    services.task_claim_next(worker=other_mother, project_id=beads.pk, slot_id=slot.pk)
+    for _ in range(2):
+        services.task_claim_next(worker=factories.mother(), project_id=beads.pk, slot_id=slot.pk)
+    card.wait_for(state="detached", timeout=15_000)  # the last one went: the card goes with it
 
 
 # --- two phones, one task ------------------------------------------------------------------------------------
@@ -230,28 +236,30 @@ def complete_profiles(*mothers):
         mom.worker_profile.save()
 
 
-def test_two_mothers_tap_the_same_task_and_the_slower_one_is_offered_the_next(
+def test_two_mothers_tap_the_last_task_and_the_slower_one_is_told_kindly(
     on_postgres, live_server, phone, supervisor, company, mother, other_mother
 ):
-    complete_profiles(mother, other_mother)
-    beads = factories.project(supervisor, company, title="串珠手链", tasks=3)
+    third = factories.mother()
+    complete_profiles(mother, other_mother, third)
+    beads = factories.project(supervisor, company, title="串珠手链", tasks=2)
     open_slot(supervisor, beads)
-    hers, theirs = phone(), phone()
-    sign_in(hers, live_server.url, mother, "/m/")
-    sign_in(theirs, live_server.url, other_mother, "/m/")
-    first = beads.tasks.order_by("pk").first()
+    hers, theirs, late = phone(), phone(), phone()
+    for page, mom in ((hers, mother), (theirs, other_mother), (late, third)):
+        sign_in(page, live_server.url, mom, "/m/")
 
-    hers.locator(f"#task-{first.pk}").get_by_role("button", name="领取").click()
+    # Two taps on 领一个 of a project with two left: each gets her own task.
+    hers.locator(f"#project-{beads.pk}").get_by_role("button", name="领一个").click()
     hers.wait_for_url("**/m/claims/*/")
-    theirs.locator(f"#task-{first.pk}").get_by_role("button", name="领取").click()
-    theirs.wait_for_url("**/m/?taken=*")
-
-    assert "刚被别人领走了" in theirs.inner_text("#taken")
-    assert "还剩 2 个任务" in theirs.inner_text("#taken")
-    theirs.get_by_role("button", name="领下一个").click()
+    theirs.locator(f"#project-{beads.pk}").get_by_role("button", name="领一个").click()
     theirs.wait_for_url("**/m/claims/*/")
-    claims = {c.worker_id: c.task_id for c in first.project.claims.all()}
-    assert claims[mother.pk] == first.pk and claims[other_mother.pk] != first.pk
+    claims = {c.worker_id: c.task_id for c in beads.claims.all()}
+    assert len(claims) == 2 and claims[mother.pk] != claims[other_mother.pk]
+
+    # A third phone still showing the card (no socket on this server) taps after both: told so, in words.
+    late.locator(f"#project-{beads.pk}").get_by_role("button", name="领一个").click()
+    late.wait_for_url(f"{live_server.url}/m/")
+    assert "这个项目的任务都被领完了" in late.inner_text("main")
+    assert late.locator(f"#project-{beads.pk}").count() == 0 and beads.claims.count() == 2
 
 
 # --- with JavaScript off ------------------------------------------------------------------------------------------
@@ -311,7 +319,7 @@ def test_offline_she_sees_the_last_task_list_and_is_told_so(
 
     assert page.locator("#offline").is_visible()
     assert page.inner_text("#offline") == "网络断开了，显示的是上次的任务列表"
-    assert page.locator("#hall article").count() == 2
+    assert page.locator("#hall article").count() == 1 and "还剩 2 个任务" in page.inner_text("#hall")
     shot(page, "offline")
     page.context.set_offline(False)
 
@@ -392,7 +400,7 @@ def test_the_task_hall_first_load_fits_the_budget(on_postgres, live_server, chro
     page.wait_for_load_state("load")
     page.wait_for_timeout(1000)
     cards = page.locator("#hall article").count()
-    assert cards == 4 * 5  # the most the hall shows: five tasks of each project
+    assert cards == 4  # one compact card per project
 
     rows = []
     for request in finished:
@@ -416,7 +424,7 @@ def test_the_task_hall_first_load_fits_the_budget(on_postgres, live_server, chro
         "# Task hall (/m/), first load, 360 × 740 Chromium, fresh cache",
         "",
         f"Measured by `tests/browser/test_mother_pages.py::test_the_task_hall_first_load_fits_the_budget` "
-        f"({cards} task cards, 4 projects) on {timezone.localdate():%Y-%m-%d}, {connection.vendor}.",
+        f"({cards} project cards, 8 tasks each) on {timezone.localdate():%Y-%m-%d}, {connection.vendor}.",
         "",
         "| request | type | bytes (headers + body) |",
         "| --- | --- | ---: |",

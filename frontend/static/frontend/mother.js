@@ -151,14 +151,18 @@
   var handlers = {
     hall: function (type, data) {
       if (type === "task.claimed") {
-        var card = document.getElementById("task-" + data.task);
-        if (card) card.remove();
+        // One card per project: one fewer left, and the card goes with the last one.
+        var card = document.getElementById("project-" + data.project);
+        if (card && !newTasks[data.task]) {
+          var left = (parseInt(card.getAttribute("data-left"), 10) || 1) - 1;
+          card.setAttribute("data-left", left);
+          if (left <= 0) card.remove();
+          else $("[data-count]", card).textContent = fill(S.tasksLeft, { n: left });
+        }
         delete newTasks[data.task];
         showNewBar();
       } else if (type === "task.opened" || type === "task.released") {
-        (data.tasks || [data.task]).forEach(function (id) {
-          if (id && !document.getElementById("task-" + id)) newTasks[id] = true;
-        });
+        (data.tasks || [data.task]).forEach(function (id) { if (id) newTasks[id] = true; });
         showNewBar();
       } else if (type === "skill.level_changed") {
         refresh(["hall"]); // work her new level opens (or closes) changes its lock in place
@@ -202,6 +206,8 @@
   // --- task hall filters: change and see ------------------------------------------------------------
   var filters = document.getElementById("filters");
   if (filters) {
+    // Each choice applies at once: the 查看 button is only for phones without JavaScript.
+    $$("[data-js-hides]", filters).forEach(function (button) { button.hidden = true; });
     $$("select, input", filters).forEach(function (input) {
       input.addEventListener("change", function () { filters.submit(); });
     });
