@@ -88,6 +88,10 @@ def mother_page(view=None, *, setup=False):
             # Her pages are hers: no shared cache keeps them, and the service worker keeps the
             # pages of this viewer only (sw.js drops any other viewer's pages when it sees this).
             patch_cache_control(response, private=True, no_cache=True)
+            if response.get("Content-Type", "").startswith("text/html"):
+                # A page is its claim's state now: Back after 交活 asks again (no-store also keeps
+                # it out of the back-forward cache; mother.js reloads one restored from it anyway).
+                patch_cache_control(response, no_store=True)
             response[VIEWER_HEADER] = viewer_key(request.user)
             return response
 
@@ -121,6 +125,14 @@ def _common(request, context: dict) -> dict:
         "codeSent": _("The code is on its way to %(p)s. It may take a minute."),
         "codeAgain": _("Get a new code in %(s)s s"),
         "codeFailed": _("The code could not be sent. Please try again in a minute."),
+        # What she tapped offline, waiting on the phone (mother_queue.js), and what came of it.
+        "queuedClaim": _("Waiting to send: claim one of “%(t)s”. It goes out by itself when you are online."),
+        "queuedSubmit": _("Waiting to send: hand in “%(t)s”. It goes out by itself when you are online."),
+        "sentClaim": _("Sent: “%(t)s” is yours."),
+        "sentSubmit": _("Sent: “%(t)s” is handed in and waits for review."),
+        "lostClaim": _("“%(t)s”: someone else just claimed it."),
+        "notSent": _("“%(t)s” did not go through: %(m)s"),
+        "openClaim": _("Open the task"),
     }
     # Where the live feed resumes from: the page shows the state as of this event id.
     # The language switch comes back to a page she can GET (not to the URL a form was posted to).

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Bump when the shell changes: the worker then drops the caches of the old one.
-SHELL_VERSION = "m-shell-4"
+SHELL_VERSION = "m-shell-5"
 
 
 @require_GET
@@ -60,16 +60,26 @@ def _service_worker():
             "version": SHELL_VERSION,
             "hall": reverse("m-hall"),
             "style": static("frontend/mother.css"),
+            "queue": static("frontend/mother_queue.js"),
             "icon": static("frontend/mother/icon-192.png"),
             "app_name": json.dumps("妈妈岗", ensure_ascii=False),
             "shell": json.dumps(
                 [
                     static("frontend/mother.js"),
+                    static("frontend/mother_queue.js"),
                     static("frontend/mother.css"),  # her pages' styles: kept, so a page kept offline looks as it did
                     static("frontend/mother/icon-192.png"),
                     reverse("m-manifest"),
                 ]
             ),
+            "not_sent_text": json.dumps(
+                _(
+                    "The network dropped, so what you just tapped may not have gone through. "
+                    "Go back and tap it again when you are online: it is never done twice."
+                ),
+                ensure_ascii=False,
+            ),
+            "back_text": json.dumps(_("Back to the task hall"), ensure_ascii=False),
             "nothing_kept_text": json.dumps(
                 _(
                     "The network is down, and this page was not kept on this phone. Please try again when you are online."

@@ -991,7 +991,11 @@ def test_her_pages_say_whose_they_are_so_the_phone_keeps_nobody_elses(mom, other
     assert len(viewers) == 1 and theirs["X-Homeslot-Viewer"] not in viewers
     assert str(mom.pk) not in viewers  # not her account id
     for url, response in hers.items():
-        assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"], url
+        assert (
+            "private" in response["Cache-Control"]
+            and "no-cache" in response["Cache-Control"]
+            and "no-store" in response["Cache-Control"]
+        ), url
     assert refused.status_code == 403 and not refused.has_header("X-Homeslot-Viewer")
     worker = Client().get("/m/sw.js").content.decode()
     assert 'VIEWER_HEADER = "X-Homeslot-Viewer"' in worker and "keepOnly(null)" in worker

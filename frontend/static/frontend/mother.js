@@ -23,12 +23,15 @@
   window.addEventListener("offline", function () { showOffline(true); });
   window.addEventListener("online", function () { showOffline(false); });
   if (!navigator.onLine) showOffline(true);
+  // Back to a page the browser kept whole (the back-forward cache): it shows a moment ago, not now.
+  window.addEventListener("pageshow", function (event) { if (event.persisted && navigator.onLine) location.reload(); });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).catch(function () {});
   }
   var signout = document.getElementById("signout");
   function forgetDrafts() {
-    // Her unsent texts and labels are hers too: not for whoever signs in next on this phone.
+    // Her unsent texts and labels are hers too: not for whoever signs in next on this phone; nor
+    // what waits to be sent (mother_queue.js).
     try {
       for (var i = localStorage.length - 1; i >= 0; i--) {
         var name = localStorage.key(i);
@@ -40,13 +43,116 @@
     // A shared phone: what she saw must not stay in the cache after she signs out.
     signout.addEventListener("submit", function (event) {
       forgetDrafts();
-      if (!window.caches) return;
+      if (!window.caches && !window.HomeslotQueue) return;
       event.preventDefault();
-      caches.keys().then(function (keys) {
+      var kept = window.caches ? caches.keys().then(function (keys) {
         return Promise.all(keys.map(function (key) { return caches.delete(key); }));
-      }).catch(function () {}).then(function () { signout.submit(); });
+      }) : Promise.resolve();
+      var queued = window.HomeslotQueue && window.indexedDB ? window.HomeslotQueue.forget() : Promise.resolve();
+      Promise.all([kept.catch(function () {}), queued.catch(function () {})]).then(function () { signout.submit(); });
     });
   }
+
+  // --- tapped offline: 领一个 and 交活 wait on the phone and go out when she is back online ---------
+  var Q = window.HomeslotQueue && window.indexedDB ? window.HomeslotQueue : null;
+  var outbox = document.getElementById("outbox");
+  function line(text, href) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    if (href) {
+      var a = document.createElement("a");
+      a.href = href;
+      a.className = "tap";
+      a.textContent = " " + S.openClaim;
+      p.appendChild(a);
+    }
+    return p;
+  }
+  function said(outcome) {
+    var t = { t: outcome.title || "" };
+    if (outcome.ok && outcome.what === "claim") return line(fill(S.sentClaim, t), "/m/claims/" + outcome.claim + "/");
+    if (outcome.ok) return line(fill(S.sentSubmit, t));
+    if (outcome.code === "task_already_claimed" || outcome.code === "no_task_available") return line(fill(S.lostClaim, t));
+    return line(fill(S.notSent, { t: outcome.title || "", m: outcome.message || outcome.status }));
+  }
+  function showOutbox() {
+    if (!Q || !outbox) return Promise.resolve();
+    return Promise.all([Q.pending(), Q.takeOutcomes()]).then(function (both) {
+      var waiting = both[0], answers = both[1];
+      if (!waiting.length && !answers.length) return;
+      outbox.textContent = "";
+      answers.forEach(function (outcome) { outbox.appendChild(said(outcome)); });
+      waiting.forEach(function (entry) {
+        outbox.appendChild(line(fill(entry.what === "claim" ? S.queuedClaim : S.queuedSubmit, { t: entry.title || "" })));
+      });
+      outbox.hidden = false;
+      outbox.setAttribute("data-waiting", waiting.length);
+      if (answers.length) refreshAll();
+    }).catch(function () {});
+  }
+  function sendWaiting() {
+    if (!Q || !navigator.onLine) return showOutbox();
+    return Q.flush().catch(function () {}).then(showOutbox);
+  }
+  function queueForm(form) {
+    var data = new FormData(form), labels = {}, parts = [], files = false;
+    data.forEach(function (value, name) {
+      if (name === "csrfmiddlewaretoken" || name === "handed_in_after" || name === "after") return;
+      if (/^label-/.test(name)) labels[name.slice(6)] = value;
+      else if (value instanceof File) { if (value.size) { parts.push([name, value, value.name]); files = true; } }
+      else parts.push([name, value]);
+    });
+    var entry = {
+      url: form.getAttribute("data-api"),
+      what: form.getAttribute("data-queue"),
+      title: form.getAttribute("data-title"),
+      claim: form.getAttribute("data-claim"),
+      csrf: data.get("csrfmiddlewaretoken")
+    };
+    if (entry.what === "claim") entry.json = { slot: Number(data.get("slot")) };
+    else if (Object.keys(labels).length) entry.json = { labels: labels };
+    else if (files) entry.parts = parts;
+    else {
+      entry.json = {};
+      parts.forEach(function (part) { entry.json[part[0]] = part[0] === "completed_units" ? Number(part[1]) : part[1]; });
+    }
+    return Q.add(entry).then(function () {
+      if (navigator.serviceWorker && navigator.serviceWorker.ready) {
+        navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register(Q.TAG); }).catch(function () {});
+      }
+      $$("button", form).forEach(function (button) { button.disabled = true; });
+      return showOutbox();
+    });
+  }
+  if (Q) {
+    $$("main form[data-queue]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (navigator.onLine) return; // online: the form goes as it always does
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        if (form.getAttribute("data-queued")) return; // one tap, one entry
+        form.setAttribute("data-queued", "1");
+        queueForm(form).catch(function () { form.removeAttribute("data-queued"); });
+      });
+    });
+    window.addEventListener("online", sendWaiting);
+    if (navigator.serviceWorker) {
+      navigator.serviceWorker.addEventListener("message", function (message) {
+        if (message.data && message.data.type === "m-queue") showOutbox();
+      });
+    }
+    sendWaiting();
+  }
+
+  // --- asked first: a form that cannot be undone with one tap (giving a task back) ---------------
+  $$("main form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    });
+  });
 
   // --- no double taps on a form that changes something ------------------------------------
   $$("main form[method=post]").forEach(function (form) {
@@ -82,6 +188,7 @@
       refreshIds = {};
       fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
+        drawnAt = Math.max(drawnAt, parseInt(fresh.body.getAttribute("data-latest") || "0", 10) || 0);
         wanted.forEach(function (id) {
           var now = document.getElementById(id), next = fresh.getElementById(id);
           if (now && next) now.replaceWith(document.importNode(next, true));
@@ -94,6 +201,7 @@
 
   // --- the live feed ------------------------------------------------------------------------------
   var lastId = parseInt(body.getAttribute("data-latest") || "0", 10) || 0;
+  var drawnAt = lastId; // the newest event the page's parts were drawn with (re-read parts move it on)
   // "complete": the server's word that every event up to it has reached this page; a resume starts
   // there, so an event the socket had not been given before it dropped is replayed (seen drops repeats).
   var complete = lastId;
@@ -139,7 +247,7 @@
     seen[ev.id] = true;
     if (ev.id > lastId) lastId = ev.id;
     var handle = handlers[page];
-    if (handle) handle(ev.type, ev.data || {});
+    if (handle) handle(ev.type, ev.data || {}, ev.id);
   }
 
   function refreshAll() {
@@ -149,11 +257,12 @@
 
   var newTasks = {};
   var handlers = {
-    hall: function (type, data) {
+    hall: function (type, data, id) {
       if (type === "task.claimed") {
-        // One card per project: one fewer left, and the card goes with the last one.
+        // One card per project: one fewer left, and the card goes with the last one. An event the
+        // page was drawn with (a resume replays from before it) is already in its count.
         var card = document.getElementById("project-" + data.project);
-        if (card && !newTasks[data.task]) {
+        if (card && !newTasks[data.task] && id > drawnAt) {
           var left = (parseInt(card.getAttribute("data-left"), 10) || 1) - 1;
           card.setAttribute("data-left", left);
           if (left <= 0) card.remove();

@@ -13,6 +13,11 @@ var STYLE = "{{ style }}";
 var NOTHING_KEPT_TEXT = {{ nothing_kept_text|safe }};
 var ICON = "{{ icon }}";
 var APP_NAME = {{ app_name|safe }};
+var NOT_SENT_TEXT = {{ not_sent_text|safe }};
+var BACK_TEXT = {{ back_text|safe }};
+// What she tapped offline (mother_queue.js): sent from here too, by Background Sync when the
+// browser has it (the pages send it themselves on "online" and when she next opens one).
+importScripts("{{ queue }}");
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
@@ -52,6 +57,14 @@ function offlinePage() {
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
+function notSentPage() {
+  // A form sent while the network dropped (not one the page queued): never the browser's error page.
+  var html = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<link rel="stylesheet" href="' + STYLE + '"><body data-offline="1"><main><p id="not-sent" class="card msg warning" role="alert">' +
+    escapeHtml(NOT_SENT_TEXT) + '</p><p><a class="btn wide" href="' + HALL + '">' + escapeHtml(BACK_TEXT) + "</a></p></main></body>";
+  return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+}
+
 function pageCaches() {
   return caches.keys().then(function (keys) { return keys.filter(function (key) { return key.indexOf(PAGES) === 0; }); });
 }
@@ -79,7 +92,12 @@ function lastKept(request) {
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && request.mode === "navigate" && url.pathname.indexOf("/m/") === 0) {
+    event.respondWith(fetch(request).catch(notSentPage));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (request.mode === "navigate" && url.pathname.indexOf("/m/") === 0) {
     // Network first: she always sees the live list when there is a network.
     event.respondWith(fetch(request).then(function (response) {
@@ -114,6 +132,19 @@ self.addEventListener("fetch", function (event) {
       return caches.match(request).then(function (hit) { return hit || Response.error(); });
     }));
   }
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag !== self.HomeslotQueue.TAG) return;
+  var queue = self.HomeslotQueue;
+  event.waitUntil(queue.flush().then(function (answered) {
+    if (!answered) return;
+    return self.clients.matchAll({ type: "window" }).then(function (windows) {
+      windows.forEach(function (client) { client.postMessage({ type: "m-queue" }); });
+    });
+  }).then(queue.pending).then(function (left) {
+    if (left.length) throw new Error("still offline"); // the browser tries the sync again later
+  }));
 });
 
 // A notice pushed to this phone (notices/delivery.py: {title, body, url, tag, notice}): show it.
