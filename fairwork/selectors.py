@@ -66,3 +66,18 @@ def in_quiet_hours(user_id: int, at: datetime.datetime) -> bool:
     """Whether ``at`` falls in her quiet hours (kept with her notification settings in notices)."""
     choices = notice_selectors.settings_for(user_id)
     return quiet.in_quiet_hours(choices.quiet_start, choices.quiet_end, at)
+
+
+def outside_quiet_hours(user_id: int, deadline: datetime.datetime, *, minutes: int) -> datetime.datetime:
+    """A deadline set for her (work sent back for changes) that would fall in her quiet hours: moved
+    to ``minutes`` after they end, so she has that time awake; any other deadline as it is."""
+    choices = notice_selectors.settings_for(user_id)
+    if not quiet.in_quiet_hours(choices.quiet_start, choices.quiet_end, deadline):
+        return deadline
+    return quiet.quiet_ends(choices.quiet_start, choices.quiet_end, deadline) + datetime.timedelta(minutes=minutes)
+
+
+def quiet_deadlines(user_id: int, deadlines: list[datetime.datetime]) -> set[datetime.datetime]:
+    """Which of ``deadlines`` fall in her quiet hours (her pages say so beside them); one read."""
+    choices = notice_selectors.settings_for(user_id)
+    return {d for d in deadlines if quiet.in_quiet_hours(choices.quiet_start, choices.quiet_end, d)}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.ids import id_or_none
+from fairwork import selectors as fairwork
 from frontend import mother_format as fmt
 from frontend.mother import mother_page, mother_render
 from frontend.mother_appeals import appeal_view
@@ -54,7 +55,8 @@ def claims_context(user) -> dict:
         waiting = waiting[:WAITING_SHOWN]
         waiting_more = mine.filter(status=ClaimStatus.SUBMITTED).count() - WAITING_SHOWN
     prefetch_related_objects(active + waiting, "submissions__review")  # both lists' in one read each
-    live = [_claim_view(held, now) for held in sorted(active + waiting, key=lambda c: (c.expires_at, c.pk))]
+    quiet = fairwork.quiet_deadlines(user.pk, [held.expires_at for held in active])
+    live = [_claim_view(held, now, quiet) for held in sorted(active + waiting, key=lambda c: (c.expires_at, c.pk))]
     results = [
         _result_view(submission, now)
         for submission in selectors.submissions_for_worker(user)
@@ -66,7 +68,8 @@ def claims_context(user) -> dict:
     return {"live": live, "waiting_more": waiting_more, "results": results, "notices": notices}
 
 
-def _claim_view(held, now) -> dict:
+def _claim_view(held, now, quiet=frozenset()) -> dict:
+    """One claim as her pages show it; ``quiet``: the deadlines that fall in her quiet hours."""
     submissions = sorted(held.submissions.all(), key=lambda s: s.pk)
     last = submissions[-1] if submissions else None
     review = getattr(last, "review", None) if last else None
@@ -75,6 +78,7 @@ def _claim_view(held, now) -> dict:
         "slot_text": fmt.slot_text(held.slot.starts_at, held.slot.ends_at),
         "deadline_text": fmt.moment_text(held.expires_at),
         "left_text": fmt.time_left_text(held.expires_at, now),
+        "quiet": held.expires_at in quiet,
         "waiting": held.status == ClaimStatus.SUBMITTED,
         "revise_note": review.reason if review and last.status == SubmissionStatus.REVISION_REQUESTED else "",
         "started": now >= held.slot.starts_at,
@@ -118,7 +122,8 @@ def _claim_page(request, held, *, form=None, status: int = 200, error: str = "")
     last = max(held.submissions.all(), key=lambda sub: sub.pk, default=None)
     if form is None and live:
         form = _submit_form(held, items=items, previous=last)
-    view = _claim_view(held, now) if held.status in (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED) else None
+    quiet = fairwork.quiet_deadlines(request.user.pk, [held.expires_at]) if live else frozenset()
+    view = _claim_view(held, now, quiet) if held.status in (ClaimStatus.ACTIVE, ClaimStatus.SUBMITTED) else None
     if view is None:
         view = {"claim": held, "slot_text": fmt.slot_text(held.slot.starts_at, held.slot.ends_at)}
     context = {

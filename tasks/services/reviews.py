@@ -13,6 +13,7 @@ from accounts.models import User
 from core import locks
 from core.batched_inserts import batched_inserts
 from core.errors import NotFound, ReasonRequired
+from fairwork import selectors as fairwork
 from ledger.services import earning_accounts, earning_credit
 from notices.models import NoticeKind
 from notices.services import notice_send
@@ -292,6 +293,8 @@ def _decide(
     claim = submission.claim
     if decision == Decision.REVISE:
         expires_at = max(claim.expires_at, now) + datetime.timedelta(minutes=project.grace_minutes)
+        # Sent back at 21:50 is not due at 23:00 in her quiet hours: the grace period after them instead.
+        expires_at = fairwork.outside_quiet_hours(claim.worker_id, expires_at, minutes=project.grace_minutes)
         submission.status = SubmissionStatus.REVISION_REQUESTED
         Submission.objects.filter(pk=submission.pk).update(status=submission.status)
         locks.lock_update(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.errors import Invalid
 from ledger.models import AccountKind, Direction, Posting, Transaction
-from notices.models import Notice, NoticeKind
+from notices.models import Notice, NoticeKind, NoticeSettings
 from realtime.models import OutboxEvent
 from tasks import services
 from tasks.errors import SubmitRepeated
@@ -194,7 +194,18 @@ def test_reject_needs_a_reason_and_credits_nothing(supervisor, mother, submissio
     assert Transaction.objects.count() == 0
 
 
-def test_revise_sends_it_back_to_the_same_mother_with_more_time(supervisor, mother, assembly, submission):
+@pytest.fixture
+def no_quiet_hours(mother):
+    """These deadlines are exact whatever the hour the tests run at: no quiet hours to move them
+    out of (tests/tasks/test_revise_deadline.py has those)."""
+    NoticeSettings.objects.update_or_create(
+        user=mother, defaults={"quiet_start": datetime.time(0), "quiet_end": datetime.time(0)}
+    )
+
+
+def test_revise_sends_it_back_to_the_same_mother_with_more_time(
+    supervisor, mother, assembly, submission, no_quiet_hours
+):
     claim = Claim.objects.get(pk=submission["claim"])
     before = world()
     assert_refused(review(supervisor, submission["id"], decision="revise"), 400, "reason_required", before)
@@ -216,7 +227,7 @@ def test_revise_sends_it_back_to_the_same_mother_with_more_time(supervisor, moth
     assert payable_balance(mother) == 500
 
 
-def test_revise_after_the_deadline_extends_from_now(supervisor, mother, assembly, submission):
+def test_revise_after_the_deadline_extends_from_now(supervisor, mother, assembly, submission, no_quiet_hours):
     claim = Claim.objects.get(pk=submission["claim"])
     late = claim.expires_at + datetime.timedelta(hours=3)
 
