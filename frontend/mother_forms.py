@@ -116,14 +116,23 @@ class CopywritingSubmitForm(forms.Form):
 
 class AssemblySubmitForm(forms.Form):
     completed_units = forms.IntegerField(
-        label=_("Pieces completed"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Pieces completed"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"min_value": _("Please enter how many pieces you finished: at least 1.")},
     )
 
-    def __init__(self, *args, units: int, **kwargs):
+    def __init__(self, *args, units: int, unit: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["completed_units"]
-        field.validators.append(MaxValueValidator(units))
+        # In her words, not Django's "less than or equal to": the batch and what she typed.
+        over = _(
+            "This batch has %(units)s %(unit)s, and you entered %(value)s. Please count again: at most %(units)s."
+        )
+        # The validator fills in %(value)s; the page's script (which keeps her chosen photos) fills in {n}.
+        field.validators.append(MaxValueValidator(units, message=over % {"units": units, "unit": unit, "value": "%(value)s"}))
         field.widget.attrs["max"] = units
+        field.widget.attrs["data-over"] = over % {"units": units, "unit": unit, "value": "{n}"}
 
 
 class LabellingSubmitForm(forms.Form):

@@ -188,7 +188,9 @@ def _submit_form(held, *, items, data=None, files=None, previous=None):
         return CopywritingSubmitForm(data, initial={"text": previous.text} if previous else None)
     if kind == Kind.ASSEMBLY:
         units = previous.submitted_units if previous else held.task.units
-        return AssemblySubmitForm(data, files, units=held.task.units, initial={"completed_units": units})
+        return AssemblySubmitForm(
+            data, files, units=held.task.units, unit=held.project.unit, initial={"completed_units": units}
+        )
     return LabellingSubmitForm(data, items=items, label_set=held.project.label_set)
 
 

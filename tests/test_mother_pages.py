@@ -691,8 +691,8 @@ def test_assembly_hand_in_with_photos_as_a_plain_form(mom, beads, morning):
 @pytest.mark.parametrize(
     "data, status, message",
     [
-        ({"completed_units": "11"}, 400, "10"),
-        ({"completed_units": "0"}, 400, "1"),
+        ({"completed_units": "11"}, 400, "这批一共 10 件，您填了 11。请再数一下，最多填 10。"),
+        ({"completed_units": "0"}, 400, "请填写做好的件数，至少 1 件。"),
         ({"completed_units": "abc"}, 400, "整数"),
         ({"completed_units": "5", "photos": [SimpleUploadedFile("a.jpg", b"hello")]}, 400, "不是我们能打开的照片"),
         ({"completed_units": "5", "photos": [jpeg() for _ in range(4)]}, 400, "最多 3 张照片"),

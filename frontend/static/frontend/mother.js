@@ -440,7 +440,23 @@
   if (kind === "assembly") {
     var input = document.getElementById("photos"), photoNote = document.getElementById("photo-note");
     var ready = false;
+    var pieces = form.querySelector("input[name=completed_units]");
     form.addEventListener("submit", function (ev) {
+      // More pieces than the batch: said here, in her words, so the photos she chose stay chosen.
+      var typed = Number(pieces && pieces.value), most = Number(pieces && pieces.getAttribute("max"));
+      if (pieces && most && typed > most) {
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        form.removeAttribute("data-sent");
+        var said = document.getElementById("pieces-error") || document.createElement("p");
+        said.id = "pieces-error";
+        said.className = "msg error";
+        said.setAttribute("role", "alert");
+        said.textContent = pieces.getAttribute("data-over").replace("{n}", pieces.value);
+        pieces.insertAdjacentElement("afterend", said);
+        pieces.focus();
+        return;
+      }
       if (ready || !input.files.length || !window.DataTransfer || !window.HTMLCanvasElement) return;
       ev.preventDefault();
       if (input.files.length > 3) {
