@@ -16,7 +16,7 @@ from accounts.models import Company, CompanyStatus, Role, User
 from accounts.phones import phone_normalize
 from accounts.services import membership_set
 from core import locks
-from core.errors import Invalid, WrongState
+from core.errors import Invalid, NotFound, WrongState
 
 # Sent inside the review's transaction with ``company`` and ``approved`` (bool): the inbox (notices)
 # tells the company's admins, so the notice exists exactly when the decision does.
@@ -84,4 +84,26 @@ def company_review(*, actor: User, company_id: int, approve: bool, reason: str =
     company.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at"])
     audit_record(actor=actor, action="company.review", target=company, company_id=company.pk, approved=approve)
     company_reviewed.send(sender=Company, company=company, approved=approve)  # in this transaction
+    return company
+
+
+MAX_SETTLEMENT_DAYS = 15  # part-time work is settled at least every 15 days
+
+
+def company_settlement_set(*, actor: User, company_id: int, days: object) -> Company:
+    """Its admin sets how many days after each half-month it pays (1–15); audited."""
+    company = Company.objects.filter(pk=company_id, memberships__user=actor, memberships__role=Role.ADMIN).first()
+    if company is None:
+        raise NotFound()
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_SETTLEMENT_DAYS:
+        raise Invalid(
+            _("Pay within 1 to %(most)s days after each half-month.") % {"most": MAX_SETTLEMENT_DAYS},
+            details={"field": "settlement_days"},
+        )
+    before = company.settlement_days
+    Company.objects.filter(pk=company.pk).update(settlement_days=days)
+    company.settlement_days = days
+    audit_record(
+        actor=actor, action="company.settlement", target=company, company_id=company.pk, before=before, after=days
+    )
     return company

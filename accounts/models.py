@@ -70,6 +70,9 @@ class Company(models.Model):
         "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reviewed by")
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # Its settlement schedule: each half-month (1st–15th, 16th–end) is paid within this many days
+    # after it ends; 15 at most (part-time work is settled at least every 15 days). Mothers see the date.
+    settlement_days = models.PositiveSmallIntegerField(_("days to pay after each half-month"), default=5)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -79,7 +82,11 @@ class Company(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~models.Q(credit_code=""), name="company_credit_code_once"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(settlement_days__gte=1, settlement_days__lte=15),
+                name="company_settlement_days_range",
+            ),
         ]
 
     def __str__(self):

@@ -35,10 +35,15 @@ CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 320, 120, 16
 
 
 def earnings_context(user) -> dict:
+    today = timezone.localdate()
     balances = ledger_selectors.balances_for_worker(user)
+    due = ledger_selectors.expected_pay_dates(user, balances, today=today)
     for row in balances:
         row["balance_display"] = format_fen(row["balance_fen"])
-    weeks = ledger_selectors.weekly_totals_for_worker(user, today=timezone.localdate())
+        if row["company"] in due:  # by the company's settlement schedule
+            row["due_text"] = fmt.day_text(due[row["company"]])
+            row["late"] = due[row["company"]] < today
+    weeks = ledger_selectors.weekly_totals_for_worker(user, today=today)
     top = max((w["credited_fen"] for w in weeks), default=0) or 1
     slot_width = CHART_WIDTH / len(weeks)
     bars = []
@@ -53,6 +58,8 @@ def earnings_context(user) -> dict:
                 "label_x": round(i * slot_width + slot_width / 2, 1),
                 "label": f"{week['week_start'].month}/{week['week_start'].day}",
                 "display": format_fen(week["credited_fen"]),
+                "amount": _bar_amount(week["credited_fen"]),
+                "amount_y": round(max(CHART_HEIGHT - height - 3, 10), 1),
                 "fen": week["credited_fen"],
                 "current": i == len(weeks) - 1,
             }
@@ -76,12 +83,24 @@ def earnings_context(user) -> dict:
             }
         )
     total = sum(row["balance_fen"] for row in balances)
+    credited = sum(w["credited_fen"] for w in weeks)
     return {
         "balances": balances,
         "total": format_fen(total),
         "this_week": format_fen(weeks[-1]["credited_fen"]),
         "last_week": format_fen(weeks[-2]["credited_fen"]),
         "bars": bars,
-        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT + 20, "base": CHART_HEIGHT},
+        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT + 20, "base": CHART_HEIGHT, "empty": credited == 0},
         "postings": postings,
     }
+
+
+def _bar_amount(fen: int) -> str:
+    """The amount written on a bar, short enough for its width: ¥9.28, ¥46.5, ¥123; nothing for 0."""
+    if fen <= 0:
+        return ""
+    if fen >= 10_000:
+        return f"¥{fen // 100}"
+    if fen >= 1_000:
+        return f"¥{fen / 100:.1f}".replace(".0", "")
+    return f"¥{fen / 100:.2f}"

@@ -126,11 +126,11 @@ class AssemblySubmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["completed_units"]
         # In her words, not Django's "less than or equal to": the batch and what she typed.
-        over = _(
-            "This batch has %(units)s %(unit)s, and you entered %(value)s. Please count again: at most %(units)s."
-        )
+        over = _("This batch has %(units)s %(unit)s, and you entered %(value)s. Please count again: at most %(units)s.")
         # The validator fills in %(value)s; the page's script (which keeps her chosen photos) fills in {n}.
-        field.validators.append(MaxValueValidator(units, message=over % {"units": units, "unit": unit, "value": "%(value)s"}))
+        field.validators.append(
+            MaxValueValidator(units, message=over % {"units": units, "unit": unit, "value": "%(value)s"})
+        )
         field.widget.attrs["max"] = units
         field.widget.attrs["data-over"] = over % {"units": units, "unit": unit, "value": "{n}"}
 

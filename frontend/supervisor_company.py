@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import companies as account_companies
 from accounts import services as account_services
 from accounts.models import Company, Invitation, Membership, Role
 from accounts.phones import phone_masked
@@ -99,3 +100,21 @@ def company_remove(request, company_pk, user_id):
     else:
         messages.success(request, _("Removed from the staff."))
     return redirect(f"{_company_url()}?company={company_pk}")
+
+
+@supervisor_required
+@require_POST
+def company_settlement(request, company_pk):
+    """Its settlement schedule: pay within N days after each half-month (the mothers see the date)."""
+    chosen = next((c for c in _admin_companies(request) if c.pk == company_pk), None)
+    if chosen is None:
+        raise Http404
+    raw = request.POST.get("settlement_days", "").strip()
+    try:
+        days = int(raw) if raw.isdigit() and len(raw) <= 3 else raw
+        account_companies.company_settlement_set(actor=request.user, company_id=chosen.pk, days=days)
+    except DomainError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("Saved: each half-month is paid within %(n)s days.") % {"n": days})
+    return redirect(f"{_company_url()}?company={chosen.pk}")

@@ -44,6 +44,7 @@ urlpatterns = [
     path("workers/<id:pk>/", supervisor_worker.worker, name="work-worker"),
     path("company/", supervisor_company.company, name="work-company"),
     path("company/<id:company_pk>/invite", supervisor_company.company_invite, name="work-company-invite"),
+    path("company/<id:company_pk>/settlement", supervisor_company.company_settlement, name="work-company-settlement"),
     path(
         "company/<id:company_pk>/members/<id:user_id>/remove",
         supervisor_company.company_remove,

@@ -35,11 +35,15 @@ class EarningsView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
+        today = timezone.localdate()
         balances = selectors.balances_for_worker(request.user)
+        due = selectors.expected_pay_dates(request.user, balances, today=today)
         for row in balances:
             row["balance_display"] = format_fen(row["balance_fen"])
             row["credited_display"] = format_fen(row["credited_fen"])
-        weeks = selectors.weekly_totals_for_worker(request.user, today=timezone.localdate())
+            # By the company's settlement schedule; null when nothing is owed.
+            row["expected_by"] = due[row["company"]].isoformat() if row["company"] in due else None
+        weeks = selectors.weekly_totals_for_worker(request.user, today=today)
         recent = selectors.payable_postings_for_worker(request.user)[:50]
         total = sum(r["balance_fen"] for r in balances)
         return Response(
