@@ -1,0 +1,61 @@
+"""A supervisor's and finance's day without detours, in Chromium at 1366 × 768: the decision bar of a
+long hand-in on the first screen; the floor warning as the numbers are typed; slots edited and deleted;
+adjustments asked for and approved by a second person on the pages."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tasks import services
+from tasks.models import Kind
+from tests import factories
+from tests.browser.pages import shot, sign_in
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+LONG_TEXT = "这款保温杯小巧轻便，一只手就能拿稳。\n" * 150  # about 3,000 px of hand-in
+
+
+@pytest.fixture
+def desk(chromium):
+    """A laptop of 1366 × 768, in Chinese."""
+    contexts = []
+
+    def open_page():
+        context = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def on_first_screen(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768
+
+
+def test_the_decision_bar_of_a_long_hand_in_is_on_the_first_screen(on_postgres, live_server, desk, supervisor, company):
+    writing = factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=1)
+    mother = factories.mother()
+    claim = services.task_claim_next(
+        worker=mother,
+        project_id=writing.pk,
+        slot_id=factories.slot(supervisor, writing).pk,
+        confirm_outside_availability=True,
+    )
+    submission = services.claim_submit(worker=mother, claim_id=claim.pk, text=LONG_TEXT)
+    page = desk()
+    sign_in(page, live_server.url, supervisor, f"/work/review/{submission.pk}/")
+
+    assert page.evaluate("document.scrollingElement.scrollHeight") > 2500  # a long hand-in
+    for key in "APRV":
+        assert on_first_screen(page.locator(f"#decision-bar button[data-key={key}]")), key
+    page.mouse.wheel(0, 1500)  # halfway down, still there
+    page.wait_for_timeout(200)
+    assert on_first_screen(page.locator("#decision-bar button[data-key=A]"))
+    shot(page, "supervisor-review-decision-bar")
+    page.locator("#decision-bar button[data-key=A]").click()
+    page.wait_for_load_state("load")
+    submission.refresh_from_db()
+    assert submission.status == "accepted"
