@@ -18,10 +18,10 @@ from core.ids import id_or_none
 from frontend.forms import ReviewForm
 from frontend.supervisor import error_text, supervisor_required, workspace
 from frontend.supervisor_text import instructions_html
-from tasks import selectors, services
+from tasks import reasons, selectors, services
 from tasks.errors import AlreadyReviewed
 from tasks.gold import gold_of
-from tasks.models import REASON_TEMPLATES, Decision, Kind, Review, Submission, SubmissionStatus, reason_templates_for
+from tasks.models import Decision, Kind, Review, Submission, SubmissionStatus
 from tasks.writing import writing_of
 
 
@@ -77,24 +77,18 @@ def _photos(submission) -> list:
     return list(submission.photos.all())
 
 
-def _templates(kind: str) -> list[dict]:
-    """The ready reasons that fit the work's kind; the key names the reason whatever the kind."""
+def _templates(company_id: int, kind: str) -> list[dict]:
+    """The ready reasons of the company for the work's kind (its own, else the built-in ones that fit)."""
     return [
-        {"decision": decision, "key": f"{decision}:{index}", "number": number, "text": text}
-        for decision, texts in reason_templates_for(kind).items()
-        for number, (index, text) in enumerate(texts, start=1)
+        {"decision": decision, "key": key, "number": number, "text": text}
+        for decision, texts in reasons.ready_reasons(company_id, kind).items()
+        for number, (key, text) in enumerate(texts, start=1)
     ]
-
-
-def _template_text(key: str) -> str:
-    decision, _sep, index = (key or "").partition(":")
-    texts = REASON_TEMPLATES.get(decision, [])
-    number = id_or_none(index)
-    return str(texts[number]) if number is not None and number < len(texts) else ""
 
 
 def _render(request, submission, form=None, status=200):
     project, task = submission.project, submission.task
+    templates = _templates(project.company_id, project.kind)
     items = []
     if project.kind == Kind.LABELLING:
         labels = submission.labels or {}
@@ -136,12 +130,12 @@ def _render(request, submission, form=None, status=200):
         "gold": gold_of(submission) if project.kind == Kind.LABELLING else None,
         "ticked": sum(1 for item in items if item["accepted"]),
         "photos": _photos(submission),
-        "templates": _templates(project.kind),
+        "templates": templates,
         "reason_groups": [
             {
                 "decision": decision,
                 "label": label,
-                "templates": [t for t in _templates(project.kind) if t["decision"] == decision],
+                "templates": [t for t in templates if t["decision"] == decision],
             }
             for decision, label in (
                 (Decision.PARTIAL, _("Partly accept")),
@@ -187,7 +181,9 @@ def decide(request, pk):
         return _render(request, submission, form, status=400)
     data = form.cleaned_data
     decision = data["decision"]
-    reason = (data.get("reason") or "").strip() or _template_text(data.get("reason_template"))
+    reason = (data.get("reason") or "").strip()
+    if not reason and data.get("reason_template"):  # (the page without JavaScript: a ready reason chosen)
+        reason = reasons.reason_text(_submission(request, pk).project.company_id, data["reason_template"])
     accepted_units = data.get("accepted_units")
     named = {}
     if decision == Decision.PARTIAL:

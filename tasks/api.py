@@ -11,11 +11,12 @@ from rest_framework.views import APIView
 from accounts.errors import CompanyRequired
 from accounts.idempotency import HEADER_PARAMETER, idempotent
 from accounts.permissions import IsCompanyStaff, IsSupervising, IsWorker
-from accounts.selectors import company_ids_for
-from core.errors import DomainError
+from accounts.selectors import SUPERVISING_ROLES, company_ids_for
+from core.errors import DomainError, NotFound
+from core.ids import id_or_none
 from core.parsers import JSONParser
 from fairwork.selectors import fits_availability
-from tasks import selectors, services, split_requests
+from tasks import reasons, selectors, services, split_requests
 from tasks.errors import InvalidKind, TooManyTasks
 from tasks.filters import ClaimFilter, SubmissionFilter, TaskFilter
 from tasks.models import Claim, Kind, SplitJob, TimeSlot, reason_templates_for
@@ -300,17 +301,31 @@ class ReviewQueueView(generics.ListAPIView):
 
 class ReasonTemplatesView(APIView):
     """Ready reasons for partial, reject and revise, in the caller's language; ``?kind=`` only those that
-    fit that kind of work (no photos offered for copywriting)."""
+    fit that kind of work (no photos offered for copywriting); ``?company=&kind=`` that company's own
+    for the kind when it has set them (/work/reasons/), else the built-in ones."""
 
     permission_classes = [IsSupervising]
 
     @extend_schema(
-        responses={200: dict}, parameters=[OpenApiParameter("kind", str, enum=list(Kind.values), required=False)]
+        responses={200: dict},
+        parameters=[
+            OpenApiParameter("kind", str, enum=list(Kind.values), required=False),
+            OpenApiParameter("company", int, required=False, description="a company she supervises (with kind)"),
+        ],
     )
     def get(self, request):
         kind = request.query_params.get("kind") or None
         if kind is not None and kind not in Kind.values:
             raise InvalidKind(details={"field": "kind"})
+        company = request.query_params.get("company")
+        if company is not None:
+            company_id = id_or_none(company)
+            if company_id is None or company_id not in company_ids_for(request.user, SUPERVISING_ROLES):
+                raise NotFound()
+            if kind is None:
+                raise InvalidKind(details={"field": "kind"})
+            own = reasons.ready_reasons(company_id, kind)
+            return Response({decision: [text for _key, text in texts] for decision, texts in own.items()})
         templates = reason_templates_for(kind)
         return Response({decision: [text for _index, text in texts] for decision, texts in templates.items()})
 

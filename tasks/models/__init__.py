@@ -12,6 +12,7 @@ from tasks.models.reviews import (
     AuditOutcome,
     Decision,
     PeerAudit,
+    ReadyReason,
     Review,
     reason_templates_for,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "PeerAudit",
     "Project",
     "ProjectStatus",
+    "ReadyReason",
     "ReleaseKind",
     "ResultsExport",
     "Review",

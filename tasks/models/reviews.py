@@ -56,6 +56,27 @@ def reason_templates_for(kind: str | None) -> dict[str, list[tuple[int, str]]]:
     }
 
 
+class ReadyReason(models.Model):
+    """A company's own ready reason for one kind of work and one decision, in its own words. A
+    company with any for a kind offers those for that kind instead of ``REASON_TEMPLATES``
+    (``tasks.reasons``); it sets them on /work/reasons/ (``tasks.services.ready_reasons_set``)."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind of work"), max_length=16)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    text = models.CharField(_("reason"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("ready reason")
+        verbose_name_plural = _("ready reasons")
+        ordering = ["company", "kind", "decision", "position"]
+        indexes = [models.Index(fields=["company", "kind"], name="ready_reason_company_kind_idx")]
+
+    def __str__(self):
+        return f"{self.company_id} {self.kind} {self.decision}: {self.text}"
+
+
 class Review(models.Model):
     """A supervisor's one decision on one submission."""
 

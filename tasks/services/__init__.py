@@ -20,6 +20,7 @@ One module per area; the public names are re-exported here, so callers write
 - ``second_look``: what an appeal or an audit that raises a result changes and pays (once)
 - ``handovers``: an assembly batch's materials issued, pieces returned and their quality check
 - ``results_exports``: the background build of a project's results file
+- ``reasons``: a company's own ready reasons for a kind of work
 - ``career``, ``training_check``: what a final review does to her level; a training checked at hand-in
 - ``_common``: the helpers several of them share
 
@@ -42,6 +43,7 @@ from tasks.services.projects import (
     project_transition,
     project_update,
 )
+from tasks.services.reasons import ready_reasons_set
 from tasks.services.results_exports import results_export_run
 from tasks.services.reviews import submission_auto_accept, submission_review
 from tasks.services.slots import (
@@ -78,6 +80,7 @@ __all__ = [
     "project_split",
     "project_transition",
     "project_update",
+    "ready_reasons_set",
     "results_export_run",
     "returns_overdue_remind",
     "slot_create",

@@ -3,7 +3,6 @@ long hand-in on the first screen; the floor warning as the numbers are typed; sl
 adjustments asked for and approved by a second person on the pages."""
 
 import pytest
-from playwright.sync_api import expect
 
 from tasks import services
 from tasks.models import Kind
