@@ -30,6 +30,16 @@ def floor_for(region: str, on: datetime.date | None = None) -> PayFloor | None:
     return max(floors, key=lambda f: (not f.region.endswith("省"), len(f.region), f.effective_from))
 
 
+def floors_in_force(on: datetime.date | None = None) -> list[dict]:
+    """Each region's floor in force on ``on`` (the latest that has started), for the project form's
+    warning as the numbers are typed (the same choice as ``floor_for``, made in the browser)."""
+    on = on or timezone.localdate()
+    latest = {}
+    for floor in PayFloor.objects.filter(effective_from__lte=on).order_by("effective_from"):
+        latest[floor.region] = floor
+    return [{"region": r, "yuan_per_hour": f"{f.yuan_per_hour:.2f}"} for r, f in sorted(latest.items())]
+
+
 def known_regions() -> list[str]:
     return sorted(set(PayFloor.objects.values_list("region", flat=True)))
 

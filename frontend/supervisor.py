@@ -167,6 +167,7 @@ def project_new(request):
             form_error(form, error)
         else:
             messages.success(request, _("The project is saved as a draft. Next: split the work into tasks."))
+            _warn_below_floor(request, project)
             return redirect("work-split", pk=project.pk)
     return _project_form_page(request, form, project=None, companies=companies)
 
@@ -193,13 +194,40 @@ def project_edit(request, pk):
             form_error(form, error)
         else:
             messages.success(request, _("Saved."))
+            project.refresh_from_db()
+            _warn_below_floor(request, project)
             return redirect("work-project", pk=project.pk)
     return _project_form_page(request, form, project=project)
 
 
+def _warn_below_floor(request, project) -> None:
+    """Saved, but paying below the region's minimum hourly wage: said now, not first at 发布."""
+    floor = fairwork.floor_for(project.region)
+    if floor is not None and project.implied_hourly_pay < floor.yuan_per_hour:
+        messages.warning(
+            request,
+            _(
+                "Saved, but it pays about ¥%(pay)s an hour, below the minimum hourly wage of ¥%(floor)s in "
+                "%(region)s: it cannot be published until the piece rate is at least ¥%(rate)s."
+            )
+            % {
+                "pay": f"{project.implied_hourly_pay:.2f}",
+                "floor": f"{floor.yuan_per_hour:.2f}",
+                "region": floor.region,
+                "rate": f"{floor.yuan_per_hour * project.minutes_per_unit / 60:.4f}".rstrip("0").rstrip("."),
+            },
+        )
+
+
 def _project_form_page(request, form, *, project, companies=None):
     """The create/edit form, again with its errors (400) after a refused POST."""
-    context = {"form": form, "project": project, "companies": companies, "regions": fairwork.known_regions()}
+    context = {
+        "form": form,
+        "project": project,
+        "companies": companies,
+        "regions": fairwork.known_regions(),
+        "floors": fairwork.floors_in_force(),  # the warning below the numbers (supervisor.js)
+    }
     return workspace(request, "frontend/supervisor/project_form.html", context, status=400 if form.is_bound else 200)
 
 

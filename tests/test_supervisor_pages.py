@@ -1148,3 +1148,24 @@ def test_the_review_page_offers_the_ready_reasons_of_its_kind(supervisor, compan
     assert "照片" not in writing and "字数" in writing and "成果不符合任务说明。" in writing
     assembly = reasons(factories.project(supervisor, company, tasks=1))
     assert "照片" in assembly and "字数" not in assembly
+
+
+# --- the pay floor, said before 发布 ---------------------------------------------------------------
+
+
+def test_a_project_below_the_floor_is_saved_with_a_warning_naming_the_minimum_rate(supervisor, company):
+    browser = signed_in(supervisor)
+    form = browser.get("/work/projects/new").content.decode()
+    assert '{"region": "\\u4f5b\\u5c71\\u5e02", "yuan_per_hour": "18.60"}' in form  # what the form's script checks
+
+    response = browser.post("/work/projects/new", project_fields(title="低价串珠", piece_rate="0.2000"), follow=True)
+
+    made = Project.objects.get(title="低价串珠")
+    assert made.status == ProjectStatus.DRAFT
+    assert "已保存，但约合时薪 ¥12.00，低于佛山市最低小时工资 ¥18.60：计件单价至少 ¥0.31 才能发布。" in page(response)
+
+
+def test_a_project_at_the_floor_is_saved_without_a_warning(supervisor, company):
+    response = signed_in(supervisor).post("/work/projects/new", project_fields(title="串珠"), follow=True)
+
+    assert "低于" not in page(response)

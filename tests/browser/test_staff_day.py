@@ -3,6 +3,7 @@ long hand-in on the first screen; the floor warning as the numbers are typed; sl
 adjustments asked for and approved by a second person on the pages."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tasks import services
 from tasks.models import Kind
@@ -58,3 +59,21 @@ def test_the_decision_bar_of_a_long_hand_in_is_on_the_first_screen(on_postgres, 
     page.wait_for_load_state("load")
     submission.refresh_from_db()
     assert submission.status == "accepted"
+
+
+def test_the_floor_warning_shows_as_the_numbers_are_typed_before_saving(on_postgres, live_server, desk, supervisor):
+    page = desk()
+    sign_in(page, live_server.url, supervisor, "/work/projects/new")
+
+    page.fill("[name=minutes_per_unit]", "1")
+    page.fill("[name=region]", "广东省佛山市")
+    page.fill("[name=piece_rate]", "0.2")
+    warning = page.locator("#floor-check")
+    expect(warning).to_have_text("约合时薪 ¥12.00，低于佛山市最低小时工资 ¥18.60。计件单价至少 ¥0.31 才能发布。")
+    expect(warning).to_have_class("msg warning")
+    shot(page, "supervisor-project-floor-warning")
+
+    page.fill("[name=piece_rate]", "0.35")
+    expect(warning).to_have_text("约合时薪 ¥21.00，不低于佛山市最低小时工资 ¥18.60。")
+    page.fill("[name=region]", "云南省昆明市")
+    expect(warning).to_contain_text("这个地区还没有登记最低小时工资")

@@ -183,4 +183,45 @@
       if (decision === "accept" || decision === chosen) send(decision); else choose(decision);
     });
   }
+  // --- the project form: the pay against the region's minimum hourly wage, as the numbers are typed ---
+  var floorCheck = document.getElementById("floor-check");
+  if (floorCheck) {
+    var floors = JSON.parse(document.getElementById("floors").textContent);
+    var field = function (name) { return document.querySelector("[name=" + name + "]"); };
+    var bare = function (region) { return region.replace(/[市省]+$/, ""); };
+    var floorFor = function (region) {
+      // The most specific region named (a city before its province), as fairwork.selectors.floor_for.
+      var found = floors.filter(function (f) { return region && region.indexOf(bare(f.region)) >= 0; });
+      found.sort(function (a, b) {
+        var city = (/省$/.test(a.region) ? 0 : 1) - (/省$/.test(b.region) ? 0 : 1);
+        return city || a.region.length - b.region.length;
+      });
+      return found.length ? found[found.length - 1] : null;
+    };
+    var fillIn = function (text, values) {
+      return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+    };
+    var check = function () {
+      var rate = parseFloat(field("piece_rate").value), minutes = parseFloat(field("minutes_per_unit").value);
+      if (!(rate > 0) || !(minutes > 0)) { floorCheck.hidden = true; return; }
+      var pay = rate * 60 / minutes, floor = floorFor((field("region").value || "").trim());
+      var values = { pay: pay.toFixed(2) };
+      var kind = "unknown";
+      if (floor) {
+        var hourly = parseFloat(floor.yuan_per_hour);
+        values.floor = floor.yuan_per_hour;
+        values.region = floor.region;
+        values.rate = (Math.ceil(hourly * minutes / 60 * 10000) / 10000).toString();
+        kind = pay + 1e-9 < hourly ? "below" : "ok";
+      }
+      floorCheck.textContent = fillIn(floorCheck.getAttribute("data-" + kind), values);
+      floorCheck.className = "msg " + (kind === "below" ? "warning" : kind === "ok" ? "ok" : "");
+      floorCheck.hidden = false;
+    };
+    ["piece_rate", "minutes_per_unit", "region"].forEach(function (name) {
+      var input = field(name);
+      if (input) { input.addEventListener("input", check); input.addEventListener("change", check); }
+    });
+    check();
+  }
 })();
