@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from frontend.forms import SlotForm, SlotPatternForm
 from frontend.supervisor import form_error, percent, project_of, supervisor_required, workspace
+from frontend.supervisor_slot_edit import edit_form
 from tasks import selectors, services
+from tasks.models import Claim
 
 
 @supervisor_required
@@ -37,7 +39,18 @@ def slots(request, pk):
         status = 400
     now = timezone.now()
     listed = list(selectors.slots_for_project(found).filter(ends_at__gt=now - datetime.timedelta(days=1))[:300])
-    rows = [{"slot": s, "percent": percent(s.claimed_count, s.capacity), "over": s.ends_at <= now} for s in listed]
+    ever = set(Claim.objects.filter(slot__in=listed).values_list("slot_id", flat=True).distinct())
+    rows = [
+        {
+            "slot": s,
+            "percent": percent(s.claimed_count, s.capacity),
+            "over": s.ends_at <= now,
+            "cancelled": s.cancelled_at is not None,
+            "claimed_ever": s.pk in ever,
+            "form": edit_form(s),
+        }
+        for s in listed
+    ]
     return workspace(
         request,
         "frontend/supervisor/slots.html",

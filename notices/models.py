@@ -34,6 +34,7 @@ class NoticeKind(models.TextChoices):
     PEER_OVERTURNED = "peer_overturned", _("your peer review overturned")
     HANDOVER = "handover", _("materials or pieces recorded")
     RETURN_OVERDUE = "return_overdue", _("materials due back")
+    SLOT_CANCELLED = "slot_cancelled", _("time slot cancelled")
 
 
 class Category(models.TextChoices):
@@ -58,6 +59,7 @@ CATEGORY_OF = {
     NoticeKind.CLAIM_EXPIRED: Category.REMINDERS,
     NoticeKind.HOURS_NEAR_LIMIT: Category.REMINDERS,
     NoticeKind.RETURN_OVERDUE: Category.REMINDERS,
+    NoticeKind.SLOT_CANCELLED: Category.REMINDERS,
     NoticeKind.PAYOUT_PAID: Category.PAYOUTS,
 }
 # What must not be missed goes by SMS too (within the daily cap): a payout paid, and a claim about to

@@ -53,7 +53,7 @@ from tasks.models import Claim, ClaimStatus, Project, Submission, Task, TaskStat
 
 SLOT_FULL_SQLSTATE = "HS409"
 FUNCTION = "homeslot_claim_next"
-VERSION = 6  # the version this code calls: installed by tasks/migrations/0018_claim_function_v6.py
+VERSION = 7  # the version this code calls: installed by tasks/migrations/0022_slot_cancel.py
 SQL_FILE = Path(__file__).resolve().parent / "migrations" / "sql" / f"claim_v{VERSION}.sql"
 AUDIT_ACTION = "claim.create"
 

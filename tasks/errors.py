@@ -1,9 +1,6 @@
 """Domain errors of the work flow: projects, slots, splitting, claims, photos, submissions, reviews
-(codes are part of the public API).
-
-A class with no message of its own is raised with the words of each case (``InvalidSplit``: which
-brief, which field); the others say the same thing every time.
-"""
+(codes are part of the public API). A class with no message of its own is raised with the words of
+each case (``InvalidSplit``: which brief, which field); the others say the same thing every time."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +117,19 @@ class NoTaskAvailable(Conflict):
     message = _("There are no open tasks left in this project.")
 
 
+class SlotCancelled(Conflict):
+    code = "slot_cancelled"
+    message = _("The company cancelled this time slot. Please choose another one.")
+
+
+class SlotHasClaims(Conflict):
+    code = "slot_has_claims"
+    message = _(
+        "Mothers hold places in this time slot: it can only grow (more places, an earlier start, a later end), "
+        "or be cancelled, which tells them."
+    )
+
+
 class SlotFull(Conflict):
     code = "slot_full"
     message = _("This time slot is full. Please choose another one.")
@@ -141,8 +151,7 @@ class ClaimNotActive(Conflict):
 
 
 class SubmitRepeated(Conflict):
-    """A hand-in sent from a form drawn before her newest hand-in of the claim (a retry of a send
-    that went in, and was maybe sent back for changes since): ``details["submission"]`` is that one."""
+    """A hand-in from a form drawn before her newest one of the claim: ``details["submission"]`` is that one."""
 
     code = "submit_repeated"
     message = _("This work was already handed in. Here is how it stands.")
@@ -295,16 +304,14 @@ class ClaimNextRepeated(Conflict):
 
 
 class SplitStateChanged(Conflict):
-    """A split confirmed against a preview whose project has changed since (confirmed already, or
-    split again in between): nothing is made."""
+    """A split confirmed against a preview whose project changed since (confirmed, or split again): nothing made."""
 
     code = "split_state_changed"
     message = _("Nothing more was made: the tasks changed since this preview. Was it confirmed already?")
 
 
 class TrainingScoreRequired(Invalid):
-    """A copywriting training hand-in is marked by its score (1–5 → 20–100 %): a review that
-    accepts it, or part of it, must give one."""
+    """A copywriting training hand-in is marked by its score (1–5 → 20–100 %): accepting it needs one."""
 
     code = "training_score_required"
     message = _("Please give this training hand-in a score from 1 to 5: its mark decides whether she passes.")
@@ -361,9 +368,7 @@ class HandoverNoClaim(WrongState):
 
 
 class HandoverTooMany(Invalid):
-    """More materials than the batch needs (``details``: ``units``, ``issued``)."""
-
-    code = "handover_too_many"
+    code = "handover_too_many"  # more materials than the batch needs; details: units, issued
 
 
 class HandoverNothingHeld(WrongState):
@@ -372,9 +377,7 @@ class HandoverNothingHeld(WrongState):
 
 
 class HandoverMoreThanHeld(Invalid):
-    """More pieces and kit back than she holds (``details``: ``holding``)."""
-
-    code = "handover_more_than_held"
+    code = "handover_more_than_held"  # more pieces and kit back than she holds; details: holding
 
 
 class HandoverNothingToCheck(WrongState):
@@ -383,9 +386,7 @@ class HandoverNothingToCheck(WrongState):
 
 
 class HandoverCountMismatch(Invalid):
-    """The pieces accepted and defective do not add up to the pieces returned (``details``: ``returned``)."""
-
-    code = "handover_count_mismatch"
+    code = "handover_count_mismatch"  # accepted + defective is not what came back; details: returned
 
 
 class MaterialsHeld(WrongState):

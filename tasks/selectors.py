@@ -44,7 +44,10 @@ def open_slots_for_worker(user):
     she works for as staff (she may not claim its work)."""
     return (
         TimeSlot.objects.filter(
-            project__status=ProjectStatus.PUBLISHED, ends_at__gt=timezone.now(), claimed_count__lt=F("capacity")
+            project__status=ProjectStatus.PUBLISHED,
+            ends_at__gt=timezone.now(),
+            claimed_count__lt=F("capacity"),
+            cancelled_at__isnull=True,
         )
         .exclude(project__company_id__in=company_ids_for(user))
         .order_by("starts_at", "id")

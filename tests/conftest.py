@@ -3,6 +3,7 @@ from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.db import connection
 from django.test import AsyncClient
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -82,6 +83,14 @@ def _isolated_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A request through the test client leaves its language active in this thread (an English
+    one included): the next test starts in the platform's default language, whatever ran before."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

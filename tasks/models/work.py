@@ -119,6 +119,10 @@ class TimeSlot(models.Model):
     # Claims that hold a place (not released, not expired). Moved only by conditional
     # UPDATEs in the claim services, so concurrent claims cannot overfill the slot.
     claimed_count = models.PositiveIntegerField(_("places taken"), default=0)
+    # Cancelled by the company (``tasks.services.slot_cancel``): closed to claims in both claim paths,
+    # the mothers who held it told and their tasks back in the hall, with no mark on them.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

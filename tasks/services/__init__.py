@@ -9,7 +9,7 @@ One module per area; the public names are re-exported here, so callers write
 
 - ``projects``: create, change the terms, publish / pause / close
 - ``splitting``: preview and write a split, the work of the background split of a large file
-- ``slots``: time slots, one or a weekly pattern
+- ``slots``: time slots, one or a weekly pattern; changed, deleted or cancelled
 - ``claims``: claim a task or the next one, give one back (``_claim_fit``: what fits)
 - ``expiry``: claims that ran out
 - ``account``: her account deleted (her data erased, her ledger kept under an anonymous id)
@@ -50,8 +50,11 @@ from tasks.services.slots import (
     MAX_PATTERN_DAYS_AHEAD,
     MAX_PATTERN_SLOTS,
     MAX_SLOT_HOURS,
+    slot_cancel,
     slot_create,
+    slot_delete,
     slot_pattern_create,
+    slot_update,
 )
 from tasks.services.splitting import project_split, split_job_run, split_preview
 from tasks.services.submissions import MAX_TEXT_CHARS, claim_submit
@@ -83,8 +86,11 @@ __all__ = [
     "ready_reasons_set",
     "results_export_run",
     "returns_overdue_remind",
+    "slot_cancel",
     "slot_create",
+    "slot_delete",
     "slot_pattern_create",
+    "slot_update",
     "split_job_run",
     "split_preview",
     "submission_appeal",

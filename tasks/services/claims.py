@@ -28,6 +28,7 @@ from tasks.errors import (
     MaterialsHeld,
     OwnCompanyWork,
     ProjectNotOpen,
+    SlotCancelled,
     SlotClosed,
     SlotFull,
     TaskAlreadyClaimed,
@@ -209,7 +210,8 @@ def _claim(*, worker, slot_id, task_id=None, project_id=None, confirmed: bool = 
         for _freed in range(freed.count(slot_id)):
             _give_back_place(slot_id)
         if slot_id == slot.pk and not locks.lock_update(
-            TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity")), claimed_count=F("claimed_count") + 1
+            TimeSlot.objects.filter(pk=slot.pk, claimed_count__lt=F("capacity"), cancelled_at__isnull=True),
+            claimed_count=F("claimed_count") + 1,
         ):
             raise SlotFull()
     slot.claimed_count += 1 - freed.count(slot.pk)
@@ -265,6 +267,8 @@ def _open_slot(*, slot_id, project_id: int | None, now, task_id: int | None = No
         raise ProjectNotOpen()
     if slot.ends_at <= now:
         raise SlotClosed()
+    if slot.cancelled_at is not None:
+        raise SlotCancelled()
     return slot
 
 
@@ -299,10 +303,13 @@ def claim_release(*, worker: User, claim_id: int, reason: str = "", family_emerg
     return claim
 
 
-def _release(*, claims: list[Claim], worker: User, now, kind: str, reason: str) -> None:
+def _release(
+    *, claims: list[Claim], worker: User | None, now, kind: str, reason: str, actor: User | None = None
+) -> None:
     """The tasks of live claims go back to the hall, their slot places freed, the events sent. Call
     with her profile and the claims locked (``claim_release`` for one; ``account_delete`` for all of
-    hers). Tasks, then slots, each by key (core.locks)."""
+    hers; ``slot_cancel`` for everyone's in a slot, ``actor`` the supervisor). Tasks, then slots,
+    each by key (core.locks)."""
     Claim.objects.filter(pk__in=[c.pk for c in claims]).update(
         status=ClaimStatus.RELEASED, ended_at=now, release_reason=reason, release_kind=kind
     )
@@ -319,7 +326,7 @@ def _release(*, claims: list[Claim], worker: User, now, kind: str, reason: str) 
         )
     for claim in claims:
         audit_record(
-            actor=worker,
+            actor=actor or worker,
             action="claim.release",
             target=claim,
             company_id=claim.project.company_id,
@@ -332,6 +339,6 @@ def _release(*, claims: list[Claim], worker: User, now, kind: str, reason: str) 
             groups=[
                 project_group(claim.project_id),
                 company_staff_group(claim.project.company_id),
-                worker_group(worker.pk),
+                worker_group(claim.worker_id),
             ],
         )

@@ -2,6 +2,8 @@
 long hand-in on the first screen; the floor warning as the numbers are typed; slots edited and deleted;
 adjustments asked for and approved by a second person on the pages."""
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -77,3 +79,46 @@ def test_the_floor_warning_shows_as_the_numbers_are_typed_before_saving(on_postg
     expect(warning).to_have_text("约合时薪 ¥21.00，不低于佛山市最低小时工资 ¥18.60。")
     page.fill("[name=region]", "云南省昆明市")
     expect(warning).to_contain_text("这个地区还没有登记最低小时工资")
+
+
+def test_a_slot_is_edited_deleted_and_one_with_claims_cancelled_on_the_page(
+    on_postgres, live_server, desk, supervisor, company
+):
+    beads = factories.project(supervisor, company, title="串珠手链", tasks=3)
+    empty = factories.slot(supervisor, beads, capacity=10)
+    held = factories.slot(supervisor, beads, capacity=10, starts_in=datetime.timedelta(hours=4))
+    mother = factories.mother()
+    claim = services.task_claim_next(
+        worker=mother, project_id=beads.pk, slot_id=held.pk, confirm_outside_availability=True
+    )
+    page = desk()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, live_server.url, supervisor, f"/work/projects/{beads.pk}/slots")
+
+    row = page.locator(f"#slot-{empty.pk}")
+    row.get_by_text("修改").click()
+    row.locator(f"[name=s{empty.pk}-capacity]").fill("4")
+    row.get_by_role("button", name="保存").click()
+    expect(page.locator(".ok")).to_have_text("时段已修改。")
+    empty.refresh_from_db()
+    assert empty.capacity == 4
+
+    held_row = page.locator(f"#slot-{held.pk}")
+    held_row.get_by_text("修改").click()
+    assert held_row.get_by_role("button", name="删除").count() == 0  # claimed in: cancel, not delete
+    held_row.locator(f"[name=s{held.pk}-capacity]").fill("2")
+    held_row.get_by_role("button", name="保存").click()
+    expect(page.locator("p.error")).to_contain_text("只能扩大")
+    shot(page, "supervisor-slots-edit")
+
+    page.locator(f"#slot-{empty.pk}").get_by_text("修改").click()
+    page.locator(f"#slot-{empty.pk}").get_by_role("button", name="删除").click()
+    expect(page.locator(f"#slot-{empty.pk}")).to_have_count(0)
+
+    held_row = page.locator(f"#slot-{held.pk}")
+    held_row.get_by_text("修改").click()
+    held_row.locator("[name=reason]").fill("仓库停电")
+    held_row.get_by_role("button", name="取消时段").click()
+    expect(page.locator(f"#slot-{held.pk}")).to_contain_text("已取消")
+    claim.refresh_from_db()
+    assert claim.status == "released"

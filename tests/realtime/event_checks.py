@@ -187,6 +187,7 @@ NOTICE_ABOUT = {
     NoticeKind.PEER_OVERTURNED: {"review": check_int, "submission": check_int, "project": check_int},
     NoticeKind.HANDOVER: {"claim": check_int, "task": check_int, "project": check_int, "handover": check_int},
     NoticeKind.RETURN_OVERDUE: {"claim": check_int, "task": check_int, "project": check_int},
+    NoticeKind.SLOT_CANCELLED: {"claim": check_int, "task": check_int, "project": check_int, "slot": check_int},
 }
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, migrations
 
 from fairwork.errors import ClaimsOverlap, HoursLimitReached, OutsideAvailability
 from realtime.models import OutboxEvent
@@ -34,6 +34,7 @@ FROZEN = {
     "claim_v4.sql": "23fe4314f9adf837450fcb2860fbf5edffc320306f0f72d5969d8a8250df51e1",
     "claim_v5.sql": "2b4623e01cda9e0d92635ea779d3fb95f7476a0ffbc93e182d632806cc7b2c54",
     "claim_v6.sql": "5e4694b0f2721ac10e5d214d3519c48d4c04f9286eb97cc7d6d28d48617cea31",
+    "claim_v7.sql": "8a9a20529618d8c5f00394b48557e2c8e5a13764a2f0921759604c77c227b917",
 }
 
 
@@ -135,7 +136,10 @@ def test_going_back_reinstalls_each_old_version_from_its_file(on_postgres, db, s
         key=lambda m: m.stem,
     )
     modules = [importlib.import_module(f"tasks.migrations.{m.stem}") for m in steps]
-    operations = [module.Migration.operations[0] for module in modules]
+    # Each migration's RunPython (the one of tasks/0022 comes after its new columns).
+    operations = [
+        next(op for op in module.Migration.operations if isinstance(op, migrations.RunPython)) for module in modules
+    ]
     with connection.schema_editor() as editor:
         for operation in reversed(operations[1:]):
             operation.reverse_code(None, editor)

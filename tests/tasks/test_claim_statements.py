@@ -152,6 +152,7 @@ def test_her_claims_page_after_claiming_reads_what_it_shows(on_postgres, mom, as
         *("django_session", "accounts_user"),  # her profile came with her user (config.auth)
         "tasks_claim",  # the claim, its task, slot and project
         "tasks_submission",  # what she handed in (nothing yet)
+        "notices_noticesettings",  # her quiet hours (a deadline inside them is marked)
         "tasks_claim",  # the family emergencies she has left this month (the give-back form)
         "realtime_outboxevent",  # where the live feed resumes from
     ]
