@@ -14,6 +14,7 @@ written as a string, never a formula.
 """
 
 import csv
+import datetime
 import io
 import json
 import tempfile
@@ -140,6 +141,7 @@ def xlsx_write(target, header: list[str], pages: Iterable[list], *, sheet: str) 
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
     money = book.add_format({"num_format": "#,##0.00"})
+    moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})  # a real Excel date: it sorts and filters
     worksheet, row_number, sheets, rows = None, XLSX_MAX_DATA_ROWS + 1, 0, 0
     for page in pages:
         for row in page:
@@ -156,6 +158,8 @@ def xlsx_write(target, header: list[str], pages: Iterable[list], *, sheet: str) 
                     continue
                 elif isinstance(value, bool):
                     worksheet.write_boolean(row_number, col, value)
+                elif isinstance(value, datetime.datetime):  # naive, in local time
+                    worksheet.write_datetime(row_number, col, value, moment)
                 elif hasattr(value, "as_tuple"):  # Decimal yuan
                     worksheet.write_number(row_number, col, float(value), money)
                 else:

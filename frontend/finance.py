@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Company
 from accounts.selectors import FINANCE_ROLES, company_ids_for, display_names
 from core.errors import DomainError
+from frontend import finance_adjustments
 from frontend.forms import PeriodForm, ReferenceForm
 from ledger import export_requests, exports, payouts, periods, selectors
 from ledger.adjustments import adjustment_approve, adjustment_reject, approval_threshold_fen
@@ -62,8 +63,12 @@ def _context(request) -> dict:
 
 @login_required
 def ledger(request):
-    """Totals of the period, a bar chart of daily credits to mothers, the export buttons."""
+    """Totals of the period, a bar chart of daily credits to mothers, the export buttons. Opened
+    without a period, on the last half-month that ended, or, when that one has no entries, on the
+    latest half-month that has (said so above the figures)."""
     ctx = _context(request)
+    if not {"start", "end"} & set(request.GET):  # no period asked for
+        _open_on_activity(ctx)
     postings = Posting.objects.filter(
         account__company=ctx["company"], created_at__gte=ctx["since"], created_at__lt=ctx["before"]
     )
@@ -106,6 +111,24 @@ def ledger(request):
         ),
     )
     return render(request, "frontend/finance/ledger.html", ctx)
+
+
+def _open_on_activity(ctx: dict) -> None:
+    company_postings = Posting.objects.filter(account__company=ctx["company"])
+    if company_postings.filter(created_at__gte=ctx["since"], created_at__lt=ctx["before"]).exists():
+        return
+    latest = company_postings.order_by("-created_at").values_list("created_at", flat=True).first()
+    if latest is None:
+        return
+    start, end = periods.half_month(timezone.localdate(latest))
+    ctx.update(
+        start=start,
+        end=end,
+        since=periods.day_start(start),
+        before=periods.day_start(end + datetime.timedelta(days=1)),
+        form=PeriodForm(initial={"start": start, "end": end}),
+        moved=True,
+    )
 
 
 @login_required
@@ -155,7 +178,15 @@ def batch(request, pk):
     return render(
         request,
         "frontend/finance/batch.html",
-        {"batch": found, "lines": lines, "total": format_fen(found.total_fen), "reference_form": ReferenceForm()},
+        {
+            "batch": found,
+            "lines": lines,
+            "total": format_fen(found.total_fen),
+            "reference_form": ReferenceForm(),
+            # The drafter may not approve (nor a finance user paid in it): no button she may not use.
+            "may_approve": found.created_by_id != request.user.pk
+            and not any(line["worker"] == request.user.pk for line in lines),
+        },
     )
 
 
@@ -185,6 +216,8 @@ def adjustments(request):
     ctx["adjustments"] = AdjustmentRequestOut(rows, many=True).data
     ctx["waiting"] = sum(1 for row in ctx["adjustments"] if row["status"] == AdjustmentStatus.PENDING)
     ctx["threshold"] = format_fen(approval_threshold_fen())
+    ctx["key"] = finance_adjustments.new_key()  # a double click or a resent form posts once
+    ctx["me"] = request.user.pk
     return render(request, "frontend/finance/adjustments.html", ctx)
 
 

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import account_pages, finance, join, join_company, views
+from frontend import account_pages, finance, finance_adjustments, join, join_company, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,10 @@ urlpatterns = [
     path("finance/batches/<id:pk>/", finance.batch, name="finance-batch"),
     path("finance/batches/<id:pk>/<str:action>", finance.batch_action, name="finance-batch-action"),
     path("finance/adjustments/", finance.adjustments, name="finance-adjustments"),
+    path("finance/adjustments/new", finance_adjustments.adjustment_new, name="finance-adjustment-new"),
+    path(
+        "finance/adjustments/<id:pk>/reverse", finance_adjustments.adjustment_reverse, name="finance-adjustment-reverse"
+    ),
     path("finance/adjustments/<id:pk>/<str:action>", finance.adjustment_action, name="finance-adjustment-action"),
     path("finance/reconciliation/", finance.reconciliation, name="finance-reconciliation"),
     path("finance/exports/", finance.export_request, name="finance-export-request"),

@@ -57,7 +57,9 @@ class LedgerExportView(APIView):
         return _file_response(
             request,
             header=exports.ledger_header(),
-            pages=exports.ledger_pages(**window),
+            pages=(exports.ledger_sheet_pages if request.query_params.get("format") == "xlsx" else iter)(
+                exports.ledger_pages(**window)
+            ),
             csv_blocks=exports.ledger_copy_blocks(**window) if connection.vendor == "postgresql" else None,
             name=name,
             sheet=_("ledger"),

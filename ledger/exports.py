@@ -7,6 +7,7 @@ there are; on PostgreSQL the ledger file's rows come formatted straight from ``C
 """
 
 import datetime
+import decimal
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -88,6 +89,27 @@ def ledger_pages(*, company_ids: list[int], since: datetime.datetime, before: da
             return
         after = page[-1][0]
         yield [_ledger_row(row, kinds, accounts, local) for row in page]
+
+
+def ledger_sheet_pages(pages: Iterable[list]) -> Iterable[list]:
+    """The ledger's rows as a spreadsheet wants them (XLSX; the CSV keeps ``ledger_pages`` as they are,
+    byte for byte the ``COPY`` one): the date a real date, the task named with its project ("串珠手链
+    #12", so a filter on the column means one task), and a last row with the totals."""
+    debit = credit = decimal.Decimal("0.00")
+    for page in pages:
+        sheet_page = []
+        for row in page:
+            cells = list(row)
+            cells[0] = (datetime.datetime.strptime(cells[0][0], "%Y-%m-%d %H:%M"), False)
+            if cells[6][0] != "":
+                cells[6] = (f"{cells[5][0]} #{cells[6][0]}", True)
+            debit += cells[8][0] or 0
+            credit += cells[9][0] or 0
+            sheet_page.append(cells)
+        yield sheet_page
+    total = [("", False)] * len(ledger_header())
+    total[0], total[8], total[9] = (_("total"), True), (debit, False), (credit, False)
+    yield [total]
 
 
 def _ledger_row(row: tuple, kinds: dict, accounts: dict, local) -> list:

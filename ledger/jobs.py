@@ -69,8 +69,8 @@ def ledger_export_build(export_id: str) -> int:
         ).count()
 
     def write(export, path: str, counted) -> int:
-        pages = counted(exports.ledger_pages(**window(export)))
-        return files.xlsx_write(path, exports.ledger_header(), pages, sheet=_("ledger"))
+        pages = exports.ledger_sheet_pages(counted(exports.ledger_pages(**window(export))))
+        return files.xlsx_write(path, exports.ledger_header(), pages, sheet=_("ledger")) - 1  # not the totals row
 
     export = export_build(LedgerExport, export_id, count=count, write=write)
     return export.rows_done if export is not None else 0

@@ -63,6 +63,18 @@ def test_the_ledger_page_shows_totals_a_chart_and_the_exports(finance, company, 
     assert "/api/v1/ledger/export?company=" in page and "format=xlsx" in page
 
 
+def test_the_ledger_opens_on_the_half_month_with_entries_and_says_so(finance, company, owed):
+    # 3 December: the last half-month that ended (16–30 November) has no entries; 1–15 November has.
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 10, tzinfo=datetime.UTC), tick=False):
+        page = signed_in(finance).get(f"/finance/?company={company.pk}").content.decode()
+        asked = signed_in(finance).get(f"/finance/?company={company.pk}&start=2026-11-16&end=2026-11-30")
+
+    assert "¥42.50" in page and "上一个已结束的半月没有流水" in page and 'value="2026-11-01"' in page
+    assert "chart-empty" not in page
+    chosen = asked.content.decode()  # a period she asked for stays hers, and an empty chart says so
+    assert "上一个已结束的半月没有流水" not in chosen and "这一期没有给妈妈们入账，所以图表是空的。" in chosen
+
+
 def test_a_batch_from_draft_to_paid_through_the_pages(finance, company, owed):
     colleague = factories.staff(company, Role.FINANCE)
     with time_machine.travel(NOV_20, tick=False):

@@ -13,6 +13,7 @@ from accounts.models import Role
 from core import files
 from ledger import adjustments, exports, payouts, periods
 from ledger.models import PayoutBatch, PayoutStatus
+from tasks import services as task_services
 from tests import factories
 from tests.conftest import download
 
@@ -172,7 +173,7 @@ def test_a_large_workbook_is_built_in_the_background_with_progress(finance, comp
     status, _, body = download(finance, state["download"])
     assert status == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(body)).worksheets[0].iter_rows(values_only=True))
-    assert len(rows) == 17 and rows[0][0] == "日期"
+    assert len(rows) == 18 and rows[0][0] == "日期" and rows[-1][0] == "合计"  # 16 entries and the totals
     assert LedgerExport.objects.get(pk=export_id).status == ExportStatus.READY
 
 
@@ -212,3 +213,36 @@ def test_the_payout_file_names_the_tasks_the_money_came_from(company, supervisor
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert status == 200 and rows[0][4] == "任务"
     assert rows[1][3] == "20" and rows[1][4] == "帆布袋 #1, #2" and rows[1][5] == "10.00"
+
+
+def test_the_ledger_workbook_has_real_dates_tasks_named_with_their_project_and_a_total_row(
+    finance, supervisor, company, settled
+):
+    with time_machine.travel(NOV_5 + datetime.timedelta(days=1), tick=False):
+        beads = factories.project(supervisor, company, title="串珠手链", tasks=1)
+        mother = factories.mother()
+        claim = task_services.task_claim_next(
+            worker=mother,
+            project_id=beads.pk,
+            slot_id=factories.slot(supervisor, beads).pk,
+            confirm_outside_availability=True,
+        )
+        handed = task_services.claim_submit(worker=mother, claim_id=claim.pk, completed_units=10)
+        task_services.submission_review(actor=supervisor, submission_id=handed.pk, decision="accept")
+    status, _, body = download(finance, "/api/v1/ledger/export?from=2026-11-01&to=2026-11-30&format=xlsx")
+    assert status == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header, entries, total = rows[0], rows[1:-1], rows[-1]
+    date, task, debit, credit = (header.index(name) for name in ("日期", "任务", "借方（元）", "贷方（元）"))
+
+    assert entries and all(isinstance(row[date], datetime.datetime) for row in entries)
+    assert sheet.cell(row=2, column=date + 1).number_format == "yyyy-mm-dd hh:mm"
+    with_task = [row for row in entries if row[task]]
+    assert {row[task] for row in with_task} == {f"串珠手链 #{claim.task.number}"}  # both legs of the credit
+    assert total[0] == "合计"
+    assert total[debit] == pytest.approx(sum(row[debit] or 0 for row in entries))
+    assert total[credit] == pytest.approx(sum(row[credit] or 0 for row in entries))
+    # The CSV is as it was: the date as text, the task's number alone.
+    _, _, csv_body = download(finance, "/api/v1/ledger/export?from=2026-11-01&to=2026-11-30&format=csv")
+    assert "合计" not in csv_body.decode("utf-8-sig")
