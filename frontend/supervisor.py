@@ -16,12 +16,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Company, CompanyStatus, Role
-from accounts.selectors import SUPERVISING_ROLES, companies_of, company_ids_for
+from accounts.phones import phone_masked
+from accounts.selectors import SUPERVISING_ROLES, companies_of, company_ids_for, display_name_of
 from core.errors import DomainError, NotFound
+from core.ids import id_or_none
 from fairwork import selectors as fairwork
 from fairwork.errors import BelowPayFloor, RegionUnknown
 from frontend.forms import ProjectForm
@@ -55,17 +58,43 @@ def project_of(request, pk):
     return get_object_or_404(selectors.projects_for_supervisor(request.user), pk=pk)
 
 
+WORK_COMPANY = "work_company"  # the session's chosen company of the workspace switcher
+
+
+def chosen_company_id(request) -> int | None:
+    """The company she chose in the navigation (of those she supervises), or None: all of them."""
+    chosen = request.session.get(WORK_COMPANY)
+    return chosen if chosen in company_ids_for(request.user, SUPERVISING_ROLES) else None
+
+
 def workspace(request, template: str, context: dict, status: int = 200):
-    """Render a workspace page with what its navigation needs."""
+    """Render a workspace page with what its navigation needs: who is signed in, in which company
+    (a switcher when she works for several), the queue count, a company still under review."""
     admin_of = company_ids_for(request.user, (Role.ADMIN,))
+    mine = list(companies_of(request.user))
+    chosen = chosen_company_id(request)
     context = {
         "waiting": selectors.review_queue_for(request.user).count(),
         "is_admin": bool(admin_of),
+        "me_name": display_name_of(request.user) or phone_masked(request.user.phone),
+        "my_companies": mine,
+        "chosen_company": next((c for c in mine if c.pk == chosen), None),
         # A company that registered itself waits for an operator: the workspace says so on every page.
-        "pending_companies": [c for c in companies_of(request.user) if c.status == CompanyStatus.PENDING],
+        "pending_companies": [c for c in mine if c.status == CompanyStatus.PENDING],
         **context,
     }
     return render(request, template, context, status=status)
+
+
+@supervisor_required
+@require_POST
+def company_switch(request):
+    """The navigation's switcher: the projects list shows the chosen company's (or all of hers)."""
+    asked = id_or_none(request.POST.get("company"))
+    request.session[WORK_COMPANY] = asked if asked in company_ids_for(request.user, SUPERVISING_ROLES) else None
+    target = request.POST.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/work/")
+    return redirect(target if safe else "work-projects")
 
 
 def error_text(error: DomainError) -> str:
@@ -104,7 +133,7 @@ def projects(request):
     # One counting subquery per figure: joining tasks and submissions in one query would count
     # tasks × submissions rows per project (millions for a big labelling project) to get two numbers.
     listed = (
-        selectors.projects_for_supervisor(request.user)
+        _of_chosen(request, selectors.projects_for_supervisor(request.user))
         .annotate(
             task_count=_count_of(Task.objects.all()),
             waiting_count=_count_of(Submission.objects.filter(status=SubmissionStatus.PENDING)),
@@ -113,6 +142,11 @@ def projects(request):
     )
     rows = [{"project": p, "rate": format_rate(p.piece_rate)} for p in listed]
     return workspace(request, "frontend/supervisor/projects.html", {"rows": rows})
+
+
+def _of_chosen(request, projects):
+    chosen = chosen_company_id(request)
+    return projects.filter(company_id=chosen) if chosen else projects
 
 
 def _count_of(rows):

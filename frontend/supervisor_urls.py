@@ -47,6 +47,7 @@ urlpatterns = [
     path("appeals/", supervisor_appeals.appeals, name="work-appeals"),
     path("appeals/<id:pk>/decide", supervisor_appeals.decide, name="work-appeal-decide"),
     path("workers/<id:pk>/", supervisor_worker.worker, name="work-worker"),
+    path("switch", supervisor.company_switch, name="work-company-switch"),
     path("reasons/", supervisor_reasons.ready_reasons, name="work-reasons"),
     path("reasons/save", supervisor_reasons.ready_reasons_save, name="work-reasons-save"),
     path("company/", supervisor_company.company, name="work-company"),

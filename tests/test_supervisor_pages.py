@@ -1169,3 +1169,31 @@ def test_a_project_at_the_floor_is_saved_without_a_warning(supervisor, company):
     response = signed_in(supervisor).post("/work/projects/new", project_fields(title="串珠"), follow=True)
 
     assert "低于" not in page(response)
+
+
+# --- who and which company, in the navigation -----------------------------------------------------
+
+
+def test_the_navigation_names_her_and_her_company_and_switches_between_several(supervisor, company, other_company):
+    supervisor.display_name = "张主管"
+    supervisor.save()
+    mine = factories.project(supervisor, company, title="甲公司的串珠")
+    browser = signed_in(supervisor)
+    one = page(browser.get("/work/"))
+    assert f"张主管 · {company.name}" in one and "切换" not in one
+
+    Membership.objects.create(user=supervisor, company=other_company, role=Role.SUPERVISOR)
+    again = type(supervisor).objects.get(pk=supervisor.pk)  # (her roles are read once per user object)
+    theirs = factories.project(again, other_company, title="乙公司的文案")
+    both = browser.get("/work/").content.decode()
+    assert 'id="company-switch"' in both and "甲公司的串珠" in both and "乙公司的文案" in both
+
+    browser.post("/work/switch", {"company": other_company.pk, "next": "/work/"})
+    chosen = browser.get("/work/").content.decode()
+    assert "乙公司的文案" in chosen and "甲公司的串珠" not in chosen
+    assert f'value="{other_company.pk}" selected' in chosen
+    # Not one of hers, or a foreign address to go back to: all of hers again, and home.
+    stranger = factories.CompanyFactory()
+    back = browser.post("/work/switch", {"company": stranger.pk, "next": "https://evil.example/"})
+    assert back["Location"] == "/work/" and "甲公司的串珠" in browser.get("/work/").content.decode()
+    assert mine.pk and theirs.pk

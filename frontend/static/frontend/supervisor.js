@@ -224,4 +224,10 @@
     });
     check();
   }
+  // --- the navigation's company switcher: a choice applies at once --------------------------------
+  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+    var button = select.form.querySelector("[data-js-hides]");
+    if (button) button.hidden = true;
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
 })();
