@@ -39,6 +39,12 @@ run: seed
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Pictures of every page (mothers at 360 px, staff at 1366 px) for the README: needs PostgreSQL and
+# Redis (DATABASE_URL, REDIS_URL) for the live server, and Chromium.
+screenshots: $(STAMP)
+	$(PY) -m pytest -q tests/browser/test_screenshots.py
+	mkdir -p docs/screenshots/pages && cp var/screenshots/pages/*.png docs/screenshots/pages/
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -43,18 +43,33 @@
     // A shared phone: what she saw must not stay in the cache after she signs out.
     signout.addEventListener("submit", function (event) {
       forgetDrafts();
-      if (!window.caches && !window.HomeslotQueue) return;
+      if (!window.caches && !stored("m-queue")) return;
       event.preventDefault();
       var kept = window.caches ? caches.keys().then(function (keys) {
         return Promise.all(keys.map(function (key) { return caches.delete(key); }));
       }) : Promise.resolve();
-      var queued = window.HomeslotQueue && window.indexedDB ? window.HomeslotQueue.forget() : Promise.resolve();
+      var queued = stored("m-queue") ? withQueue().then(function (q) { store("m-queue", null); return q.forget(); }) : Promise.resolve();
       Promise.all([kept.catch(function () {}), queued.catch(function () {})]).then(function () { signout.submit(); });
     });
   }
 
   // --- tapped offline: 领一个 and 交活 wait on the phone and go out when she is back online ---------
-  var Q = window.HomeslotQueue && window.indexedDB ? window.HomeslotQueue : null;
+  // The queue's script (mother_queue.js) is read only when needed: a tap offline, back online, or
+  // something kept from before (the "m-queue" mark), so the hall's first load stays light.
+  var Q = null, queueLoading = null;
+  function withQueue() {
+    if (Q) return Promise.resolve(Q);
+    if (!queueLoading) {
+      queueLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = body.getAttribute("data-queue-src");
+        script.onload = function () { Q = window.HomeslotQueue; resolve(Q); };
+        script.onerror = function () { queueLoading = null; reject(new Error("queue")); };
+        document.head.appendChild(script);
+      });
+    }
+    return queueLoading;
+  }
   var outbox = document.getElementById("outbox");
   function line(text, href) {
     var p = document.createElement("p");
@@ -79,6 +94,7 @@
     if (!Q || !outbox) return Promise.resolve();
     return Promise.all([Q.pending(), Q.takeOutcomes()]).then(function (both) {
       var waiting = both[0], answers = both[1];
+      if (!waiting.length) store("m-queue", null); // nothing left to send: no need to read the queue next time
       if (!waiting.length && !answers.length) return;
       outbox.textContent = "";
       answers.forEach(function (outcome) { outbox.appendChild(said(outcome)); });
@@ -91,8 +107,11 @@
     }).catch(function () {});
   }
   function sendWaiting() {
-    if (!Q || !navigator.onLine) return showOutbox();
-    return Q.flush().catch(function () {}).then(showOutbox);
+    if (!stored("m-queue")) return Promise.resolve();
+    return withQueue().then(function () {
+      if (!navigator.onLine) return showOutbox();
+      return Q.flush().catch(function () {}).then(showOutbox);
+    }).catch(function () {});
   }
   function queueForm(form) {
     var data = new FormData(form), labels = {}, parts = [], files = false;
@@ -116,6 +135,7 @@
       entry.json = {};
       parts.forEach(function (part) { entry.json[part[0]] = part[0] === "completed_units" ? Number(part[1]) : part[1]; });
     }
+    store("m-queue", "1");
     return Q.add(entry).then(function () {
       if (navigator.serviceWorker && navigator.serviceWorker.ready) {
         navigator.serviceWorker.ready.then(function (reg) { if (reg.sync) return reg.sync.register(Q.TAG); }).catch(function () {});
@@ -124,7 +144,7 @@
       return showOutbox();
     });
   }
-  if (Q) {
+  if (window.indexedDB) {
     $$("main form[data-queue]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (navigator.onLine) return; // online: the form goes as it always does
@@ -132,13 +152,13 @@
         event.stopImmediatePropagation();
         if (form.getAttribute("data-queued")) return; // one tap, one entry
         form.setAttribute("data-queued", "1");
-        queueForm(form).catch(function () { form.removeAttribute("data-queued"); });
+        withQueue().then(function () { return queueForm(form); }).catch(function () { form.removeAttribute("data-queued"); });
       });
     });
     window.addEventListener("online", sendWaiting);
     if (navigator.serviceWorker) {
       navigator.serviceWorker.addEventListener("message", function (message) {
-        if (message.data && message.data.type === "m-queue") showOutbox();
+        if (message.data && message.data.type === "m-queue") withQueue().then(showOutbox).catch(function () {});
       });
     }
     sendWaiting();
