@@ -7,6 +7,8 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import Role
+from ledger import selectors as ledger_selectors
 from tasks import services
 from tasks.models import Kind
 from tests import factories
@@ -122,3 +124,29 @@ def test_a_slot_is_edited_deleted_and_one_with_claims_cancelled_on_the_page(
     expect(page.locator(f"#slot-{held.pk}")).to_contain_text("已取消")
     claim.refresh_from_db()
     assert claim.status == "released"
+
+
+def test_a_large_bonus_is_asked_for_on_the_page_and_approved_by_a_second_finance_user(
+    on_postgres, live_server, desk, company, finance, mother
+):
+    factories.worked_for(company, mother)
+    page = desk()
+    sign_in(page, live_server.url, finance, f"/finance/adjustments/?company={company.pk}")
+
+    page.fill("[name=phone]", mother.phone[3:])
+    page.fill("[name=amount]", "800")
+    page.fill("[name=reason]", "季度全勤奖")
+    page.get_by_role("button", name="入账或提交审批").click()
+    expect(page.locator(".ok")).to_have_text("已提交：等待另一位财务审批。")
+    row = page.locator("tr", has_text="季度全勤奖")
+    expect(row).to_contain_text("等待另一位财务审批：这是您提交的。")
+    assert row.get_by_role("button", name="批准").count() == 0  # not hers to approve
+    shot(page, "finance-adjustments")
+
+    second = desk()
+    sign_in(
+        second, live_server.url, factories.staff(company, Role.FINANCE), f"/finance/adjustments/?company={company.pk}"
+    )
+    second.locator("tr", has_text="季度全勤奖").get_by_role("button", name="批准").click()
+    expect(second.locator(".ok")).to_have_text("已批准并入账。")
+    assert ledger_selectors.payable_balances(company_id=company.pk)[mother.pk] == 80_000
