@@ -62,42 +62,46 @@ def slot_edit(request, pk, slot_pk):
     data = form.cleaned_data
     starts_at = _kept(timezone.make_aware(datetime.datetime.combine(data["day"], data["start"])), slot.starts_at)
     ends_at = _kept(timezone.make_aware(datetime.datetime.combine(data["day"], data["end"])), slot.ends_at)
-    try:
-        services.slot_update(
-            actor=request.user, slot_id=slot.pk, starts_at=starts_at, ends_at=ends_at, capacity=data["capacity"]
-        )
-    except DomainError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("The time slot is changed."))
-    return redirect("work-slots", pk=pk)
+    change = {"starts_at": starts_at, "ends_at": ends_at, "capacity": data["capacity"]}
+    return _done(
+        request,
+        pk,
+        lambda: services.slot_update(actor=request.user, slot_id=slot.pk, **change),
+        _("The time slot is changed."),
+    )
 
 
 @supervisor_required
 @require_POST
 def slot_delete(request, pk, slot_pk):
     slot = _slot(request, pk, slot_pk)
-    try:
-        services.slot_delete(actor=request.user, slot_id=slot.pk)
-    except DomainError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _("The time slot is deleted."))
-    return redirect("work-slots", pk=pk)
+    return _done(
+        request, pk, lambda: services.slot_delete(actor=request.user, slot_id=slot.pk), _("The time slot is deleted.")
+    )
 
 
 @supervisor_required
 @require_POST
 def slot_cancel(request, pk, slot_pk):
     slot = _slot(request, pk, slot_pk)
+    reason = request.POST.get("reason", "")
+    return _done(
+        request,
+        pk,
+        lambda: services.slot_cancel(actor=request.user, slot_id=slot.pk, reason=reason),
+        lambda done: (
+            _("The time slot is cancelled. Mothers told and their tasks back in the hall: %(n)s.")
+            % {"n": done.released}
+        ),
+    )
+
+
+def _done(request, pk, act, said):
+    """Do it; say what came of it (``said``: the words, or a function of the result), or the refusal."""
     try:
-        done = services.slot_cancel(actor=request.user, slot_id=slot.pk, reason=request.POST.get("reason", ""))
+        result = act()
     except DomainError as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(
-            request,
-            _("The time slot is cancelled. Mothers told and their tasks back in the hall: %(n)s.")
-            % {"n": done.released},
-        )
+        messages.success(request, said(result) if callable(said) else said)
     return redirect("work-slots", pk=pk)

@@ -132,6 +132,16 @@ def slot(supervisor, project, *, starts_in=datetime.timedelta(hours=1), hours=2,
     )
 
 
+def handed_in(supervisor, project, **content):
+    """A new mother claims the next task of ``project`` in a new slot and hands in ``content``
+    (``text=…``, ``completed_units=…``): the submission."""
+    worker = mother()
+    claim = task_services.task_claim_next(
+        worker=worker, project_id=project.pk, slot_id=slot(supervisor, project).pk, confirm_outside_availability=True
+    )
+    return task_services.claim_submit(worker=worker, claim_id=claim.pk, **content)
+
+
 def worked_for(company, mother) -> None:
     """She has worked for the company (finance may only adjust the pay of such a mother)."""
     from ledger.models import AccountKind

@@ -41,14 +41,7 @@ def on_first_screen(locator) -> bool:
 
 def test_the_decision_bar_of_a_long_hand_in_is_on_the_first_screen(on_postgres, live_server, desk, supervisor, company):
     writing = factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=1)
-    mother = factories.mother()
-    claim = services.task_claim_next(
-        worker=mother,
-        project_id=writing.pk,
-        slot_id=factories.slot(supervisor, writing).pk,
-        confirm_outside_availability=True,
-    )
-    submission = services.claim_submit(worker=mother, claim_id=claim.pk, text=LONG_TEXT)
+    submission = factories.handed_in(supervisor, writing, text=LONG_TEXT)
     page = desk()
     sign_in(page, live_server.url, supervisor, f"/work/review/{submission.pk}/")
 

@@ -220,14 +220,7 @@ def test_the_ledger_workbook_has_real_dates_tasks_named_with_their_project_and_a
 ):
     with time_machine.travel(NOV_5 + datetime.timedelta(days=1), tick=False):
         beads = factories.project(supervisor, company, title="串珠手链", tasks=1)
-        mother = factories.mother()
-        claim = task_services.task_claim_next(
-            worker=mother,
-            project_id=beads.pk,
-            slot_id=factories.slot(supervisor, beads).pk,
-            confirm_outside_availability=True,
-        )
-        handed = task_services.claim_submit(worker=mother, claim_id=claim.pk, completed_units=10)
+        handed = factories.handed_in(supervisor, beads, completed_units=10)
         task_services.submission_review(actor=supervisor, submission_id=handed.pk, decision="accept")
     status, _, body = download(finance, "/api/v1/ledger/export?from=2026-11-01&to=2026-11-30&format=xlsx")
     assert status == 200
@@ -239,7 +232,7 @@ def test_the_ledger_workbook_has_real_dates_tasks_named_with_their_project_and_a
     assert entries and all(isinstance(row[date], datetime.datetime) for row in entries)
     assert sheet.cell(row=2, column=date + 1).number_format == "yyyy-mm-dd hh:mm"
     with_task = [row for row in entries if row[task]]
-    assert {row[task] for row in with_task} == {f"串珠手链 #{claim.task.number}"}  # both legs of the credit
+    assert {row[task] for row in with_task} == {f"串珠手链 #{handed.task.number}"}  # both legs of the credit
     assert total[0] == "合计"
     assert total[debit] == pytest.approx(sum(row[debit] or 0 for row in entries))
     assert total[credit] == pytest.approx(sum(row[credit] or 0 for row in entries))

@@ -85,14 +85,7 @@ def test_the_page_sets_them_one_per_line_the_review_page_offers_them_and_reset_b
     assert "已保存" in saved.content.decode() and "本公司自定义" in saved.content.decode()
 
     writing = factories.project(supervisor, company, kind=Kind.COPYWRITING, tasks=1)
-    mother = factories.mother()
-    claim = services.task_claim_next(
-        worker=mother,
-        project_id=writing.pk,
-        slot_id=factories.slot(supervisor, writing).pk,
-        confirm_outside_availability=True,
-    )
-    submission = services.claim_submit(worker=mother, claim_id=claim.pk, text="纯棉面料，柔软亲肤。")
+    submission = factories.handed_in(supervisor, writing, text="纯棉面料，柔软亲肤。")
     review = browser.get(f"/work/review/{submission.pk}/").content.decode()
     offered = re.findall(r'data-text="([^"]+)"', review)
     assert offered == ["文案里有错别字", "没有用到指定关键词"]
