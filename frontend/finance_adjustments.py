@@ -38,7 +38,7 @@ def _fen(raw: str) -> int | None:
         yuan = decimal.Decimal((raw or "").strip().replace("¥", "").replace(",", ""))
     except decimal.InvalidOperation:
         return None
-    if not yuan.is_finite() or yuan <= 0 or yuan != yuan.quantize(decimal.Decimal("0.01")) or yuan > 1_000_000:
+    if not yuan.is_finite() or yuan <= 0 or yuan > 1_000_000 or yuan != yuan.quantize(decimal.Decimal("0.01")):
         return None
     return int(yuan * 100)
 

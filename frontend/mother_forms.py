@@ -129,7 +129,9 @@ class AssemblySubmitForm(forms.Form):
         over = _("This batch has %(units)s %(unit)s, and you entered %(value)s. Please count again: at most %(units)s.")
         # The validator fills in %(value)s; the page's script (which keeps her chosen photos) fills in {n}.
         field.validators.append(
-            MaxValueValidator(units, message=over % {"units": units, "unit": unit, "value": "%(value)s"})
+            MaxValueValidator(
+                units, message=over % {"units": units, "unit": unit.replace("%", "%%"), "value": "%(value)s"}
+            )
         )
         field.widget.attrs["max"] = units
         field.widget.attrs["data-over"] = over % {"units": units, "unit": unit, "value": "{n}"}

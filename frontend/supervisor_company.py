@@ -111,7 +111,7 @@ def company_settlement(request, company_pk):
         raise Http404
     raw = request.POST.get("settlement_days", "").strip()
     try:
-        days = int(raw) if raw.isdigit() and len(raw) <= 3 else raw
+        days = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else raw
         account_companies.company_settlement_set(actor=request.user, company_id=chosen.pk, days=days)
     except DomainError as error:
         messages.error(request, error_text(error))

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, Exists, F, IntegerField, Max, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
@@ -14,15 +14,10 @@ from ledger.models import (
     AdjustmentRequest,
     AdjustmentStatus,
     Direction,
-    PayoutBatch,
-    PayoutStatus,
     Posting,
     Transaction,
     TransactionKind,
 )
-
-# A payout that settles what it covers (a draft may still change or be cancelled).
-SETTLED_STATUSES = (PayoutStatus.APPROVED, PayoutStatus.EXPORTED, PayoutStatus.PAID)
 
 # Signed for a payable account: credits increase what the company owes her.
 _SIGNED = Case(
@@ -240,31 +235,30 @@ def overdue_settlements(*, company_id: int, now, days: int = 15) -> list[dict]:
 
 def expected_pay_dates(user, balances: list[dict], *, today: datetime.date) -> dict[int, datetime.date]:
     """When each company with a balance owed to her should pay it, by its settlement schedule: the
-    half-month of her oldest credit not yet in a payout (approved, exported or paid) ends, and
-    ``Company.settlement_days`` later it is due. A date before ``today`` is a late payment."""
+    half-month of her oldest credit not yet covered (first in, first out: every debit — a payout, a
+    deduction, a reversal — covers the oldest credits first) ends, and ``Company.settlement_days``
+    later it is due. A date before ``today`` is a late payment."""
     owed = [row["company"] for row in balances if row["balance_fen"] > 0]
     if not owed:
         return {}
     days = dict(Company.objects.filter(pk__in=owed).values_list("pk", "settlement_days"))
-    settled = dict(
-        PayoutBatch.objects.filter(company_id__in=owed, status__in=SETTLED_STATUSES, lines__worker=user)
-        .values("company_id")
-        .annotate(through=Max("period_end"))
-        .values_list("company_id", "through")
-    )
     due = {}
     for company_id in owed:
-        credits = Posting.objects.filter(
-            account__kind=AccountKind.PAYABLE,
-            account__worker=user,
-            account__company_id=company_id,
-            direction=Direction.CREDIT,
+        mine = Posting.objects.filter(
+            account__kind=AccountKind.PAYABLE, account__worker=user, account__company_id=company_id
         )
-        if company_id in settled:
-            credits = credits.filter(
-                created_at__gte=periods.day_start(settled[company_id] + datetime.timedelta(days=1))
-            )
-        first = credits.order_by("created_at").values_list("created_at", flat=True).first()
+        covered = mine.filter(direction=Direction.DEBIT).aggregate(t=Coalesce(Sum("amount_fen"), Value(0)))["t"]
+        credited, first = 0, None
+        for at, fen in (
+            mine.filter(direction=Direction.CREDIT)
+            .order_by("created_at", "id")
+            .values_list("created_at", "amount_fen")
+            .iterator()
+        ):
+            credited += fen
+            if credited > covered:
+                first = at
+                break
         day = timezone.localdate(first) if first else today
         due[company_id] = periods.half_month(day)[1] + datetime.timedelta(days=days[company_id])
     return due

@@ -193,3 +193,14 @@ def test_the_drafter_of_a_batch_is_not_shown_its_approve_button(finance, company
 
     assert "/approve" not in mine and "等待另一位财务审批" in mine
     assert f"/finance/batches/{batch.pk}/approve" in theirs
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1E+9", "-5", "¥", "12.5.5"])
+def test_odd_amounts_are_refused_in_words_not_a_500(finance, company, mother, amount):
+    factories.worked_for(company, mother)
+    before = world()
+
+    refused = post_new(signed_in(finance), company, phone=mother.phone[3:], amount=amount)
+
+    assert refused.status_code == 200 and "请填写金额（元）" in refused.content.decode()
+    assert world() == before

@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,13 +153,20 @@ def slot_update(
         held = locks.lock(live)
         for claim in sorted(held, key=lambda c: c.task_id):
             locks.lock_update(
-                Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED, claim_expires_at__isnull=False),
+                # Never earlier than it is (work sent back for changes may be due later already).
+                Task.objects.filter(pk=claim.task_id, status=TaskStatus.CLAIMED, claim_expires_at__lt=deadline),
                 claim_expires_at=deadline,
             )
         Claim.objects.filter(pk__in=[c.pk for c in held], expires_at__lt=deadline).update(
             expires_at=deadline, deadline_reminded_at=None
         )
-    locks.lock_update(TimeSlot.objects.filter(pk=slot.pk), starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    # The check above read the slot unlocked: a claim that took a place since is caught here (the
+    # conditional update changes nothing, and the transaction is undone).
+    row = TimeSlot.objects.filter(pk=slot.pk, claimed_count__lte=capacity)
+    if not locks.lock_update(
+        row.filter(claimed_count=0) if shrinks else row, starts_at=starts_at, ends_at=ends_at, capacity=capacity
+    ):
+        raise SlotHasClaims(details={"places_taken": TimeSlot.objects.get(pk=slot.pk).claimed_count})
     slot.refresh_from_db()
     audit_record(
         actor=actor,
@@ -189,7 +197,12 @@ def slot_delete(*, actor: User, slot_id: int) -> None:
         ends_at=slot.ends_at.isoformat(),
         capacity=slot.capacity,
     )
-    TimeSlot.objects.filter(pk=slot.pk).delete()
+    # One conditional DELETE: a claim that came since the check above keeps the slot (never a cascade).
+    gone = TimeSlot.objects.filter(pk=slot.pk, claimed_count=0).exclude(
+        Exists(Claim.objects.filter(slot=OuterRef("pk")))
+    )
+    if not gone._raw_delete(gone.db):
+        raise SlotHasClaims(details={"places_taken": TimeSlot.objects.get(pk=slot.pk).claimed_count})
 
 
 def slot_cancel(*, actor: User, slot_id: int, reason: str) -> TimeSlot:
@@ -233,10 +246,23 @@ def _release_cancelled(slot: TimeSlot, *, actor: User) -> int:
             "task", "project", "project__company", "slot"
         )
     )
-    live = [claim for claim in live if not holds_materials(claim.task)]
+    why = slot.cancel_reason
+    holding = [claim for claim in live if holds_materials(claim.task)]
+    live = [claim for claim in live if claim not in holding]
+    for claim in holding:  # her batch stays hers: she is told, in other words
+        notice_send(
+            user_id=claim.worker_id,
+            kind=NoticeKind.SLOT_CANCELLED,
+            key=f"slot_cancelled:{slot.pk}:{claim.pk}",
+            text=_(
+                "“%(title)s”, %(when)s: the company cancelled this time slot (%(reason)s). You hold its materials: "
+                "bring them and what you made back to the drop-off point when you can. Nothing is deducted."
+            )
+            % {"title": claim.project.title, "when": _slot_words(slot), "reason": why},
+            data={"claim": claim.pk, "task": claim.task_id, "project": claim.project_id, "slot": slot.pk},
+        )
     if not live:
         return 0
-    why = slot.cancel_reason
     _release(claims=live, worker=None, now=now, kind=ReleaseKind.FREE, reason=why, actor=actor)
     for claim in live:
         notice_send(

@@ -49,7 +49,7 @@ def test_a_credit_is_due_the_schedules_days_after_its_half_month(company, mother
     assert due(mother, datetime.date(2026, 12, 3)) == {company.pk: datetime.date(2026, 12, 25)}
 
 
-def test_the_oldest_credit_not_yet_in_an_approved_payout_sets_the_date(company, finance, mother, credit):
+def test_the_oldest_credit_not_yet_paid_sets_the_date(company, finance, mother, credit):
     credit(datetime.date(2026, 11, 20))
     credit(datetime.date(2026, 12, 3))
     with time_machine.travel(on(datetime.date(2026, 12, 2)), tick=False):
@@ -59,11 +59,21 @@ def test_the_oldest_credit_not_yet_in_an_approved_payout_sets_the_date(company, 
             period_start=datetime.date(2026, 11, 16),
             period_end=datetime.date(2026, 11, 30),
         )
-    # A draft may still change: the 20 November credit is still owed, due 30 November + 5 days.
+    # Drafted, then approved, not paid: the 20 November credit is still owed, due 30 November + 5 days.
+    assert due(mother, datetime.date(2026, 12, 6)) == {company.pk: datetime.date(2026, 12, 5)}
+    payouts.payout_approve(actor=factories.staff(company, Role.FINANCE), batch_id=batch.pk)
     assert due(mother, datetime.date(2026, 12, 6)) == {company.pk: datetime.date(2026, 12, 5)}
 
-    payouts.payout_approve(actor=factories.staff(company, Role.FINANCE), batch_id=batch.pk)
+    payouts.payout_mark_paid(actor=finance, batch_id=batch.pk, reference="BANK-1")
     assert due(mother, datetime.date(2026, 12, 6)) == {company.pk: datetime.date(2026, 12, 20)}
+
+
+def test_a_deduction_covers_the_oldest_credits_first(company, mother, credit):
+    credit(datetime.date(2026, 11, 2), fen=300)  # covered by the deduction below: not late
+    credit(datetime.date(2026, 11, 20), fen=300)
+    credit(datetime.date(2026, 11, 21), fen=-300)
+
+    assert due(mother, datetime.date(2026, 11, 22)) == {company.pk: datetime.date(2026, 12, 5)}
 
 
 def test_the_api_gives_the_date_too(company, mother, credit):
@@ -146,7 +156,8 @@ def test_the_company_page_sets_it_and_refuses_a_wrong_number_in_words(company):
 
     wrong = browser.post(url, {"settlement_days": "30"}, follow=True)
     assert "请填 1 到 15 天" in text_of(wrong)
-    assert browser.post(url, {"settlement_days": "x" * 5000}).status_code == 302  # refused in words, not a 500
+    for odd in ("x" * 5000, "²", "٣", "-1"):
+        assert browser.post(url, {"settlement_days": odd}).status_code == 302, odd  # refused in words, not a 500
     saved = browser.post(url, {"settlement_days": "10"}, follow=True)
 
     assert "已保存：每半月结束后 10 天内付款。" in text_of(saved)

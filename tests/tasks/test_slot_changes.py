@@ -148,3 +148,30 @@ def test_the_slots_page_changes_deletes_and_cancels(supervisor, assembly, mother
     cancelled = browser.post(f"{url}/{held.pk}/cancel", {"reason": "材料没到"}, follow=True)
     assert "时段已取消" in cancelled.content.decode() and "材料没到" in cancelled.content.decode()
     assert browser.post(f"{url}/999999/cancel", {"reason": "x"}).status_code == 404
+
+
+def test_a_later_end_never_shortens_a_deadline_that_is_later_already(supervisor, assembly, mother):
+    slot = factories.slot(supervisor, assembly, capacity=5)
+    claim = take(mother, assembly, slot)
+    later = slot.ends_at + 5 * HOUR  # sent back for changes, say: due well after the slot
+    Claim.objects.filter(pk=claim.pk).update(expires_at=later)
+    Task.objects.filter(pk=claim.task_id).update(claim_expires_at=later)
+
+    update(supervisor, slot, end=slot.ends_at + HOUR)
+
+    claim.refresh_from_db()
+    assert claim.expires_at == later and Task.objects.get(pk=claim.task_id).claim_expires_at == later
+
+
+def test_a_mother_holding_materials_keeps_her_batch_and_is_told(supervisor, company, mother):
+    beads = factories.project(supervisor, company, tasks=2, dropoff_point="前台")
+    slot = factories.slot(supervisor, beads)
+    claim = take(mother, beads, slot)
+    services.handover_record(actor=supervisor, task_id=claim.task_id, kind="issue", units=claim.task.units)
+
+    done = services.slot_cancel(actor=supervisor, slot_id=slot.pk, reason="停电")
+
+    claim.refresh_from_db()
+    assert done.released == 0 and claim.status == ClaimStatus.ACTIVE
+    [notice] = Notice.objects.filter(kind=NoticeKind.SLOT_CANCELLED, user=mother)
+    assert "送回交货地点" in notice.text and "停电" in notice.text

@@ -110,8 +110,19 @@
     if (!stored("m-queue")) return Promise.resolve();
     return withQueue().then(function () {
       if (!navigator.onLine) return showOutbox();
-      return Q.flush().catch(function () {}).then(showOutbox);
+      return Q.flush(csrfNow()).catch(function () {}).then(showOutbox);
     }).catch(function () {});
+  }
+  function refusedHere(form) {
+    // What the page itself refuses (too many pieces or photos) is not queued: she is told now.
+    var pieces = $("input[name=completed_units]", form), photos = $("input[type=file]", form);
+    var most = pieces && Number(pieces.getAttribute("max"));
+    return !!((most && Number(pieces.value) > most) || (photos && photos.files.length > 3));
+  }
+  function csrfNow() {
+    // The token of this page (a new sign-in changes it), not the one kept with an entry from before.
+    var input = $("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
   }
   function queueForm(form) {
     var data = new FormData(form), labels = {}, parts = [], files = false;
@@ -148,6 +159,7 @@
     $$("main form[data-queue]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (navigator.onLine) return; // online: the form goes as it always does
+        if (refusedHere(form)) return; // (the assembly checks below say why, in her words)
         event.preventDefault();
         event.stopImmediatePropagation();
         if (form.getAttribute("data-queued")) return; // one tap, one entry
@@ -272,8 +284,10 @@
 
   function refreshAll() {
     var ids = { hall: ["hall"], claims: ["live-claims", "results"], earnings: ["earnings"], growth: ["growth"] }[page];
-    if (ids) refresh(ids);
+    if (ids) refresh(ids, page === "hall" ? clearNew : null);
   }
+  // The hall re-read counts every task there is now: none is new any more.
+  function clearNew() { newTasks = {}; showNewBar(); }
 
   var newTasks = {};
   var handlers = {
@@ -290,11 +304,11 @@
         }
         delete newTasks[data.task];
         showNewBar();
-      } else if (type === "task.opened" || type === "task.released") {
-        (data.tasks || [data.task]).forEach(function (id) { if (id) newTasks[id] = true; });
+      } else if ((type === "task.opened" || type === "task.released") && id > drawnAt) {
+        (data.tasks || [data.task]).forEach(function (task) { if (task) newTasks[task] = true; });
         showNewBar();
       } else if (type === "skill.level_changed") {
-        refresh(["hall"]); // work her new level opens (or closes) changes its lock in place
+        refresh(["hall"], clearNew); // work her new level opens (or closes) changes its lock in place
       }
     },
     growth: function (type, data) {
@@ -324,8 +338,7 @@
   if (bar) {
     bar.addEventListener("click", function () {
       refresh(["hall"], function () {
-        newTasks = {};
-        showNewBar();
+        clearNew();
         window.scrollTo(0, 0);
       });
     });

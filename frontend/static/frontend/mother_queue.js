@@ -47,9 +47,9 @@
     return { body: data, type: null };
   }
 
-  function sendOne(entry) {
+  function sendOne(entry, csrf) {
     var made = body(entry);
-    var headers = { "Idempotency-Key": entry.key, "X-CSRFToken": entry.csrf, Accept: "application/json" };
+    var headers = { "Idempotency-Key": entry.key, "X-CSRFToken": csrf || entry.csrf, Accept: "application/json" };
     if (made.type) headers["Content-Type"] = made.type;
     return fetch(entry.url, { method: "POST", credentials: "same-origin", headers: headers, body: made.body }).then(
       function (response) {
@@ -75,15 +75,16 @@
 
   var flushing = null;
   // Send what waits, oldest first; stop at the first send the network refuses (still offline).
-  // Resolves to the number of answers that came back.
-  function flush() {
+  // Resolves to the number of answers that came back. ``csrf``: the sending page's token (the
+  // worker has none but the one kept with each entry).
+  function flush(csrf) {
     if (flushing) return flushing;
     flushing = pending().then(function (entries) {
       entries.sort(function (a, b) { return a.at - b.at; });
       var answered = 0;
       var next = function (i) {
         if (i >= entries.length) return answered;
-        return sendOne(entries[i]).then(function (outcome) {
+        return sendOne(entries[i], csrf).then(function (outcome) {
           answered += 1;
           return run("outcomes", "readwrite", function (store) { store.put(outcome); }).then(function () {
             return run("sends", "readwrite", function (store) { store.delete(entries[i].key); });

@@ -3,15 +3,15 @@
 (function () {
   "use strict";
 
-  var root = document.querySelector(".workspace");
-  if (!root) return;
-
-  // --- confirmations for closing a project or removing a colleague ---------------------------
+  // --- confirmations (closing a project, removing a colleague, a reversal on finance's pages) ---
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
     });
   });
+
+  var root = document.querySelector(".workspace");
+  if (!root) return;
 
   // --- a form is sent once: a double click does not send it twice (the server copes anyway) ----
   // (not a download: its answer is a file, the page stays, and she may want another one)

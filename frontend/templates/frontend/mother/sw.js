@@ -137,7 +137,7 @@ self.addEventListener("fetch", function (event) {
 self.addEventListener("sync", function (event) {
   if (event.tag !== self.HomeslotQueue.TAG) return;
   var queue = self.HomeslotQueue;
-  event.waitUntil(queue.flush().then(function (answered) {
+  event.waitUntil(queue.flush(null).then(function (answered) {
     if (!answered) return;
     return self.clients.matchAll({ type: "window" }).then(function (windows) {
       windows.forEach(function (client) { client.postMessage({ type: "m-queue" }); });
