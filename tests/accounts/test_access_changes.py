@@ -112,6 +112,7 @@ def test_memberships_edited_in_the_admin(operator_admin, company, supervisor, fi
     kept, removed = Membership.objects.get(user=supervisor), Membership.objects.get(user=finance)
     form = {
         "name": company.name,
+        "settlement_days": "5",
         "memberships-TOTAL_FORMS": "2",
         "memberships-INITIAL_FORMS": "2",
         "memberships-0-id": kept.pk,

@@ -49,8 +49,8 @@
 
   function sendOne(entry, csrf) {
     var made = body(entry);
-    var headers = { "Idempotency-Key": entry.key, "X-CSRFToken": csrf || entry.csrf, Accept: "application/json" };
-    if (made.type) headers["Content-Type"] = made.type;
+    var headers = { "idempotency-key": entry.key, "x-csrftoken": csrf || entry.csrf, accept: "application/json" }; // (names are case-blind)
+    if (made.type) headers["content-type"] = made.type;
     return fetch(entry.url, { method: "POST", credentials: "same-origin", headers: headers, body: made.body }).then(
       function (response) {
         // The server is busy or down for a moment (429, 5xx): not an answer; it waits for the next try.
