@@ -1,5 +1,6 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +73,9 @@ class Company(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     # Its settlement schedule: each half-month (1st–15th, 16th–end) is paid within this many days
     # after it ends; 15 at most (part-time work is settled at least every 15 days). Mothers see the date.
-    settlement_days = models.PositiveSmallIntegerField(_("days to pay after each half-month"), default=5)
+    settlement_days = models.PositiveSmallIntegerField(
+        _("days to pay after each half-month"), default=5, validators=[MinValueValidator(1), MaxValueValidator(15)]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -232,3 +232,18 @@ def test_signing_in_again_is_not_an_access_change(mother):
 
     assert changes() == []
     assert factories.api_token_for(mother)
+
+
+def test_settlement_days_out_of_range_in_the_admin_is_a_form_error_not_a_500(operator_admin, company):
+    form = {
+        "name": company.name,
+        "settlement_days": "30",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+
+    response = operator_admin.post(f"/admin/accounts/company/{company.pk}/change/", form)
+
+    assert response.status_code == 200 and "15" in response.content.decode()
+    company.refresh_from_db()
+    assert company.settlement_days == 5
