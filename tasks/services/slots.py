@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -247,36 +248,32 @@ def _release_cancelled(slot: TimeSlot, *, actor: User) -> int:
         )
     )
     why = slot.cancel_reason
-    holding = [claim for claim in live if holds_materials(claim.task)]
-    live = [claim for claim in live if claim not in holding]
-    for claim in holding:  # her batch stays hers: she is told, in other words
-        notice_send(
-            user_id=claim.worker_id,
-            kind=NoticeKind.SLOT_CANCELLED,
-            key=f"slot_cancelled:{slot.pk}:{claim.pk}",
-            text=_(
-                "“%(title)s”, %(when)s: the company cancelled this time slot (%(reason)s). You hold its materials: "
-                "bring them and what you made back to the drop-off point when you can. Nothing is deducted."
-            )
-            % {"title": claim.project.title, "when": _slot_words(slot), "reason": why},
-            data={"claim": claim.pk, "task": claim.task_id, "project": claim.project_id, "slot": slot.pk},
-        )
-    if not live:
-        return 0
-    _release(claims=live, worker=None, now=now, kind=ReleaseKind.FREE, reason=why, actor=actor)
+    holding = {claim.pk for claim in live if holds_materials(claim.task)}
+    released = [claim for claim in live if claim.pk not in holding]
+    if released:
+        _release(claims=released, worker=None, now=now, kind=ReleaseKind.FREE, reason=why, actor=actor)
     for claim in live:
         notice_send(
             user_id=claim.worker_id,
             kind=NoticeKind.SLOT_CANCELLED,
             key=f"slot_cancelled:{slot.pk}:{claim.pk}",
-            text=_(
-                "“%(title)s”, %(when)s: the company cancelled this time slot (%(reason)s). The task is back in "
-                "the hall; this leaves no mark on you."
-            )
+            text=(_HOLDING_TEXT if claim.pk in holding else _RELEASED_TEXT)
             % {"title": claim.project.title, "when": _slot_words(slot), "reason": why},
             data={"claim": claim.pk, "task": claim.task_id, "project": claim.project_id, "slot": slot.pk},
         )
-    return len(live)
+    return len(released)
+
+
+# What each mother holding the slot is told: her task is back in the hall, or (her batch's materials
+# with her) it stays hers and comes back to the counter.
+_RELEASED_TEXT = gettext_lazy(
+    "“%(title)s”, %(when)s: the company cancelled this time slot (%(reason)s). The task is back in "
+    "the hall; this leaves no mark on you."
+)
+_HOLDING_TEXT = gettext_lazy(
+    "“%(title)s”, %(when)s: the company cancelled this time slot (%(reason)s). You hold its materials: "
+    "bring them and what you made back to the drop-off point when you can. Nothing is deducted."
+)
 
 
 def _slot_words(slot: TimeSlot) -> str:
