@@ -16,12 +16,14 @@ from django.utils import timezone
 from django_tasks.base import Task
 
 from accounts.jobs import accounts_tidy
+from background import facts
 from background.jobs import idempotent_requests_prune, task_results_prune
 from background.models import PeriodicRun
 from ledger import jobs as ledger_jobs
 from notices import jobs as notice_jobs
 from realtime.jobs import outbox_prune
 from skills import jobs as skill_jobs
+from standards import jobs as standard_jobs
 from tasks import jobs as task_jobs
 
 logger = logging.getLogger(__name__)
@@ -42,8 +44,11 @@ class Periodic:
 
 
 def schedule() -> list[Periodic]:
-    """Every periodic job of the platform, in one list."""
+    """Every periodic job of the platform, in one list: the apps below background by name here, and
+    those beside it on its layer (which it may not import: integrations) as config supplies them in
+    ``background.facts.jobs_beside``."""
     minute = datetime.timedelta(minutes=1)
+    beside = [Periodic(task, every) for task, every in facts.jobs_beside()]
     return [
         Periodic(task_jobs.claims_expire, minute),
         Periodic(task_jobs.submissions_auto_accept, minute),
@@ -53,6 +58,7 @@ def schedule() -> list[Periodic]:
         Periodic(task_jobs.hours_warn, 5 * minute),
         Periodic(task_jobs.returns_overdue_remind, 5 * minute),
         Periodic(task_jobs.measured_pay_update, datetime.timedelta(hours=1)),
+        Periodic(standard_jobs.standings_measure, datetime.timedelta(hours=1)),
         Periodic(task_jobs.deleted_payout_details_erase, datetime.timedelta(hours=1)),
         Periodic(ledger_jobs.settlement_overdue_warn, datetime.timedelta(days=1)),
         Periodic(skill_jobs.demotions_apply, datetime.timedelta(days=1)),
@@ -60,6 +66,7 @@ def schedule() -> list[Periodic]:
         Periodic(task_results_prune, datetime.timedelta(days=1)),
         Periodic(accounts_tidy, datetime.timedelta(hours=1)),
         Periodic(idempotent_requests_prune, datetime.timedelta(hours=1)),
+        *beside,
     ]
 
 

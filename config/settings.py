@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "fairwork",
     "notices",
     "skills",
+    "standards",
+    "integrations",
+    "config",  # last: the top layer's wiring (config/apps.py) and the commands that span apps
 ]
 
 MIDDLEWARE = [
@@ -293,6 +296,7 @@ _PUSH_SERVICES = "fcm.googleapis.com,push.services.mozilla.com,notify.windows.co
 HOMESLOT_PUSH_SERVICES = tuple(
     h.strip().lower() for h in os.environ.get("HOMESLOT_PUSH_SERVICES", _PUSH_SERVICES).split(",")
 )
+HOMESLOT_WEBHOOKS_ALLOW_LOOPBACK = env_bool("HOMESLOT_WEBHOOKS_ALLOW_LOOPBACK", False)  # integrations/targets.py
 # Realtime outbox rows older than this are pruned (a client with an older gap resyncs).
 HOMESLOT_OUTBOX_RETENTION_HOURS = int(os.environ.get("HOMESLOT_OUTBOX_RETENTION_HOURS", "48"))
 # An adjustment larger than this (in fen, either sign) waits for a second finance user.

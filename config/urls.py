@@ -6,11 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from config.api import api_not_found
 from core import ids  # noqa: F401 - registers <id:…>
+from integrations import api as integrations_api
 from ledger import api as ledger_api
 from ledger import api_exports as ledger_api_exports
 from ledger import api_payouts as ledger_api_payouts
 from notices import api as notices_api
 from skills import api_peer_review as skills_api_peer_review
+from standards import api as standards_api
 from tasks import api as tasks_api
 from tasks import api_account as tasks_api_account
 from tasks import api_appeals as tasks_api_appeals
@@ -36,6 +38,13 @@ v1 = [
         "companies/<id:pk>/members/<id:user_id>",
         accounts_api.CompanyMemberView.as_view(),
         name="company-member",
+    ),
+    path("companies/<id:pk>/quality", standards_api.CompanyQualityView.as_view(), name="company-quality"),
+    path("programme/figures", standards_api.ProgrammeFiguresView.as_view(), name="programme-figures"),
+    path(
+        "programme/figures/export",
+        standards_api.ProgrammeFiguresExportView.as_view(),
+        name="programme-figures-export",
     ),
     path("me", workers_api.MeView.as_view(), name="me"),
     path("me/tokens", accounts_api.MeTokensView.as_view(), name="me-tokens"),
@@ -146,6 +155,19 @@ v1 = [
     ),
     path("payouts/<id:pk>/mark-paid", ledger_api_payouts.PayoutMarkPaidView.as_view(), name="payout-mark-paid"),
     path("payouts/<id:pk>/export", ledger_api_payouts.PayoutExportView.as_view(), name="payout-export"),
+    path("webhooks", integrations_api.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<id:pk>", integrations_api.WebhookView.as_view(), name="webhook"),
+    path(
+        "webhooks/<id:pk>/rotate-secret",
+        integrations_api.WebhookRotateSecretView.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path("webhooks/<id:pk>/deliveries", integrations_api.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
+    path(
+        "webhooks/<id:pk>/deliveries/<id:delivery_id>/replay",
+        integrations_api.WebhookDeliveryReplayView.as_view(),
+        name="webhook-delivery-replay",
+    ),
 ]
 
 urlpatterns = [

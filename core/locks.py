@@ -20,7 +20,9 @@ locks rows in the order of ``ORDER`` below, and rows of one kind by primary key:
 11. ``ledger.account``       — ledger accounts (her payable account before any debit)
 12. ``skills.workerskill``   — her level in a skill, recomputed after the review and its credit
 13. ``workers.payoutaccount`` — where her pay goes: changed alone (or resealed with a new key)
-14. ``notices.noticesettings`` — her notification choices: an SMS counted against her daily cap, last
+14. ``integrations.webhookendpoint`` — a company's webhook (after the company's row when one is added)
+15. ``integrations.webhookdelivery`` — a delivery of it: claimed, recorded, replayed after its endpoint
+16. ``notices.noticesettings`` — her notification choices: an SMS counted against her daily cap, last
 
 A conditional ``UPDATE`` locks the rows it changes just as ``SELECT … FOR UPDATE`` does:
 ``lock_update`` is that lock, in the same order. Rows already locked (by ``lock``) may be
@@ -57,6 +59,8 @@ ORDER = (
     "ledger.account",
     "skills.workerskill",
     "workers.payoutaccount",
+    "integrations.webhookendpoint",
+    "integrations.webhookdelivery",
     "notices.noticesettings",
 )
 RANK = {label: rank for rank, label in enumerate(ORDER, start=1)}

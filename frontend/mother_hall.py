@@ -23,6 +23,7 @@ from frontend.mother_forms import MotherClaimForm
 from ledger.money import fen_for_units, format_fen, format_rate
 from skills import rules as level_rules
 from skills.errors import SkillRequired
+from standards import selectors as standard_selectors
 from tasks import selectors, services
 from tasks.errors import ClaimNextRepeated, NoTaskAvailable, TaskAlreadyClaimed
 from tasks.models import ClaimStatus, Kind
@@ -81,6 +82,7 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
     # Her levels in the skills the work needs: read once for the page, not per card.
     needed = {task.project.skill_id for task in nexts.values() if task.project.skill_id}
     career = career_of(user.pk, needed)
+    standards = standard_selectors.card_lines({task.project.company_id for task in nexts.values()})
     groups = []
     for project_id, slots in slots_by_project.items():
         slots.sort(key=lambda s: (not s["fits"], s["slot"].starts_at, s["slot"].pk))
@@ -100,6 +102,7 @@ def hall_groups(user, profile, *, kind: str = "", fits_only: bool = False) -> li
                 "level_name": level_rules.level_name(project.min_level) if project.min_level else "",
                 "trained": project.training and career.level(project.skill_id) >= 1,
                 "your_rate": f"{format_rate(your_rate)}/{project.unit}" if your_rate else "",
+                "standard": standards.get(project.company_id),
             }
         )
     groups.sort(key=lambda g: (not g["best"]["fits"], g["best"]["slot"].starts_at, g["project"].pk))

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from core import ids  # noqa: F401 - registers <id:…>
-from frontend import account_pages, finance, finance_adjustments, join, join_company, views
+from frontend import account_pages, finance, finance_adjustments, join, join_company, standard_pages, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("signout/", views.sign_out, name="sign-out"),
     path("account/", account_pages.staff_account, name="account"),
     path("account/data", account_pages.data_download, name="account-data"),
+    path("companies/<id:pk>/", standard_pages.company_standard, name="company-standard"),
+    path("programme/", standard_pages.programme_page, name="programme"),
     path("m/", include("frontend.mother_urls")),
     path("work/", include("frontend.supervisor_urls")),
     path("finance/", finance.ledger, name="finance-ledger"),

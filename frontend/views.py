@@ -11,6 +11,7 @@ from accounts.selectors import SUPERVISING_ROLES, company_ids_for
 from accounts.services import session_sign_out
 from core.errors import BAD_REQUEST, CSRF_FAILED, SERVER_ERROR, Forbidden, NotFound
 from core.http_errors import error_body, is_api_path
+from standards.programme import observer_of
 
 
 def home(request):
@@ -31,6 +32,8 @@ def landing_for(user) -> str | None:
         return "/work/"
     if company_ids_for(user, roles=[Role.FINANCE]):
         return "/finance/"
+    if observer_of(user) is not None:
+        return "/programme/"
     return None
 
 

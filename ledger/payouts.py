@@ -38,7 +38,7 @@ from ledger.services import Leg, account_for, transaction_post
 from notices.models import NoticeKind
 from notices.services import notice_send
 from realtime import events
-from realtime.groups import worker_group
+from realtime.groups import company_staff_group, worker_group
 from realtime.publish import publish
 
 MAX_PERIOD_DAYS = 31
@@ -143,6 +143,18 @@ def payout_approve(*, actor: User, batch_id: int) -> PayoutBatch:
     batch.status, batch.approved_by, batch.approved_at = PayoutStatus.APPROVED, actor, timezone.now()
     batch.save(update_fields=["status", "approved_by", "approved_at"])
     audit_record(actor=actor, action="payout.approve", target=batch, company_id=batch.company_id)
+    publish(
+        events.payout_approved(
+            batch=batch.pk,
+            company=batch.company_id,
+            amount_fen=batch.total_fen,
+            amount_display=format_fen(batch.total_fen),
+            period_start=batch.period_start,
+            period_end=batch.period_end,
+            lines=batch.lines.count(),
+        ),
+        groups=[company_staff_group(batch.company_id)],
+    )
     return batch
 
 
@@ -265,6 +277,18 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
     if held:
         batch.total_fen = sum(line.amount_fen for line in batch.lines.all() if line.worker_id not in held)
     batch.save(update_fields=["status", "paid_by", "paid_at", "bank_reference", "total_fen"])
+    # The staff hear the batch once, with what was paid in all (each mother heard her own line above).
+    publish(
+        events.payout_paid(
+            batch=batch.pk,
+            company=batch.company_id,
+            amount_fen=batch.total_fen,
+            amount_display=format_fen(batch.total_fen),
+            period_start=batch.period_start,
+            period_end=batch.period_end,
+        ),
+        groups=[company_staff_group(batch.company_id)],
+    )
     audit_record(
         actor=actor,
         action="payout.paid",

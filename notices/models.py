@@ -35,6 +35,7 @@ class NoticeKind(models.TextChoices):
     HANDOVER = "handover", _("materials or pieces recorded")
     RETURN_OVERDUE = "return_overdue", _("materials due back")
     SLOT_CANCELLED = "slot_cancelled", _("time slot cancelled")
+    WEBHOOK_DISABLED = "webhook_disabled", _("webhook turned off")
 
 
 class Category(models.TextChoices):

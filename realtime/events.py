@@ -24,6 +24,7 @@ REVIEW_DECIDED = "review.decided"
 LEDGER_CREDITED = "ledger.credited"
 PROJECT_PROGRESS = "project.progress"
 NOTICE_CREATED = "notice.created"
+PAYOUT_APPROVED = "payout.approved"
 PAYOUT_PAID = "payout.paid"
 SKILL_LEVEL_CHANGED = "skill.level_changed"
 APPEAL_OPENED = "appeal.opened"
@@ -41,6 +42,7 @@ ALL = (
     LEDGER_CREDITED,
     PROJECT_PROGRESS,
     NOTICE_CREATED,
+    PAYOUT_APPROVED,
     PAYOUT_PAID,
     SKILL_LEVEL_CHANGED,
     APPEAL_OPENED,
@@ -181,6 +183,32 @@ def notice_created(*, notice: int, kind: str, text: str, about: Mapping[str, Any
     return Event(NOTICE_CREATED, {"notice": notice, "kind": kind, "text": text, **about})
 
 
+def payout_approved(
+    *,
+    batch: int,
+    company: int,
+    amount_fen: int,
+    amount_display: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    lines: int,
+) -> Event:
+    """A payout batch was approved by a second finance user (to the company's staff): its total and
+    how many mothers it pays. Nothing is posted yet; ``payout.paid`` follows when the bank has paid."""
+    return Event(
+        PAYOUT_APPROVED,
+        {
+            "batch": batch,
+            "company": company,
+            "amount_fen": amount_fen,
+            "amount_display": amount_display,
+            "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(),
+            "lines": lines,
+        },
+    )
+
+
 def payout_paid(
     *,
     batch: int,
@@ -190,6 +218,8 @@ def payout_paid(
     period_start: datetime.date,
     period_end: datetime.date,
 ) -> Event:
+    """A payout paid: to each mother (``worker.<id>``) with her amount, and once per batch to the
+    company's staff with the batch's total paid."""
     return Event(
         PAYOUT_PAID,
         {

@@ -10,8 +10,10 @@ from ledger import payouts
 from ledger.models import PayoutStatus, Posting, Transaction
 from notices.models import Notice, NoticeKind
 from realtime.models import OutboxEvent
+from standards.models import CompanyStanding
 from tasks import demo_period
 from tasks.models import Claim, Kind, Project, ProjectStatus, Review, Submission
+from tests.conftest import api_for
 
 
 def test_seed_demo_is_idempotent_and_has_the_api_md_accounts(db):
@@ -129,3 +131,17 @@ def test_the_demo_has_a_skill_its_paid_training_and_work_it_unlocks(db):
     second = User.objects.get(phone="+8613900000002")
     refusal = career.skill_refusal(worker_id=second.pk, project=skilled)
     assert refusal.code == "skill_required" and TRAINING in refusal.details["how_to_qualify"]
+
+
+def test_the_demo_has_a_programme_observer_for_guangdong_and_measured_standards(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    observer = User.objects.get(phone="+8613600000000")
+    assert observer.check_password("homeslot-demo")
+    assert observer.programme.regions == ["广东省"]
+    assert not observer.memberships.exists()
+    assert CompanyStanding.objects.filter(company__name="示例制衣厂").exists()
+    answer = api_for(observer).get("/api/v1/programme/figures")
+    assert answer.status_code == 200
+    shown = [row for row in answer.json()["rows"] if not row["suppressed"]]
+    assert [row["region"] for row in shown] == ["佛山市"]  # the closed half-month's 8 mothers

@@ -16,6 +16,7 @@ from core.errors import DomainError
 
 REPO = Path(__file__).resolve().parents[1]
 APPS = ["accounts", "workers", "tasks", "ledger", "realtime", "fairwork", "notices", "skills", "background", "frontend"]
+APPS += ["integrations", "standards"]
 PACKAGES = [*APPS, "config", "core"]
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 # A row of an error table: | 409 | `slot_full` | … (one cell may name two codes: `a` / `b`).

@@ -28,6 +28,8 @@ APPS = [
     "fairwork",
     "notices",
     "skills",
+    "standards",
+    "integrations",
     "background",
     "frontend",
     "config",

@@ -13,7 +13,20 @@ from core.providers import NotSupplied, Provider
 
 REPO = Path(__file__).resolve().parents[1]
 LINT = Path(sys.executable).with_name("lint-imports")
-APPS = ("config", "frontend", "background", "tasks", "skills", "fairwork", "ledger", "workers", "notices", "realtime")
+APPS = (
+    "config",
+    "frontend",
+    "integrations",
+    "background",
+    "standards",
+    "tasks",
+    "skills",
+    "fairwork",
+    "ledger",
+    "workers",
+    "notices",
+    "realtime",
+)
 APPS += ("accounts", "core")
 
 

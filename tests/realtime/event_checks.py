@@ -188,6 +188,7 @@ NOTICE_ABOUT = {
     NoticeKind.HANDOVER: {"claim": check_int, "task": check_int, "project": check_int, "handover": check_int},
     NoticeKind.RETURN_OVERDUE: {"claim": check_int, "task": check_int, "project": check_int},
     NoticeKind.SLOT_CANCELLED: {"claim": check_int, "task": check_int, "project": check_int, "slot": check_int},
+    NoticeKind.WEBHOOK_DISABLED: {"company": check_int, "webhook": check_int, "url": check_str},
 }
 
 
@@ -293,6 +294,16 @@ check_payout_paid = Keys(
         ("period_end", check_date),
     ]
 )
+check_payout_approved = Keys(
+    [
+        ("batch", check_int),
+        ("company", check_int),
+        *_AMOUNT,
+        ("period_start", check_date),
+        ("period_end", check_date),
+        ("lines", check_int),
+    ]
+)
 
 check_skill_level_changed = Keys(
     [
@@ -352,6 +363,7 @@ CHECKERS: dict[str, Keys | AnyOf | NoticeData] = {
     "ledger.credited": check_ledger_credited,
     "project.progress": check_project_progress,
     "notice.created": check_notice_created,
+    "payout.approved": check_payout_approved,
     "payout.paid": check_payout_paid,
     "skill.level_changed": check_skill_level_changed,
     "appeal.opened": check_appeal_opened,
@@ -373,7 +385,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "ledger.credited": (_WORKER,),
     "project.progress": (_STAFF,),
     "notice.created": (_WORKER,),
-    "payout.paid": (_WORKER,),
+    "payout.approved": (_STAFF,),
+    "payout.paid": (_WORKER, _STAFF),
     "skill.level_changed": (_WORKER, _STAFF),
     "appeal.opened": (_WORKER, _STAFF),
     "appeal.decided": (_WORKER, _STAFF),

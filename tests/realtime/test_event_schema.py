@@ -67,6 +67,15 @@ EXAMPLES = {
     "notice.created": lambda: events.notice_created(
         notice=7, kind="claim_expired", text="时间到了", about={"claim": 4, "task": 2, "project": 1}
     ),
+    "payout.approved": lambda: events.payout_approved(
+        batch=8,
+        company=6,
+        amount_fen=12_845,
+        amount_display="¥128.45",
+        period_start=datetime.date(2025, 3, 1),
+        period_end=datetime.date(2025, 3, 15),
+        lines=2,
+    ),
     "payout.paid": lambda: events.payout_paid(
         batch=8,
         company=6,
@@ -97,7 +106,7 @@ EXAMPLES = {
 
 
 def test_every_type_has_one_builder_example_checker_and_groups():
-    assert len(events.ALL) == len(set(events.ALL)) == 15
+    assert len(events.ALL) == len(set(events.ALL)) == 16
     assert set(CHECKERS) == set(GROUPS) == set(EXAMPLES) == set(events.ALL)
     for event_type in events.ALL:
         builder = getattr(events, event_type.replace(".", "_"))

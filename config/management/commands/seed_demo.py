@@ -1,4 +1,5 @@
-"""Demo data of API.md: two companies, their staff, 20 mothers, one published project of each kind.
+"""Demo data of API.md: two companies, their staff, 20 mothers, one published project of each kind,
+a programme observer. In config (the top layer): it seeds every app, the standard's too.
 
 Idempotent: a second run changes nothing (it only adds slots for days that have none yet,
 so the demo stays claimable as days pass). Then the closed half-month (tasks/demo_period.py):
@@ -17,6 +18,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from accounts.demo import demo_joining_seed
 from accounts.models import Company, Role, User
+from standards.demo import demo_observer_seed, demo_standings_seed
 from tasks import demo_career, demo_period
 from tasks import services as task_services
 from tasks.models import Kind, Project, ProjectStatus, TimeSlot
@@ -63,6 +65,8 @@ class Command(BaseCommand):
         demo_period.period_seed(company=factory, supervisor=supervisor, mothers=mothers)
         demo_career.career_seed(company=factory, supervisor=supervisor, mothers=mothers, slots=self._slot_week)
         demo_joining_seed(password=PASSWORD)  # an operator, and a company waiting for her approval
+        demo_observer_seed(password=PASSWORD)  # 广东省's programme observer
+        demo_standings_seed()  # the standard measured once (then hourly, by the scheduler)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'homeslot-demo'."))
 
     def _people_and_projects(self):
