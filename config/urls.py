@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from config.api import api_not_found
 from core import ids  # noqa: F401 - registers <id:…>
 from integrations import api as integrations_api
+from integrations import views as integrations_views
 from ledger import api as ledger_api
 from ledger import api_exports as ledger_api_exports
 from ledger import api_payouts as ledger_api_payouts
@@ -185,6 +186,15 @@ urlpatterns = [
     re_path(r"^api(?:/|$)", api_not_found),  # last under /api/: anything else is a JSON 404, never a page
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The company admin's webhook pages (integrations/views.py: frontend cannot import integrations).
+    path("work/webhooks/", integrations_views.webhooks, name="work-webhooks"),
+    path("work/webhooks/<id:pk>/", integrations_views.webhook_log, name="work-webhook-log"),
+    path(
+        "work/webhooks/<id:pk>/deliveries/<id:delivery_id>/replay",
+        integrations_views.webhook_replay,
+        name="work-webhook-replay",
+    ),
+    path("work/webhooks/<id:pk>/<str:action>", integrations_views.webhook_action, name="work-webhook-action"),
     path("", include("frontend.urls")),
 ]
 
