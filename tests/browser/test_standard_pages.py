@@ -11,27 +11,13 @@ from standards import services
 from tasks import services as task_services
 from tests import factories
 from tests.browser.pages import fits_the_phone, shot, sign_in
-from tests.standards.history import History, at
-from tests.standards.test_badge import FIRST_HALF, NOW
+from tests.standards.test_badge import NOW, good_record
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_a_mother_sees_the_badge_on_the_card_and_the_company_page(phone, server, company, supervisor, finance, mom):
-    history = History(company, supervisor)
-    history.piece(at(datetime.date(2026, 8, 20), 9))
-    for i in range(20):
-        history.piece(at(FIRST_HALF[i % len(FIRST_HALF)], 9 + i % 3))
-    approver = factories.staff(company, "finance")
-    history.pay(
-        finance, approver, at(datetime.date(2026, 9, 1), 10), (datetime.date(2026, 8, 16), datetime.date(2026, 8, 31))
-    )
-    history.pay(
-        finance,
-        approver,
-        at(datetime.date(2026, 10, 16), 10),
-        (datetime.date(2026, 10, 1), datetime.date(2026, 10, 15)),
-    )
+    good_record(company, supervisor, finance)
     assert services.standing_update(company_id=company.pk, now=NOW).badge is True
     # Work to claim tomorrow morning.
     project = factories.project(supervisor, company, kind="copywriting", tasks=2, title="新品文案")

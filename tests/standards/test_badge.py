@@ -16,8 +16,7 @@ NOW = at(datetime.date(2026, 11, 30), 12)
 FIRST_HALF = [datetime.date(2026, 10, d) for d in range(5, 15) if datetime.date(2026, 10, d).weekday() < 5]
 
 
-@pytest.fixture
-def record(company, supervisor, finance):
+def good_record(company, supervisor, finance) -> History:
     """A good record: 20 briefs at ¥30/h reviewed in two hours (in school hours), all paid on 16 October,
     and a first hand-in in August, before the window."""
     history = History(company, supervisor)
@@ -35,6 +34,11 @@ def record(company, supervisor, finance):
         (datetime.date(2026, 10, 1), datetime.date(2026, 10, 15)),
     )
     return history
+
+
+@pytest.fixture
+def record(company, supervisor, finance):
+    return good_record(company, supervisor, finance)
 
 
 def test_a_record_meeting_every_indicator_carries_the_badge(company, record):
