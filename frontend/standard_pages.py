@@ -101,7 +101,8 @@ def _charts(totals: list[dict]) -> list[dict]:
                     "suppressed": total["suppressed"],
                 }
             )
-        charts.append({"key": key, "bars": bars, "height": CHART_HEIGHT + 30})
+        empty = all(value is None for value in values)
+        charts.append({"key": key, "bars": bars, "height": CHART_HEIGHT + 30, "empty": empty})
     return charts
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from ledger import adjustments, payouts, periods
+from standards.services import programme_observer_save
 from tasks import services
 from tasks.models import Kind
 from tests import factories
@@ -49,8 +50,10 @@ def build_site() -> dict:
         )
     batch = payouts.payout_draft(actor=finance, company_id=company.pk, period_start=start, period_end=end)
     assembly = projects[Kind.ASSEMBLY]
+    observer = factories.UserFactory()
+    programme_observer_save(actor=None, user_id=observer.pk, body="广东省妇女联合会", regions=["广东省"])
     return {
-        "users": {"mother": mother, "admin": admin, "finance": finance},
+        "users": {"mother": mother, "admin": admin, "finance": finance, "programme": observer},
         "claims": claims,
         "pages": {
             None: [
@@ -65,6 +68,7 @@ def build_site() -> dict:
                 "/api/docs/",
                 "/admin/login/",
                 "/no-such-page/",
+                f"/companies/{company.pk}/",
             ],
             "mother": [
                 "/m/",
@@ -88,6 +92,7 @@ def build_site() -> dict:
                 ),
                 f"/work/review/{submission.pk}/",
                 "/work/company/",
+                "/work/webhooks/",
                 "/work/skills/",
                 "/work/appeals/",
                 f"/work/workers/{mother.pk}/",
@@ -98,5 +103,6 @@ def build_site() -> dict:
                 f"/finance/batches/{batch.pk}/",
                 "/finance/reconciliation/",
             ],
+            "programme": ["/programme/"],
         },
     }

@@ -13,7 +13,7 @@ from tests.site_tour import build_site
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 OUT = SHOTS / "pages"
-WIDTHS = {"mother": (360, 740), "admin": (1366, 768), "finance": (1366, 768)}
+WIDTHS = {"mother": (360, 740), "admin": (1366, 768), "finance": (1366, 768), "programme": (1366, 768)}
 
 
 def file_name(role: str, path: str) -> str:
