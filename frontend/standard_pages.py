@@ -20,8 +20,14 @@ CHART_HEIGHT = 120
 
 @require_GET
 def company_standard(request, pk: int):
+    """Open to anyone; it reads the standing the hourly job keeps. Only a signed-in person's visit
+    measures a company not measured yet (an anonymous one cannot make the server work for it)."""
     company = get_object_or_404(Company, pk=pk)
-    standing = CompanyStanding.objects.filter(company=company).first() or standing_update(company_id=company.pk)
+    standing = CompanyStanding.objects.filter(company=company).first()
+    if standing is None and request.user.is_authenticated:
+        standing = standing_update(company_id=company.pk)
+    if standing is None:
+        return join_render(request, "frontend/standard/company.html", {"company": company, "standing": None})
     shown = standing_shown(standing)
     rows = [_indicator_row(i) for i in shown["indicators"]]
     context = {
@@ -36,10 +42,10 @@ def company_standard(request, pk: int):
 
 
 def _indicator_row(indicator: dict) -> dict:
-    """An indicator with a bar for the shares (how full, and where the threshold sits)."""
-    value, share = indicator["value"], None
-    if isinstance(value, float) and 0 <= value <= 1:
-        share = round(value * 100)
+    """An indicator with a bar for the shares (how full)."""
+    share = None
+    if indicator["key"] in indicators.SHARES and indicator["value"] is not None:
+        share = round(indicator["value"] * 100)
     return indicator | {"bar": share}
 
 

@@ -65,7 +65,7 @@ def webhook_endpoint_create(
         company_id=company_id,
         url=url,
         event_types=event_types,
-        description=(description or "").strip()[:200],
+        description=(description or "").replace("\x00", "").strip()[:200],
         secret_sealed=sealing.seal(secret),
         created_by=actor,
     )
@@ -97,7 +97,7 @@ def webhook_endpoint_update(
         endpoint.event_types = _event_types_check(event_types)
         changed.append("event_types")
     if description is not None:
-        endpoint.description = description.strip()[:200]
+        endpoint.description = description.replace("\x00", "").strip()[:200]
         changed.append("description")
     now = timezone.now()
     if enabled is True and endpoint.disabled_at is not None:

@@ -48,7 +48,9 @@ def webhooks(request):
         return _page(request, {})
     companies = _admin_companies(request)
     chosen = id_or_none(request.POST.get("company"))
-    company = next((c for c in companies if c.pk == chosen), companies[0])
+    company = next((c for c in companies if c.pk == chosen), None if request.POST.get("company") else companies[0])
+    if company is None:
+        raise Http404  # not a company she is an admin of
     given = {"url": request.POST.get("url", ""), "types": request.POST.getlist("event_types")}
     try:
         endpoint, secret = services.webhook_endpoint_create(

@@ -254,9 +254,19 @@ def shown(indicator: dict) -> dict:
     return indicator | {"name": str(rule.name), "threshold": str(rule.threshold), "display": display}
 
 
+def known(indicators: list[dict]) -> list[dict]:
+    """The kept indicators this version still measures (one renamed or dropped since is left out until
+    the next measure replaces them all)."""
+    return [i for i in indicators if i.get("key") in RULE_OF]
+
+
+SHARES = {"paid_at_floor", "settled_on_time", "auto_accepted", "rejected", "appeals_overturned", "flexible_slots"}
+SHARES |= {"releases_honoured"}
+
+
 def card_line(indicators: list[dict]) -> str:
     """What every task card of the company says of it: "按时结算 100% · 实测时薪 ¥24", the parts measured."""
-    by_key = {i["key"]: shown(i) for i in indicators}
+    by_key = {i["key"]: shown(i) for i in known(indicators)}
     parts = []
     settled, pay = by_key.get("settled_on_time"), by_key.get("hourly_pay")
     if settled and settled["enough"]:

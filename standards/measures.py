@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from fairwork import selectors as fairwork
 from ledger import periods
-from ledger.models import AccountKind, Direction, Posting
+from ledger.models import AccountKind, Direction, Posting, TransactionKind
 from tasks.models import Submission, SubmissionStatus
 
 ACCEPTED = (SubmissionStatus.ACCEPTED, SubmissionStatus.PARTIALLY_ACCEPTED)
@@ -53,7 +53,7 @@ def paid_work(submissions) -> list[PaidWork]:
         hourly = None
         if minutes > 0 and units > 0:
             hourly = (Decimal(units) * rate * 60 / Decimal(str(minutes))).quantize(Decimal("0.01"))
-        key = (s.project.region, s.submitted_at.date())
+        key = (s.project.region, timezone.localdate(s.submitted_at))
         if key not in floors:
             floor = fairwork.floor_for(s.project.region, on=key[1])
             floors[key] = floor.yuan_per_hour if floor else None
@@ -87,7 +87,10 @@ class Credit:
     worker: int
     credited_at: datetime.datetime
     amount_fen: int
-    settled_at: datetime.datetime | None  # None: not yet covered by payouts (or deductions)
+    settled_at: datetime.datetime | None  # None: not yet covered by the debits after it
+    # The kind of the debit that covered it: a payout paid it; a deduction took it back (not paid);
+    # a reversal corrected a credit made in error (nothing to judge).
+    settled_by: str = ""
 
     @property
     def due_at(self) -> datetime.datetime:
@@ -97,10 +100,13 @@ class Credit:
         return datetime.datetime.combine(after, datetime.time(), tzinfo=timezone.get_current_timezone())
 
     def on_time(self, now: datetime.datetime) -> bool | None:
-        """Paid by its due time; None while it is not paid and not yet due (nothing to judge yet)."""
-        if self.settled_at is not None:
+        """Paid by its due time; None while it is not paid and not yet due (nothing to judge yet), or
+        when a reversal took it back as a mistake. Taken back by a deduction, it was not paid."""
+        if self.settled_by == TransactionKind.REVERSAL:
+            return None
+        if self.settled_at is not None and self.settled_by != TransactionKind.ADJUSTMENT:
             return self.settled_at <= self.due_at
-        return False if now >= self.due_at else None
+        return False if now >= self.due_at or self.settled_at is not None else None
 
     def waited_days(self, now: datetime.datetime) -> float:
         return ((self.settled_at or now) - self.credited_at).total_seconds() / 86400
@@ -116,24 +122,33 @@ def credits_settled(*, company_ids: list[int] | None = None, worker_ids: list[in
     if worker_ids is not None:
         postings = postings.filter(account__worker_id__in=worker_ids)
     by_account = defaultdict(lambda: ([], []))
-    for account_id, company, worker, direction, fen, at in postings.order_by("created_at", "id").values_list(
-        "account_id", "account__company_id", "account__worker_id", "direction", "amount_fen", "created_at"
-    ):
-        by_account[(account_id, company, worker)][direction == Direction.DEBIT].append((at, fen))
+    rows = postings.order_by("created_at", "id").values_list(
+        "account_id",
+        "account__company_id",
+        "account__worker_id",
+        "direction",
+        "amount_fen",
+        "created_at",
+        "transaction__kind",
+    )
+    for account_id, company, worker, direction, fen, at, kind in rows:
+        by_account[(account_id, company, worker)][direction == Direction.DEBIT].append((at, fen, kind))
     found = []
     for (_account, company, worker), (credits, debits) in by_account.items():
         debits = iter(debits)
-        covered, covered_at = 0, None
+        covered, covered_at, covered_by = 0, None, ""
         running = 0
-        for at, fen in credits:
+        for at, fen, _kind in credits:
             running += fen
             while covered < running:
                 nxt = next(debits, None)
                 if nxt is None:
                     break
-                covered_at, covered = nxt[0], covered + nxt[1]
-            settled = max(covered_at, at) if covered >= running and covered_at else None
-            found.append(Credit(company, worker, at, fen, settled))
+                covered_at, covered, covered_by = nxt[0], covered + nxt[1], nxt[2]
+            if covered >= running and covered_at:
+                found.append(Credit(company, worker, at, fen, max(covered_at, at), covered_by))
+            else:
+                found.append(Credit(company, worker, at, fen, None))
     return found
 
 

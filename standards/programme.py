@@ -30,7 +30,9 @@ from tasks.models import Appeal, AppealStatus, Submission
 from workers.models import WorkerProfile
 
 MIN_MOTHERS = 5
+MIN_FOR_SPREAD = 10  # earners behind a median or quartiles of pay
 MAX_MONTHS = 24
+FIRST_YEAR, LAST_YEAR = 2020, 2100  # months outside are no question about Homeslot's records
 FIGURES = [
     "mothers",
     "hours",
@@ -81,9 +83,12 @@ def _month(given, field: str) -> datetime.date | None:
     if given in (None, ""):
         return None
     try:
-        return datetime.datetime.strptime(str(given), "%Y-%m").date()
+        month = datetime.datetime.strptime(str(given), "%Y-%m").date()
     except ValueError:
         raise InvalidMonth(details={"field": field}) from None
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise InvalidMonth(details={"field": field})
+    return month
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -105,30 +110,52 @@ def _bounds(months: list[datetime.date]) -> tuple[datetime.datetime, datetime.da
 
 def figures(*, region: str, months: list[datetime.date], now: datetime.datetime | None = None) -> dict:
     """The region's figures by city and month, suppressed as the module says; ``companies``: the
-    companies the region's mothers worked for, with their standard (companies are not persons)."""
-    now = now or timezone.now()
+    companies whose work the shown figures count, with their standard (companies are not persons).
+
+    The table is always worked out for the whole province and a city's rows are taken from it: asked
+    for alone, a city hidden in its province's table (to protect a smaller one) stays hidden, so two
+    requests cannot be subtracted from each other."""
+    province = regions.province_of(region)
+    rows, totals = _table(province, months, now or timezone.now())
+    if region != province:
+        rows = [(row, companies) for row, companies in rows if row["region"] == region]
+        totals = [({**row, "region": region}, companies) for row, companies in rows]
+    shown_companies = set().union(*(c for row, c in [*rows, *totals] if not row["suppressed"]))
+    return {
+        "region": region,
+        "from_month": months[0].strftime("%Y-%m"),
+        "to_month": months[-1].strftime("%Y-%m"),
+        "min_mothers": MIN_MOTHERS,
+        "rows": [row for row, _c in rows],
+        "totals": [row for row, _c in totals],
+        "companies": _companies(shown_companies),
+    }
+
+
+def _table(region: str, months: list[datetime.date], now: datetime.datetime) -> tuple[list, list]:
+    """``(rows, totals)`` of ``region``: each a ``(row, companies)`` pair, suppressed."""
     start, end = _bounds(months)
     # Where she lives: her region and city together ("广东省" and "佛山市": 佛山市).
-    places = WorkerProfile.objects.values_list("user_id", "region", "city")
     mothers_of = {}
-    for user_id, r, city in places:
+    for user_id, r, city in WorkerProfile.objects.values_list("user_id", "region", "city"):
         place = regions.place_of(r, city)
         if place and regions.within(place, region):
             mothers_of[user_id] = place
     cells: dict[tuple[str, datetime.date], dict] = defaultdict(_cell)
     totals: dict[datetime.date, dict] = defaultdict(_cell)
 
-    def month_of(at: datetime.datetime) -> datetime.date:
-        return timezone.localtime(at).date().replace(day=1)
-
     def both(worker: int, at: datetime.datetime):
-        month = month_of(at)
-        return cells[(mothers_of[worker], month)], totals[month]
+        """Her city's cell and the region's of the month of ``at``; she counts in both, whatever she
+        adds to them (a hand-in, pay, a settlement, an appeal): the threshold counts everyone in a figure."""
+        month = timezone.localtime(at).date().replace(day=1)
+        found = cells[(mothers_of[worker], month)], totals[month]
+        for cell in found:
+            cell["mothers"].add(worker)
+        return found
 
     in_range = Submission.objects.filter(submitted_at__gte=start, submitted_at__lt=end, worker_id__in=list(mothers_of))
     for work in measures.paid_work(in_range):
         for cell in both(work.worker, work.submitted_at):
-            cell["mothers"].add(work.worker)
             cell["companies"].add(work.company)
             cell["minutes"] += work.minutes
             cell["hand_ins"] += 1
@@ -142,10 +169,11 @@ def figures(*, region: str, months: list[datetime.date], now: datetime.datetime 
         created_at__gte=start,
         created_at__lt=end,
         account__worker_id__in=list(mothers_of),
-    ).values_list("account__worker_id", "amount_fen", "created_at")
-    for worker, fen, at in credits:
+    ).values_list("account__worker_id", "account__company_id", "amount_fen", "created_at")
+    for worker, company, fen, at in credits:
         for cell in both(worker, at):
             cell["earned"][worker] += fen
+            cell["companies"].add(company)
     for credit in measures.credits_settled(worker_ids=list(mothers_of)):
         judged = credit.on_time(now) if start <= credit.credited_at < end else None
         if judged is not None:
@@ -167,18 +195,11 @@ def figures(*, region: str, months: list[datetime.date], now: datetime.datetime 
             {city: len(cells[(city, month)]["mothers"]) for city in cities}, len(totals[month]["mothers"])
         )
         for city in cities:
-            rows.append(_row(month, city, cells[(city, month)], city in shown))
-        month_totals.append(_row(month, region, totals[month], len(totals[month]["mothers"]) >= MIN_MOTHERS))
-    companies = set().union(*(c["companies"] for c in totals.values())) if totals else set()
-    return {
-        "region": region,
-        "from_month": months[0].strftime("%Y-%m"),
-        "to_month": months[-1].strftime("%Y-%m"),
-        "min_mothers": MIN_MOTHERS,
-        "rows": rows,
-        "totals": month_totals,
-        "companies": _companies(companies),
-    }
+            cell = cells[(city, month)]
+            rows.append((_row(month, city, cell, city in shown), cell["companies"]))
+        total = totals[month]
+        month_totals.append((_row(month, region, total, len(total["mothers"]) >= MIN_MOTHERS), total["companies"]))
+    return rows, month_totals
 
 
 def _cell() -> dict:
@@ -219,14 +240,16 @@ def _row(month: datetime.date, region: str, cell: dict, shown: bool) -> dict:
     if not shown:
         return row | dict.fromkeys(FIGURES)
     earned = sorted(Decimal(fen) / 100 for fen in cell["earned"].values())
-    quartiles = statistics.quantiles(earned, n=4, method="inclusive") if len(earned) > 1 else earned * 3
+    # A median or a quartile of a few is one mother's own pay: given only from MIN_FOR_SPREAD earners on.
+    spread = len(earned) >= MIN_FOR_SPREAD
+    quartiles = statistics.quantiles(earned, n=4, method="inclusive") if spread else []
     return row | {
         "mothers": len(cell["mothers"]),
         "hours": round(cell["minutes"] / 60, 1),
         "earnings_total": f"{sum(earned, Decimal(0)):.2f}",
-        "earnings_median": f"{statistics.median(earned):.2f}" if earned else None,
-        "earnings_q1": f"{quartiles[0]:.2f}" if earned else None,
-        "earnings_q3": f"{quartiles[2]:.2f}" if earned else None,
+        "earnings_median": f"{statistics.median(earned):.2f}" if spread else None,
+        "earnings_q1": f"{quartiles[0]:.2f}" if spread else None,
+        "earnings_q3": f"{quartiles[2]:.2f}" if spread else None,
         "companies": len(cell["companies"]),
         "hand_ins": cell["hand_ins"],
         "at_floor_share": round(cell["at_floor"] / cell["timed"], 4) if cell["timed"] else None,

@@ -17,16 +17,39 @@ _PROVINCE_OF = {f"{city}市": province for province, cities in PROVINCE_CITIES.i
 UNNAMED_CITY = "（未注明城市）"
 
 
-def city_of(region: str) -> str:
-    """The city named in ``region`` ("广东省佛山市" → "佛山市", "佛山" → "佛山市"); for a province
-    alone, the province followed by UNNAMED_CITY."""
-    region = (region or "").strip()
-    for city in _PROVINCE_OF:
-        if city.rstrip("市") in region:
-            return city
+def _province_and_rest(region: str) -> tuple[str | None, str]:
+    """The province ``region`` starts with (by its name, with or without 省/市) and what follows it."""
     for province in PROVINCE_CITIES:
-        if province.rstrip("省市") in region:
-            return province if province == "北京市" else province + UNNAMED_CITY
+        for prefix in (province, province.rstrip("省市")):
+            if region.startswith(prefix):
+                return province, region[len(prefix) :]
+    return None, region
+
+
+def _city_at_start(rest: str, province: str | None) -> str | None:
+    """The listed city ``rest`` begins with, as a whole name ("佛山", "佛山市", "佛山南海区"; not
+    "广州路", a street): of ``province`` when one was named."""
+    for city, its_province in _PROVINCE_OF.items():
+        stem = city.rstrip("市")
+        if province not in (None, its_province) or not rest.startswith(stem):
+            continue
+        after = rest[len(stem) :]
+        if after == "" or after[0] == "市" or any(mark in after[:4] for mark in "区县镇"):
+            return city
+    return None
+
+
+def city_of(region: str) -> str:
+    """The city ``region`` names, read from its start ("广东省佛山市" → "佛山市", "佛山" → "佛山市"; a
+    city's name further in, "山东省青岛市中山路", is a street, not 中山市); for a province alone, the
+    province followed by UNNAMED_CITY (北京市: itself); anything else as it is."""
+    region = (region or "").strip()
+    province, rest = _province_and_rest(region)
+    city = _city_at_start(rest, province)
+    if city:
+        return city
+    if province:
+        return province if province == "北京市" else province + UNNAMED_CITY
     return region
 
 

@@ -15,7 +15,7 @@ def standing_shown(standing: CompanyStanding | None) -> dict | None:
         "window_days": indicators.WINDOW_DAYS,
         "badge": standing.badge,
         "badge_since": standing.badge_since,
-        "indicators": [indicators.shown(i) for i in standing.indicators],
+        "indicators": [indicators.shown(i) for i in indicators.known(standing.indicators)],
     }
 
 

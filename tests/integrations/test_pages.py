@@ -77,3 +77,25 @@ def test_only_a_company_admin_sees_them(loopback, admin_user, supervisor, compan
         assert client.post(f"/work/webhooks/{endpoint.pk}/delete").status_code == 404
     assert WebhookEndpoint.objects.exists()
     assert Client().get("/work/webhooks/").status_code == 302
+
+
+def test_an_address_for_a_company_she_does_not_run_is_refused(loopback, admin_user, company, other_company):
+    answer = signed_in(admin_user).post(
+        "/work/webhooks/",
+        {"company": other_company.pk, "url": "http://127.0.0.1:9/hooks", "event_types": ["payout.paid"]},
+    )
+    assert answer.status_code == 404
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_nul_in_the_description_is_dropped(loopback, admin_user, company):
+    signed_in(admin_user).post(
+        "/work/webhooks/",
+        {
+            "company": company.pk,
+            "url": "http://127.0.0.1:9/hooks",
+            "event_types": ["payout.paid"],
+            "description": "ERP\x00",
+        },
+    )
+    assert WebhookEndpoint.objects.get().description == "ERP"

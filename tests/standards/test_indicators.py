@@ -178,3 +178,16 @@ def test_a_deduction_soon_after_a_free_release_counts_against_the_company(compan
         )
     found = measured(company)["releases_honoured"]
     assert (found["value"], found["met"]) == (0.8, False)
+
+
+def test_pay_taken_back_by_a_deduction_was_not_paid_on_time(company, finance, history):
+    mothers = [factories.mother() for _ in range(10)]
+    for mother in mothers:
+        history.credit(finance, mother, at(datetime.date(2026, 10, 5), 10))
+    with time_machine.travel(at(datetime.date(2026, 10, 20), 10), tick=False):
+        for mother in mothers:
+            adjustments.adjustment_post(
+                actor=finance, company_id=company.pk, worker_id=mother.pk, amount_fen=-1000, reason="扣款"
+            )
+    found = measured(company)["settled_on_time"]
+    assert (found["value"], found["met"], found["events"]) == (0.0, False, 10)

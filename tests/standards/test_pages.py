@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 
 from standards import services
+from standards.models import CompanyStanding
 from tests.standards.test_badge import NOW, record  # noqa: F401 - the fixture
 from tests.standards.test_programme import observer, october  # noqa: F401 - the fixtures
 
@@ -22,10 +23,24 @@ def test_a_company_page_explains_every_indicator_and_the_badge(company, record):
     assert "数据太少" in html or "还不够" in html  # appeals, releases: too few to tell
 
 
-def test_a_company_without_a_record_says_too_few(company):
-    html = Client().get(f"/companies/{company.pk}/").content.decode()
-    assert 'class="standard-badge none"' in html
+def test_a_company_not_measured_yet_is_measured_for_a_signed_in_visitor_only(company, mother):
+    html = Client().get(f"/companies/{company.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'class="standard-badge none"' in html and "每小时" in html
+    assert not CompanyStanding.objects.exists()  # an anonymous visit makes the server measure nothing
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(mother)
+    html = client.get(f"/companies/{company.pk}/").content.decode()
+    assert html.count('<li id="indicator-') == 10 and "数据太少" in html
+    assert CompanyStanding.objects.filter(company=company).exists()
     assert Client().get("/companies/999999/").status_code == 404
+
+
+def test_a_stored_indicator_this_version_no_longer_measures_is_left_out(company, record):  # noqa: F811
+    standing = services.standing_update(company_id=company.pk, now=NOW)
+    CompanyStanding.objects.filter(pk=standing.pk).update(
+        indicators=[*standing.indicators, {"key": "gone", "value": 1, "met": True, "enough": True, "detail": {}}]
+    )
+    assert Client().get(f"/companies/{company.pk}/").status_code == 200
 
 
 def test_the_programme_page(observer, october):  # noqa: F811

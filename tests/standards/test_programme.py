@@ -55,12 +55,14 @@ def test_small_cells_and_the_one_that_would_give_them_away_are_suppressed(octobe
     found = programme.figures(region="广东省", months=months, now=NOW)
     rows = {(r["month"], r["region"]): r for r in found["rows"]}
     foshan = rows[("2026-10", "佛山市")]
-    assert (foshan["suppressed"], foshan["mothers"], foshan["hand_ins"], foshan["earnings_median"]) == (
+    assert (foshan["suppressed"], foshan["mothers"], foshan["hand_ins"], foshan["earnings_total"]) == (
         False,
         6,
         6,
-        "15.00",
+        "90.00",
     )
+    # A median or quartiles of 6 would be a mother's own pay: they need 10 earners.
+    assert (foshan["earnings_median"], foshan["earnings_q1"], foshan["earnings_q3"]) == (None, None, None)
     assert foshan["hours"] == 3.0 and foshan["at_floor_share"] == 1.0
     # 东莞 has 2 mothers; 广州's 5 would be the total minus 佛山 minus nothing else: hidden with it.
     for city in ("东莞市", "广州市"):
@@ -94,6 +96,36 @@ def test_a_city_is_its_own_region_too(october):
     assert found["totals"][0]["mothers"] == 6
 
 
+def test_a_city_hidden_in_its_province_stays_hidden_asked_for_alone(october):
+    """广州 (5 mothers) is hidden in 广东省's table so that 东莞 (2) cannot be worked out from the total:
+    asked for alone it must not appear either, or the two answers would give 东莞 away."""
+    months = [datetime.date(2026, 10, 1)]
+    for city in ("广州市", "东莞市"):
+        found = programme.figures(region=city, months=months, now=NOW)
+        assert [r["suppressed"] for r in found["rows"]] == [True]
+        assert found["totals"][0]["suppressed"] is True and found["totals"][0]["mothers"] is None
+        assert found["companies"] == []
+
+
+def test_companies_are_listed_only_behind_shown_figures(october, company):
+    november = programme.figures(region="广东省", months=[datetime.date(2026, 11, 1)], now=NOW)
+    assert november["companies"] == []  # 3 mothers in all: nothing shown, no company named
+    october_found = programme.figures(region="广东省", months=[datetime.date(2026, 10, 1)], now=NOW)
+    assert [c["id"] for c in october_found["companies"]] == [company.pk]
+
+
+def test_everyone_behind_a_figure_counts_towards_the_threshold(company, supervisor, finance):
+    """Pay of mothers who handed nothing in that month (a bonus) still makes them count: a cell of 4
+    hand-ins and 1 bonus is 5 mothers, not 4 with someone else's money inside."""
+    history = History(company, supervisor, tasks=10)
+    workers = mothers_in("广东省佛山市", 5)
+    for worker in workers[:4]:
+        history.piece(at(OCTOBER[0], 9), worker=worker)
+    history.credit(finance, workers[4], at(OCTOBER[1], 10))
+    found = programme.figures(region="广东省", months=[datetime.date(2026, 10, 1)], now=NOW)
+    assert found["totals"][0]["mothers"] == 5
+
+
 def test_the_api_answers_an_observer_for_her_regions_only(observer, october):
     client = api_for(observer)
     answer = client.get("/api/v1/programme/figures", {"from": "2026-10", "to": "2026-11"})
@@ -107,7 +139,14 @@ def test_the_api_answers_an_observer_for_her_regions_only(observer, october):
 
     elsewhere = client.get("/api/v1/programme/figures", {"region": "北京市"})
     assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (403, "region_outside_programme")
-    for bad in ({"from": "2026-13"}, {"from": "2026-11", "to": "2026-10"}, {"from": "2020-01", "to": "2026-10"}):
+    for bad in (
+        {"from": "2026-13"},
+        {"from": "2026-11", "to": "2026-10"},
+        {"from": "2020-01", "to": "2026-10"},
+        {"to": "0001-01"},
+        {"from": "9999-12", "to": "9999-12"},
+        {"from": "２０２６-１０"},
+    ):
         refused = client.get("/api/v1/programme/figures", bad)
         assert (refused.status_code, refused.json()["error"]["code"]) == (400, "invalid_month"), bad
 
@@ -163,6 +202,10 @@ def test_an_observer_is_nobodys_staff_and_no_mother(mother, supervisor):
         ("北京市", "", "北京市", False),
         ("山东省青岛市", "", "青岛市", False),
         ("", "", "", False),
+        ("山东省青岛市中山路", "", "青岛市", False),  # a street named after 中山, not 中山市
+        ("辽宁省大连市中山区", "", "辽宁省大连市中山区", False),
+        ("北京市", "广州路", "北京市", False),
+        ("", "佛山南海区", "佛山市", True),
     ],
 )
 def test_where_a_mother_counts(region, city, place, in_guangdong):
