@@ -75,6 +75,7 @@ def programme_page(request):
 def _charts(totals: list[dict]) -> list[dict]:
     """Bars by month of the region's totals: mothers, median earnings, work at the floor, paid on time."""
     charts = []
+    one_year = len({t["month"][:4] for t in totals}) <= 1  # "10" within one year, "26-10" across years
     for key, money, percent in (
         ("mothers", False, False),
         ("earnings_median", True, False),
@@ -103,7 +104,7 @@ def _charts(totals: list[dict]) -> list[dict]:
                     "y": CHART_HEIGHT - height + 14,
                     "mid": round(n * width + width / 2, 2),
                     "label": label,
-                    "month": total["month"][5:],
+                    "month": total["month"][5:] if one_year else total["month"][2:],
                     "suppressed": total["suppressed"],
                 }
             )
