@@ -32,7 +32,8 @@ run: seed
 	(sleep 5; printf '%s\n' "" \
 	  "Homeslot on http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/docs/; another port: PORT=8001 make run)" \
 	  "Demo accounts, password homeslot-demo: supervisor 13800000001 · admin 13800000000 · finance 13800000002" \
-	  "  mothers 13900000001 … 13900000020 · operator (/admin/) 13500000000   — Ctrl-C stops everything" "") & \
+	  "  mothers 13900000001 … 13900000020 · operator (/admin/) 13500000000 · programme observer (/programme/) 13600000000" \
+	  "  — Ctrl-C stops everything" "") & \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m config.server -b $(HOST) -p $(PORT) --websocket_connect_timeout 5 config.asgi:application
 
