@@ -247,7 +247,7 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
             created_by=actor,
         )
         PayoutLine.objects.filter(pk=line.pk).update(payout=txn, open=False)
-        publish(_paid_event(batch, line.amount_fen), groups=[worker_group(line.worker_id)])
+        publish(events.payout_paid(**_paid(batch, line.amount_fen)), groups=[worker_group(line.worker_id)])
         amount = format_fen(line.amount_fen)
         notice_send(
             user_id=line.worker_id,
@@ -268,7 +268,7 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
         batch.total_fen = sum(line.amount_fen for line in batch.lines.all() if line.worker_id not in held)
     batch.save(update_fields=["status", "paid_by", "paid_at", "bank_reference", "total_fen"])
     # The staff hear the batch once, with what was paid in all (each mother heard her own line above).
-    publish(_paid_event(batch, batch.total_fen), groups=[company_staff_group(batch.company_id)])
+    publish(events.payout_paid(**_paid(batch, batch.total_fen)), groups=[company_staff_group(batch.company_id)])
     audit_record(
         actor=actor,
         action="payout.paid",
@@ -280,16 +280,16 @@ def payout_mark_paid(*, actor: User, batch_id: int, reference: str) -> PayoutBat
     return batch
 
 
-def _paid_event(batch: PayoutBatch, amount_fen: int) -> events.Event:
-    """``payout.paid`` of ``batch``: to a mother her line's amount, to the staff the batch's total."""
-    return events.payout_paid(
-        batch=batch.pk,
-        company=batch.company_id,
-        amount_fen=amount_fen,
-        amount_display=format_fen(amount_fen),
-        period_start=batch.period_start,
-        period_end=batch.period_end,
-    )
+def _paid(batch: PayoutBatch, amount_fen: int) -> dict:
+    """What ``payout.paid`` of ``batch`` says: to a mother her line's amount, to the staff the batch's total."""
+    return {
+        "batch": batch.pk,
+        "company": batch.company_id,
+        "amount_fen": amount_fen,
+        "amount_display": format_fen(amount_fen),
+        "period_start": batch.period_start,
+        "period_end": batch.period_end,
+    }
 
 
 def _held_out_of_bank_file(batch: PayoutBatch) -> set[int]:
