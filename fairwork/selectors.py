@@ -21,13 +21,19 @@ def floor_for(region: str, on: datetime.date | None = None) -> PayFloor | None:
     region = (region or "").strip()
     if not region:
         return None
+    return floor_among(list(PayFloor.objects.filter(effective_from__lte=on or timezone.localdate())), region, on)
+
+
+def floor_among(floors: list[PayFloor], region: str, on: datetime.date | None = None) -> PayFloor | None:
+    """``floor_for``'s choice among ``floors`` already read (one query for many hand-ins)."""
+    region = (region or "").strip()
     on = on or timezone.localdate()
     # "佛山" names 佛山市 as well: compare without the administrative suffix.
-    floors = [f for f in PayFloor.objects.filter(effective_from__lte=on) if f.region.rstrip("市省") in region]
-    if not floors:
+    found = [f for f in floors if f.effective_from <= on and f.region.rstrip("市省") in region]
+    if not region or not found:
         return None
     # A city's floor before its province's; among the same level, the latest in force.
-    return max(floors, key=lambda f: (not f.region.endswith("省"), len(f.region), f.effective_from))
+    return max(found, key=lambda f: (not f.region.endswith("省"), len(f.region), f.effective_from))
 
 
 def floors_in_force(on: datetime.date | None = None) -> list[dict]:

@@ -11,9 +11,8 @@ from accounts.models import Company
 from core.errors import DomainError
 from frontend.join import join_render
 from standards import indicators, programme
-from standards.models import CompanyStanding
 from standards.selectors import standing_shown
-from standards.services import standing_update
+from standards.services import standing_kept
 
 CHART_HEIGHT = 120
 
@@ -23,9 +22,7 @@ def company_standard(request, pk: int):
     """Open to anyone; it reads the standing the hourly job keeps. Only a signed-in person's visit
     measures a company not measured yet (an anonymous one cannot make the server work for it)."""
     company = get_object_or_404(Company, pk=pk)
-    standing = CompanyStanding.objects.filter(company=company).first()
-    if standing is None and request.user.is_authenticated:
-        standing = standing_update(company_id=company.pk)
+    standing = standing_kept(company_id=company.pk, measure_if_missing=request.user.is_authenticated)
     if standing is None:
         return join_render(request, "frontend/standard/company.html", {"company": company, "standing": None})
     shown = standing_shown(standing)

@@ -14,10 +14,9 @@ from core.file_responses import FILE_RESPONSES, FileNegotiation, file_response
 from core.schema import ErrorOut
 from standards import programme
 from standards.errors import NotProgrammeObserver
-from standards.models import CompanyStanding
 from standards.selectors import standing_shown
 from standards.serializers import CompanyQualityOut, FiguresOut
-from standards.services import standing_update
+from standards.services import standing_kept
 
 
 class CompanyQualityView(APIView):
@@ -28,7 +27,7 @@ class CompanyQualityView(APIView):
     @extend_schema(responses={200: CompanyQualityOut, 404: ErrorOut})
     def get(self, request, pk):
         company = get_object_or_404(Company, pk=pk)
-        standing = CompanyStanding.objects.filter(company=company).first() or standing_update(company_id=company.pk)
+        standing = standing_kept(company_id=company.pk)
         return Response(CompanyQualityOut(standing_shown(standing) | {"name": company.name}).data)
 
 

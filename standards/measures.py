@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fairwork import selectors as fairwork
+from fairwork.models import PayFloor
 from ledger import periods
 from ledger.models import AccountKind, Direction, Posting, TransactionKind
 from tasks.models import Submission, SubmissionStatus
@@ -43,6 +44,7 @@ def paid_work(submissions) -> list[PaidWork]:
     rows = submissions.filter(status__in=ACCEPTED).select_related(
         "claim__slot", "review", "project", "worker__worker_profile"
     )
+    known = list(PayFloor.objects.all())  # read once, chosen from per region and day
     floors: dict[tuple[str, datetime.date], Decimal | None] = {}
     measured = []
     for s in rows.iterator(chunk_size=2000):
@@ -55,7 +57,7 @@ def paid_work(submissions) -> list[PaidWork]:
             hourly = (Decimal(units) * rate * 60 / Decimal(str(minutes))).quantize(Decimal("0.01"))
         key = (s.project.region, timezone.localdate(s.submitted_at))
         if key not in floors:
-            floor = fairwork.floor_for(s.project.region, on=key[1])
+            floor = fairwork.floor_among(known, s.project.region, on=key[1])
             floors[key] = floor.yuan_per_hour if floor else None
         profile = getattr(s.worker, "worker_profile", None)
         measured.append(

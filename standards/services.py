@@ -34,6 +34,15 @@ def standing_update(*, company_id: int, now: datetime.datetime | None = None) ->
     return standing
 
 
+def standing_kept(*, company_id: int, measure_if_missing: bool = True) -> CompanyStanding | None:
+    """The standing the hourly job keeps; a company not measured yet is measured now (unless not
+    asked to: an anonymous visit makes the server do no such work)."""
+    standing = CompanyStanding.objects.filter(company_id=company_id).first()
+    if standing is None and measure_if_missing:
+        standing = standing_update(company_id=company_id)
+    return standing
+
+
 def standings_update(*, now: datetime.datetime | None = None) -> int:
     """Every company's standing measured again (the hourly job); returns how many."""
     now = now or timezone.now()
